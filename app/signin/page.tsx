@@ -1,0 +1,18 @@
+import { Suspense } from "react";
+import { SignInForm } from "@/components/shell/sign-in-form";
+
+export default function SignInPage() {
+  return (
+    <div className="flex min-h-screen items-center justify-center px-4">
+      <div className="w-full max-w-sm rounded-xl border border-slate-200 bg-white p-8 shadow-sm">
+        <div className="mb-6 flex items-center gap-2 text-lg font-semibold">
+          <span className="inline-block h-6 w-6 rounded bg-indigo-600" aria-hidden />
+          Flowgate
+        </div>
+        <Suspense>
+          <SignInForm />
+        </Suspense>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,48 @@
+import type { Prisma } from "../db/client";
+import { eventHash, GENESIS_HASH } from "./chain";
+
+export type AuditActor =
+  | { type: "user"; id: string; label: string }
+  | { type: "agent"; id: string; label: string }
+  | { type: "system"; id: string; label: string };
+
+export interface AuditEventInput {
+  actor: AuditActor;
+  action: string;
+  subject: { type: string; id: string };
+  runId?: string | null;
+  repositoryId?: string | null;
+  payload: Record<string, unknown>;
+}
+
+// Any constant works; it names the lock that serializes appends across every process.
+const AUDIT_APPEND_LOCK = 7_310_447_001;
+
+/**
+ * Appends one event to the hash chain. Must run inside the transaction that makes the change it
+ * records, so the event commits with the change or not at all. The transaction-scoped advisory
+ * lock makes concurrent appenders wait their turn, so the chain can never fork.
+ */
+export async function appendAuditEvent(tx: Prisma.TransactionClient, input: AuditEventInput) {
+  // pg_advisory_xact_lock returns void, which the adapter cannot read through $queryRaw.
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_APPEND_LOCK}::bigint)`;
+  const last = await tx.auditEvent.findFirst({ orderBy: { sequence: "desc" }, select: { sequence: true, hash: true } });
+  const sequence = (last?.sequence ?? 0n) + 1n;
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  // Round-trip through JSON so the hash covers exactly what jsonb will store.
+  const payload = JSON.parse(JSON.stringify(input.payload, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+  const content = {
+    sequence,
+    occurredAt: new Date(),
+    actorType: input.actor.type,
+    actorId: input.actor.id,
+    actorLabel: input.actor.label,
+    action: input.action,
+    subjectType: input.subject.type,
+    subjectId: input.subject.id,
+    runId: input.runId ?? null,
+    repositoryId: input.repositoryId ?? null,
+    payload,
+  };
+  return tx.auditEvent.create({ data: { ...content, prevHash, hash: eventHash(prevHash, content) } });
+}

@@ -1,0 +1,26 @@
+import { getServerSession } from "next-auth";
+import { redirect } from "next/navigation";
+import { db } from "../db/client";
+import { authOptions } from "./options";
+import { roleCan, type AppPage, type Role } from "./roles";
+
+export interface PageUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+/** The signed-in user for a server component, read fresh from the database; else to sign-in. */
+export async function requireSignedIn(callbackUrl: string): Promise<PageUser> {
+  const session = await getServerSession(authOptions());
+  const user = session?.user?.id ? await db().user.findUnique({ where: { id: session.user.id } }) : null;
+  if (!user || user.disabledAt) redirect(`/signin?callbackUrl=${encodeURIComponent(callbackUrl)}`);
+  return { id: user.id, email: user.email, name: user.name, role: user.role };
+}
+
+/** Signed in and allowed to see the page, by the same role table the API uses. */
+export async function requirePageAccess(page: AppPage): Promise<{ user: PageUser; allowed: boolean }> {
+  const user = await requireSignedIn(page.href);
+  return { user, allowed: roleCan(user.role, page.permission) };
+}

@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { StartupError } from "./startup-error";
+
+// An empty string counts as missing: `FOO= npm start` must not pass validation silently.
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+
+const postgresUrl = z
+  .string()
+  .refine((value) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(value), "must look like postgresql://user:password@host:5432/database");
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+/** Variables the web server and the runner need at run time. `npm start` provides them. */
+export const runtimeEnvSchema = z.object({
+  DATABASE_URL: postgresUrl,
+  NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
+  NEXTAUTH_URL: optional(z.url()),
+  FLOWGATE_DATA_DIR: z.preprocess((v) => (v === "" ? undefined : v), z.string().default(".data")),
+  LOG_LEVEL: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+  SESSION_MAX_AGE_HOURS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().positive().default(12)),
+  RUNNER_CONCURRENCY: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1).max(64).default(2)),
+  ANTHROPIC_API_KEY: optional(z.string()),
+});
+
+export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
+
+/** Variables `npm start` reads before it has a database (DATABASE_URL is optional there). */
+export const startEnvSchema = z.object({
+  DATABASE_URL: optional(postgresUrl),
+  NEXTAUTH_SECRET: optional(z.string().min(32, "must be at least 32 characters")),
+  PORT: z.preprocess((v) => (v === "" ? undefined : v), port.default(3000)),
+  FLOWGATE_DATA_DIR: z.preprocess((v) => (v === "" ? undefined : v), z.string().default(".data")),
+  RUNNER_CONCURRENCY: runtimeEnvSchema.shape.RUNNER_CONCURRENCY,
+});
+
+export function parseEnv<T extends z.ZodType>(schema: T, source: NodeJS.ProcessEnv = process.env): z.infer<T> {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const variable = issue.path.join(".");
+    const value = source[variable];
+    const problem = value === undefined || value === "" ? "is required but not set" : issue.message;
+    throw new StartupError(`environment variable ${variable} ${problem}`);
+  }
+  return result.data;
+}
+
+let cached: RuntimeEnv | undefined;
+
+/** Validated once per process, on first use, so `next build` runs without a database. */
+export function env(): RuntimeEnv {
+  cached ??= parseEnv(runtimeEnvSchema);
+  return cached;
+}
