@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { assertPortFree, loadOrCreateSecrets, removeInstanceLock, writeInstanceLock } from "../lib/db/embedded";
+import { assertPortFree, loadOrCreateSecrets } from "../lib/db/embedded";
 import { openDatabase, type OpenDatabase } from "../lib/db/open-database";
 import { parseEnv, startEnvSchema } from "../lib/env";
 import { StartupError } from "../lib/startup-error";
@@ -37,7 +37,6 @@ async function shutdown(code: number, reason: string) {
     ),
   );
   await database?.close().catch((err) => say(`could not stop the database cleanly: ${err}`));
-  if (dataDir) removeInstanceLock(dataDir);
   say("stopped");
   process.exit(code);
 }
@@ -79,7 +78,6 @@ async function main() {
   await ensurePrismaClient(say);
 
   database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir, share: false, log: say });
-  if (database.embedded) writeInstanceLock(dataDir, { pid: process.pid, pgPort: database.embedded.port, appPort: config.PORT, startedAt: new Date().toISOString() });
 
   // Loaded after the Prisma client exists: these modules import it.
   const { createPrismaClient } = await import("../lib/db/client");

@@ -11,7 +11,6 @@ import { StartupError } from "../startup-error";
 export interface InstanceLock {
   pid: number;
   pgPort: number;
-  appPort?: number;
   startedAt: string;
 }
 
@@ -51,11 +50,11 @@ export function readInstanceLock(dataDir: string): InstanceLock | null {
   }
 }
 
-export function writeInstanceLock(dataDir: string, lock: InstanceLock) {
+function writeInstanceLock(dataDir: string, lock: InstanceLock) {
   fs.writeFileSync(lockPath(dataDir), JSON.stringify(lock, null, 2));
 }
 
-export function removeInstanceLock(dataDir: string) {
+function removeInstanceLock(dataDir: string) {
   const lock = readLockFileRaw(dataDir);
   if (lock && lock.pid === process.pid) fs.rmSync(lockPath(dataDir), { force: true });
 }
@@ -268,11 +267,14 @@ export async function startEmbeddedPostgres(options: {
     await admin.end();
   }
 
+  // The lock tells other processes (ctl, a second `npm start`) that this process owns the server.
+  writeInstanceLock(dataDir, { pid: process.pid, pgPort: port, startedAt: new Date().toISOString() });
   return {
     port,
     databaseUrl: `postgresql://${PG_USER}:${secrets.pgPassword}@127.0.0.1:${port}/${DATABASE}`,
     stop: async () => {
       await pgCtl(["stop", "-D", clusterDir, "-m", "fast", "-w", "-t", "60"]);
+      removeInstanceLock(dataDir);
     },
   };
 }

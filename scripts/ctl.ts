@@ -1,0 +1,173 @@
+/**
+ * `npm run ctl -- <command>`: administration from the shell. Works whether or not Flowgate is
+ * running: it uses DATABASE_URL, or the embedded server of a running Flowgate on the same
+ * FLOWGATE_DATA_DIR, or starts that server briefly. Messages go to stderr; stdout carries only
+ * the command's result, so `TOKEN=$(npm run --silent ctl -- token create ...)` works.
+ */
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { openDatabase } from "../lib/db/open-database";
+import { StartupError } from "../lib/startup-error";
+import { ensurePrismaClient, projectRoot } from "./lib/prepare";
+
+const usage = `Usage: npm run ctl -- <command> [options]
+
+  user create --email <email> --role <admin|reviewer|manager|auditor> [--name <name>]
+      The password is prompted for, or read from stdin when it is not a terminal.
+  user list
+  token create --user <email> --name <name> --scopes <scope,scope> [--expires-days <n>]
+      Prints only the token. Scopes: runs:read, runs:write, escalations:read,
+      escalations:decide, audit:read, metrics:read
+  token list
+  token revoke <token-id>
+`;
+
+const note = (line: string) => process.stderr.write(`${line}\n`);
+const CLI_ACTOR = { type: "system", id: "ctl", label: "npm run ctl" } as const;
+
+async function readPassword(): Promise<string> {
+  if (!process.stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  }
+  const ask = (prompt: string) =>
+    new Promise<string>((resolve) => {
+      process.stderr.write(prompt);
+      const stdin = process.stdin;
+      stdin.setRawMode(true);
+      stdin.resume();
+      let answer = "";
+      const onData = (data: Buffer) => {
+        for (const char of data.toString("utf8")) {
+          if (char === "\r" || char === "\n") {
+            stdin.setRawMode(false);
+            stdin.pause();
+            stdin.off("data", onData);
+            process.stderr.write("\n");
+            resolve(answer);
+            return;
+          }
+          if (char === "\u0003") process.exit(130);
+          answer = char === "\u007f" ? answer.slice(0, -1) : answer + char;
+        }
+      };
+      stdin.on("data", onData);
+    });
+  const password = await ask("Password: ");
+  if ((await ask("Repeat password: ")) !== password) throw new StartupError("the passwords do not match");
+  return password;
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (!value) throw new StartupError(`missing --${flag}\n\n${usage}`);
+  return value;
+}
+
+async function main() {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      email: { type: "string" },
+      role: { type: "string" },
+      name: { type: "string" },
+      user: { type: "string" },
+      scopes: { type: "string" },
+      "expires-days": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const [noun, verb, ...rest] = positionals;
+  if (values.help || !noun) {
+    process.stdout.write(usage);
+    return;
+  }
+  const command = `${noun} ${verb ?? ""}`.trim();
+  const known = ["user create", "user list", "token create", "token list", "token revoke"];
+  if (!known.includes(command)) throw new StartupError(`unknown command "${command}"\n\n${usage}`);
+
+  // Validate input before touching the database.
+  const password = command === "user create" ? await readPassword() : undefined;
+
+  await ensurePrismaClient(note);
+  const dataDir = path.resolve(projectRoot, process.env.FLOWGATE_DATA_DIR || ".data");
+  const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir, share: true, log: note });
+  const { createPrismaClient } = await import("../lib/db/client");
+  const db = createPrismaClient(database.databaseUrl);
+  try {
+    await runCommand(command, { db, values, rest, password });
+  } finally {
+    await db.$disconnect();
+    await database.close();
+  }
+}
+
+type CommandContext = {
+  db: import("../lib/db/client").Db;
+  values: Record<string, string | boolean | undefined>;
+  rest: string[];
+  password?: string;
+};
+
+async function runCommand(command: string, { db, values, rest, password }: CommandContext) {
+  const { ApiError, fieldErrors } = await import("../lib/http/errors");
+  try {
+    switch (command) {
+      case "user create": {
+        const { createUser, createUserSchema } = await import("../lib/users/create-user");
+        const input = createUserSchema.parse({ email: values.email, role: values.role, name: values.name, password });
+        const user = await createUser(db, { input, actor: CLI_ACTOR });
+        note(`created ${user.role} ${user.email}`);
+        process.stdout.write(`${user.id}\n`);
+        return;
+      }
+      case "user list": {
+        const users = await db.user.findMany({ orderBy: { email: "asc" } });
+        for (const u of users) process.stdout.write(`${u.email}\t${u.role}\t${u.name}${u.disabledAt ? "\tdisabled" : ""}\n`);
+        return;
+      }
+      case "token create": {
+        const { createApiToken, createTokenSchema } = await import("../lib/auth/api-tokens");
+        const email = required(values.user as string | undefined, "user").toLowerCase();
+        const user = await db.user.findUnique({ where: { email } });
+        if (!user) throw new StartupError(`no user with email ${email}; create one with \`npm run ctl -- user create\``);
+        const input = createTokenSchema.parse({
+          name: values.name,
+          scopes: String(values.scopes ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+          expiresInDays: values["expires-days"] ? Number(values["expires-days"]) : undefined,
+        });
+        const { token, record } = await createApiToken(db, { userId: user.id, input, actor: CLI_ACTOR });
+        note(`created token ${record.id} (${record.scopes.join(", ")}) for ${email}; it is shown once`);
+        process.stdout.write(`${token}\n`);
+        return;
+      }
+      case "token list": {
+        const { tokenListSelect } = await import("../lib/auth/api-tokens");
+        const tokens = await db.apiToken.findMany({ orderBy: { createdAt: "desc" }, select: tokenListSelect });
+        for (const t of tokens) {
+          const state = t.revokedAt ? "revoked" : t.expiresAt && t.expiresAt < new Date() ? "expired" : "active";
+          process.stdout.write(`${t.id}\t${t.tokenPrefix}…\t${t.user.email}\t${t.name}\t${t.scopes.join(",")}\t${state}\n`);
+        }
+        return;
+      }
+      case "token revoke": {
+        const { revokeApiTokenOrThrow } = await import("../lib/auth/api-tokens");
+        const record = await revokeApiTokenOrThrow(db, { tokenId: required(rest[0], "token id"), actor: CLI_ACTOR });
+        note(`revoked token ${record.id} (${record.name})`);
+        return;
+      }
+    }
+  } catch (err) {
+    if (err instanceof z.ZodError) {
+      throw new StartupError(fieldErrors(err).map((f) => `--${f.path}: ${f.message}`).join("; "));
+    }
+    if (err instanceof ApiError) throw new StartupError(err.message);
+    throw err;
+  }
+}
+
+main().catch((err) => {
+  note(`flowgate ctl: ${err instanceof StartupError ? err.message : ((err as Error).stack ?? String(err))}`);
+  process.exit(1);
+});
