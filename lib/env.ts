@@ -34,7 +34,7 @@ export const startEnvSchema = z.object({
   RUNNER_CONCURRENCY: runtimeEnvSchema.shape.RUNNER_CONCURRENCY,
 });
 
-export function parseEnv<T extends z.ZodType>(schema: T, source: NodeJS.ProcessEnv = process.env): z.infer<T> {
+export function parseEnv<T extends z.ZodType>(schema: T, source: Record<string, string | undefined> = process.env): z.infer<T> {
   const result = schema.safeParse(source);
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { z } from "zod";
 import { parseEnv, runtimeEnvSchema, startEnvSchema } from "@/lib/env";
 import { StartupError } from "@/lib/startup-error";
 
@@ -7,7 +8,7 @@ const valid = {
   NEXTAUTH_SECRET: "x".repeat(40),
 };
 
-function failure(source: Record<string, string>, schema = runtimeEnvSchema) {
+function failure(source: Record<string, string>, schema: z.ZodType = runtimeEnvSchema) {
   try {
     parseEnv(schema, source);
   } catch (err) {

@@ -1,0 +1,236 @@
+import fs from "node:fs";
+import path from "node:path";
+import { encode } from "next-auth/jwt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_PASSWORD } from "@/lib/db/bootstrap";
+import { runScript, startFlowgate, type FlowgateProcess } from "../support/flowgate-process";
+import { signIn } from "../support/http-session";
+
+type Who = "anonymous" | "admin" | "reviewer" | "manager" | "auditor";
+const people: Who[] = ["anonymous", "admin", "reviewer", "manager", "auditor"];
+
+describe("the HTTP API of a running Flowgate", () => {
+  let app: FlowgateProcess;
+  const cookies = {} as Record<Who, string>;
+  const createdTokens: string[] = [];
+
+  async function call(who: Who | { bearer: string } | { cookie: string }, method: string, route: string, body?: unknown) {
+    const headers: Record<string, string> = {};
+    if (typeof who === "object") {
+      if ("bearer" in who) headers.authorization = `Bearer ${who.bearer}`;
+      else headers.cookie = who.cookie;
+    } else if (who !== "anonymous") {
+      headers.cookie = cookies[who];
+    }
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const response = await fetch(`${app.url}${route}`, {
+      method,
+      headers,
+      redirect: "manual",
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let json: unknown = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // A page, not JSON.
+    }
+    return { status: response.status, json: json as Record<string, any>, text, location: response.headers.get("location") };
+  }
+
+  async function ctlToken(email: string, scopes: string) {
+    const result = await runScript("ctl.ts", ["token", "create", "--user", email, "--name", `test-${scopes}`, "--scopes", scopes], {
+      FLOWGATE_DATA_DIR: app.dataDir,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const token = result.stdout.trim();
+    createdTokens.push(token);
+    return token;
+  }
+
+  beforeAll(async () => {
+    app = await startFlowgate({ env: { LOG_LEVEL: "info" } });
+    for (const who of people) {
+      if (who === "anonymous") continue;
+      const cookie = await signIn(app.url, `${who}@flowgate.local`, DEMO_PASSWORD);
+      expect(cookie, `sign-in as ${who}`).not.toBeNull();
+      cookies[who] = cookie!;
+    }
+  });
+
+  afterAll(async () => {
+    const code = await app?.stop();
+    expect(code).toBe(0);
+  });
+
+  it("reports health: database, migrations and a live runner", async () => {
+    let health = await call("anonymous", "GET", "/api/health");
+    // The runner registers its first heartbeat moments after the web server is ready.
+    for (let i = 0; i < 40 && health.json.runner.activeRunners === 0; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      health = await call("anonymous", "GET", "/api/health");
+    }
+    expect(health.status).toBe(200);
+    expect(health.json).toMatchObject({ status: "ok", database: { reachable: true }, migrations: { current: true, pending: [] } });
+    expect(health.json.runner.heartbeatAgeSeconds).toBeLessThan(30);
+  });
+
+  it("rejects a wrong password and an unknown account", async () => {
+    expect(await signIn(app.url, "admin@flowgate.local", "wrong-password")).toBeNull();
+    expect(await signIn(app.url, "nobody@flowgate.local", DEMO_PASSWORD)).toBeNull();
+  });
+
+  it("identifies the signed-in person and their role", async () => {
+    for (const who of ["admin", "reviewer", "manager", "auditor"] as const) {
+      const me = await call(who, "GET", "/api/v1/me");
+      expect(me.status).toBe(200);
+      expect(me.json.user).toMatchObject({ email: `${who}@flowgate.local`, role: who });
+    }
+  });
+
+  it("refuses an expired session but accepts a current one signed the same way", async () => {
+    const { authSecret } = JSON.parse(fs.readFileSync(path.join(app.dataDir, "secrets.json"), "utf8"));
+    const me = await call("admin", "GET", "/api/v1/me");
+    const claims = { sub: me.json.user.id, email: "admin@flowgate.local", role: "admin" as const };
+    const current = await encode({ token: claims, secret: authSecret, maxAge: 60 });
+    const expired = await encode({ token: claims, secret: authSecret, maxAge: -60 });
+    expect((await call({ cookie: `next-auth.session-token=${current}` }, "GET", "/api/v1/me")).status).toBe(200);
+    const refused = await call({ cookie: `next-auth.session-token=${expired}` }, "GET", "/api/v1/me");
+    expect(refused.status).toBe(401);
+    expect(refused.json).toEqual({
+      error: { code: "unauthenticated", message: "Sign in or send a valid API token (Authorization: Bearer ...)" },
+    });
+  });
+
+  // Every route × every role (and anonymous) → the expected status, written out by hand.
+  const matrix: [string, string, Record<Who, number>, ((who: Who) => unknown)?][] = [
+    ["GET", "/api/health", { anonymous: 200, admin: 200, reviewer: 200, manager: 200, auditor: 200 }],
+    ["GET", "/api/v1/me", { anonymous: 401, admin: 200, reviewer: 200, manager: 200, auditor: 200 }],
+    ["GET", "/api/v1/runs", { anonymous: 401, admin: 200, reviewer: 200, manager: 200, auditor: 200 }],
+    ["GET", "/api/v1/tokens", { anonymous: 401, admin: 200, reviewer: 403, manager: 403, auditor: 403 }],
+    ["POST", "/api/v1/tokens", { anonymous: 401, admin: 201, reviewer: 403, manager: 403, auditor: 403 }, () => ({ name: "matrix", scopes: ["runs:read"] })],
+    ["DELETE", "/api/v1/tokens/no-such-token", { anonymous: 401, admin: 404, reviewer: 403, manager: 403, auditor: 403 }],
+    ["GET", "/api/v1/users", { anonymous: 401, admin: 200, reviewer: 403, manager: 403, auditor: 403 }],
+    [
+      "POST",
+      "/api/v1/users",
+      { anonymous: 401, admin: 201, reviewer: 403, manager: 403, auditor: 403 },
+      (who) => ({ email: `made-by-${who}@example.com`, role: "reviewer", password: "a-long-password" }),
+    ],
+    ["GET", "/api/v1/audit/verify", { anonymous: 401, admin: 200, reviewer: 403, manager: 403, auditor: 200 }],
+  ];
+
+  it.each(matrix)("%s %s answers each role as the role table says", async (method, route, expected, body) => {
+    for (const who of people) {
+      const response = await call(who, method, route, body?.(who));
+      expect({ who, status: response.status }).toEqual({ who, status: expected[who] });
+      if (response.status >= 400) expect(Object.keys(response.json.error).sort()).toEqual(["code", "message"]);
+    }
+  });
+
+  const pages: [string, Record<Exclude<Who, "anonymous">, boolean>][] = [
+    ["/board", { admin: true, reviewer: true, manager: true, auditor: true }],
+    ["/inbox", { admin: true, reviewer: true, manager: false, auditor: false }],
+    ["/deployments", { admin: true, reviewer: true, manager: true, auditor: true }],
+    ["/metrics", { admin: true, reviewer: false, manager: true, auditor: true }],
+    ["/audit", { admin: true, reviewer: false, manager: false, auditor: true }],
+    ["/settings", { admin: true, reviewer: false, manager: false, auditor: false }],
+  ];
+
+  it.each(pages)("page %s: anonymous goes to sign-in, each role sees it or is told it is not available", async (route, allowed) => {
+    const anonymous = await call("anonymous", "GET", route);
+    expect(anonymous.status).toBe(307);
+    expect(anonymous.location).toContain("/signin");
+    for (const [who, may] of Object.entries(allowed) as [Exclude<Who, "anonymous">, boolean][]) {
+      const page = await call(who, "GET", route);
+      expect(page.status).toBe(200);
+      expect({ who, blocked: page.text.includes("is not available to the") }).toEqual({ who, blocked: !may });
+    }
+  });
+
+  it("lets a token act for its owner within its scopes, capped by the owner's role", async () => {
+    const reviewerToken = await ctlToken("reviewer@flowgate.local", "runs:read,audit:read");
+    expect((await call({ bearer: reviewerToken }, "GET", "/api/v1/runs")).status).toBe(200);
+    // audit:read is in the token but not in the reviewer's role.
+    expect((await call({ bearer: reviewerToken }, "GET", "/api/v1/audit/verify")).status).toBe(403);
+    const adminToken = await ctlToken("admin@flowgate.local", "runs:read");
+    expect((await call({ bearer: adminToken }, "GET", "/api/v1/runs")).status).toBe(200);
+    expect((await call({ bearer: adminToken }, "GET", "/api/v1/audit/verify")).status).toBe(403);
+    // Managing tokens is for signed-in people only, never for a token.
+    expect((await call({ bearer: adminToken }, "GET", "/api/v1/tokens")).status).toBe(403);
+    expect((await call({ bearer: "fgt_made-up" }, "GET", "/api/v1/runs")).status).toBe(401);
+  });
+
+  it("stops honouring a token the moment it is revoked, and records when it was last used", async () => {
+    const created = await call("admin", "POST", "/api/v1/tokens", { name: "to-revoke", scopes: ["runs:read"] });
+    expect(created.status).toBe(201);
+    createdTokens.push(created.json.token);
+    expect((await call({ bearer: created.json.token }, "GET", "/api/v1/runs")).status).toBe(200);
+    const listed = await call("admin", "GET", "/api/v1/tokens");
+    const row = listed.json.tokens.find((t: { id: string }) => t.id === created.json.record.id);
+    expect(row.lastUsedAt).not.toBeNull();
+    expect(JSON.stringify(listed.json)).not.toContain(created.json.token);
+    const revoked = await call("admin", "DELETE", `/api/v1/tokens/${created.json.record.id}`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.json.record.revokedAt).not.toBeNull();
+    expect((await call({ bearer: created.json.token }, "GET", "/api/v1/runs")).status).toBe(401);
+  });
+
+  it.each([
+    ["malformed JSON", "{not json", 400, { error: { code: "bad_request", message: "The request body must be valid JSON" } }],
+    [
+      "invalid fields",
+      { name: "", scopes: [] },
+      422,
+      {
+        error: {
+          code: "validation_failed",
+          message: "The request has invalid fields",
+          fields: [
+            { path: "name", message: "name is required" },
+            { path: "scopes", message: "at least one scope is required" },
+          ],
+        },
+      },
+    ],
+    [
+      "an unknown scope",
+      { name: "x", scopes: ["root"] },
+      422,
+      {
+        error: {
+          code: "validation_failed",
+          message: "The request has invalid fields",
+          fields: [{ path: "scopes.0", message: expect.stringContaining("Invalid option") }],
+        },
+      },
+    ],
+  ])("answers %s with the one error shape", async (_label, body, status, expected) => {
+    const response = await call("admin", "POST", "/api/v1/tokens", body);
+    expect(response.status).toBe(status);
+    expect(response.json).toEqual(expected);
+  });
+
+  it("answers a duplicate user with 409 and keeps the first", async () => {
+    const body = { email: "twice@example.com", role: "manager", password: "a-long-password" };
+    expect((await call("admin", "POST", "/api/v1/users", body)).status).toBe(201);
+    const again = await call("admin", "POST", "/api/v1/users", { ...body, role: "admin" });
+    expect(again.status).toBe(409);
+    expect(again.json.error.code).toBe("conflict");
+  });
+
+  it("never writes passwords or tokens to its logs", async () => {
+    // The structured log lines; the start-up banner prints the demo password on purpose.
+    const output = app
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .join("\n");
+    expect(output).toContain("signed in");
+    expect(output).not.toContain(DEMO_PASSWORD);
+    expect(output).not.toContain("wrong-password");
+    expect(createdTokens.length).toBeGreaterThan(0);
+    for (const token of createdTokens) expect(output).not.toContain(token);
+  });
+});

@@ -1,0 +1,24 @@
+/**
+ * Signs in through next-auth's real credentials flow (CSRF token, callback, session cookie),
+ * as a browser would, and returns the session cookie.
+ */
+export async function signIn(baseUrl: string, email: string, password: string): Promise<string | null> {
+  const csrfResponse = await fetch(`${baseUrl}/api/auth/csrf`);
+  const { csrfToken } = (await csrfResponse.json()) as { csrfToken: string };
+  const csrfCookie = cookiesFrom(csrfResponse);
+  const response = await fetch(`${baseUrl}/api/auth/callback/credentials`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie },
+    body: new URLSearchParams({ csrfToken, email, password, json: "true" }),
+  });
+  const cookies = cookiesFrom(response);
+  return cookies.includes("next-auth.session-token=") ? cookies : null;
+}
+
+function cookiesFrom(response: Response): string {
+  return response.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
+}
