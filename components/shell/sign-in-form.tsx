@@ -15,13 +15,19 @@ export function SignInForm() {
     const form = new FormData(event.currentTarget);
     setPending(true);
     setError(null);
-    const result = await signIn("credentials", {
-      email: String(form.get("email")),
-      password: String(form.get("password")),
-      redirect: false,
-    });
+    let ok = false;
+    try {
+      const result = await signIn("credentials", {
+        email: String(form.get("email")),
+        password: String(form.get("password")),
+        redirect: false,
+      });
+      ok = Boolean(result?.ok && !result.error);
+    } catch {
+      // next-auth throws on some refusals instead of returning an error; both mean "not signed in".
+    }
     setPending(false);
-    if (!result || result.error) {
+    if (!ok) {
       setError("Wrong email or password.");
       return;
     }

@@ -14,14 +14,13 @@ declare module "vitest" {
 }
 
 let server: EmbeddedDatabase | undefined;
-let dataDir: string | undefined;
 
 /**
  * One real PostgreSQL for the whole run, with a migrated template database. Each test file
  * clones the template (CREATE DATABASE ... TEMPLATE), which takes milliseconds.
  */
 export async function setup(project: TestProject) {
-  dataDir = path.resolve(".test-data", `pg-${process.pid}`);
+  const dataDir = path.resolve(".test-data", `pg-${process.pid}`);
   fs.rmSync(dataDir, { recursive: true, force: true });
   server = await startEmbeddedPostgres({ dataDir });
   const adminUrl = server.databaseUrl.replace(/\/flowgate$/, "/postgres");
@@ -35,5 +34,6 @@ export async function setup(project: TestProject) {
 
 export async function teardown() {
   await server?.stop();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  // Data directories of the Flowgate instances the server tests started, and the cluster above.
+  fs.rmSync(path.resolve(".test-data"), { recursive: true, force: true });
 }

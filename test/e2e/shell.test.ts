@@ -1,0 +1,83 @@
+import fs from "node:fs";
+import path from "node:path";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_PASSWORD } from "@/lib/db/bootstrap";
+import { startFlowgate, type FlowgateProcess } from "../support/flowgate-process";
+import { chromiumPath, chromiumArgs } from "../support/chromium";
+
+const artifacts = path.resolve("test-results");
+
+describe("the app shell in Chromium", () => {
+  let app: FlowgateProcess;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    fs.mkdirSync(artifacts, { recursive: true });
+    app = await startFlowgate();
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  it.each([
+    ["admin", ["Board", "Inbox", "Deployments", "Metrics", "Audit", "Settings"]],
+    ["reviewer", ["Board", "Inbox", "Deployments"]],
+    ["manager", ["Board", "Deployments", "Metrics"]],
+    ["auditor", ["Board", "Deployments", "Metrics", "Audit"]],
+  ])("signs in as %s and shows that role's navigation", async (role, expectedNav) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${app.url}/board`);
+    await page.waitForURL(/\/signin/);
+    await page.getByLabel("Email").fill(`${role}@flowgate.local`);
+    await page.getByLabel("Password").fill(DEMO_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/board/);
+    const nav = page.getByRole("navigation", { name: "Main" });
+    await nav.getByRole("link").first().waitFor();
+    expect(await nav.getByRole("link").allInnerTexts()).toEqual(expectedNav);
+    await expect.poll(() => page.getByTestId("user-role").innerText()).toBe(role);
+    await expect.poll(() => page.getByText("No runs yet").isVisible()).toBe(true);
+    await page.screenshot({ path: path.join(artifacts, `shell-${role}.png`), fullPage: true });
+
+    await page.getByRole("button", { name: /Ada|Rita|Mona|Otto/ }).click();
+    await page.getByRole("menuitem", { name: "Sign out" }).click();
+    await page.waitForURL(/\/signin/);
+    await context.close();
+  });
+
+  it("tells a person who mistypes their password, and keeps them on the sign-in page", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${app.url}/signin`);
+    await page.getByLabel("Email").fill("admin@flowgate.local");
+    await page.getByLabel("Password").fill("not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.locator("form [role=alert]").innerText()).toBe("Wrong email or password.");
+    expect(page.url()).toContain("/signin");
+    await page.close();
+  });
+
+  it("lets an admin create an API token in Settings and shows it once", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${app.url}/signin?callbackUrl=/settings`);
+    await page.getByLabel("Email").fill("admin@flowgate.local");
+    await page.getByLabel("Password").fill(DEMO_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/settings/);
+    await page.getByPlaceholder("ci-pipeline").fill("browser-ci");
+    await page.getByRole("checkbox", { name: "runs:read" }).check();
+    await page.getByRole("button", { name: "Create token" }).click();
+    const token = await page.getByTestId("new-token").innerText();
+    expect(token).toMatch(/^fgt_/);
+    await expect.poll(() => page.getByRole("cell", { name: "browser-ci" }).isVisible()).toBe(true);
+    await page.screenshot({ path: path.join(artifacts, "settings-tokens.png"), fullPage: true });
+    const response = await fetch(`${app.url}/api/v1/runs`, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    await context.close();
+  });
+});
