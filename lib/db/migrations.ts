@@ -76,3 +76,16 @@ export async function readMigrationState(
   const pending = shipped.filter((name) => !done.has(name));
   return { applied: done.size, shipped: shipped.length, pending, failed, current: pending.length === 0 && failed.length === 0 };
 }
+
+/**
+ * Everything a database needs before the app or a runner uses it: our schema, and the job
+ * queue's own schema (graphile-worker), so the web app can enqueue before any runner has started.
+ */
+export async function migrateDatabase(databaseUrl: string, onLine: (line: string) => void = () => {}) {
+  await applyMigrations(databaseUrl, onLine);
+  const { runMigrations, Logger } = await import("graphile-worker");
+  const quiet = new Logger(() => (level, message) => {
+    if (level === "error") onLine(`job queue migration: ${message}`);
+  });
+  await runMigrations({ connectionString: databaseUrl, logger: quiet });
+}

@@ -2,7 +2,7 @@ import path from "node:path";
 import pg from "pg";
 import { StartupError } from "../startup-error";
 import { runningInstanceDatabaseUrl, startEmbeddedPostgres, type EmbeddedDatabase } from "./embedded";
-import { applyMigrations } from "./migrations";
+import { migrateDatabase } from "./migrations";
 
 export interface OpenDatabase {
   databaseUrl: string;
@@ -57,7 +57,7 @@ export async function openDatabase(options: {
   try {
     await assertDatabaseReachable(databaseUrl);
     options.log("applying database migrations");
-    await applyMigrations(databaseUrl, (line) => options.log(`  ${line}`));
+    await migrateDatabase(databaseUrl, (line) => options.log(`  ${line}`));
   } catch (err) {
     await embedded?.stop();
     throw err;

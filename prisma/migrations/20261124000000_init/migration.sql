@@ -8,7 +8,7 @@ CREATE TYPE "Role" AS ENUM ('admin', 'reviewer', 'manager', 'auditor');
 CREATE TYPE "RepositoryKind" AS ENUM ('local', 'remote');
 
 -- CreateEnum
-CREATE TYPE "RunStatus" AS ENUM ('queued', 'running', 'escalated', 'done', 'rejected', 'changes_requested', 'failed', 'rolled_back', 'superseded');
+CREATE TYPE "RunStatus" AS ENUM ('queued', 'running', 'waiting', 'escalated', 'done', 'rejected', 'changes_requested', 'failed', 'rolled_back', 'superseded');
 
 -- CreateEnum
 CREATE TYPE "Stage" AS ENUM ('review', 'test', 'staging', 'validation', 'deployment');
@@ -108,6 +108,7 @@ CREATE TABLE "PipelineRun" (
     "status" "RunStatus" NOT NULL DEFAULT 'queued',
     "currentStage" "Stage",
     "policyId" TEXT NOT NULL,
+    "riskScore" INTEGER,
     "simulated" BOOLEAN NOT NULL DEFAULT false,
     "supersededBy" TEXT,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -124,6 +125,7 @@ CREATE TABLE "StageRun" (
     "stage" "Stage" NOT NULL,
     "attempt" INTEGER NOT NULL,
     "status" "StageStatus" NOT NULL DEFAULT 'queued',
+    "summary" TEXT,
     "queuedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "startedAt" TIMESTAMP(3),
     "finishedAt" TIMESTAMP(3),

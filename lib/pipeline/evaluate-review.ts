@@ -1,0 +1,62 @@
+import type { ReviewOutput, RulesReport } from "../review/review-output";
+import type { EscalationReason } from "./escalation-reasons";
+import type { PolicyRules } from "./policy-rules";
+import type { StageOutcome } from "./transitions";
+
+/** Source files the rules could not read; lockfiles and assets unreviewed are not a reason to stop. */
+const SOURCE_FILE = /\.(ts|tsx|js|jsx|mjs|cjs|py|go|java|rb|rs|kt|cs|php|sql|prisma)$/i;
+
+/**
+ * The review policy. The invariants hold whatever the model says: the effective risk is never
+ * below the rules floor, and risk ≥ threshold, an API break, a schema change or a new service
+ * integration always goes to a person.
+ */
+export function evaluateReview(input: { review: ReviewOutput; rules: RulesReport; policy: PolicyRules }): {
+  effectiveRisk: number;
+  outcome: StageOutcome;
+} {
+  const { review, rules, policy } = input;
+  const threshold = policy.review.humanRiskThreshold;
+  const effectiveRisk = Math.max(review.risk_score, rules.riskFloor);
+  const reasons: EscalationReason[] = [];
+
+  if (effectiveRisk >= threshold) {
+    reasons.push({
+      code: "high_risk",
+      label: `risk ${effectiveRisk} ≥ ${threshold}`,
+      detail: `Risk score ${effectiveRisk} (model ${review.risk_score}, rules floor ${rules.riskFloor}) is at or above the policy threshold ${threshold}.`,
+      value: effectiveRisk,
+      threshold,
+    });
+  }
+  const apiBreaks = rules.apiBreak || review.api_breaking_changes.length > 0;
+  if (apiBreaks && policy.review.escalateApiBreaks) {
+    const count = Math.max(review.api_breaking_changes.length, rules.findings.filter((f) => f.category === "api_break").length);
+    reasons.push({ code: "api_break", label: "API break", detail: `${count} API-breaking change${count === 1 ? "" : "s"} found.`, value: count });
+  }
+  if (rules.schemaChange && policy.review.escalateSchemaChanges) {
+    const files = [...new Set(rules.findings.filter((f) => f.category === "schema_change").map((f) => f.file))];
+    reasons.push({ code: "schema_change", label: "schema change", detail: `Schema change in ${files.join(", ")}.` });
+  }
+  if (rules.newIntegration && policy.review.escalateNewIntegrations) {
+    const files = [...new Set(rules.findings.filter((f) => f.category === "new_integration").map((f) => f.file))];
+    reasons.push({ code: "new_integration", label: "new service integration", detail: `New outbound service integration in ${files.join(", ")}.` });
+  }
+  const unreviewedSource = rules.unreviewedFiles.filter((f) => SOURCE_FILE.test(f.file));
+  if (unreviewedSource.length > 0) {
+    reasons.push({
+      code: "unreviewed_files",
+      label: "unreviewed files",
+      detail: `Not reviewed: ${unreviewedSource.map((f) => `${f.file} (${f.reason})`).join(", ")}.`,
+      value: unreviewedSource.length,
+    });
+  }
+  if (review.requires_human_review && reasons.length === 0) {
+    reasons.push({ code: "model_requested_review", label: "reviewer asked for a human", detail: "The review asked for a human review." });
+  }
+
+  if (reasons.length > 0) {
+    return { effectiveRisk, outcome: { kind: "escalate", summary: `Escalated: ${reasons.map((r) => r.label).join(", ")}`, reasons } };
+  }
+  return { effectiveRisk, outcome: { kind: "pass", summary: `Passed review with risk ${effectiveRisk}` } };
+}

@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+/** A finding cites where it is: every one has a file, and a line when it has one. */
+export const findingSchema = z.object({
+  file: z.string(),
+  line: z.number().int().positive().nullable(),
+  severity: z.enum(["low", "medium", "high", "critical"]),
+  message: z.string(),
+});
+export type Finding = z.infer<typeof findingSchema>;
+
+/**
+ * The review agent's output: exactly the review schema of the source case study. The LLM fills
+ * it through structured output; the heuristic provider fills it from the rules.
+ */
+export const reviewOutputSchema = z.object({
+  risk_score: z.number().int().min(1).max(10),
+  security_issues: z.array(findingSchema),
+  performance_concerns: z.array(findingSchema),
+  coverage_gaps: z.array(findingSchema),
+  api_breaking_changes: z.array(findingSchema),
+  auto_approvable: z.boolean(),
+  requires_human_review: z.boolean(),
+  review_rationale: z.string(),
+});
+export type ReviewOutput = z.infer<typeof reviewOutputSchema>;
+
+/** What the deterministic rules look for. They run in every mode (the rules floor). */
+export const ruleCategories = [
+  "hardcoded_secret",
+  "sql_injection",
+  "command_injection",
+  "auth_change",
+  "api_break",
+  "new_integration",
+  "schema_change",
+  "untested_change",
+  "large_change",
+] as const;
+export type RuleCategory = (typeof ruleCategories)[number];
+
+export interface RuleFinding extends Finding {
+  category: RuleCategory;
+  /** Short id of the rule that fired, e.g. "secret.aws-access-key". */
+  rule: string;
+}
+
+/** The rules' verdict on a diff: findings and the minimum risk they justify. */
+export interface RulesReport {
+  findings: RuleFinding[];
+  /** 1–10: the LLM may raise risk above this, never lower it. */
+  riskFloor: number;
+  apiBreak: boolean;
+  schemaChange: boolean;
+  newIntegration: boolean;
+  /** Files the rules could not read (binary, generated, too large): listed as not reviewed. */
+  unreviewedFiles: { file: string; reason: string }[];
+}
