@@ -1,19 +1,27 @@
 import os from "node:os";
 import { randomUUID } from "node:crypto";
-import { Logger, run, type Runner } from "graphile-worker";
+import { EventEmitter } from "node:events";
+import { Logger, run, type Runner, type WorkerEvents } from "graphile-worker";
 import { createPrismaClient } from "../lib/db/client";
 import { env } from "../lib/env";
 import { taskList } from "../lib/jobs/catalog";
+import { releaseDeadRunners } from "./engine/lease-sweeper";
+import { runStageJob } from "./engine/run-stage-job";
+import { selectLlmProvider } from "./llm/select-provider";
+import { createReviewAgent } from "./review/review-agent";
 import { log as rootLog } from "../lib/log";
 import { StartupError } from "../lib/startup-error";
 
-const HEARTBEAT_INTERVAL_MS = 5000;
+const HEARTBEAT_INTERVAL_MS = 2000;
+/** A runner silent this long is presumed dead and its jobs are released (the lease). */
+const LEASE_SECONDS = Number(process.env.FLOWGATE_RUNNER_LEASE_SECONDS ?? 30);
 
 const log = rootLog.child({ component: "runner" });
 
 // graphile-worker's own log lines go through the same structured logger.
 const workerLogger = new Logger((scope) => (level, message, meta) => {
-  const method = level === "error" ? "error" : level === "warning" ? "warn" : level === "debug" ? "debug" : "info";
+  // The queue reports every job at info level; our engine logs stage outcomes itself.
+  const method = level === "error" ? "error" : level === "warning" ? "warn" : "debug";
   log[method]({ scope, ...meta }, message);
 });
 
@@ -21,23 +29,39 @@ async function main() {
   const config = env();
   const db = createPrismaClient(config.DATABASE_URL);
   const runnerId = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const beat = () =>
-    db.runnerHeartbeat.upsert({
+  const workerIds: string[] = [];
+  const beat = async () => {
+    await db.runnerHeartbeat.upsert({
       where: { id: runnerId },
-      create: { id: runnerId, hostname: os.hostname(), pid: process.pid, concurrency: config.RUNNER_CONCURRENCY },
-      update: { lastSeenAt: new Date() },
+      create: { id: runnerId, hostname: os.hostname(), pid: process.pid, concurrency: config.RUNNER_CONCURRENCY, workerIds },
+      update: { lastSeenAt: new Date(), workerIds },
     });
+    await releaseDeadRunners(db, log, LEASE_SECONDS);
+  };
   await beat();
   const heartbeat = setInterval(() => {
     beat().catch((err) => log.warn({ err }, "heartbeat failed; retrying at the next interval"));
   }, HEARTBEAT_INTERVAL_MS);
 
+  const provider = selectLlmProvider();
+  const agents = { review: createReviewAgent(provider) };
+  log.info({ llm: provider ? `${provider.name} ${provider.model}` : "none (heuristic agents)" }, "agents ready");
+
+  // Workers are created inside run(), so listen before calling it.
+  const events: WorkerEvents = new EventEmitter();
+  events.on("worker:create", ({ worker }) => {
+    workerIds.push(worker.workerId);
+    void beat().catch(() => {});
+  });
   const runner: Runner = await run({
+    events,
     connectionString: config.DATABASE_URL,
     concurrency: config.RUNNER_CONCURRENCY,
-    taskList: taskList(),
+    taskList: taskList({ runStage: (payload) => runStageJob({ db, log, agents }, payload) }),
     logger: workerLogger,
     noHandleSignals: true,
+    // Claims are pushed by LISTEN/NOTIFY; polling is only the fallback.
+    pollInterval: 1000,
   });
   log.info({ runnerId, concurrency: config.RUNNER_CONCURRENCY }, "runner started");
 

@@ -21,6 +21,7 @@ export const runtimeEnvSchema = z.object({
   SESSION_MAX_AGE_HOURS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().positive().default(12)),
   RUNNER_CONCURRENCY: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1).max(64).default(2)),
   ANTHROPIC_API_KEY: optional(z.string()),
+  FLOWGATE_MAX_DIFF_BYTES: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().positive().default(5 * 1024 * 1024)),
 });
 
 export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;

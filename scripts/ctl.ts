@@ -21,6 +21,12 @@ const usage = `Usage: npm run ctl -- <command> [options]
       escalations:decide, audit:read, metrics:read
   token list
   token revoke <token-id>
+  repo add --name <name> --path <path-to-git-repo> [--default-branch main]
+  repo list
+  submit --repo <path-to-git-repo> --base <ref> --head <ref> [--title <t>] [--number <n>] [--author <a>]
+      Diffs base...head with git and submits the run; prints the run id.
+  runs                      recent runs with status and stage
+  run <run-id>              one run's stages and decisions
 `;
 
 const note = (line: string) => process.stderr.write(`${line}\n`);
@@ -75,6 +81,15 @@ async function main() {
       user: { type: "string" },
       scopes: { type: "string" },
       "expires-days": { type: "string" },
+      path: { type: "string" },
+      "default-branch": { type: "string" },
+      repo: { type: "string" },
+      base: { type: "string" },
+      head: { type: "string" },
+      title: { type: "string" },
+      number: { type: "string" },
+      author: { type: "string" },
+      description: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -83,8 +98,11 @@ async function main() {
     process.stdout.write(usage);
     return;
   }
-  const command = `${noun} ${verb ?? ""}`.trim();
-  const known = ["user create", "user list", "token create", "token list", "token revoke"];
+  // Single-word commands take their argument in the verb position (`run <id>`).
+  const single = ["submit", "runs", "run"].includes(noun);
+  const command = single ? noun : `${noun} ${verb ?? ""}`.trim();
+  if (single && verb) rest.unshift(verb);
+  const known = ["user create", "user list", "token create", "token list", "token revoke", "repo add", "repo list", "submit", "runs", "run"];
   if (!known.includes(command)) throw new StartupError(`unknown command "${command}"\n\n${usage}`);
 
   // Validate input before touching the database.
@@ -149,6 +167,58 @@ async function runCommand(command: string, { db, values, rest, password }: Comma
           const state = t.revokedAt ? "revoked" : t.expiresAt && t.expiresAt < new Date() ? "expired" : "active";
           process.stdout.write(`${t.id}\t${t.tokenPrefix}…\t${t.user.email}\t${t.name}\t${t.scopes.join(",")}\t${state}\n`);
         }
+        return;
+      }
+      case "repo add": {
+        const { registerRepository } = await import("../lib/repositories/register-repository");
+        const repository = await registerRepository(db, {
+          input: { name: values.name as string, path: required(values.path as string | undefined, "path"), defaultBranch: (values["default-branch"] as string) || undefined },
+          actor: CLI_ACTOR,
+        });
+        note(`registered ${repository.name} at ${repository.location}`);
+        process.stdout.write(`${repository.id}\n`);
+        return;
+      }
+      case "repo list": {
+        for (const r of await db.repository.findMany({ orderBy: { name: "asc" } })) process.stdout.write(`${r.name}\t${r.kind}\t${r.location}\n`);
+        return;
+      }
+      case "submit": {
+        const { submitWithGit } = await import("./lib/submit-with-git");
+        const result = await submitWithGit(db, {
+          repoPath: required(values.repo as string | undefined, "repo"),
+          base: required(values.base as string | undefined, "base"),
+          head: required(values.head as string | undefined, "head"),
+          title: values.title as string | undefined,
+          number: values.number ? Number(values.number) : undefined,
+          author: values.author as string | undefined,
+          description: values.description as string | undefined,
+          actor: CLI_ACTOR,
+          note,
+        });
+        note(`${result.created ? "submitted" : "already submitted:"} run ${result.run.id} for ${result.run.repository} #${result.run.pullRequestNumber} (${result.run.status})`);
+        process.stdout.write(`${result.run.id}\n`);
+        return;
+      }
+      case "runs": {
+        const runs = await db.pipelineRun.findMany({ orderBy: { createdAt: "desc" }, take: 50, include: { pullRequest: { include: { repository: true } } } });
+        if (runs.length === 0) note("no runs yet: submit one with `npm run ctl -- submit --repo <path> --base main --head <branch>`");
+        for (const r of runs) {
+          process.stdout.write(
+            `${r.id}\t${r.pullRequest.repository.name}#${r.pullRequest.number}\t${r.status}\t${r.currentStage ?? "-"}\trisk ${r.riskScore ?? "-"}\t${r.pullRequest.title}\n`,
+          );
+        }
+        return;
+      }
+      case "run": {
+        const { loadRunDetailOrThrow } = await import("../lib/runs/run-detail");
+        const { run } = await loadRunDetailOrThrow(db, required(rest[0], "run id"));
+        process.stdout.write(`${run.pullRequest.repository.name} #${run.pullRequest.number} ${run.pullRequest.title}\n`);
+        process.stdout.write(`status ${run.status}, stage ${run.currentStage ?? "-"}, risk ${run.riskScore ?? "-"}, policy v${run.policy.version}\n`);
+        for (const stage of run.stageRuns) {
+          process.stdout.write(`  ${stage.stage} #${stage.attempt}\t${stage.status}\t${stage.summary ?? ""}\n`);
+        }
+        for (const d of run.decisions) process.stdout.write(`  decision ${d.agent} (${d.provider}${d.model ? ` ${d.model}` : ""}): ${d.rationale.split("\n")[0]}\n`);
         return;
       }
       case "token revoke": {

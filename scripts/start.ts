@@ -86,7 +86,9 @@ async function main() {
   await ensureDefaultPolicy(client);
   if (embeddedMode) {
     const created = await seedDemoUsers(client);
-    say(created > 0 ? `seeded ${created} demo users` : "demo data already present");
+    const { seedDemoRuns } = await import("./lib/demo-repository");
+    const runs = await seedDemoRuns(client, { dataDir, actor: { type: "system", id: "demo", label: "demo seed" }, log: say });
+    say(created > 0 || runs > 0 ? `seeded ${created} demo users and ${runs} demo pull requests (repository demo-shop)` : "demo data already present");
   }
   const userCount = await client.user.count();
   await client.$disconnect();

@@ -31,7 +31,7 @@ describe("npm start", () => {
     const first = await startFlowgate({ dataDir });
     started.push(first);
     expect(first.output()).toContain("creating the embedded PostgreSQL cluster");
-    expect(first.output()).toContain("seeded 5 demo users");
+    expect(first.output()).toContain("seeded 5 demo users and 6 demo pull requests");
     expect((await fetch(`${first.url}/api/health`)).status).toBe(200);
 
     const created = await runScript("ctl.ts", ["user", "create", "--email", "kept@example.com", "--role", "manager"], { FLOWGATE_DATA_DIR: dataDir }, "a-long-password\n");

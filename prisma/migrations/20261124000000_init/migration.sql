@@ -269,6 +269,7 @@ CREATE TABLE "RunnerHeartbeat" (
     "hostname" TEXT NOT NULL,
     "pid" INTEGER NOT NULL,
     "concurrency" INTEGER NOT NULL,
+    "workerIds" TEXT[] DEFAULT ARRAY[]::TEXT[],
     "startedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "lastSeenAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 

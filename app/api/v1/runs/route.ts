@@ -1,21 +1,28 @@
-import { json, route } from "@/lib/http/route";
+import { auditActor } from "@/lib/auth/actor";
+import { env } from "@/lib/env";
+import { json, parseBody, route } from "@/lib/http/route";
+import { boardFilterSchema, loadBoard } from "@/lib/runs/board";
+import { submitRun, submitRunSchema } from "@/lib/runs/submit-run";
 
+export const dynamic = "force-dynamic";
+
+/** The board: active runs and recent finished ones, filtered by ?repository= and ?status=. */
 export const GET = route(
-  async ({ db }) => {
-    const runs = await db.pipelineRun.findMany({
-      orderBy: { createdAt: "desc" },
-      take: 100,
-      select: {
-        id: true,
-        status: true,
-        currentStage: true,
-        headSha: true,
-        createdAt: true,
-        updatedAt: true,
-        pullRequest: { select: { number: true, title: true, author: true, repository: { select: { name: true } } } },
-      },
-    });
-    return json({ runs });
+  async ({ req, db }) => {
+    const params = new URL(req.url).searchParams;
+    const filter = boardFilterSchema.parse({ repository: params.get("repository") || undefined, status: params.get("status") || undefined });
+    return json(await loadBoard(db, filter));
   },
   { permission: "runs:read" },
+);
+
+/** Intake: 201 with a new run, 200 with the existing one for the same PR and head SHA. */
+export const POST = route(
+  async ({ req, db, actor }) => {
+    const input = await parseBody(req, submitRunSchema);
+    const result = await submitRun(db, { input, actor: auditActor(actor), maxDiffBytes: env().FLOWGATE_MAX_DIFF_BYTES });
+    const url = new URL(`/runs/${result.run.id}`, env().NEXTAUTH_URL ?? req.url).toString();
+    return json({ run: { ...result.run, url }, created: result.created, superseded: result.superseded }, { status: result.created ? 201 : 200 });
+  },
+  { permission: "runs:write" },
 );

@@ -1,0 +1,184 @@
+import { appendAuditEvent, type AuditActor } from "../../lib/audit/append-audit-event";
+import type { Db, Prisma } from "../../lib/db/client";
+import { parseUnifiedDiff } from "../../lib/diff/unified-diff";
+import { addBusinessHours } from "../../lib/escalations/business-hours";
+import { buildContextPackage, contextPackageHash } from "../../lib/escalations/context-package";
+import { enqueueStageJob, type StageJobPayload } from "../../lib/jobs/stage-job";
+import type { PolicyRules } from "../../lib/pipeline/policy-rules";
+import type { Stage } from "../../lib/pipeline/stages";
+import { decideTransition, runStatusAfter, type RetryPolicy, type Transition } from "../../lib/pipeline/transitions";
+import type { StageAgentResult } from "../stage-agent";
+
+export interface RecordInput {
+  job: StageJobPayload;
+  result: StageAgentResult | { outcome: { kind: "error"; summary: string }; decision: null; stageOutput: unknown };
+  policy: PolicyRules;
+  retry: RetryPolicy;
+  isConfigured: (stage: Stage) => boolean;
+}
+
+const NOT_CONFIGURED = "waiting: stage not configured";
+
+/**
+ * Records a stage's outcome in ONE transaction: the stage attempt's status, the agent's decision,
+ * the audit events, the run's new state and the next job (or the escalation). A runner killed
+ * at any point leaves the old state or the new one. A second call for the same attempt (a job
+ * retried after a crash) finds it recorded and changes nothing.
+ */
+export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ recorded: boolean; transition?: Transition }> {
+  const { job, result } = input;
+  return db.$transaction(
+    async (tx) => {
+      // Lock the attempt's row: concurrent recorders of the same attempt queue up here.
+      const [locked] = await tx.$queryRaw<{ id: string; status: string }[]>`
+        SELECT id, status::text FROM "StageRun"
+         WHERE "runId" = ${job.runId} AND stage = ${job.stage}::"Stage" AND attempt = ${job.attempt} FOR UPDATE`;
+      if (!locked || (locked.status !== "queued" && locked.status !== "running")) return { recorded: false };
+      const run = await tx.pipelineRun.findUniqueOrThrow({ where: { id: job.runId }, include: { pullRequest: { include: { repository: true } } } });
+
+      const transition = decideTransition({ stage: job.stage, attempt: job.attempt, outcome: result.outcome, retry: input.retry, isConfigured: input.isConfigured });
+      const now = new Date();
+      await tx.stageRun.update({
+        where: { id: locked.id },
+        data: { status: transition.stageStatus, finishedAt: now, summary: result.outcome.summary, output: (result.stageOutput ?? undefined) as Prisma.InputJsonValue, error: result.outcome.kind === "error" ? result.outcome.summary : null },
+      });
+
+      const subject = { runId: run.id, repositoryId: run.pullRequest.repositoryId };
+      const decision = result.decision;
+      const agentActor: AuditActor = { type: "agent", id: decision?.agent ?? job.stage, label: `${job.stage} agent${decision ? ` (${decision.provider})` : ""}` };
+      if (decision) {
+        const stored = await tx.agentDecision.create({
+          data: {
+            runId: run.id,
+            stageRunId: locked.id,
+            agent: decision.agent,
+            agentVersion: decision.agentVersion,
+            provider: decision.provider,
+            model: decision.model,
+            inputHash: decision.inputHash,
+            outcome: result.outcome.kind,
+            riskScore: decision.riskScore,
+            output: decision.output as Prisma.InputJsonValue,
+            rationale: decision.rationale,
+            prompt: decision.prompt,
+            response: decision.response,
+            inputTokens: decision.inputTokens,
+            outputTokens: decision.outputTokens,
+            latencyMs: decision.latencyMs,
+          },
+        });
+        await appendAuditEvent(tx, {
+          actor: agentActor,
+          action: "stage.decided",
+          subject: { type: "agent_decision", id: stored.id },
+          ...subject,
+          payload: {
+            pullRequest: run.pullRequest.number,
+            stage: job.stage,
+            attempt: job.attempt,
+            agentVersion: decision.agentVersion,
+            provider: decision.provider,
+            model: decision.model,
+            inputHash: decision.inputHash,
+            riskScore: decision.riskScore,
+            requiresHuman: decision.requiresHuman,
+            outcome: result.outcome.kind,
+            summary: result.outcome.summary,
+            rationale: decision.rationale,
+          },
+        });
+      } else {
+        await appendAuditEvent(tx, {
+          actor: agentActor,
+          action: "stage.errored",
+          subject: { type: "stage_run", id: locked.id },
+          ...subject,
+          payload: { pullRequest: run.pullRequest.number, stage: job.stage, attempt: job.attempt, error: result.outcome.summary },
+        });
+      }
+
+      const runStatus = runStatusAfter(transition);
+      const finished = ["done", "failed", "rolled_back"].includes(runStatus);
+      await tx.pipelineRun.update({
+        where: { id: run.id },
+        data: {
+          status: runStatus,
+          currentStage: transition.type === "advance" || transition.type === "wait_not_configured" ? transition.nextStage : job.stage,
+          finishedAt: finished ? now : null,
+          ...(decision?.riskScore != null && job.stage === "review" ? { riskScore: decision.riskScore } : {}),
+        },
+      });
+
+      switch (transition.type) {
+        case "advance":
+          await tx.stageRun.create({ data: { runId: run.id, stage: transition.nextStage, attempt: 1 } });
+          await enqueueStageJob(tx, { runId: run.id, stage: transition.nextStage, attempt: 1 });
+          break;
+        case "wait_not_configured":
+          await tx.stageRun.create({ data: { runId: run.id, stage: transition.nextStage, attempt: 1, status: "not_configured", summary: NOT_CONFIGURED } });
+          break;
+        case "retry":
+          await tx.stageRun.create({ data: { runId: run.id, stage: job.stage, attempt: transition.nextAttempt } });
+          await enqueueStageJob(tx, { runId: run.id, stage: job.stage, attempt: transition.nextAttempt }, { delayMs: transition.delayMs });
+          await appendAuditEvent(tx, {
+            actor: { type: "system", id: "engine", label: "pipeline engine" },
+            action: "stage.retry_scheduled",
+            subject: { type: "run", id: run.id },
+            ...subject,
+            payload: { stage: job.stage, nextAttempt: transition.nextAttempt, delayMs: transition.delayMs, error: result.outcome.summary },
+          });
+          break;
+        case "escalate": {
+          let diff = null;
+          try {
+            diff = parseUnifiedDiff(run.diff);
+          } catch {
+            // Intake validated the diff; a package without file stats is still a package.
+          }
+          const contextPackage = buildContextPackage({
+            reasons: transition.reasons,
+            repository: run.pullRequest.repository.name,
+            pullRequest: { number: run.pullRequest.number, title: run.pullRequest.title, author: run.pullRequest.author },
+            headSha: run.headSha,
+            diff,
+            decision: decision
+              ? { stage: job.stage, agent: decision.agent, provider: decision.provider, model: decision.model, riskScore: decision.riskScore, rationale: decision.rationale, output: decision.output }
+              : null,
+            notChecked: notCheckedItems(result.stageOutput, decision?.provider),
+          });
+          const escalation = await tx.escalation.create({
+            data: {
+              runId: run.id,
+              stage: job.stage,
+              reasons: transition.reasons.map((r) => r.code),
+              contextPackage: contextPackage as unknown as Prisma.InputJsonValue,
+              contextHash: contextPackageHash(contextPackage),
+              dueAt: addBusinessHours(now, input.policy.escalation.slaBusinessHours),
+            },
+          });
+          await appendAuditEvent(tx, {
+            actor: { type: "system", id: "engine", label: "pipeline engine" },
+            action: "run.escalated",
+            subject: { type: "escalation", id: escalation.id },
+            ...subject,
+            payload: { stage: job.stage, reasons: transition.reasons, contextHash: escalation.contextHash },
+          });
+          break;
+        }
+        default:
+          break;
+      }
+      return { recorded: true, transition };
+    },
+    { timeout: 30_000 },
+  );
+}
+
+/** What the agents did not check, stated rather than hidden. */
+function notCheckedItems(stageOutput: unknown, provider: string | undefined): string[] {
+  const items: string[] = [];
+  const unreviewed = (stageOutput as { rules?: { unreviewedFiles?: { file: string; reason: string }[] } } | null)?.rules?.unreviewedFiles ?? [];
+  for (const f of unreviewed) items.push(`${f.file}: not reviewed (${f.reason})`);
+  if (provider === "heuristic") items.push("No LLM is configured: the review is the rule-based heuristic only.");
+  return items;
+}

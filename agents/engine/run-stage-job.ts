@@ -1,0 +1,72 @@
+import type { Db } from "../../lib/db/client";
+import type { StageJobPayload } from "../../lib/jobs/stage-job";
+import type { Logger } from "../../lib/log";
+import { policyRulesSchema } from "../../lib/pipeline/policy-rules";
+import type { Stage } from "../../lib/pipeline/stages";
+import { defaultRetryPolicy, type RetryPolicy } from "../../lib/pipeline/transitions";
+import type { StageAgent } from "../stage-agent";
+import { recordStageOutcome } from "./record-stage-outcome";
+
+export interface EngineDeps {
+  db: Db;
+  log: Logger;
+  agents: Partial<Record<Stage, StageAgent>>;
+  retry?: Partial<RetryPolicy>;
+}
+
+/**
+ * Runs one stage attempt: skips it if it was already recorded (a retried job after a crash),
+ * runs the stage's agent, and records the outcome. An agent that throws is an `error` outcome:
+ * retried with backoff, then escalated, never advanced.
+ */
+export async function runStageJob(deps: EngineDeps, job: StageJobPayload) {
+  const { db } = deps;
+  const log = deps.log.child({ runId: job.runId, stage: job.stage, attempt: job.attempt });
+  const stageRun = await db.stageRun.findUnique({
+    where: { runId_stage_attempt: { runId: job.runId, stage: job.stage, attempt: job.attempt } },
+    include: { run: { include: { policy: true, pullRequest: { include: { repository: true } } } } },
+  });
+  if (!stageRun) {
+    log.warn("stage job for an unknown stage attempt; ignoring");
+    return;
+  }
+  if (stageRun.status !== "queued" && stageRun.status !== "running") {
+    log.info({ status: stageRun.status }, "stage attempt already recorded; not running it again");
+    return;
+  }
+  const { run } = stageRun;
+  if (run.status !== "queued" && run.status !== "running") {
+    log.info({ runStatus: run.status }, "run is no longer active; stage attempt skipped");
+    return;
+  }
+  const agent = deps.agents[job.stage];
+  if (!agent) {
+    log.warn("no agent configured for this stage");
+    return;
+  }
+
+  await db.$transaction([
+    db.stageRun.update({ where: { id: stageRun.id }, data: { status: "running", startedAt: new Date() } }),
+    db.pipelineRun.update({ where: { id: run.id }, data: { status: "running", currentStage: job.stage } }),
+  ]);
+
+  const policy = policyRulesSchema.parse(run.policy.rules);
+  const retry: RetryPolicy = { ...defaultRetryPolicy, maxAttempts: policy.retries.maxAttempts, ...deps.retry };
+  let result;
+  const started = performance.now();
+  try {
+    result = await agent.run({ db, log, policy, attempt: job.attempt, run });
+  } catch (err) {
+    const message = (err as Error).message ?? String(err);
+    log.warn({ err }, "stage agent failed");
+    result = { outcome: { kind: "error" as const, summary: message.slice(0, 500) }, decision: null, stageOutput: { error: message.slice(0, 2000) } };
+  }
+  const recorded = await recordStageOutcome(db, {
+    job,
+    result,
+    policy,
+    retry,
+    isConfigured: (stage) => Boolean(deps.agents[stage]),
+  });
+  log.info({ outcome: result.outcome.kind, transition: recorded.transition?.type, ms: Math.round(performance.now() - started) }, "stage attempt finished");
+}

@@ -1,0 +1,22 @@
+import { auditActor } from "@/lib/auth/actor";
+import { json, parseBody, route } from "@/lib/http/route";
+import { registerRepository, registerRepositorySchema } from "@/lib/repositories/register-repository";
+
+export const GET = route(
+  async ({ db }) =>
+    json({
+      repositories: await db.repository.findMany({
+        orderBy: { name: "asc" },
+        select: { id: true, name: true, kind: true, location: true, defaultBranch: true, createdAt: true },
+      }),
+    }),
+  { permission: "runs:read" },
+);
+
+export const POST = route(
+  async ({ req, db, actor }) => {
+    const input = await parseBody(req, registerRepositorySchema);
+    return json({ repository: await registerRepository(db, { input, actor: auditActor(actor) }) }, { status: 201 });
+  },
+  { permission: "settings:manage" },
+);

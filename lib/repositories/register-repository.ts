@@ -1,0 +1,34 @@
+import path from "node:path";
+import { z } from "zod";
+import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
+import type { Db } from "../db/client";
+import { isGitRepository } from "../git/git";
+import { ApiError } from "../http/errors";
+
+export const registerRepositorySchema = z.object({
+  name: z.string().trim().regex(/^[A-Za-z0-9._/-]{1,100}$/, "use letters, digits and . _ / - (at most 100)"),
+  path: z.string().trim().min(1, "path is required"),
+  defaultBranch: z.string().trim().min(1).default("main"),
+});
+export type RegisterRepositoryInput = z.input<typeof registerRepositorySchema>;
+
+/** Registers a local git repository (checked with real git) so runs can be submitted against it. */
+export async function registerRepository(db: Db, options: { input: RegisterRepositoryInput; actor: AuditActor }) {
+  const input = registerRepositorySchema.parse(options.input);
+  const location = path.resolve(input.path);
+  if (!(await isGitRepository(location))) {
+    throw new ApiError("validation_failed", "Not a git repository", [{ path: "path", message: `${location} is not a git repository` }]);
+  }
+  return db.$transaction(async (tx) => {
+    if (await tx.repository.findUnique({ where: { name: input.name } })) throw new ApiError("conflict", `A repository named ${input.name} already exists`);
+    const repository = await tx.repository.create({ data: { name: input.name, kind: "local", location, defaultBranch: input.defaultBranch } });
+    await appendAuditEvent(tx, {
+      actor: options.actor,
+      action: "repository.registered",
+      subject: { type: "repository", id: repository.id },
+      repositoryId: repository.id,
+      payload: { name: repository.name, location, defaultBranch: repository.defaultBranch },
+    });
+    return repository;
+  });
+}

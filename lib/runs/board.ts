@@ -1,0 +1,67 @@
+import { z } from "zod";
+import type { Db } from "../db/client";
+import { finishedRunStatuses } from "../pipeline/stages";
+
+export const boardFilterSchema = z.object({
+  repository: z.string().trim().min(1).optional(),
+  status: z.enum(["active", "escalated", "finished", "all"]).default("all"),
+});
+export type BoardFilter = z.infer<typeof boardFilterSchema>;
+
+export interface BoardCard {
+  id: string;
+  status: string;
+  currentStage: string | null;
+  stageStatus: string | null;
+  stageSummary: string | null;
+  riskScore: number | null;
+  repository: string;
+  pullRequest: { number: number; title: string; author: string };
+  /** When the run entered its current stage: the board shows time in stage from it. */
+  stageSince: string;
+  updatedAt: string;
+  simulated: boolean;
+}
+
+const FINISHED_SHOWN = 30;
+
+/** The board's cards: every unfinished run, and the most recent finished ones. */
+export async function loadBoard(db: Db, filter: BoardFilter): Promise<{ cards: BoardCard[]; repositories: string[] }> {
+  const repositoryWhere = filter.repository ? { pullRequest: { repository: { name: filter.repository } } } : {};
+  const finished = [...finishedRunStatuses];
+  const include = {
+    pullRequest: { include: { repository: { select: { name: true } } } },
+    stageRuns: { orderBy: [{ queuedAt: "desc" as const }], take: 1 },
+  };
+  const [active, done, repositories] = await Promise.all([
+    filter.status === "finished"
+      ? []
+      : db.pipelineRun.findMany({
+          where: { ...repositoryWhere, status: filter.status === "escalated" ? "escalated" : { notIn: finished } },
+          orderBy: { createdAt: "asc" },
+          take: 500,
+          include,
+        }),
+    filter.status === "all" || filter.status === "finished"
+      ? db.pipelineRun.findMany({ where: { ...repositoryWhere, status: { in: finished } }, orderBy: { updatedAt: "desc" }, take: FINISHED_SHOWN, include })
+      : [],
+    db.repository.findMany({ select: { name: true }, orderBy: { name: "asc" } }),
+  ]);
+  const cards = [...active, ...done].map((run) => {
+    const latest = run.stageRuns[0];
+    return {
+      id: run.id,
+      status: run.status,
+      currentStage: run.currentStage,
+      stageStatus: latest?.status ?? null,
+      stageSummary: latest?.summary ?? null,
+      riskScore: run.riskScore,
+      repository: run.pullRequest.repository.name,
+      pullRequest: { number: run.pullRequest.number, title: run.pullRequest.title, author: run.pullRequest.author },
+      stageSince: (latest?.startedAt ?? latest?.queuedAt ?? run.createdAt).toISOString(),
+      updatedAt: run.updatedAt.toISOString(),
+      simulated: run.simulated,
+    };
+  });
+  return { cards, repositories: repositories.map((r) => r.name) };
+}

@@ -1,0 +1,39 @@
+import type { Db } from "../db/client";
+import { ApiError } from "../http/errors";
+
+/** Everything the run page shows: stages with their attempts and decisions, escalations, audit events. */
+export async function loadRunDetailOrThrow(db: Db, runId: string) {
+  const run = await db.pipelineRun.findUnique({
+    where: { id: runId },
+    include: {
+      pullRequest: { include: { repository: { select: { id: true, name: true } } } },
+      policy: { select: { version: true } },
+      stageRuns: { orderBy: [{ queuedAt: "asc" }, { attempt: "asc" }] },
+      decisions: {
+        orderBy: { createdAt: "asc" },
+        select: {
+          id: true,
+          stageRunId: true,
+          agent: true,
+          agentVersion: true,
+          provider: true,
+          model: true,
+          inputHash: true,
+          outcome: true,
+          riskScore: true,
+          output: true,
+          rationale: true,
+          inputTokens: true,
+          outputTokens: true,
+          latencyMs: true,
+          createdAt: true,
+        },
+      },
+      escalations: { orderBy: { createdAt: "asc" }, select: { id: true, stage: true, reasons: true, status: true, dueAt: true, createdAt: true, decidedAt: true } },
+    },
+  });
+  if (!run) throw new ApiError("not_found", `No run ${runId}`);
+  const auditEvents = await db.auditEvent.findMany({ where: { runId }, orderBy: { sequence: "asc" }, take: 500 });
+  const { diff, ...rest } = run;
+  return { run: { ...rest, diffLines: diff.split("\n").length }, diff, auditEvents };
+}
