@@ -298,6 +298,12 @@ const SECRET_PATTERNS: SecretPattern[] = [
   },
 ];
 
+/**
+ * Keys that call themselves fake: AWS's documented AKIA...EXAMPLE, "sk-ant-test-..." fixtures. A
+ * random real key spelling one of these words is vanishingly unlikely.
+ */
+const FAKE_TOKEN = /example|test|fake|dummy|sample|placeholder|xxxx/i;
+
 /** Identifiers that name a credential: dbPassword, API_KEY, client_secret, authToken... */
 const SECRET_NAME = /(?:password|passwd|passphrase|secret|api[_-]?key|access[_-]?key|private[_-]?key|token|credential)/i;
 
@@ -324,7 +330,8 @@ function detectSecrets(view: FileView): RuleFinding[] {
   const findings: RuleFinding[] = [];
   for (const { line, content } of view.added) {
     for (const { rule, label, pattern } of SECRET_PATTERNS) {
-      if (pattern.test(content)) findings.push(finding("hardcoded_secret", rule, "critical", view.path, line, `Hard-coded ${label}; move it to a secret store and rotate it.`));
+      const token = pattern.exec(content)?.[0];
+      if (token && !FAKE_TOKEN.test(token)) findings.push(finding("hardcoded_secret", rule, "critical", view.path, line, `Hard-coded ${label}; move it to a secret store and rotate it.`));
     }
     // Generic assignments skip tests: fixtures hold throwaway passwords, and calling them critical
     // would send every test change to a human.
@@ -363,6 +370,14 @@ function interpolationKind(content: string): string | null {
   return null;
 }
 
+/**
+ * The line with the insides of its string literals emptied. A call named in a string ("eval() is
+ * dangerous") is text, not a call; the interpolation check still reads the original line.
+ */
+function withoutStringContents(content: string): string {
+  return content.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`/g, (literal) => literal[0] + literal[0]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // SQL injection
 // ---------------------------------------------------------------------------------------------
@@ -375,12 +390,14 @@ const QUERY_CALL = /\.(?:query|execute|executemany|raw|exec)\s*\(|\$(?:query|exe
 
 /**
  * Tagged templates (sql`...`, Prisma's $queryRaw`...`) turn every ${} into a bound parameter,
- * so interpolation inside them is the safe, parameterized form.
+ * so interpolation inside them is the safe, parameterized form. A type argument may sit between
+ * the tag and the backtick: $queryRaw<Row[]>`...`.
  */
-const SAFE_TAGGED_TEMPLATE = /(?:\bsql|\$queryRaw|\$executeRaw|Prisma\.sql)\s*`/;
+const SAFE_TAGGED_TEMPLATE = /(?:\bsql|\$queryRaw|\$executeRaw|Prisma\.sql)(?:\s*<[^`]*>)?\s*`/;
 
 function detectSqlInjection(view: FileView): RuleFinding[] {
-  if (view.isDoc) return [];
+  // Test code builds throwaway SQL (DROP DATABASE ${name}) and takes no untrusted input.
+  if (view.isDoc || view.isTest) return [];
   const newSide = newSideLines(view.file);
   const findings: RuleFinding[] = [];
   newSide.forEach((entry, index) => {
@@ -409,10 +426,16 @@ function newSideLines(file: DiffFile): NewSideLine[] {
   );
 }
 
-/** Whether the template literal holding line `index` was opened with a safe tag. */
+/** How far up a multi-line template literal may have opened. */
+const TEMPLATE_LOOKBACK_LINES = 20;
+
+/** Whether the template literal holding the first ${} of line `index` was opened with a safe tag. */
 function insideSafeTaggedTemplate(lines: NewSideLine[], index: number): boolean {
-  // The nearest backtick at or above the line opens the template (multi-line SQL is common).
-  for (let i = index; i >= 0 && i >= index - 20; i--) {
+  // Only the text before the ${} can open the template: a backtick after it closes it.
+  const before = lines[index].content.slice(0, lines[index].content.indexOf("${"));
+  if (before.includes("`")) return SAFE_TAGGED_TEMPLATE.test(before);
+  // Otherwise the nearest backtick above opens it (multi-line SQL is common).
+  for (let i = index - 1; i >= 0 && i >= index - TEMPLATE_LOOKBACK_LINES; i--) {
     if (lines[i].content.includes("`")) return SAFE_TAGGED_TEMPLATE.test(lines[i].content);
   }
   return false;
@@ -448,11 +471,12 @@ const COMMAND_PATTERNS: CommandPattern[] = [
 ];
 
 function detectCommandInjection(view: FileView): RuleFinding[] {
-  if (view.isDoc) return [];
+  if (view.isDoc || view.isTest) return [];
   const findings: RuleFinding[] = [];
   for (const { line, content } of codeLines(view.added)) {
+    const code = withoutStringContents(content);
     for (const { rule, what, pattern, needsInterpolation } of COMMAND_PATTERNS) {
-      if (!pattern.test(content)) continue;
+      if (!pattern.test(code)) continue;
       if (needsInterpolation && !interpolationKind(content)) continue;
       findings.push(finding("command_injection", rule, "high", view.path, line, `Possible code or command injection: ${what}; avoid it or pass arguments without a shell.`));
     }
@@ -530,7 +554,7 @@ function detectAuthChange(view: FileView): RuleFinding[] {
     // A pure rename or deletion of an auth file has no lines but can switch a check off.
     return [finding("auth_change", "auth.sensitive-path", "medium", file, first?.line ?? null, `Changes authentication or authorization code (${view.file.status} file); check who gains or loses access.`)];
   }
-  const roleLine = changed.find((l) => !isCommentLine(l.content) && ROLE_CHECK.test(l.content));
+  const roleLine = changed.find((l) => !isCommentLine(l.content) && ROLE_CHECK.test(withoutStringContents(l.content)));
   if (!roleLine) return [];
   const file = roleLine.kind === "del" ? view.oldPath : view.path;
   return [finding("auth_change", "auth.role-check", "medium", file, roleLine.line, `${roleLine.kind === "add" ? "Adds" : "Removes"} a role or permission check.`)];

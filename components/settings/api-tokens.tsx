@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { fetchJson as request } from "@/components/ui/fetch-json";
 
 interface TokenRow {
   id: string;
@@ -13,21 +14,6 @@ interface TokenRow {
   revokedAt: string | null;
   expiresAt: string | null;
   user: { email: string };
-}
-
-interface ApiErrorBody {
-  error: { code: string; message: string; fields?: { path: string; message: string }[] };
-}
-
-async function request<T>(url: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(url, { ...init, headers: { "content-type": "application/json", ...init?.headers } });
-  const body = await response.json();
-  if (!response.ok) {
-    const { error } = body as ApiErrorBody;
-    const detail = error.fields?.map((f) => `${f.path}: ${f.message}`).join("; ");
-    throw new Error(detail ? `${error.message} (${detail})` : error.message);
-  }
-  return body as T;
 }
 
 export function ApiTokens({ scopes }: { scopes: string[] }) {

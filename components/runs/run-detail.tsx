@@ -1,0 +1,248 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { fetchJson } from "@/components/ui/fetch-json";
+import { riskTone, statusTone } from "@/components/ui/format";
+
+interface Finding {
+  file: string;
+  line: number | null;
+  severity: string;
+  message: string;
+}
+interface ReviewOutput {
+  risk_score: number;
+  security_issues: Finding[];
+  performance_concerns: Finding[];
+  coverage_gaps: Finding[];
+  api_breaking_changes: Finding[];
+  review_rationale: string;
+}
+interface Decision {
+  id: string;
+  stageRunId: string;
+  agent: string;
+  agentVersion: string;
+  provider: string;
+  model: string | null;
+  inputHash: string;
+  outcome: string;
+  riskScore: number | null;
+  output: { review?: ReviewOutput; rules?: { unreviewedFiles: { file: string; reason: string }[] } };
+  rationale: string;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  latencyMs: number | null;
+  createdAt: string;
+}
+interface StageRun {
+  id: string;
+  stage: string;
+  attempt: number;
+  status: string;
+  summary: string | null;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+}
+interface RunDetailResponse {
+  run: {
+    id: string;
+    status: string;
+    currentStage: string | null;
+    riskScore: number | null;
+    baseSha: string;
+    headSha: string;
+    diffBytes: number;
+    createdAt: string;
+    policy: { version: number };
+    pullRequest: { number: number; title: string; author: string; description: string; repository: { name: string } };
+    stageRuns: StageRun[];
+    decisions: Decision[];
+    escalations: { id: string; stage: string; reasons: string[]; status: string; dueAt: string }[];
+  };
+  auditEvents: { sequence: string; occurredAt: string; actorLabel: string; action: string; hash: string }[];
+}
+
+const findingGroups: [keyof ReviewOutput, string][] = [
+  ["security_issues", "Security"],
+  ["api_breaking_changes", "API breaks"],
+  ["performance_concerns", "Performance"],
+  ["coverage_gaps", "Coverage gaps"],
+];
+
+const severityTone: Record<string, string> = {
+  critical: "text-red-700",
+  high: "text-red-600",
+  medium: "text-amber-700",
+  low: "text-slate-600",
+};
+
+function Findings({ review }: { review: ReviewOutput }) {
+  const rows = findingGroups.flatMap(([key, label]) => (review[key] as Finding[]).map((f) => ({ ...f, group: label })));
+  if (rows.length === 0) return <p className="text-sm text-slate-600">No findings.</p>;
+  return (
+    <table className="min-w-full text-sm">
+      <thead className="text-left text-xs uppercase text-slate-500">
+        <tr>
+          <th className="py-1 pr-3">Kind</th>
+          <th className="py-1 pr-3">Where</th>
+          <th className="py-1 pr-3">Severity</th>
+          <th className="py-1">Finding</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((f, i) => (
+          <tr key={i} className="border-t border-slate-100 align-top">
+            <td className="py-1 pr-3 text-slate-600">{f.group}</td>
+            <td className="py-1 pr-3 font-mono text-xs">
+              {f.file}
+              {f.line ? `:${f.line}` : ""}
+            </td>
+            <td className={`py-1 pr-3 font-medium ${severityTone[f.severity] ?? ""}`}>{f.severity}</td>
+            <td className="py-1">{f.message}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function DecisionCard({ decision }: { decision: Decision }) {
+  const review = decision.output.review;
+  const unreviewed = decision.output.rules?.unreviewedFiles ?? [];
+  return (
+    <div className="mt-3 space-y-3 rounded-md border border-slate-200 bg-slate-50 p-3">
+      <div className="flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-600">
+        <span>
+          {decision.agent} agent {decision.agentVersion}
+        </span>
+        <span>
+          provider <b>{decision.provider}</b>
+          {decision.model ? ` · ${decision.model}` : ""}
+        </span>
+        {decision.inputTokens !== null && (
+          <span>
+            tokens {decision.inputTokens} in / {decision.outputTokens} out
+          </span>
+        )}
+        {decision.latencyMs !== null && <span>latency {decision.latencyMs} ms</span>}
+        <span className="font-mono" title="SHA-256 of the agent's input">
+          input {decision.inputHash.slice(0, 12)}
+        </span>
+      </div>
+      <p className="whitespace-pre-wrap text-sm text-slate-800">{decision.rationale}</p>
+      {review && <Findings review={review} />}
+      {unreviewed.length > 0 && (
+        <p className="text-sm text-amber-800">Not reviewed: {unreviewed.map((u) => `${u.file} (${u.reason})`).join(", ")}</p>
+      )}
+    </div>
+  );
+}
+
+/** One run: its stage attempts with their decisions, escalations and audit events; live. */
+export function RunDetail({ runId }: { runId: string }) {
+  const query = useQuery({
+    queryKey: ["run", runId],
+    queryFn: () => fetchJson<RunDetailResponse>(`/api/v1/runs/${runId}`),
+    refetchInterval: 2000,
+  });
+  if (query.isLoading) return <p className="text-sm text-slate-500">Loading run…</p>;
+  if (query.isError) return <p className="text-sm text-red-700">Could not load this run: {query.error.message}</p>;
+  const { run, auditEvents } = query.data!;
+  const pr = run.pullRequest;
+  return (
+    <div className="space-y-6">
+      <div>
+        <Link href="/board" className="text-sm text-indigo-700 hover:underline">
+          ← Board
+        </Link>
+        <h1 className="mt-2 text-2xl font-semibold tracking-tight">
+          {pr.repository.name} #{pr.number}: {pr.title}
+        </h1>
+        <div className="mt-2 flex flex-wrap items-center gap-2 text-sm text-slate-600">
+          <span className={`rounded px-2 py-0.5 text-xs font-medium ${statusTone[run.status] ?? ""}`} data-testid="run-status">
+            {run.status === "waiting" ? `waiting: ${run.currentStage} stage not configured` : run.status.replace("_", " ")}
+          </span>
+          <span className={`rounded px-2 py-0.5 text-xs font-medium ${riskTone(run.riskScore)}`}>risk {run.riskScore ?? "–"}</span>
+          <span>by {pr.author}</span>
+          <span className="font-mono text-xs">
+            {run.baseSha.slice(0, 8)}…{run.headSha.slice(0, 8)}
+          </span>
+          <span>policy v{run.policy.version}</span>
+        </div>
+      </div>
+
+      <section>
+        <h2 className="mb-2 text-lg font-semibold">Timeline</h2>
+        <ol className="space-y-3">
+          {run.stageRuns.map((stage) => {
+            const decisions = run.decisions.filter((d) => d.stageRunId === stage.id);
+            return (
+              <li key={stage.id} className="rounded-lg border border-slate-200 bg-white p-4">
+                <div className="flex flex-wrap items-center gap-3">
+                  <span className="font-semibold capitalize">{stage.stage}</span>
+                  <span className="text-xs text-slate-500">attempt {stage.attempt}</span>
+                  <span className={`rounded px-2 py-0.5 text-xs ${statusTone[stage.status] ?? ""}`}>
+                    {stage.status === "not_configured" ? "waiting: stage not configured" : stage.status}
+                  </span>
+                  <span className="text-sm text-slate-600">{stage.summary}</span>
+                  <span className="ml-auto text-xs text-slate-500">
+                    {stage.finishedAt ? `finished ${new Date(stage.finishedAt).toLocaleTimeString()}` : stage.startedAt ? "running…" : "queued"}
+                  </span>
+                </div>
+                {stage.error && <p className="mt-2 text-sm text-red-700">Error: {stage.error}</p>}
+                {decisions.map((d) => (
+                  <DecisionCard key={d.id} decision={d} />
+                ))}
+              </li>
+            );
+          })}
+        </ol>
+      </section>
+
+      {run.escalations.length > 0 && (
+        <section>
+          <h2 className="mb-2 text-lg font-semibold">Escalations</h2>
+          <ul className="space-y-1 text-sm">
+            {run.escalations.map((e) => (
+              <li key={e.id}>
+                {e.stage}: {e.reasons.join(", ")} · {e.status} · due {new Date(e.dueAt).toLocaleString()}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      <section>
+        <h2 className="mb-2 text-lg font-semibold">Audit events</h2>
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+          <table className="min-w-full text-sm">
+            <thead className="bg-slate-50 text-left text-xs uppercase text-slate-500">
+              <tr>
+                <th className="px-3 py-2">#</th>
+                <th className="px-3 py-2">Time</th>
+                <th className="px-3 py-2">Actor</th>
+                <th className="px-3 py-2">Action</th>
+                <th className="px-3 py-2">Hash</th>
+              </tr>
+            </thead>
+            <tbody>
+              {auditEvents.map((event) => (
+                <tr key={event.sequence} className="border-t border-slate-100">
+                  <td className="px-3 py-1.5 font-mono text-xs">{event.sequence}</td>
+                  <td className="px-3 py-1.5 text-slate-600">{new Date(event.occurredAt).toLocaleString()}</td>
+                  <td className="px-3 py-1.5">{event.actorLabel}</td>
+                  <td className="px-3 py-1.5 font-mono text-xs">{event.action}</td>
+                  <td className="px-3 py-1.5 font-mono text-xs text-slate-500">{event.hash.slice(0, 16)}…</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </div>
+  );
+}
