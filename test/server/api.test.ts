@@ -3,10 +3,34 @@ import path from "node:path";
 import { encode } from "next-auth/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_PASSWORD } from "@/lib/db/bootstrap";
+import { defaultPolicyRules } from "@/lib/pipeline/policy-rules";
 import { runScript, startFlowgate, type FlowgateProcess } from "../support/flowgate-process";
 import { signIn } from "../support/http-session";
 
 type Who = "anonymous" | "admin" | "reviewer" | "manager" | "auditor";
+
+const smallDiff = `diff --git a/docs/notes.md b/docs/notes.md
+new file mode 100644
+--- /dev/null
++++ b/docs/notes.md
+@@ -0,0 +1 @@
++Release notes.
+`;
+let nextPr = 500;
+/** A valid intake body for the seeded demo repository, with a fresh PR number each call. */
+function runBody(who: string, overrides: Record<string, unknown> = {}) {
+  const number = nextPr++;
+  return {
+    repository: "demo-shop",
+    prNumber: number,
+    title: `Notes from ${who}`,
+    author: `${who}@example.com`,
+    baseSha: "a".repeat(40),
+    headSha: String(number).padStart(40, "0"),
+    diff: smallDiff,
+    ...overrides,
+  };
+}
 const people: Who[] = ["anonymous", "admin", "reviewer", "manager", "auditor"];
 
 describe("the HTTP API of a running Flowgate", () => {
@@ -76,6 +100,58 @@ describe("the HTTP API of a running Flowgate", () => {
     expect(health.json.runner.heartbeatAgeSeconds).toBeLessThan(30);
   });
 
+  it("runs the seeded demo pull requests through review: one waits at test, five are escalated", async () => {
+    const deadline = Date.now() + 60_000;
+    let cards: { status: string; pullRequest: { number: number } }[] = [];
+    while (Date.now() < deadline) {
+      cards = (await call("manager", "GET", "/api/v1/runs?repository=demo-shop")).json.cards.filter((c: { pullRequest: { number: number } }) => c.pullRequest.number <= 6);
+      if (cards.length === 6 && cards.every((c) => c.status !== "queued" && c.status !== "running")) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const byNumber = Object.fromEntries(cards.map((c) => [c.pullRequest.number, c.status]));
+    expect(byNumber).toEqual({ 1: "waiting", 2: "escalated", 3: "escalated", 4: "escalated", 5: "escalated", 6: "escalated" });
+  });
+
+  it("takes a run through intake with an API token: 201, then 200 for the same head, then supersedes", async () => {
+    const token = await ctlToken("reviewer@flowgate.local", "runs:write,runs:read");
+    const body = runBody("token");
+    const created = await call({ bearer: token }, "POST", "/api/v1/runs", body);
+    expect(created.status).toBe(201);
+    expect(created.json.run).toMatchObject({ status: "queued", repository: "demo-shop", pullRequestNumber: body.prNumber });
+    expect(created.json.run.url).toBe(`${app.url}/runs/${created.json.run.id}`);
+    const again = await call({ bearer: token }, "POST", "/api/v1/runs", body);
+    expect(again.status).toBe(200);
+    expect(again.json.run.id).toBe(created.json.run.id);
+    const newer = await call({ bearer: token }, "POST", "/api/v1/runs", { ...body, headSha: "f".repeat(40) });
+    expect(newer.status).toBe(201);
+    expect(newer.json.superseded).toEqual([created.json.run.id]);
+    const detail = await call({ bearer: token }, "GET", `/api/v1/runs/${created.json.run.id}`);
+    expect(detail.json.run.status).toBe("superseded");
+    expect(detail.json.auditEvents.map((e: { action: string }) => e.action)).toContain("run.submitted");
+  });
+
+  it.each([
+    ["a malformed diff", { diff: "not a diff" }, 422, "diff"],
+    ["an unknown repository", { repository: "nope" }, 404, null],
+    ["a missing diff and refs", { diff: undefined }, 422, "diff"],
+    ["a bad SHA", { headSha: "xyz" }, 422, "headSha"],
+  ])("refuses intake of %s with the failing field", async (_label, overrides, status, field) => {
+    const response = await call("admin", "POST", "/api/v1/runs", runBody("admin", overrides));
+    expect(response.status).toBe(status);
+    if (field) expect(response.json.error.fields.map((f: { path: string }) => f.path)).toContain(field);
+  });
+
+  it("versions and audits a policy change, and names an invalid threshold", async () => {
+    const invalid = await call("admin", "PUT", "/api/v1/policy", { ...defaultPolicyRules, review: { ...defaultPolicyRules.review, humanRiskThreshold: 11 } });
+    expect(invalid.status).toBe(422);
+    expect(invalid.json.error.fields[0].path).toBe("review.humanRiskThreshold");
+    const before = (await call("admin", "GET", "/api/v1/policy")).json.policy.version;
+    const saved = await call("admin", "PUT", "/api/v1/policy", { ...defaultPolicyRules, review: { ...defaultPolicyRules.review, humanRiskThreshold: 6 } });
+    expect(saved.json).toMatchObject({ changed: true, version: before + 1, policy: { rules: { review: { humanRiskThreshold: 6 } } } });
+    const restored = await call("admin", "PUT", "/api/v1/policy", defaultPolicyRules);
+    expect(restored.json.version).toBe(before + 2);
+  });
+
   it("rejects a wrong password and an unknown account", async () => {
     expect(await signIn(app.url, "admin@flowgate.local", "wrong-password")).toBeNull();
     expect(await signIn(app.url, "nobody@flowgate.local", DEMO_PASSWORD)).toBeNull();
@@ -119,13 +195,27 @@ describe("the HTTP API of a running Flowgate", () => {
       (who) => ({ email: `made-by-${who}@example.com`, role: "reviewer", password: "a-long-password" }),
     ],
     ["GET", "/api/v1/audit/verify", { anonymous: 401, admin: 200, reviewer: 403, manager: 403, auditor: 200 }],
+    ["GET", "/api/v1/runs/no-such-run", { anonymous: 401, admin: 404, reviewer: 404, manager: 404, auditor: 404 }],
+    ["GET", "/api/v1/repositories", { anonymous: 401, admin: 200, reviewer: 200, manager: 200, auditor: 200 }],
+    [
+      "POST",
+      "/api/v1/repositories",
+      { anonymous: 401, admin: 422, reviewer: 403, manager: 403, auditor: 403 },
+      (who) => ({ name: `repo-${who}`, path: "/definitely/not/a/repository" }),
+    ],
+    ["POST", "/api/v1/runs", { anonymous: 401, admin: 201, reviewer: 201, manager: 403, auditor: 403 }, (who) => runBody(who)],
+    ["GET", "/api/v1/policy", { anonymous: 401, admin: 200, reviewer: 200, manager: 200, auditor: 200 }],
+    ["PUT", "/api/v1/policy", { anonymous: 401, admin: 200, reviewer: 403, manager: 403, auditor: 403 }, () => defaultPolicyRules],
   ];
 
   it.each(matrix)("%s %s answers each role as the role table says", async (method, route, expected, body) => {
     for (const who of people) {
       const response = await call(who, method, route, body?.(who));
       expect({ who, status: response.status }).toEqual({ who, status: expected[who] });
-      if (response.status >= 400) expect(Object.keys(response.json.error).sort()).toEqual(["code", "message"]);
+      if (response.status >= 400) {
+        const keys = Object.keys(response.json.error).sort();
+        expect(keys).toEqual(response.status === 422 ? ["code", "fields", "message"] : ["code", "message"]);
+      }
     }
   });
 

@@ -1,4 +1,6 @@
 import { ApiTokens } from "@/components/settings/api-tokens";
+import { PolicyEditor } from "@/components/settings/policy-editor";
+import { Repositories } from "@/components/settings/repositories";
 import { NotAllowed, PageHeader } from "@/components/ui/empty-state";
 import { requirePageAccess } from "@/lib/auth/page-access";
 import { appPage, tokenScopes } from "@/lib/auth/roles";
@@ -14,6 +16,14 @@ export default async function SettingsPage() {
   return (
     <>
       <PageHeader title="Settings" description="People, API tokens, repositories and policy." />
+      <section className="mb-8">
+        <h2 className="mb-3 text-lg font-semibold">Policy</h2>
+        <PolicyEditor />
+      </section>
+      <section className="mb-8">
+        <h2 className="mb-3 text-lg font-semibold">Repositories</h2>
+        <Repositories />
+      </section>
       <section className="mb-8">
         <h2 className="mb-3 text-lg font-semibold">API tokens</h2>
         <ApiTokens scopes={[...tokenScopes]} />

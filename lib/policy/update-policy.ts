@@ -1,0 +1,38 @@
+import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
+import { canonicalJson } from "../audit/chain";
+import type { Db, Prisma } from "../db/client";
+import { ApiError } from "../http/errors";
+import { policyRulesSchema, type PolicyRules } from "../pipeline/policy-rules";
+
+export async function loadActivePolicyOrThrow(db: Db) {
+  const policy = await db.policy.findFirst({ where: { active: true }, orderBy: { version: "desc" } });
+  if (!policy) throw new ApiError("unavailable", "No active policy; restart Flowgate to create the default one");
+  return { id: policy.id, version: policy.version, rules: policyRulesSchema.parse(policy.rules), createdAt: policy.createdAt };
+}
+
+/**
+ * A policy change is a new version, never an edit: runs keep the version they ran under. The
+ * audit event carries the rules before and after.
+ */
+export async function updatePolicy(db: Db, options: { rules: PolicyRules; actor: AuditActor; actorUserId?: string }) {
+  const rules = policyRulesSchema.parse(options.rules);
+  return db.$transaction(async (tx) => {
+    // Serialize concurrent edits: both would otherwise read the same version number.
+    const [current] = await tx.$queryRaw<{ id: string; version: number; rules: unknown }[]>`
+      SELECT id, version, rules FROM "Policy" WHERE active ORDER BY version DESC LIMIT 1 FOR UPDATE`;
+    if (!current) throw new ApiError("unavailable", "No active policy; restart Flowgate to create the default one");
+    const before = policyRulesSchema.parse(current.rules);
+    if (canonicalJson(before) === canonicalJson(rules)) return { version: current.version, changed: false };
+    await tx.policy.update({ where: { id: current.id }, data: { active: false } });
+    const created = await tx.policy.create({
+      data: { version: current.version + 1, rules: rules as unknown as Prisma.InputJsonValue, active: true, createdById: options.actorUserId ?? null },
+    });
+    await appendAuditEvent(tx, {
+      actor: options.actor,
+      action: "policy.updated",
+      subject: { type: "policy", id: created.id },
+      payload: { fromVersion: current.version, toVersion: created.version, before, after: rules },
+    });
+    return { version: created.version, changed: true };
+  });
+}
