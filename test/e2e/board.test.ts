@@ -1,20 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PASSWORD } from "@/lib/db/bootstrap";
+import { signInAs } from "../support/browser";
 import { chromiumArgs, chromiumPath } from "../support/chromium";
 import { runScript, startFlowgate, type FlowgateProcess } from "../support/flowgate-process";
 
 const artifacts = path.resolve("test-results");
 
-async function signIn(page: Page, url: string, email: string) {
-  await page.goto(`${url}/signin`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/board/);
-}
 
 describe("the board and the run page in Chromium", () => {
   let app: FlowgateProcess;
@@ -32,7 +25,8 @@ describe("the board and the run page in Chromium", () => {
 
   it("shows the demo runs in their columns, and a new run appears without a reload", async () => {
     const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-    await signIn(page, app.url, "reviewer@flowgate.local");
+    await signInAs(page, app.url, "reviewer@flowgate.local");
+    await page.waitForURL(/\/board/);
     const escalated = page.locator('section[data-column="escalated"] [data-testid="run-card"]');
     await expect.poll(() => escalated.count(), { timeout: 60_000 }).toBe(5);
     const testColumn = page.locator('section[data-column="test"] [data-testid="run-card"]');
@@ -52,7 +46,8 @@ describe("the board and the run page in Chromium", () => {
 
   it("opens a run and shows the decision with its findings, provider and audit events", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await signIn(page, app.url, "auditor@flowgate.local");
+    await signInAs(page, app.url, "auditor@flowgate.local");
+    await page.waitForURL(/\/board/);
     await page.getByText("Refund orders through Stripe").click();
     await page.waitForURL(/\/runs\//);
     await expect.poll(() => page.getByTestId("run-status").innerText()).toBe("escalated");

@@ -2,9 +2,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PASSWORD } from "@/lib/db/bootstrap";
 import { startFlowgate, type FlowgateProcess } from "../support/flowgate-process";
-import { chromiumPath, chromiumArgs } from "../support/chromium";
+import { signInAs } from "../support/browser";
+import { chromiumArgs, chromiumPath } from "../support/chromium";
 
 const artifacts = path.resolve("test-results");
 
@@ -33,15 +33,13 @@ describe("the app shell in Chromium", () => {
     const page = await context.newPage();
     await page.goto(`${app.url}/board`);
     await page.waitForURL(/\/signin/);
-    await page.getByLabel("Email").fill(`${role}@flowgate.local`);
-    await page.getByLabel("Password").fill(DEMO_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await signInAs(page, app.url, `${role}@flowgate.local`);
     await page.waitForURL(/\/board/);
     const nav = page.getByRole("navigation", { name: "Main" });
     await nav.getByRole("link").first().waitFor();
     expect(await nav.getByRole("link").allInnerTexts()).toEqual(expectedNav);
     await expect.poll(() => page.getByTestId("user-role").innerText()).toBe(role);
-    await expect.poll(() => page.getByText("No runs yet").isVisible()).toBe(true);
+    await expect.poll(() => page.getByRole("heading", { name: "Board", level: 1 }).isVisible()).toBe(true);
     await page.screenshot({ path: path.join(artifacts, `shell-${role}.png`), fullPage: true });
 
     await page.getByRole("button", { name: /Ada|Rita|Mona|Otto/ }).click();
@@ -52,10 +50,7 @@ describe("the app shell in Chromium", () => {
 
   it("tells a person who mistypes their password, and keeps them on the sign-in page", async () => {
     const page = await browser.newPage();
-    await page.goto(`${app.url}/signin`);
-    await page.getByLabel("Email").fill("admin@flowgate.local");
-    await page.getByLabel("Password").fill("not-the-password");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await signInAs(page, app.url, "admin@flowgate.local", { password: "not-the-password" });
     await expect.poll(() => page.locator("form [role=alert]").innerText()).toBe("Wrong email or password.");
     expect(page.url()).toContain("/signin");
     await page.close();
@@ -64,10 +59,7 @@ describe("the app shell in Chromium", () => {
   it("lets an admin create an API token in Settings and shows it once", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${app.url}/signin?callbackUrl=/settings`);
-    await page.getByLabel("Email").fill("admin@flowgate.local");
-    await page.getByLabel("Password").fill(DEMO_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await signInAs(page, app.url, "admin@flowgate.local", { callbackUrl: "/settings" });
     await page.waitForURL(/\/settings/);
     await page.getByPlaceholder("ci-pipeline").fill("browser-ci");
     await page.getByRole("checkbox", { name: "runs:read" }).check();

@@ -14,27 +14,12 @@ import { submitRun, type SubmitRunInput } from "@/lib/runs/submit-run";
 import { createDemoRepository, demoBranches } from "@/scripts/lib/demo-repository";
 import { submitWithGit } from "@/scripts/lib/submit-with-git";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { cleanDiff } from "../support/diffs";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 
 const actor = { type: "system", id: "test", label: "test" } as const;
 const quiet = log.child({ test: "engine" });
 
-const cleanDiff = `diff --git a/src/format.ts b/src/format.ts
-new file mode 100644
---- /dev/null
-+++ b/src/format.ts
-@@ -0,0 +1,3 @@
-+export function formatTotal(cents: number): string {
-+  return (cents / 100).toFixed(2);
-+}
-diff --git a/src/format.test.ts b/src/format.test.ts
-new file mode 100644
---- /dev/null
-+++ b/src/format.test.ts
-@@ -0,0 +1,2 @@
-+import { formatTotal } from "./format";
-+it("formats", () => expect(formatTotal(100)).toBe("1.00"));
-`;
 
 const evalDiff = (withInjection: boolean) => `diff --git a/src/reports.ts b/src/reports.ts
 new file mode 100644

@@ -10,6 +10,7 @@ import { migrateDatabase } from "@/lib/db/migrations";
 import { registerRepository } from "@/lib/repositories/register-repository";
 import { submitRun } from "@/lib/runs/submit-run";
 import { createDemoRepository } from "@/scripts/lib/demo-repository";
+import { cleanDiff as diff } from "../support/diffs";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { testDataDir } from "../support/flowgate-process";
 
@@ -27,22 +28,6 @@ const reviewJson = JSON.stringify({
   review_rationale: "A small, tested formatting helper.",
 });
 
-const diff = `diff --git a/src/format.ts b/src/format.ts
-new file mode 100644
---- /dev/null
-+++ b/src/format.ts
-@@ -0,0 +1,3 @@
-+export function formatTotal(cents: number): string {
-+  return (cents / 100).toFixed(2);
-+}
-diff --git a/src/format.test.ts b/src/format.test.ts
-new file mode 100644
---- /dev/null
-+++ b/src/format.test.ts
-@@ -0,0 +1,2 @@
-+import { formatTotal } from "./format";
-+it("formats", () => expect(formatTotal(100)).toBe("1.00"));
-`;
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
