@@ -21,17 +21,22 @@ function handle<Params>(run: (ctx: HandlerContext<Params>) => Promise<Response>)
   return async (req: Request, segment: Segment<Params>): Promise<Response> => {
     const requestId = req.headers.get("x-request-id") ?? randomUUID();
     const requestLog = log.child({ requestId, method: req.method, path: new URL(req.url).pathname });
+    const started = performance.now();
+    const finish = (response: Response) => {
+      requestLog.info({ status: response.status, ms: Math.round(performance.now() - started) }, "request");
+      return response;
+    };
     try {
       const params = (await segment?.params) ?? ({} as Params);
       const response = await run({ req, params, db: db(), log: requestLog, requestId });
       response.headers.set("x-request-id", requestId);
-      return response;
+      return finish(response);
     } catch (error) {
       const headers = { "x-request-id": requestId };
       const apiError = toApiError(error);
-      if (apiError) return errorResponse(apiError, headers);
+      if (apiError) return finish(errorResponse(apiError, headers));
       requestLog.error({ err: error }, "unhandled error in route handler");
-      return errorResponse(new ApiError("internal", `Internal error; quote request id ${requestId} when reporting it`), headers);
+      return finish(errorResponse(new ApiError("internal", `Internal error; quote request id ${requestId} when reporting it`), headers));
     }
   };
 }
