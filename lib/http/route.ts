@@ -22,8 +22,10 @@ function handle<Params>(run: (ctx: HandlerContext<Params>) => Promise<Response>)
     const requestId = req.headers.get("x-request-id") ?? randomUUID();
     const requestLog = log.child({ requestId, method: req.method, path: new URL(req.url).pathname });
     const started = performance.now();
+    // Successful reads are debug: the board polls every 1.5 s and would drown everything else.
     const finish = (response: Response) => {
-      requestLog.info({ status: response.status, ms: Math.round(performance.now() - started) }, "request");
+      const quiet = req.method === "GET" && response.status < 400;
+      requestLog[quiet ? "debug" : "info"]({ status: response.status, ms: Math.round(performance.now() - started) }, "request");
       return response;
     };
     try {
