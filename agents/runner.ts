@@ -9,6 +9,9 @@ import { releaseDeadRunners } from "./engine/lease-sweeper";
 import { runStageJob } from "./engine/run-stage-job";
 import { selectLlmProvider } from "./llm/select-provider";
 import { createReviewAgent } from "./review/review-agent";
+import type { StageAgent } from "./stage-agent";
+import { configuredStages } from "../lib/pipeline/configured-stages";
+import type { Stage } from "../lib/pipeline/stages";
 import { log as rootLog } from "../lib/log";
 import { StartupError } from "../lib/startup-error";
 
@@ -44,7 +47,9 @@ async function main() {
   }, HEARTBEAT_INTERVAL_MS);
 
   const provider = selectLlmProvider();
-  const agents = { review: createReviewAgent(provider) };
+  const agents: Partial<Record<Stage, StageAgent>> = { review: createReviewAgent(provider) };
+  // The web app routes approved runs by the same list; the two must agree.
+  for (const stage of configuredStages) if (!agents[stage]) throw new Error(`no agent for the configured stage ${stage}`);
   log.info({ llm: provider ? `${provider.name} ${provider.model}` : "none (heuristic agents)" }, "agents ready");
 
   // Workers are created inside run(), so listen before calling it.

@@ -4,6 +4,7 @@ import { parseUnifiedDiff } from "../../lib/diff/unified-diff";
 import { addBusinessHours } from "../../lib/escalations/business-hours";
 import { buildContextPackage, contextPackageHash } from "../../lib/escalations/context-package";
 import { enqueueStageJob, type StageJobPayload } from "../../lib/jobs/stage-job";
+import { continueRun } from "../../lib/pipeline/continue-run";
 import type { PolicyRules } from "../../lib/pipeline/policy-rules";
 import type { Stage } from "../../lib/pipeline/stages";
 import { decideTransition, runStatusAfter, type RetryPolicy, type Transition } from "../../lib/pipeline/transitions";
@@ -16,8 +17,6 @@ export interface RecordInput {
   retry: RetryPolicy;
   isConfigured: (stage: Stage) => boolean;
 }
-
-const NOT_CONFIGURED = "waiting: stage not configured";
 
 /**
  * Records a stage's outcome in ONE transaction: the stage attempt's status, the agent's decision,
@@ -98,24 +97,21 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
       }
 
       const runStatus = runStatusAfter(transition);
-      const finished = ["done", "failed", "rolled_back"].includes(runStatus);
       await tx.pipelineRun.update({
         where: { id: run.id },
         data: {
           status: runStatus,
-          currentStage: transition.type === "advance" || transition.type === "wait_not_configured" ? transition.nextStage : job.stage,
-          finishedAt: finished ? now : null,
+          currentStage: job.stage,
+          finishedAt: ["failed", "rolled_back"].includes(runStatus) ? now : null,
           ...(decision?.riskScore != null && job.stage === "review" ? { riskScore: decision.riskScore } : {}),
         },
       });
 
       switch (transition.type) {
         case "advance":
-          await tx.stageRun.create({ data: { runId: run.id, stage: transition.nextStage, attempt: 1 } });
-          await enqueueStageJob(tx, { runId: run.id, stage: transition.nextStage, attempt: 1 });
-          break;
         case "wait_not_configured":
-          await tx.stageRun.create({ data: { runId: run.id, stage: transition.nextStage, attempt: 1, status: "not_configured", summary: NOT_CONFIGURED } });
+        case "complete":
+          await continueRun(tx, { runId: run.id, fromStage: job.stage, isConfigured: input.isConfigured });
           break;
         case "retry":
           await tx.stageRun.create({ data: { runId: run.id, stage: job.stage, attempt: transition.nextAttempt } });
@@ -151,6 +147,7 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
               runId: run.id,
               stage: job.stage,
               reasons: transition.reasons.map((r) => r.code),
+              reasonLabels: transition.reasons.map((r) => r.label),
               contextPackage: contextPackage as unknown as Prisma.InputJsonValue,
               contextHash: contextPackageHash(contextPackage),
               dueAt: addBusinessHours(now, input.policy.escalation.slaBusinessHours),

@@ -165,6 +165,7 @@ CREATE TABLE "Escalation" (
     "runId" TEXT NOT NULL,
     "stage" "Stage" NOT NULL,
     "reasons" TEXT[],
+    "reasonLabels" TEXT[] DEFAULT ARRAY[]::TEXT[],
     "contextPackage" JSONB NOT NULL,
     "contextHash" TEXT NOT NULL,
     "status" "EscalationStatus" NOT NULL DEFAULT 'open',
@@ -320,6 +321,9 @@ CREATE INDEX "Escalation_status_dueAt_idx" ON "Escalation"("status", "dueAt");
 
 -- CreateIndex
 CREATE INDEX "Escalation_runId_idx" ON "Escalation"("runId");
+
+-- CreateIndex
+CREATE INDEX "Escalation_assigneeId_status_idx" ON "Escalation"("assigneeId", "status");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "EscalationDecision_escalationId_userId_key" ON "EscalationDecision"("escalationId", "userId");

@@ -1,0 +1,112 @@
+import { z } from "zod";
+import { appendAuditEvent } from "../audit/append-audit-event";
+import { actorCan, auditActor, type Actor } from "../auth/actor";
+import type { Db } from "../db/client";
+import { ApiError } from "../http/errors";
+import { isStageConfigured } from "../pipeline/configured-stages";
+import { continueRun } from "../pipeline/continue-run";
+import { policyRulesSchema } from "../pipeline/policy-rules";
+import type { Stage } from "../pipeline/stages";
+
+export const escalationDecisionSchema = z.object({
+  decision: z.enum(["approve", "reject", "request_changes"]),
+  rationale: z
+    .string()
+    .trim()
+    .min(20, "explain the decision in at least a sentence (20 characters or more)")
+    .refine((text) => /\s/.test(text), "explain the decision in at least a sentence"),
+});
+export type EscalationDecisionInput = z.infer<typeof escalationDecisionSchema>;
+
+export interface DecideResult {
+  escalationId: string;
+  status: "open" | "approved" | "rejected" | "changes_requested";
+  approvals: number;
+  requiredApprovals: number;
+  run: { id: string; status: string; currentStage: string | null };
+}
+
+const isAuthor = (actor: Actor, author: string) => actor.user.email.toLowerCase() === author.trim().toLowerCase();
+
+/**
+ * A person's decision on an escalation, in one transaction with its audit event. The escalation
+ * row is locked first, so of two reviewers deciding at once exactly one wins and the other gets
+ * a 409 naming who decided. Approving continues the run from the stage that escalated; rejecting
+ * or requesting changes ends it.
+ */
+export async function decideEscalation(db: Db, options: { escalationId: string; input: EscalationDecisionInput; actor: Actor }): Promise<DecideResult> {
+  const { actor } = options;
+  const input = escalationDecisionSchema.parse(options.input);
+  if (!actorCan(actor, "escalations:decide")) throw new ApiError("forbidden", "This needs the escalations:decide permission");
+
+  return db.$transaction(
+    async (tx) => {
+      const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Escalation" WHERE id = ${options.escalationId} FOR UPDATE`;
+      if (!locked) throw new ApiError("not_found", `No escalation ${options.escalationId}`);
+      const escalation = await tx.escalation.findUniqueOrThrow({
+        where: { id: locked.id },
+        include: {
+          run: { include: { pullRequest: true, policy: true } },
+          decisions: { include: { user: { select: { email: true } } }, orderBy: { createdAt: "asc" } },
+        },
+      });
+      if (escalation.status !== "open") {
+        const last = escalation.decisions.at(-1);
+        const by = last ? `${last.user.email} at ${last.createdAt.toISOString()}` : `the system at ${escalation.decidedAt?.toISOString() ?? "an earlier time"}`;
+        throw new ApiError("conflict", `This escalation was already decided (${escalation.status.replace("_", " ")}) by ${by}`);
+      }
+      // Segregation of duties: a token acts for its owner, so this covers tokens too.
+      if (isAuthor(actor, escalation.run.pullRequest.author)) {
+        throw new ApiError("forbidden", "You are the author of this pull request; another reviewer must decide its escalation");
+      }
+      if (escalation.decisions.some((d) => d.userId === actor.user.id)) {
+        throw new ApiError("conflict", "You have already approved this escalation; its policy needs a second, different reviewer");
+      }
+
+      const policy = policyRulesSchema.parse(escalation.run.policy.rules);
+      const requiredApprovals = escalation.reasons.some((reason) => policy.escalation.twoApprovalReasons.includes(reason)) ? 2 : 1;
+      await tx.escalationDecision.create({
+        data: { escalationId: escalation.id, userId: actor.user.id, decision: input.decision, rationale: input.rationale, contextHash: escalation.contextHash },
+      });
+      const approvals = escalation.decisions.filter((d) => d.decision === "approve").length + (input.decision === "approve" ? 1 : 0);
+
+      const audit = (action: string, extra: Record<string, unknown>) =>
+        appendAuditEvent(tx, {
+          actor: auditActor(actor),
+          action,
+          subject: { type: "escalation", id: escalation.id },
+          runId: escalation.runId,
+          repositoryId: escalation.run.pullRequest.repositoryId,
+          payload: {
+            decision: input.decision,
+            rationale: input.rationale,
+            decidedBy: actor.user.email,
+            via: actor.via,
+            contextHash: escalation.contextHash,
+            pullRequestAuthor: escalation.run.pullRequest.author,
+            approvals,
+            requiredApprovals,
+            ...extra,
+          },
+        });
+
+      if (input.decision === "approve" && approvals < requiredApprovals) {
+        await audit("escalation.approval_recorded", { waitingFor: requiredApprovals - approvals });
+        return { escalationId: escalation.id, status: "open", approvals, requiredApprovals, run: escalation.run };
+      }
+
+      const status = input.decision === "approve" ? "approved" : input.decision === "reject" ? "rejected" : "changes_requested";
+      await tx.escalation.update({ where: { id: escalation.id }, data: { status, decidedAt: new Date() } });
+      if (input.decision === "approve") {
+        await continueRun(tx, { runId: escalation.runId, fromStage: escalation.stage as Stage, isConfigured: isStageConfigured });
+      } else {
+        const runStatus = input.decision === "reject" ? "rejected" : "changes_requested";
+        await tx.pipelineRun.update({ where: { id: escalation.runId }, data: { status: runStatus, finishedAt: new Date() } });
+      }
+      const run = await tx.pipelineRun.findUniqueOrThrow({ where: { id: escalation.runId }, select: { id: true, status: true, currentStage: true } });
+      await audit("escalation.decided", { runStatus: run.status });
+      return { escalationId: escalation.id, status, approvals, requiredApprovals, run };
+    },
+    { timeout: 30_000 },
+  );
+}

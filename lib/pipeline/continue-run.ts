@@ -1,0 +1,26 @@
+import type { Prisma } from "../db/client";
+import { enqueueStageJob } from "../jobs/stage-job";
+import { nextStage, type Stage } from "./stages";
+
+export const NOT_CONFIGURED = "waiting: stage not configured";
+
+/**
+ * Moves a run past `fromStage` inside the caller's transaction: queues the next stage's first
+ * attempt (and its job), or leaves the run waiting at a stage without an agent, or completes it.
+ */
+export async function continueRun(tx: Prisma.TransactionClient, options: { runId: string; fromStage: Stage; isConfigured: (stage: Stage) => boolean }) {
+  const next = nextStage(options.fromStage);
+  if (!next) {
+    await tx.pipelineRun.update({ where: { id: options.runId }, data: { status: "done", currentStage: options.fromStage, finishedAt: new Date() } });
+    return { status: "done" as const, stage: options.fromStage };
+  }
+  if (!options.isConfigured(next)) {
+    await tx.stageRun.create({ data: { runId: options.runId, stage: next, attempt: 1, status: "not_configured", summary: NOT_CONFIGURED } });
+    await tx.pipelineRun.update({ where: { id: options.runId }, data: { status: "waiting", currentStage: next } });
+    return { status: "waiting" as const, stage: next };
+  }
+  await tx.stageRun.create({ data: { runId: options.runId, stage: next, attempt: 1 } });
+  await tx.pipelineRun.update({ where: { id: options.runId }, data: { status: "queued", currentStage: next } });
+  await enqueueStageJob(tx, { runId: options.runId, stage: next, attempt: 1 });
+  return { status: "queued" as const, stage: next };
+}
