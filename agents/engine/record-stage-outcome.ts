@@ -2,11 +2,13 @@ import { appendAuditEvent, type AuditActor } from "../../lib/audit/append-audit-
 import type { Db, Prisma } from "../../lib/db/client";
 import { parseUnifiedDiff } from "../../lib/diff/unified-diff";
 import { addBusinessHours } from "../../lib/escalations/business-hours";
-import { buildContextPackage, contextPackageHash } from "../../lib/escalations/context-package";
+import { buildContextPackage, contextPackageHash, suggestDecision } from "../../lib/escalations/context-package";
+import { loadPackageHistory } from "../../lib/escalations/package-history";
+import type { ReviewOutput } from "../../lib/review/review-output";
 import { enqueueStageJob, type StageJobPayload } from "../../lib/jobs/stage-job";
 import { continueRun } from "../../lib/pipeline/continue-run";
 import type { PolicyRules } from "../../lib/pipeline/policy-rules";
-import type { Stage } from "../../lib/pipeline/stages";
+import { stages, type Stage } from "../../lib/pipeline/stages";
 import { decideTransition, runStatusAfter, type RetryPolicy, type Transition } from "../../lib/pipeline/transitions";
 import type { StageAgentResult } from "../stage-agent";
 
@@ -131,6 +133,16 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
           } catch {
             // Intake validated the diff; a package without file stats is still a package.
           }
+          const history = await loadPackageHistory(tx, {
+            runId: run.id,
+            repositoryId: run.pullRequest.repositoryId,
+            author: run.pullRequest.author,
+            files: diff?.files.map((f) => f.path) ?? [],
+          });
+          const review = (decision?.output as { review?: ReviewOutput } | undefined)?.review;
+          const criticalFindings = review
+            ? [...review.security_issues, ...review.api_breaking_changes, ...review.performance_concerns].filter((f) => f.severity === "critical").length
+            : 0;
           const contextPackage = buildContextPackage({
             reasons: transition.reasons,
             repository: run.pullRequest.repository.name,
@@ -140,7 +152,14 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
             decision: decision
               ? { stage: job.stage, agent: decision.agent, provider: decision.provider, model: decision.model, riskScore: decision.riskScore, rationale: decision.rationale, output: decision.output }
               : null,
-            notChecked: notCheckedItems(result.stageOutput, decision?.provider),
+            notChecked: notCheckedItems(job.stage, result.stageOutput, decision?.provider),
+            history,
+            suggestion: suggestDecision({
+              reasons: transition.reasons,
+              criticalFindings,
+              riskScore: decision?.riskScore ?? null,
+              authorRollbacks: history.authorRecentRuns.filter((r) => r.status === "rolled_back").length,
+            }),
           });
           const escalation = await tx.escalation.create({
             data: {
@@ -172,8 +191,10 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
 }
 
 /** What the agents did not check, stated rather than hidden. */
-function notCheckedItems(stageOutput: unknown, provider: string | undefined): string[] {
+function notCheckedItems(stage: Stage, stageOutput: unknown, provider: string | undefined): string[] {
   const items: string[] = [];
+  const later = stages.slice(stages.indexOf(stage) + 1);
+  if (later.length > 0) items.push(`Not run yet: ${later.join(", ")}. The run stopped at ${stage}.`);
   const unreviewed = (stageOutput as { rules?: { unreviewedFiles?: { file: string; reason: string }[] } } | null)?.rules?.unreviewedFiles ?? [];
   for (const f of unreviewed) items.push(`${f.file}: not reviewed (${f.reason})`);
   if (provider === "heuristic") items.push("No LLM is configured: the review is the rule-based heuristic only.");

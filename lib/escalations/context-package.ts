@@ -20,6 +20,29 @@ export interface ContextPackage {
   };
   findings: { stage: string; agent: string; provider: string; model: string | null; riskScore: number | null; rationale: string; output: unknown }[];
   notChecked: string[];
+  history: PackageHistory;
+  /** The agent's suggestion, labelled as such; a person decides. */
+  suggestion: Suggestion | null;
+}
+
+export interface HistoryRun {
+  runId: string;
+  pullRequest: { number: number; title: string };
+  status: string;
+  createdAt: string;
+}
+
+export interface PackageHistory {
+  /** The author's recent runs in this repository and how they ended. */
+  authorRecentRuns: HistoryRun[];
+  /** Earlier runs that touched the same files, with any rollbacks and incident reports. */
+  sameFiles: (HistoryRun & { files: string[]; rolledBack: boolean; incidentSummary: string | null })[];
+}
+
+export interface Suggestion {
+  decision: "approve" | "reject" | "request_changes";
+  confidence: number;
+  reasons: string[];
 }
 
 export function buildContextPackage(input: {
@@ -30,6 +53,8 @@ export function buildContextPackage(input: {
   diff: ParsedDiff | null;
   decision: { stage: string; agent: string; provider: string; model: string | null; riskScore: number | null; rationale: string; output: unknown } | null;
   notChecked: string[];
+  history: PackageHistory;
+  suggestion: Suggestion | null;
 }): ContextPackage {
   return {
     version: 1,
@@ -44,7 +69,31 @@ export function buildContextPackage(input: {
     },
     findings: input.decision ? [input.decision] : [],
     notChecked: input.notChecked,
+    history: input.history,
+    suggestion: input.suggestion,
   };
+}
+
+/**
+ * A transparent rule of thumb, not a model: blocking security findings (critical) suggest
+ * changes; an agent error or unreviewed files suggest a careful look; a structural reason alone
+ * (API break, schema change, integration) with low risk and a clean author history leans approve.
+ */
+export function suggestDecision(input: { reasons: EscalationReason[]; criticalFindings: number; riskScore: number | null; authorRollbacks: number }): Suggestion | null {
+  const codes = input.reasons.map((r) => r.code);
+  if (input.criticalFindings > 0) {
+    return { decision: "request_changes", confidence: 0.8, reasons: [`${input.criticalFindings} critical finding(s) should be fixed before this ships.`] };
+  }
+  if (codes.includes("agent_error") || codes.includes("unreviewed_files")) return null;
+  const structural = codes.every((c) => ["api_break", "schema_change", "new_integration", "high_risk"].includes(c));
+  if (structural && (input.riskScore ?? 10) <= 7 && input.authorRollbacks === 0) {
+    return {
+      decision: "approve",
+      confidence: 0.6,
+      reasons: ["Only structural rules fired and the risk is moderate.", "The author has no rollbacks in this repository."],
+    };
+  }
+  return null;
 }
 
 export function contextPackageHash(pkg: ContextPackage): string {
