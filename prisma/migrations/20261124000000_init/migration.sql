@@ -37,6 +37,9 @@ CREATE TYPE "ActorType" AS ENUM ('agent', 'user', 'system');
 -- CreateEnum
 CREATE TYPE "ChannelKind" AS ENUM ('slack', 'webhook');
 
+-- CreateEnum
+CREATE TYPE "NotificationStatus" AS ENUM ('pending', 'delivered', 'failed');
+
 -- CreateTable
 CREATE TABLE "User" (
     "id" TEXT NOT NULL,
@@ -171,6 +174,7 @@ CREATE TABLE "Escalation" (
     "status" "EscalationStatus" NOT NULL DEFAULT 'open',
     "assigneeId" TEXT,
     "dueAt" TIMESTAMP(3) NOT NULL,
+    "slaBreachedAt" TIMESTAMP(3),
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "decidedAt" TIMESTAMP(3),
 
@@ -257,11 +261,29 @@ CREATE TABLE "NotificationChannel" (
     "name" TEXT NOT NULL,
     "kind" "ChannelKind" NOT NULL,
     "url" TEXT NOT NULL,
+    "secret" TEXT,
     "events" TEXT[],
     "enabled" BOOLEAN NOT NULL DEFAULT true,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "NotificationChannel_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "Notification" (
+    "id" TEXT NOT NULL,
+    "channelId" TEXT NOT NULL,
+    "event" TEXT NOT NULL,
+    "subjectId" TEXT NOT NULL,
+    "payload" JSONB NOT NULL,
+    "status" "NotificationStatus" NOT NULL DEFAULT 'pending',
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+    "lastError" TEXT,
+    "lastStatus" INTEGER,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "deliveredAt" TIMESTAMP(3),
+
+    CONSTRAINT "Notification_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
@@ -365,6 +387,12 @@ CREATE INDEX "Policy_active_idx" ON "Policy"("active");
 CREATE UNIQUE INDEX "NotificationChannel_name_key" ON "NotificationChannel"("name");
 
 -- CreateIndex
+CREATE INDEX "Notification_status_createdAt_idx" ON "Notification"("status", "createdAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Notification_channelId_event_subjectId_key" ON "Notification"("channelId", "event", "subjectId");
+
+-- CreateIndex
 CREATE INDEX "RunnerHeartbeat_lastSeenAt_idx" ON "RunnerHeartbeat"("lastSeenAt");
 
 -- AddForeignKey
@@ -408,6 +436,9 @@ ALTER TABLE "MetricSample" ADD CONSTRAINT "MetricSample_deploymentId_fkey" FOREI
 
 -- AddForeignKey
 ALTER TABLE "Policy" ADD CONSTRAINT "Policy_createdById_fkey" FOREIGN KEY ("createdById") REFERENCES "User"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "Notification" ADD CONSTRAINT "Notification_channelId_fkey" FOREIGN KEY ("channelId") REFERENCES "NotificationChannel"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 
 -- The audit log is append-only from its first row: no UPDATE, DELETE or TRUNCATE, whoever asks.
