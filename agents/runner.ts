@@ -6,6 +6,8 @@ import { createPrismaClient } from "../lib/db/client";
 import { env } from "../lib/env";
 import { taskList } from "../lib/jobs/catalog";
 import { releaseDeadRunners } from "./engine/lease-sweeper";
+import { deliverNotification } from "./notifications/deliver";
+import { markSlaBreaches } from "../lib/notifications/sla";
 import { runStageJob } from "./engine/run-stage-job";
 import { selectLlmProvider } from "./llm/select-provider";
 import { createReviewAgent } from "./review/review-agent";
@@ -18,6 +20,8 @@ import { StartupError } from "../lib/startup-error";
 const HEARTBEAT_INTERVAL_MS = 2000;
 /** A runner silent this long is presumed dead and its jobs are released (the lease). */
 const LEASE_SECONDS = Number(process.env.FLOWGATE_RUNNER_LEASE_SECONDS ?? 30);
+/** How often overdue escalations are looked for; every runner checks, and each breach fires once. */
+const SLA_CHECK_SECONDS = Number(process.env.FLOWGATE_SLA_CHECK_SECONDS) > 0 ? Number(process.env.FLOWGATE_SLA_CHECK_SECONDS) : 60;
 
 const log = rootLog.child({ component: "runner" });
 
@@ -62,7 +66,10 @@ async function main() {
     events,
     connectionString: config.DATABASE_URL,
     concurrency: config.RUNNER_CONCURRENCY,
-    taskList: taskList({ runStage: (payload) => runStageJob({ db, log, agents }, payload) }),
+    taskList: taskList({
+      runStage: (payload) => runStageJob({ db, log, agents }, payload),
+      deliverNotification: (payload, attempt) => deliverNotification(db, payload.notificationId, attempt),
+    }),
     logger: workerLogger,
     noHandleSignals: true,
     // Claims are pushed by LISTEN/NOTIFY; polling is only the fallback.
@@ -70,12 +77,21 @@ async function main() {
   });
   log.info({ runnerId, concurrency: config.RUNNER_CONCURRENCY }, "runner started");
 
+  const slaCheck = setInterval(() => {
+    markSlaBreaches(db)
+      .then((marked) => {
+        if (marked > 0) log.info({ marked }, "escalation SLAs breached; notifications queued");
+      })
+      .catch((err) => log.warn({ err }, "SLA check failed; retrying at the next interval"));
+  }, SLA_CHECK_SECONDS * 1000);
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "runner stopping: no new jobs are claimed, in-flight jobs finish or are released");
     clearInterval(heartbeat);
+    clearInterval(slaCheck);
     await runner.stop();
     await db.runnerHeartbeat.delete({ where: { id: runnerId } }).catch(() => {});
     await db.$disconnect();

@@ -6,6 +6,7 @@ import { buildContextPackage, contextPackageHash, suggestDecision } from "../../
 import { loadPackageHistory } from "../../lib/escalations/package-history";
 import type { ReviewOutput } from "../../lib/review/review-output";
 import { enqueueStageJob, type StageJobPayload } from "../../lib/jobs/stage-job";
+import { enqueueNotifications, escalationNotificationPayload } from "../../lib/notifications/notify";
 import { continueRun } from "../../lib/pipeline/continue-run";
 import type { PolicyRules } from "../../lib/pipeline/policy-rules";
 import { stages, type Stage } from "../../lib/pipeline/stages";
@@ -178,6 +179,12 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
             subject: { type: "escalation", id: escalation.id },
             ...subject,
             payload: { stage: job.stage, reasons: transition.reasons, contextHash: escalation.contextHash },
+          });
+          // In this transaction: an escalation that commits is always announced, and one rolled back never is.
+          await enqueueNotifications(tx, {
+            event: "escalation.created",
+            subjectId: escalation.id,
+            payload: escalationNotificationPayload({ escalation, repository: run.pullRequest.repository.name, pullRequest: run.pullRequest }),
           });
           break;
         }

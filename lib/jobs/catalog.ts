@@ -1,13 +1,31 @@
 import type { TaskList } from "graphile-worker";
+import { NOTIFICATION_JOB, notificationJobPayloadSchema } from "../notifications/notify";
 import { STAGE_JOB, stageJobPayloadSchema, type StageJobPayload } from "./stage-job";
+
+/** Which queue attempt this is, so a handler knows whether a failure is its last. */
+export interface JobAttempt {
+  attempt: number;
+  maxAttempts: number;
+}
 
 /**
  * The job catalog: the only contract between the web app (which enqueues, inside its
  * transactions) and the runner (which claims). Each payload is validated when enqueued and again
  * when claimed.
  */
-export function taskList(handlers: { runStage: (payload: StageJobPayload) => Promise<void> }): TaskList {
-  return {
+export function taskList(handlers: {
+  runStage: (payload: StageJobPayload) => Promise<void>;
+  // Optional so a process that only runs stages (the engine benchmark) need not deliver; a
+  // notification job waits in the queue until a runner that has the handler claims it.
+  deliverNotification?: (payload: { notificationId: string }, attempt: JobAttempt) => Promise<void>;
+}): TaskList {
+  const tasks: TaskList = {
     [STAGE_JOB]: async (payload) => handlers.runStage(stageJobPayloadSchema.parse(payload)),
   };
+  const { deliverNotification } = handlers;
+  if (deliverNotification) {
+    tasks[NOTIFICATION_JOB] = async (payload, helpers) =>
+      deliverNotification(notificationJobPayloadSchema.parse(payload), { attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts });
+  }
+  return tasks;
 }

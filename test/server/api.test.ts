@@ -141,6 +141,25 @@ describe("the HTTP API of a running Flowgate", () => {
     if (field) expect(response.json.error.fields.map((f: { path: string }) => f.path)).toContain(field);
   });
 
+  it("settles two reviewers deciding the same escalation at the same moment: one 200, one 409 naming the winner", async () => {
+    const inbox = await call("reviewer", "GET", "/api/v1/escalations?reason=high_risk");
+    expect(inbox.status).toBe(200);
+    const target = inbox.json.items.find((i: { reasons: string[] }) => !i.reasons.includes("schema_change"));
+    const body = { decision: "approve", rationale: "Reviewed the finding and accept the risk for this release." };
+    const [a, b] = await Promise.all([
+      call("reviewer", "POST", `/api/v1/escalations/${target.id}/decision`, body),
+      call("admin", "POST", `/api/v1/escalations/${target.id}/decision`, body),
+    ]);
+    const statuses = [a.status, b.status].sort();
+    expect(statuses).toEqual([200, 409]);
+    const winner = a.status === 200 ? "reviewer@flowgate.local" : "admin@flowgate.local";
+    const loser = a.status === 409 ? a : b;
+    expect(loser.json.error.message).toContain(`already decided (approved) by ${winner}`);
+    const detail = await call("reviewer", "GET", `/api/v1/escalations/${target.id}`);
+    expect(detail.json.escalation.decisions).toHaveLength(1);
+    expect(detail.json.escalation.run.status).toBe("waiting");
+  });
+
   it("versions and audits a policy change, and names an invalid threshold", async () => {
     const invalid = await call("admin", "PUT", "/api/v1/policy", { ...defaultPolicyRules, review: { ...defaultPolicyRules.review, humanRiskThreshold: 11 } });
     expect(invalid.status).toBe(422);
@@ -205,6 +224,14 @@ describe("the HTTP API of a running Flowgate", () => {
     ],
     ["POST", "/api/v1/runs", { anonymous: 401, admin: 201, reviewer: 201, manager: 403, auditor: 403 }, (who) => runBody(who)],
     ["GET", "/api/v1/policy", { anonymous: 401, admin: 200, reviewer: 200, manager: 200, auditor: 200 }],
+    ["GET", "/api/v1/escalations", { anonymous: 401, admin: 200, reviewer: 200, manager: 403, auditor: 403 }],
+    ["GET", "/api/v1/escalations/no-such-escalation", { anonymous: 401, admin: 404, reviewer: 404, manager: 403, auditor: 403 }],
+    [
+      "POST",
+      "/api/v1/escalations/no-such-escalation/decision",
+      { anonymous: 401, admin: 404, reviewer: 404, manager: 403, auditor: 403 },
+      () => ({ decision: "approve", rationale: "Looked at it closely and it is fine." }),
+    ],
     ["PUT", "/api/v1/policy", { anonymous: 401, admin: 200, reviewer: 403, manager: 403, auditor: 403 }, () => defaultPolicyRules],
   ];
 

@@ -16,8 +16,10 @@ export interface FlowgateProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** A fresh data directory under this test run's folder (or .test-data for benchmarks). */
 export function testDataDir(name: string) {
-  const dir = path.join(root, ".test-data", `${name}-${process.pid}-${Date.now()}`);
+  const parent = process.env.FLOWGATE_TEST_RUN_DIR ?? path.join(root, ".test-data");
+  const dir = path.join(parent, `${name}-${process.pid}-${Date.now()}`);
   fs.rmSync(dir, { recursive: true, force: true });
   return dir;
 }

@@ -14,14 +14,19 @@ declare module "vitest" {
 }
 
 let server: EmbeddedDatabase | undefined;
+let runDir: string | undefined;
 
 /**
  * One real PostgreSQL for the whole run, with a migrated template database. Each test file
  * clones the template (CREATE DATABASE ... TEMPLATE), which takes milliseconds.
  */
 export async function setup(project: TestProject) {
-  const dataDir = path.resolve(".test-data", `pg-${process.pid}`);
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  // Everything this run creates lives under one folder of its own, so two runs side by side
+  // (or a benchmark) never remove each other's data. Test workers inherit the variable.
+  runDir = path.resolve(".test-data", `run-${process.pid}`);
+  process.env.FLOWGATE_TEST_RUN_DIR = runDir;
+  const dataDir = path.join(runDir, "pg");
+  fs.rmSync(runDir, { recursive: true, force: true });
   server = await startEmbeddedPostgres({ dataDir });
   const adminUrl = server.databaseUrl.replace(/\/flowgate$/, "/postgres");
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -34,6 +39,6 @@ export async function setup(project: TestProject) {
 
 export async function teardown() {
   await server?.stop();
-  // Data directories of the Flowgate instances the server tests started, and the cluster above.
-  fs.rmSync(path.resolve(".test-data"), { recursive: true, force: true });
+  // The cluster above and the data directories of the Flowgate instances the server tests started.
+  if (runDir) fs.rmSync(runDir, { recursive: true, force: true });
 }

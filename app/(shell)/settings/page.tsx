@@ -1,4 +1,5 @@
 import { ApiTokens } from "@/components/settings/api-tokens";
+import { NotificationChannels } from "@/components/settings/notification-channels";
 import { PolicyEditor } from "@/components/settings/policy-editor";
 import { Repositories } from "@/components/settings/repositories";
 import { NotAllowed, PageHeader } from "@/components/ui/empty-state";
@@ -23,6 +24,10 @@ export default async function SettingsPage() {
       <section className="mb-8">
         <h2 className="mb-3 text-lg font-semibold">Repositories</h2>
         <Repositories />
+      </section>
+      <section className="mb-8">
+        <h2 className="mb-3 text-lg font-semibold">Notifications</h2>
+        <NotificationChannels />
       </section>
       <section className="mb-8">
         <h2 className="mb-3 text-lg font-semibold">API tokens</h2>
