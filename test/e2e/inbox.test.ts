@@ -1,0 +1,128 @@
+import fs from "node:fs";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signInAs } from "../support/browser";
+import { chromiumArgs, chromiumPath } from "../support/chromium";
+import { startFlowgate, type FlowgateProcess } from "../support/flowgate-process";
+
+const artifacts = path.resolve("test-results");
+
+const activeElementName = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute("name") ?? document.activeElement?.tagName ?? null);
+
+describe("the inbox and the escalation page in Chromium", () => {
+  let app: FlowgateProcess;
+  let browser: Browser;
+  /** The escalation the first test approves; the last test opens it as another reviewer. */
+  let decided: { id: string; title: string; rationale: string } | null = null;
+
+  beforeAll(async () => {
+    fs.mkdirSync(artifacts, { recursive: true });
+    app = await startFlowgate();
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  it("opens the oldest escalation from the keyboard, shows its package, approves it, and the run leaves Escalated", async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await signInAs(page, app.url, "reviewer@flowgate.local", { callbackUrl: "/inbox" });
+    await page.waitForURL(/\/inbox/);
+    const rows = page.getByTestId("inbox-row");
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(5);
+    expect(await page.getByTestId("keyboard-hint").innerText()).toContain("open");
+
+    // The first row is the oldest due; the default policy needs two approvals for a schema change.
+    const first = rows.first();
+    const title = await first.getByRole("link").innerText();
+    expect(await first.innerText(), "the oldest demo escalation should not be the schema change").not.toContain("schema change");
+    await expect.poll(() => first.getAttribute("aria-current")).toBe("true");
+
+    await page.keyboard.press("j");
+    await expect.poll(() => rows.nth(1).getAttribute("aria-current")).toBe("true");
+    expect(await first.getAttribute("aria-current")).toBeNull();
+    await page.keyboard.press("k");
+    await expect.poll(() => first.getAttribute("aria-current")).toBe("true");
+    await page.screenshot({ path: path.join(artifacts, "inbox.png"), fullPage: true });
+
+    const id = await first.getAttribute("data-escalation-id");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(new RegExp(`/escalations/${id}$`));
+
+    // The package: reasons, the diff with a finding under the line it cites, and what nobody checked.
+    const reasons = page.getByTestId("escalation-reasons");
+    await expect.poll(() => reasons.count(), { timeout: 15_000 }).toBe(1);
+    expect(await reasons.innerText()).toContain("High risk");
+    expect(await page.locator("h1").innerText()).toContain(title);
+    await expect.poll(() => page.locator('[data-testid="diff-file"] [data-testid="inline-finding"]').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="diff-file"] tr[data-line-kind="add"]').count()).toBeGreaterThan(0);
+    expect(await page.getByRole("heading", { name: "What was not checked" }).count()).toBe(1);
+    expect(await page.getByTestId("not-checked").innerText()).toMatch(/\S/);
+    await page.screenshot({ path: path.join(artifacts, "escalation-package.png"), fullPage: true });
+
+    // Approve from the keyboard: a selects Approve and focuses the rationale, Ctrl+Enter submits.
+    await page.keyboard.press("a");
+    await expect.poll(() => activeElementName(page)).toBe("rationale");
+    expect(await page.getByRole("radio", { name: "Approve" }).getAttribute("aria-checked")).toBe("true");
+    const rationale = "Checked the refund flow by hand; the key is a demo placeholder and the integration is expected.";
+    await page.keyboard.type(rationale);
+    await page.keyboard.press("Control+Enter");
+    const outcome = page.getByTestId("decision-outcome");
+    await expect.poll(() => outcome.count(), { timeout: 15_000 }).toBe(1);
+    expect(await outcome.innerText()).toContain("Approved");
+    expect(await page.getByTestId("outcome-run-status").innerText()).toBe("waiting: test stage not configured");
+    await expect.poll(() => page.getByTestId("escalation-status").innerText()).toBe("approved");
+    expect(await page.locator("textarea[name=rationale]").count()).toBe(0);
+    decided = { id: id!, title, rationale };
+
+    // On the board the run has left Escalated and waits in Test.
+    await page.getByRole("link", { name: "Board" }).click();
+    await page.waitForURL(/\/board/);
+    const card = (column: string) => page.locator(`section[data-column="${column}"] [data-testid="run-card"]`).filter({ hasText: title });
+    await expect.poll(() => card("test").count(), { timeout: 15_000 }).toBe(1);
+    expect(await card("escalated").count()).toBe(0);
+    expect(await card("test").innerText()).toContain("waiting: stage not configured");
+    await page.close();
+  });
+
+  it("shows the server's message when the rationale is too short", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signInAs(page, app.url, "reviewer@flowgate.local", { callbackUrl: "/inbox" });
+    await page.waitForURL(/\/inbox/);
+    const rows = page.getByTestId("inbox-row");
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(4);
+    await expect.poll(() => rows.first().getAttribute("aria-current")).toBe("true");
+
+    // r opens the selected escalation with Reject chosen and the rationale focused.
+    await page.keyboard.press("r");
+    await page.waitForURL(/\/escalations\/[^/?]+\?decide=reject$/);
+    await expect.poll(() => activeElementName(page), { timeout: 15_000 }).toBe("rationale");
+    expect(await page.getByRole("radio", { name: "Reject" }).getAttribute("aria-checked")).toBe("true");
+    await page.keyboard.type("Too short");
+    await page.keyboard.press("Control+Enter");
+    await expect
+      .poll(() => page.getByTestId("rationale-message").innerText())
+      .toBe("explain the decision in at least a sentence (20 characters or more)");
+    expect(await page.getByTestId("escalation-status").innerText()).toBe("open");
+    await page.close();
+  });
+
+  it("shows a second reviewer the recorded decision, and no form, on an escalation already decided", async () => {
+    expect(decided, "the first test decides an escalation").not.toBeNull();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signInAs(page, app.url, "reviewer2@flowgate.local", { callbackUrl: `/escalations/${decided!.id}` });
+    await page.waitForURL(new RegExp(`/escalations/${decided!.id}$`));
+    const recorded = page.getByTestId("recorded-decisions");
+    await expect.poll(() => recorded.count(), { timeout: 15_000 }).toBe(1);
+    const text = await recorded.innerText();
+    expect(text).toContain("Rita Reviewer");
+    expect(text).toContain("Approve");
+    expect(text).toContain(decided!.rationale);
+    expect(await page.getByTestId("escalation-closed").innerText()).toContain("approved");
+    expect(await page.locator("textarea[name=rationale]").count()).toBe(0);
+    expect(await page.getByRole("radio", { name: "Approve" }).count()).toBe(0);
+    await page.close();
+  });
+});
