@@ -1,43 +1,26 @@
-import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signInAs } from "../support/browser";
-import { chromiumArgs, chromiumPath } from "../support/chromium";
-import { runScript, startFlowgate, type FlowgateProcess } from "../support/flowgate-process";
-
-const artifacts = path.resolve("test-results");
-
+import { describe, expect, it } from "vitest";
+import { artifactsDir, signInAs, useFlowgateInChromium } from "../support/browser";
+import { runScript } from "../support/flowgate-process";
 
 describe("the board and the run page in Chromium", () => {
-  let app: FlowgateProcess;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    fs.mkdirSync(artifacts, { recursive: true });
-    app = await startFlowgate();
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  const session = useFlowgateInChromium();
 
   it("shows the demo runs in their columns, and a new run appears without a reload", async () => {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-    await signInAs(page, app.url, "reviewer@flowgate.local");
+    const page = await session.browser.newPage({ viewport: { width: 1600, height: 900 } });
+    await signInAs(page, session.app.url, "reviewer@flowgate.local");
     await page.waitForURL(/\/board/);
     const escalated = page.locator('section[data-column="escalated"] [data-testid="run-card"]');
     await expect.poll(() => escalated.count(), { timeout: 60_000 }).toBe(5);
     const testColumn = page.locator('section[data-column="test"] [data-testid="run-card"]');
     await expect.poll(() => testColumn.count()).toBe(1);
     expect(await testColumn.first().innerText()).toContain("waiting: stage not configured");
-    await page.screenshot({ path: path.join(artifacts, "board.png"), fullPage: true });
+    await page.screenshot({ path: path.join(artifactsDir, "board.png"), fullPage: true });
 
     // Submit a new pull request from the demo repository while the page stays open.
-    const repo = path.join(app.dataDir, "demo-shop");
+    const repo = path.join(session.app.dataDir, "demo-shop");
     const submitted = await runScript("ctl.ts", ["submit", "--repo", repo, "--base", "main", "--head", "feature/order-total-format", "--number", "42", "--title", "Live update check"], {
-      FLOWGATE_DATA_DIR: app.dataDir,
+      FLOWGATE_DATA_DIR: session.app.dataDir,
     });
     expect(submitted.code, submitted.stderr).toBe(0);
     await expect.poll(() => page.getByText("Live update check").count(), { timeout: 10_000 }).toBe(1);
@@ -45,8 +28,8 @@ describe("the board and the run page in Chromium", () => {
   });
 
   it("opens a run and shows the decision with its findings, provider and audit events", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await signInAs(page, app.url, "auditor@flowgate.local");
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signInAs(page, session.app.url, "auditor@flowgate.local");
     await page.waitForURL(/\/board/);
     await page.getByText("Refund orders through Stripe").click();
     await page.waitForURL(/\/runs\//);
@@ -57,7 +40,7 @@ describe("the board and the run page in Chromium", () => {
     expect(body).toContain("provider heuristic");
     expect(body).toContain("stage.decided");
     expect(body).not.toContain("sk_live_51HxDemo");
-    await page.screenshot({ path: path.join(artifacts, "run-page.png"), fullPage: true });
+    await page.screenshot({ path: path.join(artifactsDir, "run-page.png"), fullPage: true });
     await page.close();
   });
 });

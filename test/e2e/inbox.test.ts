@@ -1,34 +1,19 @@
-import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signInAs } from "../support/browser";
-import { chromiumArgs, chromiumPath } from "../support/chromium";
-import { startFlowgate, type FlowgateProcess } from "../support/flowgate-process";
-
-const artifacts = path.resolve("test-results");
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { artifactsDir, signInAs, useFlowgateInChromium } from "../support/browser";
 
 const activeElementName = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute("name") ?? document.activeElement?.tagName ?? null);
 
 describe("the inbox and the escalation page in Chromium", () => {
-  let app: FlowgateProcess;
-  let browser: Browser;
+  const session = useFlowgateInChromium();
   /** The escalation the first test approves; the last test opens it as another reviewer. */
   let decided: { id: string; title: string; rationale: string } | null = null;
 
-  beforeAll(async () => {
-    fs.mkdirSync(artifacts, { recursive: true });
-    app = await startFlowgate();
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
 
   it("opens the oldest escalation from the keyboard, shows its package, approves it, and the run leaves Escalated", async () => {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await signInAs(page, app.url, "reviewer@flowgate.local", { callbackUrl: "/inbox" });
+    const page = await session.browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await signInAs(page, session.app.url, "reviewer@flowgate.local", { callbackUrl: "/inbox" });
     await page.waitForURL(/\/inbox/);
     const rows = page.getByTestId("inbox-row");
     await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(5);
@@ -45,7 +30,7 @@ describe("the inbox and the escalation page in Chromium", () => {
     expect(await first.getAttribute("aria-current")).toBeNull();
     await page.keyboard.press("k");
     await expect.poll(() => first.getAttribute("aria-current")).toBe("true");
-    await page.screenshot({ path: path.join(artifacts, "inbox.png"), fullPage: true });
+    await page.screenshot({ path: path.join(artifactsDir, "inbox.png"), fullPage: true });
 
     const id = await first.getAttribute("data-escalation-id");
     await page.keyboard.press("Enter");
@@ -60,7 +45,7 @@ describe("the inbox and the escalation page in Chromium", () => {
     expect(await page.locator('[data-testid="diff-file"] tr[data-line-kind="add"]').count()).toBeGreaterThan(0);
     expect(await page.getByRole("heading", { name: "What was not checked" }).count()).toBe(1);
     expect(await page.getByTestId("not-checked").innerText()).toMatch(/\S/);
-    await page.screenshot({ path: path.join(artifacts, "escalation-package.png"), fullPage: true });
+    await page.screenshot({ path: path.join(artifactsDir, "escalation-package.png"), fullPage: true });
 
     // Approve from the keyboard: a selects Approve and focuses the rationale, Ctrl+Enter submits.
     await page.keyboard.press("a");
@@ -88,8 +73,8 @@ describe("the inbox and the escalation page in Chromium", () => {
   });
 
   it("shows the server's message when the rationale is too short", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await signInAs(page, app.url, "reviewer@flowgate.local", { callbackUrl: "/inbox" });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signInAs(page, session.app.url, "reviewer@flowgate.local", { callbackUrl: "/inbox" });
     await page.waitForURL(/\/inbox/);
     const rows = page.getByTestId("inbox-row");
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(4);
@@ -111,8 +96,8 @@ describe("the inbox and the escalation page in Chromium", () => {
 
   it("shows a second reviewer the recorded decision, and no form, on an escalation already decided", async () => {
     expect(decided, "the first test decides an escalation").not.toBeNull();
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await signInAs(page, app.url, "reviewer2@flowgate.local", { callbackUrl: `/escalations/${decided!.id}` });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signInAs(page, session.app.url, "reviewer2@flowgate.local", { callbackUrl: `/escalations/${decided!.id}` });
     await page.waitForURL(new RegExp(`/escalations/${decided!.id}$`));
     const recorded = page.getByTestId("recorded-decisions");
     await expect.poll(() => recorded.count(), { timeout: 15_000 }).toBe(1);

@@ -1,27 +1,9 @@
-import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFlowgate, type FlowgateProcess } from "../support/flowgate-process";
-import { signInAs } from "../support/browser";
-import { chromiumArgs, chromiumPath } from "../support/chromium";
-
-const artifacts = path.resolve("test-results");
+import { describe, expect, it } from "vitest";
+import { artifactsDir, signInAs, useFlowgateInChromium } from "../support/browser";
 
 describe("the app shell in Chromium", () => {
-  let app: FlowgateProcess;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    fs.mkdirSync(artifacts, { recursive: true });
-    app = await startFlowgate();
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  const session = useFlowgateInChromium();
 
   it.each([
     ["admin", ["Board", "Inbox", "Deployments", "Metrics", "Audit", "Settings"]],
@@ -29,18 +11,18 @@ describe("the app shell in Chromium", () => {
     ["manager", ["Board", "Deployments", "Metrics"]],
     ["auditor", ["Board", "Deployments", "Metrics", "Audit"]],
   ])("signs in as %s and shows that role's navigation", async (role, expectedNav) => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await session.browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    await page.goto(`${app.url}/board`);
+    await page.goto(`${session.app.url}/board`);
     await page.waitForURL(/\/signin/);
-    await signInAs(page, app.url, `${role}@flowgate.local`);
+    await signInAs(page, session.app.url, `${role}@flowgate.local`);
     await page.waitForURL(/\/board/);
     const nav = page.getByRole("navigation", { name: "Main" });
     await nav.getByRole("link").first().waitFor();
     expect(await nav.getByRole("link").allInnerTexts()).toEqual(expectedNav);
     await expect.poll(() => page.getByTestId("user-role").innerText()).toBe(role);
     await expect.poll(() => page.getByRole("heading", { name: "Board", level: 1 }).isVisible()).toBe(true);
-    await page.screenshot({ path: path.join(artifacts, `shell-${role}.png`), fullPage: true });
+    await page.screenshot({ path: path.join(artifactsDir, `shell-${role}.png`), fullPage: true });
 
     await page.getByRole("button", { name: /Ada|Rita|Mona|Otto/ }).click();
     await page.getByRole("menuitem", { name: "Sign out" }).click();
@@ -49,17 +31,17 @@ describe("the app shell in Chromium", () => {
   });
 
   it("tells a person who mistypes their password, and keeps them on the sign-in page", async () => {
-    const page = await browser.newPage();
-    await signInAs(page, app.url, "admin@flowgate.local", { password: "not-the-password" });
+    const page = await session.browser.newPage();
+    await signInAs(page, session.app.url, "admin@flowgate.local", { password: "not-the-password" });
     await expect.poll(() => page.locator("form [role=alert]").innerText()).toBe("Wrong email or password.");
     expect(page.url()).toContain("/signin");
     await page.close();
   });
 
   it("lets an admin create an API token in Settings and shows it once", async () => {
-    const context = await browser.newContext();
+    const context = await session.browser.newContext();
     const page = await context.newPage();
-    await signInAs(page, app.url, "admin@flowgate.local", { callbackUrl: "/settings" });
+    await signInAs(page, session.app.url, "admin@flowgate.local", { callbackUrl: "/settings" });
     await page.waitForURL(/\/settings/);
     await page.getByPlaceholder("ci-pipeline").fill("browser-ci");
     await page.getByRole("checkbox", { name: "runs:read" }).check();
@@ -67,8 +49,8 @@ describe("the app shell in Chromium", () => {
     const token = await page.getByTestId("new-token").innerText();
     expect(token).toMatch(/^fgt_/);
     await expect.poll(() => page.getByRole("cell", { name: "browser-ci" }).isVisible()).toBe(true);
-    await page.screenshot({ path: path.join(artifacts, "settings-tokens.png"), fullPage: true });
-    const response = await fetch(`${app.url}/api/v1/runs`, { headers: { authorization: `Bearer ${token}` } });
+    await page.screenshot({ path: path.join(artifactsDir, "settings-tokens.png"), fullPage: true });
+    const response = await fetch(`${session.app.url}/api/v1/runs`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(200);
     await context.close();
   });
