@@ -118,13 +118,13 @@ async function main() {
   });
   await waitForHealth(`http://127.0.0.1:${config.PORT}/api/health`, 120_000);
 
-  say(`Flowgate is ready: ${appUrl}`);
   if (embeddedMode) {
     say(`demo accounts (password "${DEMO_PASSWORD}"): ${demoUsers.map((u) => `${u.email} (${u.role})`).join(", ")}`);
   } else if (userCount === 0) {
     say("no users yet: create the first admin with `npm run ctl -- user create --email you@example.com --role admin`");
   }
-  say("press Ctrl-C to stop");
+  // Last, so whoever waits for this line (a person, a script, the tests) has everything above it.
+  say(`Flowgate is ready: ${appUrl} (press Ctrl-C to stop)`);
 }
 
 main().catch(async (err) => {
