@@ -94,6 +94,44 @@ describe("deciding escalations", () => {
     expect(pkg.findings[0]).toMatchObject({ agent: "review", provider: "heuristic", riskScore: 8 });
   });
 
+  it.each([
+    ["an API break", `diff --git a/src/api.ts b/src/api.ts
+--- a/src/api.ts
++++ b/src/api.ts
+@@ -1,3 +1 @@
+-export function getOrder(id: string) {
+-  return id;
+-}
++// getOrder was removed
+`, ["api_break"]],
+    ["a schema change", migrationDiff, ["schema_change"]],
+  ])("builds the package for %s with its reason and the findings behind it", async (_label, diff, codes) => {
+    const escalation = await escalated(diff);
+    const pkg = escalation.contextPackage as unknown as ContextPackage;
+    expect(pkg.reasons.map((r) => r.code)).toEqual(expect.arrayContaining(codes));
+    const review = (pkg.findings[0].output as { review: Record<string, { file: string }[]> }).review;
+    const cited = [...review.security_issues, ...review.api_breaking_changes].map((f) => f.file);
+    expect(cited).toContain(pkg.change.files[0].path);
+  });
+
+  it("builds the package for an agent error: no findings, and says what was not checked", async () => {
+    const { run } = await submitRun(t.db, {
+      actor: system,
+      input: { repository: "demo", prNumber: pr++, title: "Change", author: "dev@example.com", baseSha: "a".repeat(40), headSha: `${pr}`.padStart(40, "f"), diff: evalDiff },
+    });
+    const broken = { stage: "review" as const, run: async () => Promise.reject(new Error("model unavailable")) };
+    for (const attempt of [1, 2, 3]) {
+      await runStageJob({ db: t.db, log: quiet, agents: { review: broken }, retry: { baseDelayMs: 1 } }, { runId: run.id, stage: "review", attempt });
+    }
+    const escalation = await t.db.escalation.findFirstOrThrow({ where: { runId: run.id } });
+    const pkg = escalation.contextPackage as unknown as ContextPackage;
+    expect(pkg.reasons).toEqual([expect.objectContaining({ code: "agent_error", label: "agent error", value: 3, threshold: 3 })]);
+    expect(pkg.reasons[0].detail).toContain("model unavailable");
+    expect(pkg.findings).toEqual([]);
+    expect(pkg.notChecked[0]).toMatch(/^Not run yet: test/);
+    expect(pkg.suggestion).toBeNull();
+  });
+
   it.each(["manager", "auditor"])("refuses a %s", async (who) => {
     const escalation = await escalated(evalDiff);
     await expect(decide(escalation.id, people[who])).rejects.toMatchObject({ code: "forbidden" });
