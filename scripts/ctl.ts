@@ -4,6 +4,7 @@
  * FLOWGATE_DATA_DIR, or starts that server briefly. Messages go to stderr; stdout carries only
  * the command's result, so `TOKEN=$(npm run --silent ctl -- token create ...)` works.
  */
+import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -27,6 +28,9 @@ const usage = `Usage: npm run ctl -- <command> [options]
       Diffs base...head with git and submits the run; prints the run id.
   runs                      recent runs with status and stage
   run <run-id>              one run's stages and decisions
+  audit verify-export <file> <manifest>
+      Checks an audit export offline against its manifest and its own hash chain; needs no
+      database. Exits 1 and lists the problems when the file is incomplete or was changed.
 `;
 
 const note = (line: string) => process.stderr.write(`${line}\n`);
@@ -102,8 +106,10 @@ async function main() {
   const single = ["submit", "runs", "run"].includes(noun);
   const command = single ? noun : `${noun} ${verb ?? ""}`.trim();
   if (single && verb) rest.unshift(verb);
-  const known = ["user create", "user list", "token create", "token list", "token revoke", "repo add", "repo list", "submit", "runs", "run"];
+  const known = ["user create", "user list", "token create", "token list", "token revoke", "repo add", "repo list", "submit", "runs", "run", "audit verify-export"];
   if (!known.includes(command)) throw new StartupError(`unknown command "${command}"\n\n${usage}`);
+  // An auditor checks a file they were handed, possibly on a machine without Flowgate's data.
+  if (command === "audit verify-export") return verifyExportFiles(rest);
 
   // Validate input before touching the database.
   const password = command === "user create" ? await readPassword() : undefined;
@@ -119,6 +125,35 @@ async function main() {
     await db.$disconnect();
     await database.close();
   }
+}
+
+async function verifyExportFiles([file, manifestFile]: string[]) {
+  if (!file || !manifestFile) throw new StartupError(`audit verify-export needs <file> and <manifest>\n\n${usage}`);
+  const { verifyExport } = await import("../lib/audit/verify-export");
+  const read = (target: string) => {
+    try {
+      return fs.readFileSync(target);
+    } catch (err) {
+      throw new StartupError(`cannot read ${target}: ${(err as Error).message}`);
+    }
+  };
+  const contents = read(file);
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(read(manifestFile).toString("utf8"));
+  } catch (err) {
+    if (err instanceof StartupError) throw err;
+    throw new StartupError(`${manifestFile} is not JSON: ${(err as Error).message}`);
+  }
+  const result = verifyExport(contents, manifest);
+  if (!result.ok) {
+    process.stdout.write(`export NOT verified:\n${result.problems.map((p) => `  - ${p}\n`).join("")}`);
+    process.exitCode = 1;
+    return;
+  }
+  const range = result.rows > 0 ? `, sequences ${result.firstSequence}–${result.lastSequence}` : "";
+  const kind = result.contiguous ? "" : " (not contiguous: each event's own hash checked)";
+  process.stdout.write(`export verified: ${result.rows} events${range}${kind}, SHA-256 ${result.sha256}\n`);
 }
 
 type CommandContext = {

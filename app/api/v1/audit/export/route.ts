@@ -1,0 +1,36 @@
+import { createAuditExport, exportQueryInput, exportQuerySchema, exportQueryString } from "@/lib/audit/export-events";
+import { auditActor } from "@/lib/auth/actor";
+import { route } from "@/lib/http/route";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * GET ?format=csv|jsonl&from=&to=&runId=: the audit events as a file, streamed from keyset pages,
+ * with no row limit. Recorded as an `audit.exported` event before the first byte is sent.
+ *
+ * The manifest (row count, first and last hash, the file's SHA-256) is only known once the last
+ * byte is out, so it comes from a second request: the `Link` header names
+ * /api/v1/audit/export/manifest with this export's query plus `through`, the chain's head when
+ * this export started, and that endpoint recomputes the same bytes without sending them. HTTP
+ * trailers would avoid the second pass, but browsers' fetch, most proxies and Next.js's Response
+ * do not deliver them, and a manifest that silently goes missing is worse than a second read.
+ */
+export const GET = route(
+  async ({ req, db, actor, log }) => {
+    const query = exportQuerySchema.parse(exportQueryInput(new URL(req.url).searchParams));
+    const file = await createAuditExport(db, query, auditActor(actor));
+    // Headers are gone by the time a page fails; the client sees a cut-short body, the log says why.
+    file.manifest.catch((err) => log.warn({ err }, "audit export stopped before the end"));
+    const manifestUrl = `/api/v1/audit/export/manifest?${exportQueryString(query, file.throughSequence)}`;
+    return new Response(file.stream, {
+      headers: {
+        "content-type": file.contentType,
+        "content-disposition": `attachment; filename="${file.fileName}"`,
+        "cache-control": "no-store",
+        "x-audit-export-through": file.throughSequence.toString(),
+        link: `<${manifestUrl}>; rel="describedby"`,
+      },
+    });
+  },
+  { permission: "audit:read" },
+);
