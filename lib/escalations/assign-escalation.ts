@@ -9,7 +9,10 @@ export const assignSchema = z.object({ assignee: z.union([z.literal("me"), z.nul
 /** "Assign to me" (or release): who is looking at an escalation, visible to the other reviewers. */
 export async function assignEscalation(db: Db, options: { escalationId: string; assignee: "me" | null; actor: Actor }) {
   return db.$transaction(async (tx) => {
-    const escalation = await tx.escalation.findUnique({ where: { id: options.escalationId } });
+    const escalation = await tx.escalation.findUnique({
+      where: { id: options.escalationId },
+      include: { run: { select: { pullRequest: { select: { repositoryId: true } } } } },
+    });
     if (!escalation) throw new ApiError("not_found", `No escalation ${options.escalationId}`);
     if (escalation.status !== "open") throw new ApiError("conflict", "This escalation is already decided");
     const assigneeId = options.assignee === "me" ? options.actor.user.id : null;
@@ -19,6 +22,7 @@ export async function assignEscalation(db: Db, options: { escalationId: string; 
       action: assigneeId ? "escalation.assigned" : "escalation.unassigned",
       subject: { type: "escalation", id: escalation.id },
       runId: escalation.runId,
+      repositoryId: escalation.run.pullRequest.repositoryId,
       payload: { assignee: assigneeId ? options.actor.user.email : null },
     });
     return updated;

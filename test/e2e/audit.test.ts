@@ -1,0 +1,97 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { artifactsDir, signInAs, useFlowgateInChromium } from "../support/browser";
+
+const DEMO_REVIEWS = 6;
+
+describe("the audit page and a change record in Chromium", () => {
+  const session = useFlowgateInChromium();
+
+  it("lets an auditor check the chain, filter to agent decisions, read one, and open its change record", async () => {
+    const page = await session.browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    await signInAs(page, session.app.url, "auditor@flowgate.local");
+    await page.waitForURL(/\/board/);
+
+    // The runner reviews the demo pull requests in the background; wait until all are decided.
+    const decided = async () => {
+      const response = await page.request.get(`${session.app.url}/api/v1/audit/events?action=stage.decided`);
+      return ((await response.json()) as { events: unknown[] }).events.length;
+    };
+    await expect.poll(decided, { timeout: 60_000 }).toBeGreaterThanOrEqual(DEMO_REVIEWS);
+
+    const invalid = await page.request.get(`${session.app.url}/api/v1/audit/events?limit=999&action=drop%20table`);
+    expect(invalid.status()).toBe(422);
+    const fields = ((await invalid.json()) as { error: { fields: { path: string }[] } }).error.fields.map((f) => f.path);
+    expect(fields.sort()).toEqual(["action", "limit"]);
+
+    await page.goto(`${session.app.url}/audit`);
+    const chain = page.getByTestId("chain-status");
+    await expect.poll(() => chain.getAttribute("data-state"), { timeout: 20_000 }).toBe("verified");
+    expect(await chain.innerText()).toMatch(/Chain verified through event #\d+/);
+
+    await page.getByRole("button", { name: "Verify full chain" }).click();
+    await expect.poll(() => chain.getAttribute("data-state"), { timeout: 20_000 }).toBe("verified");
+
+    await page.getByLabel("Action (prefix with *)").fill("stage.decided");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    const rows = page.getByTestId("audit-event");
+    await expect.poll(() => page.locator('[data-testid="audit-event"]:not([data-action="stage.decided"])').count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(DEMO_REVIEWS);
+    expect(page.url()).toContain("action=stage.decided");
+
+    const first = rows.first();
+    await first.getByRole("button", { name: /^Show event/ }).click();
+    const rationale = first.getByTestId("event-rationale");
+    await expect.poll(() => rationale.isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await rationale.innerText()).toContain("Heuristic review");
+    expect(await first.getByTestId("event-detail").innerText()).toContain("hash matches the content");
+    await page.screenshot({ path: path.join(artifactsDir, "audit.png"), fullPage: true });
+
+    await first.getByTestId("change-record-link").click();
+    await page.waitForURL(/\/audit\/changes\//);
+    const record = page.getByTestId("change-record");
+    await expect.poll(() => record.isVisible(), { timeout: 20_000 }).toBe(true);
+    expect(await page.getByTestId("change-chain-status").getAttribute("data-state")).toBe("verified");
+    expect(await page.getByTestId("review-rationale").first().innerText()).toContain("Heuristic review");
+    const review = await page.locator("#review").innerText();
+    expect(review).toContain("heuristic");
+    expect(review).toMatch(/Risk score\s*\d+/);
+    expect(await page.getByTestId("stage-note-validation").innerText()).toBe("not run: stage not configured");
+    await page.screenshot({ path: path.join(artifactsDir, "change-record.png"), fullPage: true });
+
+    const runId = new URL(page.url()).pathname.split("/").at(-1);
+    const api = await page.request.get(`${session.app.url}/api/v1/audit/changes/${runId}`);
+    expect(api.status()).toBe(200);
+    const { record: json } = (await api.json()) as { record: { review: { decisions: { provider: string; events: string[] }[] } } };
+    expect(json.review.decisions[0]).toMatchObject({ provider: "heuristic", events: [expect.stringMatching(/^\d+$/)] });
+    expect((await page.request.get(`${session.app.url}/api/v1/audit/changes/no-such-run`)).status()).toBe(404);
+    await page.close();
+  });
+
+  it("shows a reviewer's approval in the change record, with proof the approver was not the author", async () => {
+    const reviewer = await session.browser.newPage();
+    await signInAs(reviewer, session.app.url, "reviewer@flowgate.local");
+    await reviewer.waitForURL(/\/board/);
+    const inbox = (await (await reviewer.request.get(`${session.app.url}/api/v1/escalations`)).json()) as { items: { id: string; runId: string; reasons: string[] }[] };
+    // One approval settles it unless the policy asks for two (schema changes).
+    const escalation = inbox.items.find((item) => !item.reasons.includes("schema_change"))!;
+    const decided = await reviewer.request.post(`${session.app.url}/api/v1/escalations/${escalation.id}/decision`, {
+      data: { decision: "approve", rationale: "Read the change and the findings; the risk is understood and accepted." },
+    });
+    expect(decided.status()).toBe(200);
+    await reviewer.close();
+
+    const page = await session.browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    await signInAs(page, session.app.url, "auditor@flowgate.local");
+    await page.waitForURL(/\/board/);
+    await page.goto(`${session.app.url}/audit/changes/${escalation.runId}`);
+    const proof = page.getByTestId("approver-not-author");
+    await expect.poll(() => proof.count(), { timeout: 20_000 }).toBe(1);
+    expect(await proof.innerText()).toMatch(/✓ decider reviewer@flowgate\.local ≠ pull request author \S+@demo-shop\.dev/);
+    const approvals = await page.locator("#approvals").innerText();
+    expect(approvals).toContain("Read the change and the findings");
+    expect(approvals).toContain("matches the package the escalation stored");
+    await page.screenshot({ path: path.join(artifactsDir, "change-record-approved.png"), fullPage: true });
+    await page.close();
+  });
+});
