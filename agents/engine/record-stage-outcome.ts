@@ -36,7 +36,11 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
         SELECT id, status::text FROM "StageRun"
          WHERE "runId" = ${job.runId} AND stage = ${job.stage}::"Stage" AND attempt = ${job.attempt} FOR UPDATE`;
       if (!locked || (locked.status !== "queued" && locked.status !== "running")) return { recorded: false };
-      const run = await tx.pipelineRun.findUniqueOrThrow({ where: { id: job.runId }, include: { pullRequest: { include: { repository: true } } } });
+      // The diff can be megabytes; only an escalation's package needs it, so it is read there.
+      const run = await tx.pipelineRun.findUniqueOrThrow({
+        where: { id: job.runId },
+        select: { id: true, headSha: true, pullRequest: { include: { repository: { select: { name: true } } } } },
+      });
 
       const transition = decideTransition({ stage: job.stage, attempt: job.attempt, outcome: result.outcome, retry: input.retry, isConfigured: input.isConfigured });
       const now = new Date();
@@ -130,7 +134,8 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
         case "escalate": {
           let diff = null;
           try {
-            diff = parseUnifiedDiff(run.diff);
+            const { diff: text } = await tx.pipelineRun.findUniqueOrThrow({ where: { id: run.id }, select: { diff: true } });
+            diff = parseUnifiedDiff(text);
           } catch {
             // Intake validated the diff; a package without file stats is still a package.
           }

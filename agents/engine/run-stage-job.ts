@@ -45,10 +45,14 @@ export async function runStageJob(deps: EngineDeps, job: StageJobPayload) {
     return;
   }
 
-  await db.$transaction([
-    db.stageRun.update({ where: { id: stageRun.id }, data: { status: "running", startedAt: new Date() } }),
-    db.pipelineRun.update({ where: { id: run.id }, data: { status: "running", currentStage: job.stage } }),
-  ]);
+  // One statement marks the attempt and its run as running (atomic without a transaction):
+  // this sits on the hot path of every stage transition.
+  await db.$executeRaw`
+    WITH started AS (
+      UPDATE "StageRun" SET status = 'running', "startedAt" = now() WHERE id = ${stageRun.id} RETURNING "runId"
+    )
+    UPDATE "PipelineRun" SET status = 'running', "currentStage" = ${job.stage}::"Stage", "updatedAt" = now()
+      FROM started WHERE "PipelineRun".id = started."runId"`;
 
   const policy = policyRulesSchema.parse(run.policy.rules);
   const retry: RetryPolicy = { ...defaultRetryPolicy, maxAttempts: policy.retries.maxAttempts, ...deps.retry };
