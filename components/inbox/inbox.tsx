@@ -12,7 +12,7 @@ import { InboxHeader, InboxRow } from "./inbox-row";
 import { isOnControl, isPlainKey } from "./keyboard";
 import { useFreshItems } from "./use-fresh-items";
 
-interface InboxResponse {
+export interface InboxResponse {
   items: InboxItem[];
   total: number;
   counts: Record<string, number>;
@@ -51,7 +51,7 @@ function KeyboardHint() {
  * The reviewers' inbox: open escalations, oldest due first, refreshed every 2 s. Driven from the
  * keyboard: j/k select, Enter opens, a/r open with the decision box ready.
  */
-export function Inbox() {
+export function Inbox({ initial }: { initial?: { params: string; data: InboxResponse } | null }) {
   const router = useRouter();
   const searchParams = useSearchParams();
   const queryClient = useQueryClient();
@@ -66,6 +66,8 @@ export function Inbox() {
     queryKey: ["inbox", filters],
     queryFn: () => fetchJson<InboxResponse>(`/api/v1/escalations?${filterParams(filters)}`),
     refetchInterval: 2000,
+    // The server rendered the first page of this very filter: show it at once, then poll.
+    initialData: () => (initial && filterParams(filters).toString() === initial.params ? initial.data : undefined),
     // Keep the old list on screen while a new filter loads, instead of flashing "Loading".
     placeholderData: keepPreviousData,
   });
