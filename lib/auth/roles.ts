@@ -48,10 +48,6 @@ export const appPages: readonly AppPage[] = [
   { href: "/settings", label: "Settings", permission: "settings:manage" },
 ];
 
-export function pageForPath(pathname: string): AppPage | undefined {
-  return appPages.find((page) => pathname === page.href || pathname.startsWith(`${page.href}/`));
-}
-
 export function pagesFor(role: Role): AppPage[] {
   return appPages.filter((page) => roleCan(role, page.permission));
 }
