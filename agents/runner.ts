@@ -1,21 +1,21 @@
-import os from "node:os";
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
+import os from "node:os";
 import { Logger, run, type Runner, type WorkerEvents } from "graphile-worker";
 import { createPrismaClient } from "../lib/db/client";
 import { env } from "../lib/env";
 import { taskList } from "../lib/jobs/catalog";
-import { releaseDeadRunners } from "./engine/lease-sweeper";
-import { deliverNotification } from "./notifications/deliver";
+import { log as rootLog } from "../lib/log";
 import { markSlaBreaches } from "../lib/notifications/sla";
-import { runStageJob } from "./engine/run-stage-job";
-import { selectLlmProvider } from "./llm/select-provider";
-import { createReviewAgent } from "./review/review-agent";
-import type { StageAgent } from "./stage-agent";
 import { configuredStages } from "../lib/pipeline/configured-stages";
 import type { Stage } from "../lib/pipeline/stages";
-import { log as rootLog } from "../lib/log";
 import { StartupError } from "../lib/startup-error";
+import { releaseDeadRunners } from "./engine/lease-sweeper";
+import { runStageJob } from "./engine/run-stage-job";
+import { selectLlmProvider } from "./llm/select-provider";
+import { deliverNotification } from "./notifications/deliver";
+import { createReviewAgent } from "./review/review-agent";
+import type { StageAgent } from "./stage-agent";
 
 const HEARTBEAT_INTERVAL_MS = 2000;
 /** A runner silent this long is presumed dead and its jobs are released (the lease). */
