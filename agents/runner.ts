@@ -1,7 +1,4 @@
-import { randomUUID } from "node:crypto";
-import { EventEmitter } from "node:events";
-import os from "node:os";
-import { Logger, run, type Runner, type WorkerEvents } from "graphile-worker";
+import { run, type Runner } from "graphile-worker";
 import { createPrismaClient } from "../lib/db/client";
 import { env } from "../lib/env";
 import { taskList } from "../lib/jobs/catalog";
@@ -10,14 +7,13 @@ import { markSlaBreaches } from "../lib/notifications/sla";
 import { configuredStages } from "../lib/pipeline/configured-stages";
 import type { Stage } from "../lib/pipeline/stages";
 import { StartupError } from "../lib/startup-error";
-import { releaseDeadRunners } from "./engine/lease-sweeper";
 import { runStageJob } from "./engine/run-stage-job";
+import { queueLogger, startRunnerHeartbeat } from "./engine/runner-heartbeat";
 import { selectLlmProvider } from "./llm/select-provider";
 import { deliverNotification } from "./notifications/deliver";
 import { createReviewAgent } from "./review/review-agent";
 import type { StageAgent } from "./stage-agent";
 
-const HEARTBEAT_INTERVAL_MS = 2000;
 /** A runner silent this long is presumed dead and its jobs are released (the lease). */
 const LEASE_SECONDS = Number(process.env.FLOWGATE_RUNNER_LEASE_SECONDS ?? 30);
 /** How often overdue escalations are looked for; every runner checks, and each breach fires once. */
@@ -25,30 +21,11 @@ const SLA_CHECK_SECONDS = Number(process.env.FLOWGATE_SLA_CHECK_SECONDS) > 0 ? N
 
 const log = rootLog.child({ component: "runner" });
 
-// graphile-worker's own log lines go through the same structured logger.
-const workerLogger = new Logger((scope) => (level, message, meta) => {
-  // The queue reports every job at info level; our engine logs stage outcomes itself.
-  const method = level === "error" ? "error" : level === "warning" ? "warn" : "debug";
-  log[method]({ scope, ...meta }, message);
-});
 
 async function main() {
   const config = env();
   const db = createPrismaClient(config.DATABASE_URL);
-  const runnerId = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const workerIds: string[] = [];
-  const beat = async () => {
-    await db.runnerHeartbeat.upsert({
-      where: { id: runnerId },
-      create: { id: runnerId, hostname: os.hostname(), pid: process.pid, concurrency: config.RUNNER_CONCURRENCY, workerIds },
-      update: { lastSeenAt: new Date(), workerIds },
-    });
-    await releaseDeadRunners(db, log, LEASE_SECONDS);
-  };
-  await beat();
-  const heartbeat = setInterval(() => {
-    beat().catch((err) => log.warn({ err }, "heartbeat failed; retrying at the next interval"));
-  }, HEARTBEAT_INTERVAL_MS);
+  const heartbeat = await startRunnerHeartbeat({ db, log, concurrency: config.RUNNER_CONCURRENCY, leaseSeconds: LEASE_SECONDS });
 
   const provider = selectLlmProvider();
   const agents: Partial<Record<Stage, StageAgent>> = { review: createReviewAgent(provider) };
@@ -56,26 +33,20 @@ async function main() {
   for (const stage of configuredStages) if (!agents[stage]) throw new Error(`no agent for the configured stage ${stage}`);
   log.info({ llm: provider ? `${provider.name} ${provider.model}` : "none (heuristic agents)" }, "agents ready");
 
-  // Workers are created inside run(), so listen before calling it.
-  const events: WorkerEvents = new EventEmitter();
-  events.on("worker:create", ({ worker }) => {
-    workerIds.push(worker.workerId);
-    void beat().catch(() => {});
-  });
   const runner: Runner = await run({
-    events,
+    events: heartbeat.workerEvents(),
     connectionString: config.DATABASE_URL,
     concurrency: config.RUNNER_CONCURRENCY,
     taskList: taskList({
       runStage: (payload) => runStageJob({ db, log, agents }, payload),
       deliverNotification: (payload, attempt) => deliverNotification(db, payload.notificationId, attempt),
     }),
-    logger: workerLogger,
+    logger: queueLogger(log),
     noHandleSignals: true,
     // Claims are pushed by LISTEN/NOTIFY; polling is only the fallback.
     pollInterval: 1000,
   });
-  log.info({ runnerId, concurrency: config.RUNNER_CONCURRENCY }, "runner started");
+  log.info({ runnerId: heartbeat.runnerId, concurrency: config.RUNNER_CONCURRENCY }, "runner started");
 
   const slaCheck = setInterval(() => {
     markSlaBreaches(db)
@@ -90,10 +61,9 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "runner stopping: no new jobs are claimed, in-flight jobs finish or are released");
-    clearInterval(heartbeat);
     clearInterval(slaCheck);
     await runner.stop();
-    await db.runnerHeartbeat.delete({ where: { id: runnerId } }).catch(() => {});
+    await heartbeat.stop();
     await db.$disconnect();
     log.info("runner stopped");
     process.exit(0);

@@ -22,6 +22,7 @@ import { verifyExport } from "../lib/audit/verify-export";
 import { createPrismaClient } from "../lib/db/client";
 import { startEmbeddedPostgres } from "../lib/db/embedded";
 import { migrateDatabase } from "../lib/db/migrations";
+import { insertChainedEvents } from "../test/support/audit-chain";
 
 const root = path.resolve(import.meta.dirname, "..");
 const SMALL = 200_000;
@@ -69,29 +70,7 @@ function* generateChain(count: number): Generator<StoredEvent[]> {
 
 async function insertChain(client: pg.Client, count: number) {
   for (const events of generateChain(count)) {
-    const column = <K extends keyof StoredEvent>(key: K) => events.map((e) => e[key]);
-    await client.query(
-      `INSERT INTO "AuditEvent" (sequence, "occurredAt", "actorType", "actorId", "actorLabel", action, "subjectType", "subjectId", "runId", "repositoryId", payload, "prevHash", hash)
-       SELECT s, o::timestamp, a::"ActorType", ai, al, ac, st, si, r, rp, p::jsonb, ph, h
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
-         AS u(s, o, a, ai, al, ac, st, si, r, rp, p, ph, h)`,
-      [
-        column("sequence").map(String),
-        // timestamp(3) without time zone holds UTC: drop the Z so nothing converts it.
-        events.map((e) => e.occurredAt.toISOString().slice(0, -1)),
-        column("actorType"),
-        column("actorId"),
-        column("actorLabel"),
-        column("action"),
-        column("subjectType"),
-        column("subjectId"),
-        column("runId"),
-        column("repositoryId"),
-        events.map((e) => JSON.stringify(e.payload)),
-        column("prevHash"),
-        column("hash"),
-      ],
-    );
+    await insertChainedEvents((text, params) => client.query(text, params), events);
   }
 }
 

@@ -9,12 +9,10 @@
  * (graphile-worker's runner.stop()) without ending the process, so a warmed-up process can wait
  * while the benchmark queues a backlog. Run by hand (no IPC channel) it simply works.
  */
-import os from "node:os";
-import { createHash, randomUUID } from "node:crypto";
-import { EventEmitter } from "node:events";
-import { Logger, run, type Runner, type WorkerEvents } from "graphile-worker";
-import { releaseDeadRunners } from "../agents/engine/lease-sweeper";
+import { createHash } from "node:crypto";
+import { run, type Runner } from "graphile-worker";
 import { runStageJob } from "../agents/engine/run-stage-job";
+import { queueLogger, startRunnerHeartbeat } from "../agents/engine/runner-heartbeat";
 import type { StageAgent, StageAgentResult, StageContext } from "../agents/stage-agent";
 import { createPrismaClient } from "../lib/db/client";
 import { parseEnv, runtimeEnvSchema } from "../lib/env";
@@ -22,7 +20,6 @@ import { taskList } from "../lib/jobs/catalog";
 import { log as rootLog } from "../lib/log";
 import type { Stage } from "../lib/pipeline/stages";
 
-const HEARTBEAT_INTERVAL_MS = 2000;
 const LEASE_SECONDS = 30;
 const STUB_VERSION = "bench-stub-1";
 
@@ -31,11 +28,6 @@ export type RunnerMessage = { type: "ready"; runnerId: string } | { type: "pause
 export type BenchMessage = { type: "go" } | { type: "pause" };
 
 const log = rootLog.child({ component: "bench-runner" });
-
-const workerLogger = new Logger((scope) => (level, message, meta) => {
-  const method = level === "error" ? "error" : level === "warning" ? "warn" : "debug";
-  log[method]({ scope, ...meta }, message);
-});
 
 /** An agent that passes every change at once, with a decision shaped like a real one. */
 function stubAgent(stage: Stage): StageAgent {
@@ -71,36 +63,18 @@ async function main() {
   // Only what a runner needs: the web app's variables (NEXTAUTH_SECRET) are irrelevant here.
   const config = parseEnv(runtimeEnvSchema.pick({ DATABASE_URL: true, RUNNER_CONCURRENCY: true }));
   const db = createPrismaClient(config.DATABASE_URL);
-  const runnerId = `bench-${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const workerIds: string[] = [];
-  const beat = async () => {
-    await db.runnerHeartbeat.upsert({
-      where: { id: runnerId },
-      create: { id: runnerId, hostname: os.hostname(), pid: process.pid, concurrency: config.RUNNER_CONCURRENCY, workerIds },
-      update: { lastSeenAt: new Date(), workerIds },
-    });
-    await releaseDeadRunners(db, log, LEASE_SECONDS);
-  };
-  await beat();
-  const heartbeat = setInterval(() => {
-    beat().catch((err) => log.warn({ err }, "heartbeat failed; retrying at the next interval"));
-  }, HEARTBEAT_INTERVAL_MS);
+  const heartbeat = await startRunnerHeartbeat({ db, log, concurrency: config.RUNNER_CONCURRENCY, leaseSeconds: LEASE_SECONDS, idPrefix: "bench-" });
 
   // Every stage up to staging has an agent, so a run goes review → test and waits at staging.
   const agents = { review: stubAgent("review"), test: stubAgent("test") };
 
   const startWorkers = async () => {
-    const events: WorkerEvents = new EventEmitter();
-    events.on("worker:create", ({ worker }) => {
-      workerIds.push(worker.workerId);
-      void beat().catch(() => {});
-    });
     const started = await run({
-      events,
+      events: heartbeat.workerEvents(),
       connectionString: config.DATABASE_URL,
       concurrency: config.RUNNER_CONCURRENCY,
       taskList: taskList({ runStage: (payload) => runStageJob({ db, log, agents }, payload) }),
-      logger: workerLogger,
+      logger: queueLogger(log),
       noHandleSignals: true,
       // Claims are pushed by LISTEN/NOTIFY; polling is only the fallback (as in agents/runner.ts).
       pollInterval: 1000,
@@ -114,10 +88,9 @@ async function main() {
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
-    clearInterval(heartbeat);
     // A pause may be stopping the same runner right now; stopping it twice is harmless here.
     await runner?.stop().catch(() => {});
-    await db.runnerHeartbeat.delete({ where: { id: runnerId } }).catch(() => {});
+    await heartbeat.stop();
     await db.$disconnect();
     process.exit(0);
   };
@@ -140,12 +113,12 @@ async function main() {
       if (message.type === "pause" && runner) {
         await runner.stop();
         runner = undefined;
-        workerIds.length = 0;
+        heartbeat.forgetWorkers();
         process.send!({ type: "paused" } satisfies RunnerMessage);
       }
     }).catch(crash);
   });
-  process.send({ type: "ready", runnerId } satisfies RunnerMessage);
+  process.send({ type: "ready", runnerId: heartbeat.runnerId } satisfies RunnerMessage);
 }
 
 function crash(err: unknown) {

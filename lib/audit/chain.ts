@@ -34,9 +34,12 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
 }
 
-/** SHA-256 over the previous hash and the event's canonical content. */
-export function eventHash(prevHash: string, event: ChainedEventContent): string {
-  const content = canonicalJson({
+/**
+ * The hashed fields as JSON values (sequence as a string, time as ISO 8601), in column order.
+ * Exports write exactly these, so an export can be re-hashed offline.
+ */
+export function chainedFields(event: ChainedEventContent) {
+  return {
     sequence: event.sequence.toString(),
     occurredAt: event.occurredAt.toISOString(),
     actorType: event.actorType,
@@ -48,7 +51,12 @@ export function eventHash(prevHash: string, event: ChainedEventContent): string 
     runId: event.runId,
     repositoryId: event.repositoryId,
     payload: event.payload,
-  });
+  };
+}
+
+/** SHA-256 over the previous hash and the event's canonical content. */
+export function eventHash(prevHash: string, event: ChainedEventContent): string {
+  const content = canonicalJson(chainedFields(event));
   return createHash("sha256").update(prevHash).update("\n").update(content).digest("hex");
 }
 

@@ -1,7 +1,7 @@
 import type { Db } from "../db/client";
 import { isStageConfigured } from "../pipeline/configured-stages";
 import { finishedRunStatuses, stageLabels, type Stage } from "../pipeline/stages";
-import { checkLink, describeBreak } from "./chain";
+import { checkLink, describeBreak, type StoredEvent } from "./chain";
 import { verifyAuditChain } from "./verify-audit-chain";
 
 /**
@@ -139,21 +139,7 @@ export interface ChangeRecord {
 }
 
 type Payload = Record<string, unknown>;
-interface RunEvent {
-  sequence: bigint;
-  occurredAt: Date;
-  actorType: string;
-  actorId: string;
-  actorLabel: string;
-  action: string;
-  subjectType: string;
-  subjectId: string;
-  runId: string | null;
-  repositoryId: string | null;
-  payload: unknown;
-  prevHash: string;
-  hash: string;
-}
+type RunEvent = StoredEvent;
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 const payloadOf = (event: RunEvent) => (event.payload ?? {}) as Payload;

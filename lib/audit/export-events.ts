@@ -22,7 +22,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { appendAuditEvent, type AuditActor } from "./append-audit-event";
-import { canonicalJson, type StoredEvent } from "./chain";
+import { canonicalJson, chainedFields, type StoredEvent } from "./chain";
 
 export const exportFormats = ["csv", "jsonl"] as const;
 export type ExportFormat = (typeof exportFormats)[number];
@@ -118,21 +118,7 @@ export function exportContentType(format: ExportFormat): string {
 
 /** One event as the file spells it: sequence as a string, occurredAt as ISO 8601. */
 export function exportRecord(event: StoredEvent): Record<ExportColumn, unknown> {
-  return {
-    sequence: event.sequence.toString(),
-    occurredAt: event.occurredAt.toISOString(),
-    actorType: event.actorType,
-    actorId: event.actorId,
-    actorLabel: event.actorLabel,
-    action: event.action,
-    subjectType: event.subjectType,
-    subjectId: event.subjectId,
-    runId: event.runId,
-    repositoryId: event.repositoryId,
-    payload: event.payload,
-    prevHash: event.prevHash,
-    hash: event.hash,
-  };
+  return { ...chainedFields(event), prevHash: event.prevHash, hash: event.hash };
 }
 
 /** Keys in column order (readable), payload in canonical JSON (the bytes never depend on jsonb). */

@@ -18,6 +18,7 @@ import {
 } from "@/lib/audit/export-events";
 import { parseCsv, verifyExport } from "@/lib/audit/verify-export";
 import type { Db } from "@/lib/db/client";
+import { insertChainedEvents } from "../support/audit-chain";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -391,29 +392,7 @@ describe("audit export memory", () => {
         events.push({ ...content, prevHash, hash });
         prevHash = hash;
       }
-      const column = <K extends keyof StoredEvent>(key: K) => events.map((e) => e[key]);
-      await t.sql(
-        `INSERT INTO "AuditEvent" (sequence, "occurredAt", "actorType", "actorId", "actorLabel", action, "subjectType", "subjectId", "runId", "repositoryId", payload, "prevHash", hash)
-         SELECT s, o::timestamp, a::"ActorType", ai, al, ac, st, si, r, rp, p::jsonb, ph, h
-         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
-           AS u(s, o, a, ai, al, ac, st, si, r, rp, p, ph, h)`,
-        [
-          column("sequence").map(String),
-          // timestamp(3) without time zone holds UTC: drop the Z so nothing converts it.
-          events.map((e) => e.occurredAt.toISOString().slice(0, -1)),
-          column("actorType"),
-          column("actorId"),
-          column("actorLabel"),
-          column("action"),
-          column("subjectType"),
-          column("subjectId"),
-          column("runId"),
-          column("repositoryId"),
-          events.map((e) => JSON.stringify(e.payload)),
-          column("prevHash"),
-          column("hash"),
-        ],
-      );
+      await insertChainedEvents(t.sql, events);
     }
   }
 
