@@ -8,6 +8,7 @@ import type { ReviewOutput } from "../../lib/review/review-output";
 import { enqueueStageJob, type StageJobPayload } from "../../lib/jobs/stage-job";
 import { enqueueNotifications, escalationNotificationPayload } from "../../lib/notifications/notify";
 import { continueRun } from "../../lib/pipeline/continue-run";
+import { lockRun } from "../../lib/runs/lock-run";
 import type { PolicyRules } from "../../lib/pipeline/policy-rules";
 import { stages, type Stage } from "../../lib/pipeline/stages";
 import { decideTransition, runStatusAfter, type RetryPolicy, type Transition } from "../../lib/pipeline/transitions";
@@ -31,11 +32,21 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
   const { job, result } = input;
   return db.$transaction(
     async (tx) => {
-      // Lock the attempt's row: concurrent recorders of the same attempt queue up here.
+      // The run's row first (see lockRun for the lock order), then the attempt's row:
+      // concurrent recorders of the same attempt queue up here.
+      const runState = await lockRun(tx, job.runId);
       const [locked] = await tx.$queryRaw<{ id: string; status: string }[]>`
         SELECT id, status::text FROM "StageRun"
          WHERE "runId" = ${job.runId} AND stage = ${job.stage}::"Stage" AND attempt = ${job.attempt} FOR UPDATE`;
-      if (!locked || (locked.status !== "queued" && locked.status !== "running")) return { recorded: false };
+      if (!runState || !locked || (locked.status !== "queued" && locked.status !== "running")) return { recorded: false };
+      if (runState.status !== "queued" && runState.status !== "running") {
+        // Superseded (or otherwise ended) while the agent worked: its result must not move the run.
+        await tx.stageRun.update({
+          where: { id: locked.id },
+          data: { status: "cancelled", finishedAt: new Date(), summary: `cancelled: the run was ${runState.status.replace("_", " ")} while this stage ran (${result.outcome.summary})`.slice(0, 500) },
+        });
+        return { recorded: false };
+      }
       // The diff can be megabytes; only an escalation's package needs it, so it is read there.
       const run = await tx.pipelineRun.findUniqueOrThrow({
         where: { id: job.runId },

@@ -45,19 +45,26 @@ export async function runStageJob(deps: EngineDeps, job: StageJobPayload) {
     return;
   }
 
-  // One statement marks the attempt and its run as running (atomic without a transaction):
-  // this sits on the hot path of every stage transition.
-  await db.$executeRaw`
-    WITH started AS (
-      UPDATE "StageRun" SET status = 'running', "startedAt" = now() WHERE id = ${stageRun.id} RETURNING "runId"
+  // One statement marks the run and its attempt as running (atomic without a transaction; this
+  // sits on the hot path of every stage transition). The run's row is locked first, as lockRun
+  // orders it, and only a run that is still active starts: a superseded one returns no row.
+  const started = await db.$queryRaw<{ id: string }[]>`
+    WITH run AS (
+      UPDATE "PipelineRun" SET status = 'running', "currentStage" = ${job.stage}::"Stage", "updatedAt" = now()
+       WHERE id = ${run.id} AND status IN ('queued', 'running') RETURNING id
     )
-    UPDATE "PipelineRun" SET status = 'running', "currentStage" = ${job.stage}::"Stage", "updatedAt" = now()
-      FROM started WHERE "PipelineRun".id = started."runId"`;
+    UPDATE "StageRun" SET status = 'running', "startedAt" = now()
+      FROM run WHERE "StageRun".id = ${stageRun.id} AND "StageRun"."runId" = run.id AND "StageRun".status IN ('queued', 'running')
+    RETURNING "StageRun".id`;
+  if (started.length === 0) {
+    log.info("run or attempt changed before it started; stage attempt skipped");
+    return;
+  }
 
   const policy = policyRulesSchema.parse(run.policy.rules);
   const retry: RetryPolicy = { ...defaultRetryPolicy, maxAttempts: policy.retries.maxAttempts, ...deps.retry };
   let result;
-  const started = performance.now();
+  const startedAt = performance.now();
   try {
     result = await agent.run({ db, log, policy, attempt: job.attempt, run });
   } catch (err) {
@@ -72,5 +79,5 @@ export async function runStageJob(deps: EngineDeps, job: StageJobPayload) {
     retry,
     isConfigured: (stage) => Boolean(deps.agents[stage]),
   });
-  log.info({ outcome: result.outcome.kind, transition: recorded.transition?.type, ms: Math.round(performance.now() - started) }, "stage attempt finished");
+  log.info({ outcome: result.outcome.kind, transition: recorded.transition?.type, ms: Math.round(performance.now() - startedAt) }, "stage attempt finished");
 }

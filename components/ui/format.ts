@@ -30,4 +30,5 @@ export const statusTone: Record<string, string> = {
   rolled_back: "bg-red-100 text-red-800",
   superseded: "bg-slate-100 text-slate-500",
   not_configured: "bg-slate-100 text-slate-500",
+  cancelled: "bg-slate-100 text-slate-500",
 };

@@ -7,6 +7,7 @@ import { isStageConfigured } from "../pipeline/configured-stages";
 import { continueRun } from "../pipeline/continue-run";
 import { policyRulesSchema } from "../pipeline/policy-rules";
 import type { Stage } from "../pipeline/stages";
+import { lockRun } from "../runs/lock-run";
 
 export const escalationDecisionSchema = z.object({
   decision: z.enum(["approve", "reject", "request_changes"]),
@@ -30,7 +31,7 @@ const isAuthor = (actor: Actor, author: string) => actor.user.email.toLowerCase(
 
 /**
  * A person's decision on an escalation, in one transaction with its audit event. The escalation
- * row is locked first, so of two reviewers deciding at once exactly one wins and the other gets
+ * row is locked (after its run's), so of two reviewers deciding at once exactly one wins and the other gets
  * a 409 naming who decided. Approving continues the run from the stage that escalated; rejecting
  * or requesting changes ends it.
  */
@@ -41,8 +42,11 @@ export async function decideEscalation(db: Db, options: { escalationId: string; 
 
   return db.$transaction(
     async (tx) => {
+      const target = await tx.escalation.findUnique({ where: { id: options.escalationId }, select: { runId: true } });
+      if (!target) throw new ApiError("not_found", `No escalation ${options.escalationId}`);
+      // The run's row, then the escalation's: the order every run-changing transaction uses.
+      await lockRun(tx, target.runId);
       const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Escalation" WHERE id = ${options.escalationId} FOR UPDATE`;
-      if (!locked) throw new ApiError("not_found", `No escalation ${options.escalationId}`);
       const escalation = await tx.escalation.findUniqueOrThrow({
         where: { id: locked.id },
         include: {

@@ -155,13 +155,16 @@ async function createRun(
       policyId: policy.id,
     },
   });
-  const older = await tx.pipelineRun.findMany({
+  // One conditional update: a run the runner finished a moment ago is not superseded after the fact.
+  const older = await tx.pipelineRun.updateManyAndReturn({
     where: { pullRequestId: pullRequest.id, id: { not: run.id }, status: { in: [...activeRunStatuses] } },
+    data: { status: "superseded", supersededBy: run.id, finishedAt: new Date() },
     select: { id: true },
   });
   if (older.length > 0) {
     const ids = older.map((r) => r.id);
-    await tx.pipelineRun.updateMany({ where: { id: { in: ids } }, data: { status: "superseded", supersededBy: run.id, finishedAt: new Date() } });
+    // Attempts still waiting for a runner will never run; a running one is cancelled when it reports.
+    await tx.stageRun.updateMany({ where: { runId: { in: ids }, status: "queued" }, data: { status: "cancelled", finishedAt: new Date(), summary: "cancelled: superseded by a newer head" } });
     await tx.escalation.updateMany({ where: { runId: { in: ids }, status: "open" }, data: { status: "cancelled", decidedAt: new Date() } });
   }
   await tx.stageRun.create({ data: { runId: run.id, stage: "review", attempt: 1 } });

@@ -86,6 +86,49 @@ describe("the pipeline engine on PostgreSQL", () => {
       const next = await submit({ prNumber: 2, headSha: "e".repeat(40) });
       expect(next.superseded).toEqual([old.run.id]);
       expect(await t.db.pipelineRun.findUniqueOrThrow({ where: { id: old.run.id } })).toMatchObject({ status: "superseded", supersededBy: next.run.id });
+      expect((await stageRuns(old.run.id)).map((s) => [s.stage, s.status])).toEqual([["review", "cancelled"]]);
+      // Its job may still be claimed; the runner skips it without running an agent.
+      let calls = 0;
+      const counting: StageAgent = { stage: "review", run: (ctx) => (calls++, createReviewAgent(null).run(ctx)) };
+      await runStageJob({ db: t.db, log: quiet, agents: { review: counting } }, { runId: old.run.id, stage: "review", attempt: 1 });
+      expect(calls).toBe(0);
+    });
+
+    it("does not let a late stage result move a run that was superseded while the agent worked", async () => {
+      const old = await submit({ prNumber: 3, headSha: "d".repeat(40) });
+      let newer: Awaited<ReturnType<typeof submit>> | undefined;
+      const supersedingMidStage: StageAgent = {
+        stage: "review",
+        run: async (ctx) => {
+          newer = await submit({ prNumber: 3, headSha: "e".repeat(40) });
+          return createReviewAgent(null).run(ctx);
+        },
+      };
+      await runStageJob({ db: t.db, log: quiet, agents: { review: supersedingMidStage } }, { runId: old.run.id, stage: "review", attempt: 1 });
+      expect(newer?.superseded).toEqual([old.run.id]);
+      expect(await t.db.pipelineRun.findUniqueOrThrow({ where: { id: old.run.id } })).toMatchObject({ status: "superseded" });
+      const [attempt] = await stageRuns(old.run.id);
+      expect(attempt.status).toBe("cancelled");
+      expect(attempt.summary).toMatch(/^cancelled: the run was superseded while this stage ran/);
+      expect(await t.db.stageRun.count({ where: { runId: old.run.id, stage: "test" } })).toBe(0);
+    });
+
+    it("records stage outcomes and supersedes the same runs concurrently without deadlocks", async () => {
+      // Recording locks the run, then appends audit events; intake supersedes (locks) the run and
+      // appends its own event. Taken in opposite orders these deadlocked and intake answered 500.
+      const heuristic = { review: createReviewAgent(null) };
+      for (let i = 0; i < 12; i++) {
+        const old = await submit({ prNumber: 500 + i, headSha: "d".repeat(40) });
+        const [, newer] = await Promise.all([
+          runStageJob({ db: t.db, log: quiet, agents: heuristic }, { runId: old.run.id, stage: "review", attempt: 1 }),
+          submit({ prNumber: 500 + i, headSha: "e".repeat(40) }),
+        ]);
+        const after = await t.db.pipelineRun.findUniqueOrThrow({ where: { id: old.run.id } });
+        // Either the review finished first (and the run then was superseded) or intake won: never both half-way.
+        expect(after.status).toBe("superseded");
+        expect(newer.superseded).toEqual([old.run.id]);
+        expect((await stageRuns(old.run.id)).filter((s) => s.status === "queued" || s.status === "running")).toEqual([]);
+      }
     });
 
     it("diffs base...head of a registered local repository with real git", async () => {

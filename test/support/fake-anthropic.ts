@@ -168,7 +168,7 @@ function messageReply(request: RecordedRequest, scripted: FakeTextResponse): Rep
       id: `msg_${randomUUID().replaceAll("-", "").slice(0, 24)}`,
       type: "message",
       role: "assistant",
-      model: scripted.model ?? request.body?.model ?? "claude-sonnet-4-5",
+      model: scripted.model ?? request.body?.model ?? "claude-sonnet-4-6",
       content: [{ type: "text", text: scripted.text }],
       stop_reason: scripted.stopReason ?? "end_turn",
       stop_sequence: null,

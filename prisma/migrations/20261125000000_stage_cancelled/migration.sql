@@ -1,0 +1,2 @@
+-- A stage attempt of a run that was superseded before or while it ran.
+ALTER TYPE "StageStatus" ADD VALUE 'cancelled';
