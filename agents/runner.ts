@@ -1,3 +1,4 @@
+import path from "node:path";
 import { run, type Runner } from "graphile-worker";
 import { createPrismaClient } from "../lib/db/client";
 import { env } from "../lib/env";
@@ -12,6 +13,8 @@ import { queueLogger, startRunnerHeartbeat } from "./engine/runner-heartbeat";
 import { selectLlmProvider } from "./llm/select-provider";
 import { deliverNotification } from "./notifications/deliver";
 import { createReviewAgent } from "./review/review-agent";
+import { createTestAgent } from "./test/test-agent";
+import { sweepWorkspaces } from "./test/workspace";
 import type { StageAgent } from "./stage-agent";
 
 /** A runner silent this long is presumed dead and its jobs are released (the lease). */
@@ -28,7 +31,10 @@ async function main() {
   const heartbeat = await startRunnerHeartbeat({ db, log, concurrency: config.RUNNER_CONCURRENCY, leaseSeconds: LEASE_SECONDS });
 
   const provider = selectLlmProvider();
-  const agents: Partial<Record<Stage, StageAgent>> = { review: createReviewAgent(provider) };
+  // Workspaces of crashed stages are removed before this runner takes new work.
+  const workspaceRoot = path.resolve(config.FLOWGATE_DATA_DIR, "workspaces");
+  await sweepWorkspaces(db, { root: workspaceRoot, log });
+  const agents: Partial<Record<Stage, StageAgent>> = { review: createReviewAgent(provider), test: createTestAgent(provider, { workspaceRoot }) };
   // The web app routes approved runs by the same list; the two must agree.
   for (const stage of configuredStages) if (!agents[stage]) throw new Error(`no agent for the configured stage ${stage}`);
   log.info({ llm: provider ? `${provider.name} ${provider.model}` : "none (heuristic agents)" }, "agents ready");

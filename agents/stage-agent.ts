@@ -15,7 +15,7 @@ export interface StageContext {
     baseSha: string;
     headSha: string;
     diff: string;
-    pullRequest: { number: number; title: string; description: string; author: string; repository: { id: string; name: string; location: string } };
+    pullRequest: { number: number; title: string; description: string; author: string; repository: { id: string; name: string; kind: string; location: string; settings: unknown } };
   };
 }
 

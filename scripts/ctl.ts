@@ -22,8 +22,12 @@ const usage = `Usage: npm run ctl -- <command> [options]
       escalations:decide, audit:read, metrics:read
   token list
   token revoke <token-id>
-  repo add --name <name> --path <path-to-git-repo> [--default-branch main]
+  repo add --name <name> --path <path-to-git-repo> [--default-branch main] [--test-preset <preset>]
   repo list
+  repo test-settings --name <name> (--preset <preset> [--test-command <cmd>] [--install-command <cmd>]
+      [--time-limit <seconds>] [--memory-limit <mb>] | --clear)
+      How the test agent tests the repository. Presets: node-test, node-vitest, node-jest,
+      python-pytest; a preset fills every field, options override it.
   submit --repo <path-to-git-repo> --base <ref> --head <ref> [--title <t>] [--number <n>] [--author <a>]
       Diffs base...head with git and submits the run; prints the run id.
   runs                      recent runs with status and stage
@@ -94,6 +98,13 @@ async function main() {
       number: { type: "string" },
       author: { type: "string" },
       description: { type: "string" },
+      preset: { type: "string" },
+      "test-preset": { type: "string" },
+      "test-command": { type: "string" },
+      "install-command": { type: "string" },
+      "time-limit": { type: "string" },
+      "memory-limit": { type: "string" },
+      clear: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -106,7 +117,7 @@ async function main() {
   const single = ["submit", "runs", "run"].includes(noun);
   const command = single ? noun : `${noun} ${verb ?? ""}`.trim();
   if (single && verb) rest.unshift(verb);
-  const known = ["user create", "user list", "token create", "token list", "token revoke", "repo add", "repo list", "submit", "runs", "run", "audit verify-export"];
+  const known = ["user create", "user list", "token create", "token list", "token revoke", "repo add", "repo list", "repo test-settings", "submit", "runs", "run", "audit verify-export"];
   if (!known.includes(command)) throw new StartupError(`unknown command "${command}"\n\n${usage}`);
   // An auditor checks a file they were handed, possibly on a machine without Flowgate's data.
   if (command === "audit verify-export") return verifyExportFiles(rest);
@@ -207,7 +218,12 @@ async function runCommand(command: string, { db, values, rest, password }: Comma
       case "repo add": {
         const { registerRepository } = await import("../lib/repositories/register-repository");
         const repository = await registerRepository(db, {
-          input: { name: values.name as string, path: required(values.path as string | undefined, "path"), defaultBranch: (values["default-branch"] as string) || undefined },
+          input: {
+            name: values.name as string,
+            path: required(values.path as string | undefined, "path"),
+            defaultBranch: (values["default-branch"] as string) || undefined,
+            test: values["test-preset"] ? ({ preset: values["test-preset"] } as never) : undefined,
+          },
           actor: CLI_ACTOR,
         });
         note(`registered ${repository.name} at ${repository.location}`);
@@ -215,7 +231,29 @@ async function runCommand(command: string, { db, values, rest, password }: Comma
         return;
       }
       case "repo list": {
-        for (const r of await db.repository.findMany({ orderBy: { name: "asc" } })) process.stdout.write(`${r.name}\t${r.kind}\t${r.location}\n`);
+        const { testSettingsOf } = await import("../lib/repositories/test-settings");
+        for (const r of await db.repository.findMany({ orderBy: { name: "asc" } })) {
+          process.stdout.write(`${r.name}\t${r.kind}\t${r.location}\ttests: ${testSettingsOf(r.settings)?.preset ?? "not configured"}\n`);
+        }
+        return;
+      }
+      case "repo test-settings": {
+        const { updateTestSettings } = await import("../lib/repositories/update-test-settings");
+        const name = required(values.name as string | undefined, "name");
+        const repository = await db.repository.findUnique({ where: { name } });
+        if (!repository) throw new StartupError(`no repository named ${name} (see npm run ctl -- repo list)`);
+        const optionalNumber = (flag: "time-limit" | "memory-limit") => (values[flag] === undefined ? undefined : Number(values[flag]));
+        const test = values.clear
+          ? null
+          : {
+              preset: required(values.preset as string | undefined, "preset"),
+              testCommand: values["test-command"] as string | undefined,
+              installCommand: values["install-command"] as string | undefined,
+              timeLimitSeconds: optionalNumber("time-limit"),
+              memoryLimitMb: optionalNumber("memory-limit"),
+            };
+        await updateTestSettings(db, { repositoryId: repository.id, input: { test: test as never }, actor: CLI_ACTOR });
+        note(test ? `${name}: tests run with the ${test.preset} preset` : `${name}: test settings cleared`);
         return;
       }
       case "submit": {

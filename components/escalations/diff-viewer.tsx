@@ -24,6 +24,9 @@ const markerTone: Record<DiffLine["kind"], string> = {
 };
 const marker: Record<DiffLine["kind"], string> = { add: "+", del: "−", context: " " };
 
+/** The id of a new-file line in the diff view, for links such as "uncovered lines 3–5". */
+export const diffLineAnchor = (path: string, line: number) => `diff-${path}-L${line}`;
+
 const Code = memo(function Code({ text, path }: { text: string; path: string }) {
   const grammar = grammarFor(path);
   return (
@@ -42,7 +45,7 @@ const Code = memo(function Code({ text, path }: { text: string; path: string }) 
 function LineRow({ line, path, findings }: { line: DiffLine; path: string; findings: Finding[] | undefined }) {
   return (
     <>
-      <tr className={lineTone[line.kind]} data-line-kind={line.kind}>
+      <tr className={lineTone[line.kind]} data-line-kind={line.kind} id={line.kind !== "del" && line.newLine !== null ? diffLineAnchor(path, line.newLine) : undefined}>
         <td className="w-px select-none px-2 text-right text-slate-400">{line.oldLine ?? ""}</td>
         <td className="w-px select-none px-2 text-right text-slate-400">{line.newLine ?? ""}</td>
         <td className={`w-px select-none pl-1 pr-2 ${markerTone[line.kind]}`}>{marker[line.kind]}</td>

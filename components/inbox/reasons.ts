@@ -7,6 +7,7 @@ export const reasonNames: Record<EscalationReasonCode, string> = {
   schema_change: "Schema change",
   new_integration: "New service integration",
   coverage_gap: "Coverage gap",
+  tests_not_runnable: "Tests could not run",
   staging_regression: "Staging regression",
   agent_error: "Agent error",
   unreviewed_files: "Unreviewed files",
@@ -30,6 +31,7 @@ export function reasonTone(code: string): string {
     case "schema_change":
       return "bg-violet-50 text-violet-800 ring-violet-200";
     case "agent_error":
+    case "tests_not_runnable":
     case "unreviewed_files":
       return "bg-slate-100 text-slate-700 ring-slate-200";
     default:

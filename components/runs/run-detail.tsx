@@ -2,8 +2,10 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { DiffViewer } from "@/components/escalations/diff-viewer";
 import { fetchJson } from "@/components/ui/fetch-json";
 import { riskTone, statusTone } from "@/components/ui/format";
+import { coverageGapFindings, isTestStageOutput, TestStageView } from "./test-stage";
 
 interface Finding {
   file: string;
@@ -46,6 +48,7 @@ interface StageRun {
   startedAt: string | null;
   finishedAt: string | null;
   error: string | null;
+  output: unknown;
 }
 interface RunDetailResponse {
   run: {
@@ -63,6 +66,7 @@ interface RunDetailResponse {
     decisions: Decision[];
     escalations: { id: string; stage: string; reasons: string[]; status: string; dueAt: string }[];
   };
+  diff: string;
   auditEvents: { sequence: string; occurredAt: string; actorLabel: string; action: string; hash: string }[];
 }
 
@@ -151,8 +155,9 @@ export function RunDetail({ runId }: { runId: string }) {
   });
   if (query.isLoading) return <p className="text-sm text-slate-500">Loading run…</p>;
   if (query.isError) return <p className="text-sm text-red-700">Could not load this run: {query.error.message}</p>;
-  const { run, auditEvents } = query.data!;
+  const { run, diff, auditEvents } = query.data!;
   const pr = run.pullRequest;
+  const testOutput = run.stageRuns.findLast((s) => s.stage === "test" && isTestStageOutput(s.output))?.output;
   return (
     <div className="space-y-6">
       <div>
@@ -197,10 +202,20 @@ export function RunDetail({ runId }: { runId: string }) {
                 {decisions.map((d) => (
                   <DecisionCard key={d.id} decision={d} />
                 ))}
+                {stage.stage === "test" && isTestStageOutput(stage.output) && (
+                  <div className="mt-3">
+                    <TestStageView output={stage.output} runId={run.id} />
+                  </div>
+                )}
               </li>
             );
           })}
         </ol>
+      </section>
+
+      <section>
+        <h2 className="mb-2 text-lg font-semibold">Changes</h2>
+        <DiffViewer diff={diff} findings={testOutput && isTestStageOutput(testOutput) ? coverageGapFindings(testOutput) : []} />
       </section>
 
       {run.escalations.length > 0 && (

@@ -7,6 +7,7 @@ export const escalationReasonCodes = [
   "unreviewed_files",
   "model_requested_review",
   "coverage_gap",
+  "tests_not_runnable",
   "staging_regression",
   "agent_error",
 ] as const;

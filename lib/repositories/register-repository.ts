@@ -4,11 +4,14 @@ import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
 import type { Db } from "../db/client";
 import { isGitRepository } from "../git/git";
 import { ApiError } from "../http/errors";
+import { testSettingsSchema } from "./test-settings";
 
 export const registerRepositorySchema = z.object({
   name: z.string().trim().regex(/^[A-Za-z0-9._/-]{1,100}$/, "use letters, digits and . _ / - (at most 100)"),
   path: z.string().trim().min(1, "path is required"),
   defaultBranch: z.string().trim().min(1).default("main"),
+  /** How the test agent tests it; without this the test stage escalates asking for it. */
+  test: testSettingsSchema.optional(),
 });
 export type RegisterRepositoryInput = z.input<typeof registerRepositorySchema>;
 
@@ -21,13 +24,15 @@ export async function registerRepository(db: Db, options: { input: RegisterRepos
   }
   return db.$transaction(async (tx) => {
     if (await tx.repository.findUnique({ where: { name: input.name } })) throw new ApiError("conflict", `A repository named ${input.name} already exists`);
-    const repository = await tx.repository.create({ data: { name: input.name, kind: "local", location, defaultBranch: input.defaultBranch } });
+    const repository = await tx.repository.create({
+      data: { name: input.name, kind: "local", location, defaultBranch: input.defaultBranch, settings: input.test ? { test: input.test } : {} },
+    });
     await appendAuditEvent(tx, {
       actor: options.actor,
       action: "repository.registered",
       subject: { type: "repository", id: repository.id },
       repositoryId: repository.id,
-      payload: { name: repository.name, location, defaultBranch: repository.defaultBranch },
+      payload: { name: repository.name, location, defaultBranch: repository.defaultBranch, test: input.test ?? null },
     });
     return repository;
   });

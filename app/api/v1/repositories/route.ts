@@ -1,15 +1,16 @@
 import { auditActor } from "@/lib/auth/actor";
 import { json, parseBody, route } from "@/lib/http/route";
 import { registerRepository, registerRepositorySchema } from "@/lib/repositories/register-repository";
+import { testSettingsOf } from "@/lib/repositories/test-settings";
 
 export const GET = route(
-  async ({ db }) =>
-    json({
-      repositories: await db.repository.findMany({
-        orderBy: { name: "asc" },
-        select: { id: true, name: true, kind: true, location: true, defaultBranch: true, createdAt: true },
-      }),
-    }),
+  async ({ db }) => {
+    const repositories = await db.repository.findMany({
+      orderBy: { name: "asc" },
+      select: { id: true, name: true, kind: true, location: true, defaultBranch: true, createdAt: true, settings: true },
+    });
+    return json({ repositories: repositories.map(({ settings, ...repository }) => ({ ...repository, test: testSettingsOf(settings) })) });
+  },
   { permission: "runs:read" },
 );
 
