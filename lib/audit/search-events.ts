@@ -80,33 +80,66 @@ export interface AuditEventPage {
 /** LIKE treats % and _ as wildcards; a prefix typed by a person means them literally. */
 const likePrefix = (text: string) => `${text.replace(/[\\%_]/g, "\\$&")}%`;
 
-/** Repository and pull request resolved to ids first, so the event query compares indexed columns with known values. */
+/**
+ * Repository and pull request resolved to ids first, and a time range to the sequences it spans,
+ * so the event query compares indexed columns with known values.
+ */
 interface Scope {
   repositoryId?: string;
   prRunIds?: string[];
+  /** The first sequence at or after `from`. */
+  fromSequence?: bigint;
+  /** The first sequence at or after `to` (exclusive). */
+  toSequence?: bigint;
 }
 
-/** Null when the named repository or pull request does not exist: nothing can match. */
+/**
+ * A time range as sequence numbers. Sequence order is time order (occurredAt is stamped under the
+ * append lock, ADR 003), so `occurredAt >= from` is `sequence >= the first event at or after from`.
+ * With the range as sequences, a repository or action filter walks its (…, sequence) index
+ * backwards from the range's end and stops after one page, however old the week is; filtering
+ * occurredAt instead would read every later event of the repository first. Both lookups are one
+ * probe of the occurredAt index, in one round trip. Null when nothing can be in the range.
+ */
+async function sequenceRange(db: Db, filter: AuditSearchFilter): Promise<Pick<Scope, "fromSequence" | "toSequence"> | null> {
+  if (!filter.from && !filter.to) return {};
+  const firstAtOrAfter = (at: Date | undefined) =>
+    at ? Prisma.sql`(SELECT sequence FROM "AuditEvent" WHERE "occurredAt" >= ${at} ORDER BY "occurredAt", sequence LIMIT 1)` : Prisma.sql`NULL::bigint`;
+  const [bounds] = await db.$queryRaw<{ fromSequence: bigint | null; toSequence: bigint | null }[]>`
+    SELECT ${firstAtOrAfter(filter.from)} AS "fromSequence", ${firstAtOrAfter(filter.to)} AS "toSequence"`;
+  // No event at or after `from`: the range holds nothing yet.
+  if (filter.from && bounds.fromSequence === null) return null;
+  return { fromSequence: bounds.fromSequence ?? undefined, toSequence: bounds.toSequence ?? undefined };
+}
+
+/** Null when the named repository or pull request does not exist, or the time range is empty: nothing can match. */
 async function resolveScope(db: Db, filter: AuditSearchFilter): Promise<Scope | null> {
-  if (!filter.repository) return {};
+  const range = await sequenceRange(db, filter);
+  if (!range) return null;
+  if (!filter.repository) return range;
   const repository = await db.repository.findUnique({ where: { name: filter.repository }, select: { id: true } });
   if (!repository) return null;
-  if (filter.prNumber === undefined) return { repositoryId: repository.id };
+  if (filter.prNumber === undefined) return { ...range, repositoryId: repository.id };
   // Every event about a pull request carries one of its runs' ids (not always the repository's).
   const runs = await db.pipelineRun.findMany({ where: { pullRequest: { repositoryId: repository.id, number: filter.prNumber } }, select: { id: true } });
-  return runs.length > 0 ? { prRunIds: runs.map((r) => r.id) } : null;
+  return runs.length > 0 ? { ...range, prRunIds: runs.map((r) => r.id) } : null;
 }
 
 function conditions(filter: AuditSearchFilter, scope: Scope): Prisma.Sql[] {
   const where: Prisma.Sql[] = [];
   if (filter.before !== undefined) where.push(Prisma.sql`e.sequence < ${filter.before}`);
+  if (scope.fromSequence !== undefined) where.push(Prisma.sql`e.sequence >= ${scope.fromSequence}`);
+  if (scope.toSequence !== undefined) where.push(Prisma.sql`e.sequence < ${scope.toSequence}`);
+  // Kept beside the sequence bounds, so the result means exactly the time range even if a clock
+  // ever stepped back between two appends.
   if (filter.from) where.push(Prisma.sql`e."occurredAt" >= ${filter.from}`);
   if (filter.to) where.push(Prisma.sql`e."occurredAt" < ${filter.to}`);
   if (scope.repositoryId) where.push(Prisma.sql`e."repositoryId" = ${scope.repositoryId}`);
   if (scope.prRunIds) where.push(Prisma.sql`e."runId" IN (${Prisma.join(scope.prRunIds)})`);
   if (filter.runId) where.push(Prisma.sql`e."runId" = ${filter.runId}`);
   if (filter.actorType) where.push(Prisma.sql`e."actorType" = ${filter.actorType}::"ActorType"`);
-  if (filter.actor) where.push(Prisma.sql`(e."actorId" = ${filter.actor} OR e."actorLabel" ILIKE ${likePrefix(filter.actor)})`);
+  // lower(...) LIKE 'prefix%' rather than ILIKE: it can use the lower("actorLabel") text_pattern_ops index.
+  if (filter.actor) where.push(Prisma.sql`(e."actorId" = ${filter.actor} OR lower(e."actorLabel") LIKE lower(${likePrefix(filter.actor)}))`);
   if (filter.action?.endsWith("*")) where.push(Prisma.sql`e.action LIKE ${likePrefix(filter.action.slice(0, -1))}`);
   else if (filter.action) where.push(Prisma.sql`e.action = ${filter.action}`);
   if (filter.decision) where.push(Prisma.sql`(e.payload->>'decision' = ${filter.decision} OR e.payload->>'outcome' = ${filter.decision})`);
@@ -171,17 +204,16 @@ function toRow(row: ListRow): AuditEventRow {
 }
 
 /**
- * One page of audit events, newest first. Keyset pagination on the primary key (`sequence <
- * before`), so page 1000 costs what page 1 costs: no OFFSET scan. Written in SQL because the
- * decision filter and the summary read inside the JSON payload; every value is a bound parameter.
+ * The page query for a filter, or null when nothing can match. Separate from running it so the
+ * search benchmark can EXPLAIN exactly the statement the API sends.
  * Throws a ZodError on an invalid filter.
  */
-export async function searchAuditEvents(db: Db, input: AuditSearchInput): Promise<AuditEventPage> {
+export async function auditSearchQuery(db: Db, input: AuditSearchInput): Promise<{ filter: AuditSearchFilter; query: Prisma.Sql | null }> {
   const filter = auditSearchSchema.parse(input);
   const scope = await resolveScope(db, filter);
-  if (!scope) return { events: [], nextCursor: null };
+  if (!scope) return { filter, query: null };
   const where = conditions(filter, scope);
-  const rows = await db.$queryRaw<ListRow[]>`
+  const query = Prisma.sql`
     SELECT e.sequence, e."occurredAt", e."actorType"::text AS "actorType", e."actorId", e."actorLabel", e.action,
            e."subjectType", e."subjectId", e."runId", e."repositoryId", repo.name AS "repositoryName", e.hash,
            e.payload->>'decision' AS decision, e.payload->>'outcome' AS outcome,
@@ -194,6 +226,19 @@ export async function searchAuditEvents(db: Db, input: AuditSearchInput): Promis
      WHERE ${where.length > 0 ? Prisma.join(where, " AND ") : Prisma.sql`TRUE`}
      ORDER BY e.sequence DESC
      LIMIT ${filter.limit + 1}`;
+  return { filter, query };
+}
+
+/**
+ * One page of audit events, newest first. Keyset pagination on the primary key (`sequence <
+ * before`), so page 1000 costs what page 1 costs: no OFFSET scan. Written in SQL because the
+ * decision filter and the summary read inside the JSON payload; every value is a bound parameter.
+ * Throws a ZodError on an invalid filter.
+ */
+export async function searchAuditEvents(db: Db, input: AuditSearchInput): Promise<AuditEventPage> {
+  const { filter, query } = await auditSearchQuery(db, input);
+  if (!query) return { events: [], nextCursor: null };
+  const rows = await db.$queryRaw<ListRow[]>(query);
   // One row past the page says whether an older page exists without counting anything.
   const page = rows.slice(0, filter.limit).map(toRow);
   return { events: page, nextCursor: rows.length > filter.limit ? (page.at(-1)?.sequence ?? null) : null };

@@ -137,6 +137,19 @@ describe("searching the audit log", () => {
     expect(await allPages(t, { from: from.toISOString(), to: to.toISOString() })).toEqual(want);
   });
 
+  it("filters by a time range that is open at one end or lies outside the log", async () => {
+    const middle = seeded[9].occurredAt;
+    const later = new Date(seeded.at(-1)!.occurredAt.getTime() + 60_000);
+    const earlier = new Date(seeded[0].occurredAt.getTime() - 60_000);
+    expect(await allPages(t, { from: middle.toISOString() })).toEqual(newestFirst(seeded.filter((s) => s.occurredAt >= middle)));
+    expect(await allPages(t, { to: middle.toISOString() })).toEqual(newestFirst(seeded.filter((s) => s.occurredAt < middle)));
+    expect(await allPages(t, { from: middle.toISOString(), to: later.toISOString(), repository: "shop" })).toEqual(
+      newestFirst(seeded.filter((s) => s.occurredAt >= middle && s.repositoryId === repos.shop)),
+    );
+    expect(await allPages(t, { from: later.toISOString() })).toEqual([]);
+    expect(await allPages(t, { to: earlier.toISOString() })).toEqual([]);
+  });
+
   it.each<[string, AuditSearchInput]>([
     ["a limit over the maximum", { limit: 500 }],
     ["a pull request number without its repository", { prNumber: 3 }],

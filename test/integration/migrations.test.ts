@@ -23,6 +23,29 @@ const catalogQuery = `
     FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.typname
   ORDER BY 1, 2`;
 
+/**
+ * Indexes that schema.prisma cannot state (expressions, operator classes), written by
+ * hand at the end of a migration. The migrated database must have each, with exactly this
+ * definition; everything else must match schema.prisma row for row.
+ */
+const handWrittenIndexes = [
+  {
+    kind: "index",
+    name: "AuditEvent_actorLabel_lower_idx",
+    definition: `CREATE INDEX "AuditEvent_actorLabel_lower_idx" ON public."AuditEvent" USING btree (lower("actorLabel") text_pattern_ops)`,
+  },
+  {
+    kind: "index",
+    name: "AuditEvent_payload_decision_idx",
+    definition: `CREATE INDEX "AuditEvent_payload_decision_idx" ON public."AuditEvent" USING btree (((payload ->> 'decision'::text)))`,
+  },
+  {
+    kind: "index",
+    name: "AuditEvent_payload_outcome_idx",
+    definition: `CREATE INDEX "AuditEvent_payload_outcome_idx" ON public."AuditEvent" USING btree (((payload ->> 'outcome'::text)))`,
+  },
+];
+
 describe("migrations", () => {
   let migrated: TestDatabase;
   let fromSchema: pg.Client;
@@ -61,7 +84,9 @@ describe("migrations", () => {
     const fromMigrations = await migrated.sql(catalogQuery);
     const expected = (await fromSchema.query(catalogQuery)).rows;
     expect(fromMigrations.length).toBeGreaterThan(50);
-    expect(fromMigrations).toEqual(expected);
+    const handWritten = new Set(handWrittenIndexes.map((index) => index.name));
+    expect(fromMigrations.filter((row) => row.kind === "index" && handWritten.has(row.name))).toEqual(handWrittenIndexes);
+    expect(fromMigrations.filter((row) => !(row.kind === "index" && handWritten.has(row.name)))).toEqual(expected);
   });
 
   it("make the audit log append-only: UPDATE, DELETE and TRUNCATE fail", async () => {
