@@ -31,7 +31,7 @@ const parseName = (name: string) => {
  */
 export async function createWorkspace(options: { root: string; repository: RepositoryLocation; headSha: string; runId: string; stage: string; attempt: number }): Promise<Workspace> {
   const base = path.join(options.root, workspaceName(options.runId, options.stage, options.attempt));
-  await removeDirectory(base, options.repository);
+  await removeDirectory(base);
   const dir = path.join(base, "checkout");
   const home = path.join(base, "home");
   fs.mkdirSync(home, { recursive: true });
@@ -41,16 +41,17 @@ export async function createWorkspace(options: { root: string; repository: Repos
     await git(base, ["clone", "--quiet", "--no-checkout", options.repository.location, dir]);
     await git(dir, ["checkout", "--quiet", "--detach", options.headSha]);
   }
-  return { dir, home, remove: () => removeDirectory(base, options.repository) };
+  return { dir, home, remove: () => removeDirectory(base) };
 }
 
-async function removeDirectory(base: string, repository: RepositoryLocation) {
+async function removeDirectory(base: string) {
   if (!fs.existsSync(base)) return;
+  // A worktree's checkout has a .git file naming its bookkeeping in the source repository
+  // (<repo>/.git/worktrees/<name>); that is pruned with the files, whoever created them.
+  const dotGit = path.join(base, "checkout", ".git");
+  const gitdir = fs.existsSync(dotGit) && fs.statSync(dotGit).isFile() ? /^gitdir: (.+)$/m.exec(fs.readFileSync(dotGit, "utf8"))?.[1] : undefined;
   fs.rmSync(base, { recursive: true, force: true });
-  // The worktree's bookkeeping lives in the source repository; prune it with the files.
-  if (repository.kind === "local" && fs.existsSync(repository.location)) {
-    await git(repository.location, ["worktree", "prune"]).catch(() => undefined);
-  }
+  if (gitdir) await git(path.dirname(base), ["--git-dir", path.resolve(gitdir, "..", ".."), "worktree", "prune"]).catch(() => undefined);
 }
 
 /**
@@ -63,15 +64,9 @@ export async function sweepWorkspaces(db: Db, options: { root: string; log: Logg
   let removed = 0;
   for (const name of fs.readdirSync(options.root)) {
     const owner = parseName(name);
-    const base = path.join(options.root, name);
-    const attempt = owner
-      ? await db.stageRun.findFirst({
-          where: { runId: owner.runId, stage: owner.stage, attempt: owner.attempt },
-          select: { status: true, run: { select: { pullRequest: { select: { repository: { select: { kind: true, location: true } } } } } } },
-        })
-      : null;
+    const attempt = owner ? await db.stageRun.findFirst({ where: owner, select: { status: true } }) : null;
     if (attempt && (attempt.status === "queued" || attempt.status === "running")) continue;
-    await removeDirectory(base, attempt?.run.pullRequest.repository ?? { kind: "unknown", location: "" });
+    await removeDirectory(path.join(options.root, name));
     removed++;
   }
   if (removed > 0) options.log.info({ removed, root: options.root }, "removed workspaces left behind by finished or crashed stages");

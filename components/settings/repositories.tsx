@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { fetchJson } from "@/components/ui/fetch-json";
+import { RepositoryTestSettings, type EffectiveTestSettings } from "./repository-test-settings";
 
 interface RepositoryRow {
   id: string;
@@ -10,6 +11,7 @@ interface RepositoryRow {
   kind: string;
   location: string;
   defaultBranch: string;
+  test: EffectiveTestSettings | null;
 }
 
 /** Registered repositories, and a form to register a local git repository. */
@@ -42,6 +44,7 @@ export function Repositories() {
               <span className="font-medium">{r.name}</span>
               <span className="font-mono text-xs text-slate-600">{r.location}</span>
               <span className="text-xs text-slate-500">default branch {r.defaultBranch}</span>
+              <RepositoryTestSettings repositoryId={r.id} current={r.test} />
             </li>
           ))}
         </ul>

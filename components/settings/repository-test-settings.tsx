@@ -1,0 +1,94 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { fetchJson } from "@/components/ui/fetch-json";
+import { testPresetNames, testPresets, type TestPreset } from "@/lib/repositories/test-settings";
+
+export interface EffectiveTestSettings {
+  preset: TestPreset;
+  testCommand: string;
+  installCommand: string | null;
+  timeLimitSeconds: number;
+  memoryLimitMb: number;
+}
+
+/** How the test agent tests one repository: a preset, an optional command override and limits. */
+export function RepositoryTestSettings({ repositoryId, current }: { repositoryId: string; current: EffectiveTestSettings | null }) {
+  const queryClient = useQueryClient();
+  const [editing, setEditing] = useState(false);
+  const [preset, setPreset] = useState<TestPreset | "">(current?.preset ?? "");
+  const [testCommand, setTestCommand] = useState("");
+  const [timeLimit, setTimeLimit] = useState(String(current?.timeLimitSeconds ?? 600));
+  const [memoryLimit, setMemoryLimit] = useState(String(current?.memoryLimitMb ?? 2048));
+  const save = useMutation({
+    mutationFn: () =>
+      fetchJson(`/api/v1/repositories/${repositoryId}`, {
+        method: "PATCH",
+        body: JSON.stringify({
+          test: preset
+            ? { preset, testCommand: testCommand.trim() || undefined, timeLimitSeconds: Number(timeLimit), memoryLimitMb: Number(memoryLimit) }
+            : null,
+        }),
+      }),
+    onSuccess: () => {
+      setEditing(false);
+      queryClient.invalidateQueries({ queryKey: ["repositories"] });
+    },
+  });
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    save.mutate();
+  }
+
+  if (!editing) {
+    return (
+      <span className="flex items-center gap-2 text-xs text-slate-600" data-testid="repository-tests">
+        {current ? (
+          <>
+            tests: <b>{current.preset}</b> · limit {current.timeLimitSeconds} s, {current.memoryLimitMb} MB
+          </>
+        ) : (
+          <span className="text-amber-700">tests not configured: the test stage escalates until they are</span>
+        )}
+        <button type="button" className="text-indigo-700 hover:underline" onClick={() => setEditing(true)}>
+          Edit
+        </button>
+      </span>
+    );
+  }
+  return (
+    <form onSubmit={submit} className="flex w-full flex-wrap items-end gap-2 text-xs">
+      <label className="flex flex-col">
+        <span className="mb-1 font-medium">Test preset</span>
+        <select value={preset} onChange={(e) => setPreset(e.target.value as TestPreset | "")} className="rounded border border-slate-300 px-1 py-1">
+          <option value="">not configured</option>
+          {testPresetNames.map((name) => (
+            <option key={name} value={name}>
+              {name}: {testPresets[name].label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="flex flex-col">
+        <span className="mb-1 font-medium">Test command (optional override)</span>
+        <input value={testCommand} onChange={(e) => setTestCommand(e.target.value)} placeholder={preset ? testPresets[preset].testCommand : ""} className="w-80 rounded border border-slate-300 px-1 py-1 font-mono" />
+      </label>
+      <label className="flex flex-col">
+        <span className="mb-1 font-medium">Time limit (s)</span>
+        <input value={timeLimit} onChange={(e) => setTimeLimit(e.target.value)} inputMode="numeric" className="w-20 rounded border border-slate-300 px-1 py-1" />
+      </label>
+      <label className="flex flex-col">
+        <span className="mb-1 font-medium">Memory limit (MB)</span>
+        <input value={memoryLimit} onChange={(e) => setMemoryLimit(e.target.value)} inputMode="numeric" className="w-20 rounded border border-slate-300 px-1 py-1" />
+      </label>
+      <button type="submit" disabled={save.isPending} className="rounded border border-slate-300 px-2 py-1 hover:bg-slate-50">
+        Save
+      </button>
+      <button type="button" onClick={() => setEditing(false)} className="px-2 py-1 text-slate-600">
+        Cancel
+      </button>
+      {save.isError && <span className="text-red-700">{save.error.message}</span>}
+    </form>
+  );
+}
