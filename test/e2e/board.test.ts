@@ -11,10 +11,11 @@ describe("the board and the run page in Chromium", () => {
     await signInAs(page, session.app.url, "reviewer@flowgate.local");
     await page.waitForURL(/\/board/);
     const escalated = page.locator('section[data-column="escalated"] [data-testid="run-card"]');
-    await expect.poll(() => escalated.count(), { timeout: 60_000 }).toBe(5);
-    const testColumn = page.locator('section[data-column="test"] [data-testid="run-card"]');
-    await expect.poll(() => testColumn.count()).toBe(1);
-    expect(await testColumn.first().innerText()).toContain("waiting: stage not configured");
+    // Five escalated at review, one at test (its new lines have no tests).
+    await expect.poll(() => escalated.count(), { timeout: 60_000 }).toBe(6);
+    const stagingColumn = page.locator('section[data-column="staging"] [data-testid="run-card"]');
+    await expect.poll(() => stagingColumn.count()).toBe(1);
+    expect(await stagingColumn.first().innerText()).toContain("waiting: stage not configured");
     await page.screenshot({ path: path.join(artifactsDir, "board.png"), fullPage: true });
 
     // Submit a new pull request from the demo repository while the page stays open.
@@ -36,10 +37,13 @@ describe("the board and the run page in Chromium", () => {
     await expect.poll(() => page.getByTestId("run-status").innerText()).toBe("escalated");
     const body = await page.locator("main").innerText();
     expect(body).toContain("Heuristic review (no LLM configured)");
-    expect(body).toContain("src/refunds.ts:1");
+    expect(body).toContain("src/refunds.js:1");
     expect(body).toContain("provider heuristic");
     expect(body).toContain("stage.decided");
-    expect(body).not.toContain("sk_live_51HxDemo");
+    // The decision and its findings never repeat the secret (the diff itself shows the code as it is).
+    const timeline = await page.locator("section", { has: page.getByRole("heading", { name: "Timeline" }) }).innerText();
+    expect(timeline).toContain("src/refunds.js:1");
+    expect(timeline).not.toContain("sk_live_51HxDemo");
     await page.screenshot({ path: path.join(artifactsDir, "run-page.png"), fullPage: true });
     await page.close();
   });

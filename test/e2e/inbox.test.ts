@@ -57,18 +57,21 @@ describe("the inbox and the escalation page in Chromium", () => {
     const outcome = page.getByTestId("decision-outcome");
     await expect.poll(() => outcome.count(), { timeout: 15_000 }).toBe(1);
     expect(await outcome.innerText()).toContain("Approved");
-    expect(await page.getByTestId("outcome-run-status").innerText()).toBe("waiting: test stage not configured");
+    expect(await page.getByTestId("outcome-run-status").innerText()).toBe("queued: test stage");
     await expect.poll(() => page.getByTestId("escalation-status").innerText()).toBe("approved");
     expect(await page.locator("textarea[name=rationale]").count()).toBe(0);
     decided = { id: id!, title, rationale };
 
-    // On the board the run has left Escalated and waits in Test.
-    await page.getByRole("link", { name: "Board" }).click();
-    await page.waitForURL(/\/board/);
-    const card = (column: string) => page.locator(`section[data-column="${column}"] [data-testid="run-card"]`).filter({ hasText: title });
-    await expect.poll(() => card("test").count(), { timeout: 15_000 }).toBe(1);
-    expect(await card("escalated").count()).toBe(0);
-    expect(await card("test").innerText()).toContain("waiting: stage not configured");
+    // The run went on to the test stage, whose agent found the refund code untested: escalated
+    // again, now for a coverage gap, and the run page shows the test stage's evidence.
+    await page.goto(`${session.app.url}/board`);
+    await page.getByText(title).first().click();
+    await page.waitForURL(/\/runs\//);
+    const testStage = page.getByTestId("test-stage");
+    await expect.poll(() => testStage.count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.getByTestId("coverage-before").innerText()).toMatch(/^0%/);
+    expect(await page.getByTestId("coverage-files").innerText()).toContain("src/refunds.js");
+    await expect.poll(() => page.getByTestId("run-status").innerText()).toBe("escalated");
     await page.close();
   });
 

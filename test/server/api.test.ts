@@ -100,16 +100,18 @@ describe("the HTTP API of a running Flowgate", () => {
     expect(health.json.runner.heartbeatAgeSeconds).toBeLessThan(30);
   });
 
-  it("runs the seeded demo pull requests through review: one waits at test, five are escalated", async () => {
+  it("runs the seeded demo pull requests through review and test: one waits at staging, six are escalated, one fails", async () => {
     const deadline = Date.now() + 60_000;
     let cards: { status: string; pullRequest: { number: number } }[] = [];
     while (Date.now() < deadline) {
-      cards = (await call("manager", "GET", "/api/v1/runs?repository=demo-shop")).json.cards.filter((c: { pullRequest: { number: number } }) => c.pullRequest.number <= 6);
-      if (cards.length === 6 && cards.every((c) => c.status !== "queued" && c.status !== "running")) break;
+      cards = (await call("manager", "GET", "/api/v1/runs?repository=demo-shop")).json.cards.filter((c: { pullRequest: { number: number } }) => c.pullRequest.number <= 8);
+      if (cards.length === 8 && cards.every((c) => c.status !== "queued" && c.status !== "running")) break;
       await new Promise((r) => setTimeout(r, 250));
     }
     const byNumber = Object.fromEntries(cards.map((c) => [c.pullRequest.number, c.status]));
-    expect(byNumber).toEqual({ 1: "waiting", 2: "escalated", 3: "escalated", 4: "escalated", 5: "escalated", 6: "escalated" });
+    expect(byNumber).toEqual({ 1: "waiting", 2: "escalated", 3: "escalated", 4: "escalated", 5: "escalated", 6: "escalated", 7: "escalated", 8: "failed" });
+    const stages = Object.fromEntries(cards.map((c: { currentStage: string; pullRequest: { number: number } }) => [c.pullRequest.number, c.currentStage]));
+    expect(stages).toMatchObject({ 1: "staging", 2: "review", 7: "test", 8: "test" });
   });
 
   it("takes a run through intake with an API token: 201, then 200 for the same head, then supersedes", async () => {
@@ -153,11 +155,12 @@ describe("the HTTP API of a running Flowgate", () => {
     const statuses = [a.status, b.status].sort();
     expect(statuses).toEqual([200, 409]);
     const winner = a.status === 200 ? "reviewer@flowgate.local" : "admin@flowgate.local";
+    // Approval at review moves the run on to the test stage, in the same transaction.
+    expect((a.status === 200 ? a : b).json.run).toMatchObject({ status: "queued", currentStage: "test" });
     const loser = a.status === 409 ? a : b;
     expect(loser.json.error.message).toContain(`already decided (approved) by ${winner}`);
     const detail = await call("reviewer", "GET", `/api/v1/escalations/${target.id}`);
     expect(detail.json.escalation.decisions).toHaveLength(1);
-    expect(detail.json.escalation.run.status).toBe("waiting");
   });
 
   it("versions and audits a policy change, and names an invalid threshold", async () => {

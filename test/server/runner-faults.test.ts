@@ -111,12 +111,13 @@ describe("runner faults", () => {
 
     startRunner();
     const finished = await settled(run.id);
-    expect(finished.status).toBe("waiting");
+    // The repository has no test settings, so the test stage asks for them (escalates).
+    expect(finished).toMatchObject({ status: "escalated", currentStage: "test" });
     expect(await db.stageRun.findMany({ where: { runId: run.id }, select: { stage: true, attempt: true, status: true }, orderBy: { queuedAt: "asc" } })).toEqual([
       { stage: "review", attempt: 1, status: "passed" },
-      { stage: "test", attempt: 1, status: "not_configured" },
+      { stage: "test", attempt: 1, status: "escalated" },
     ]);
-    expect(await db.agentDecision.count({ where: { runId: run.id } })).toBe(1);
+    expect(await db.agentDecision.count({ where: { runId: run.id, agent: "review" } })).toBe(1);
     expect(await db.auditEvent.count({ where: { runId: run.id, action: "stage.decided" } })).toBe(1);
     expect(fake.requests.length).toBe(2);
     expect((await verifyAuditChain(db)).ok).toBe(true);
@@ -134,8 +135,8 @@ describe("runner faults", () => {
     fake.enqueue({ text: reviewJson });
     const after = await submit();
     const finished = await settled(after.run.id);
-    expect(finished.status).toBe("waiting");
-    expect(await db.agentDecision.count({ where: { runId: after.run.id } })).toBe(1);
+    expect(finished.status).toBe("escalated");
+    expect(await db.agentDecision.count({ where: { runId: after.run.id, agent: "review" } })).toBe(1);
     expect((await verifyAuditChain(db)).ok).toBe(true);
   });
 
