@@ -61,18 +61,22 @@ function toElement(raw: RawNode): XmlElement | null {
   return element;
 }
 
-/** The validator reports an unterminated document as "Invalid '["a","b"]' found": say it plainly. */
-function describeValidationError(err: { code: string; msg: string }): string {
+/**
+ * The validator reports an unterminated document as "Invalid '["a","b"]' found" at line 1,
+ * column 1: say it plainly, without the meaningless position.
+ */
+function validationError(err: { code: string; msg: string; line?: number; col?: number }): XmlSyntaxError {
   const unclosed = /^Invalid '(\[[\s\S]*\])' found\.?$/.exec(err.msg);
   if (err.code === "InvalidXml" && unclosed) {
     try {
       const open = JSON.parse(unclosed[1]) as string[];
-      return `the document ends while ${open.map((tag) => `<${tag}>`).join(", ")} ${open.length === 1 ? "is" : "are"} still open (truncated?)`;
+      const list = open.map((tag) => `<${tag}>`).join(", ");
+      return new XmlSyntaxError(`the document ends while ${list} ${open.length === 1 ? "is" : "are"} still open (truncated?)`, null, null);
     } catch {
       // fall through to the validator's own words
     }
   }
-  return err.msg;
+  return new XmlSyntaxError(err.msg, err.line ?? null, err.col ?? null);
 }
 
 /**
@@ -83,10 +87,7 @@ function describeValidationError(err: { code: string; msg: string }): string {
 export function parseXmlDocument(text: string): XmlElement {
   if (text.trim() === "") throw new XmlSyntaxError("the document is empty", null, null);
   const validation = XMLValidator.validate(text);
-  if (validation !== true) {
-    const { line, col } = validation.err;
-    throw new XmlSyntaxError(describeValidationError(validation.err), line ?? null, col ?? null);
-  }
+  if (validation !== true) throw validationError(validation.err);
   const roots = (parser.parse(text) as RawNode[]).map(toElement).filter((element) => element !== null);
   if (roots.length !== 1) throw new XmlSyntaxError(`expected one root element, found ${roots.length}`, null, null);
   return roots[0];
