@@ -5,7 +5,7 @@ export const roles = ["admin", "reviewer", "manager", "auditor"] as const;
 export type Role = (typeof roles)[number];
 
 /** Permissions an API token can carry as scopes. */
-export const tokenScopes = ["runs:read", "runs:write", "escalations:read", "escalations:decide", "audit:read", "metrics:read"] as const;
+export const tokenScopes = ["runs:read", "runs:write", "escalations:read", "escalations:decide", "audit:read", "metrics:read", "deployments:read"] as const;
 export type TokenScope = (typeof tokenScopes)[number];
 
 /** Permissions that only a signed-in person holds, never a token. */
@@ -16,9 +16,9 @@ export type Permission = (typeof permissions)[number];
 
 export const rolePermissions: Record<Role, readonly Permission[]> = {
   admin: permissions,
-  reviewer: ["runs:read", "runs:write", "escalations:read", "escalations:decide"],
-  manager: ["runs:read", "metrics:read"],
-  auditor: ["runs:read", "audit:read", "metrics:read"],
+  reviewer: ["runs:read", "runs:write", "escalations:read", "escalations:decide", "deployments:read"],
+  manager: ["runs:read", "metrics:read", "deployments:read"],
+  auditor: ["runs:read", "audit:read", "metrics:read", "deployments:read"],
 };
 
 export function roleCan(role: Role, permission: Permission): boolean {
@@ -42,7 +42,7 @@ export interface AppPage {
 export const appPages: readonly AppPage[] = [
   { href: "/board", label: "Board", permission: "runs:read" },
   { href: "/inbox", label: "Inbox", permission: "escalations:decide" },
-  { href: "/deployments", label: "Deployments", permission: "runs:read" },
+  { href: "/deployments", label: "Deployments", permission: "deployments:read" },
   { href: "/metrics", label: "Metrics", permission: "metrics:read" },
   { href: "/audit", label: "Audit", permission: "audit:read" },
   { href: "/settings", label: "Settings", permission: "settings:manage" },

@@ -16,6 +16,9 @@ describe("role table", () => {
     ["auditor", "audit:read", true],
     ["auditor", "escalations:decide", false],
     ["auditor", "runs:write", false],
+    ["reviewer", "deployments:read", true],
+    ["manager", "deployments:read", true],
+    ["auditor", "deployments:read", true],
   ] as const)("%s may %s: %s", (role, permission, expected) => {
     expect(roleCan(role, permission)).toBe(expected);
   });
@@ -24,6 +27,15 @@ describe("role table", () => {
     expect(tokenCan("reviewer", ["audit:read", "runs:write"], "audit:read")).toBe(false);
     expect(tokenCan("reviewer", ["audit:read", "runs:write"], "runs:write")).toBe(true);
     expect(tokenCan("admin", ["runs:read"], "runs:write")).toBe(false);
+  });
+
+  it("lets a token carry deployments:read, as every role that sees the Deployments page holds it", () => {
+    expect(tokenScopes).toContain("deployments:read");
+    for (const role of roles) {
+      expect(pagesFor(role).some((p) => p.href === "/deployments")).toBe(roleCan(role, "deployments:read"));
+      expect(tokenCan(role, ["deployments:read"], "deployments:read")).toBe(true);
+      expect(tokenCan(role, ["runs:read"], "deployments:read")).toBe(false);
+    }
   });
 
   it("never lets a token carry a session-only permission, even for an admin", () => {
