@@ -58,7 +58,8 @@ export function checkHardThresholds({ canary, thresholds, at }: { canary: Cohort
     errorCheck = check("error_rate_percent", null, maxErrorRatePercent, "%", "no_data", `error rate: unusable counts (${String(errors)} errors of ${String(requests)} requests)`);
   } else {
     const rate = requests === 0 ? null : (errors / requests) * 100;
-    const rateText = rate === null ? "no requests" : `${formatMeasure(rate, "%")} (${formatNumber(errors)} errors in ${served})`;
+    const errorCount = `${formatNumber(errors)} error${errors === 1 ? "" : "s"}`;
+    const rateText = rate === null ? "no requests" : `${formatMeasure(rate, "%")} (${errorCount} in ${served})`;
     const limit = formatMeasure(maxErrorRatePercent, "%");
     if (enough) {
       errorCheck = rate! > maxErrorRatePercent
@@ -67,7 +68,7 @@ export function checkHardThresholds({ canary, thresholds, at }: { canary: Cohort
     } else if ((errors / minRequests) * 100 > maxErrorRatePercent) {
       // Already more errors than the limit allows over the minimum count: no number of
       // successful requests still to come in this interval can bring the rate back under it.
-      errorCheck = check("error_rate_percent", rate, maxErrorRatePercent, "%", "breach", `error rate ${rateText} > ${limit}: ${formatNumber(errors)} errors already exceed ${limit} of the ${formatNumber(minRequests)}-request minimum`);
+      errorCheck = check("error_rate_percent", rate, maxErrorRatePercent, "%", "breach", `error rate ${rateText} > ${limit}: even over the ${formatNumber(minRequests)}-request minimum it would be ${formatMeasure((errors / minRequests) * 100, "%")}`);
     } else {
       errorCheck = check("error_rate_percent", rate, maxErrorRatePercent, "%", "no_data", `error rate not judged: ${rateText}, fewer than the ${formatNumber(minRequests)} requests needed`);
     }
