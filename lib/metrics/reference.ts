@@ -10,6 +10,7 @@ import { bucketKey, bucketKeys, type MetricsFilters, type MetricsWindow } from "
 
 export interface HistoryStageRun {
   stage: string;
+  attempt: number;
   status: string;
   queuedAt: Date;
   startedAt: Date | null;
@@ -105,8 +106,8 @@ export function computeReport(history: readonly HistoryRun[], window: MetricsWin
   const current = newAccumulator();
   const previous = newAccumulator();
   const buckets = new Map(bucketKeys(window).map((key) => [key, newAccumulator()]));
-  const stageBuckets = new Map(bucketKeys(window).map((key) => [key, new Map<string, StageTime & { runIds: Set<string> }>()]));
-  const stageTotals = new Map<string, StageTime & { runIds: Set<string> }>();
+  const stageBuckets = new Map(bucketKeys(window).map((key) => [key, new Map<string, StageTime>()]));
+  const stageTotals = new Map<string, StageTime>();
 
   const inCurrent = (at: Date) => at >= window.from && at < window.to;
   const inPrevious = (at: Date) => at >= window.previousFrom && at < window.from;
@@ -119,8 +120,8 @@ export function computeReport(history: readonly HistoryRun[], window: MetricsWin
   };
   const stageTime = (bucket: string, stage: string) => {
     const byStage = stageBuckets.get(bucket)!;
-    if (!byStage.has(stage)) byStage.set(stage, { stage, runs: 0, queueHours: 0, agentHours: 0, humanHours: 0, runIds: new Set() });
-    if (!stageTotals.has(stage)) stageTotals.set(stage, { stage, runs: 0, queueHours: 0, agentHours: 0, humanHours: 0, runIds: new Set() });
+    if (!byStage.has(stage)) byStage.set(stage, { stage, runs: 0, queueHours: 0, agentHours: 0, humanHours: 0 });
+    if (!stageTotals.has(stage)) stageTotals.set(stage, { stage, runs: 0, queueHours: 0, agentHours: 0, humanHours: 0 });
     return [byStage.get(stage)!, stageTotals.get(stage)!];
   };
 
@@ -177,11 +178,13 @@ export function computeReport(history: readonly HistoryRun[], window: MetricsWin
     }
 
     // Where the time goes, in the current period only: queue and agent time by when the attempt
-    // was queued, human time by when the escalation was raised (decided ones only).
+    // was queued, human time by when the escalation was raised (decided or cancelled ones only),
+    // runs by when their first attempt of the stage was queued.
     for (const attempt of run.stageRuns) {
       if (attempt.status === "not_configured" || !inCurrent(attempt.queuedAt)) continue;
       for (const time of stageTime(bucketKey(attempt.queuedAt, window.bucket), attempt.stage)) {
-        time.runIds.add(run.id);
+        // A run enters a stage with its first attempt; retries add time, not runs.
+        if (attempt.attempt === 1) time.runs += 1;
         const left = attempt.startedAt ?? attempt.finishedAt;
         if (left) time.queueHours += hoursBetween(attempt.queuedAt, left);
         if (attempt.startedAt && attempt.finishedAt) time.agentHours += hoursBetween(attempt.startedAt, attempt.finishedAt);
@@ -195,11 +198,7 @@ export function computeReport(history: readonly HistoryRun[], window: MetricsWin
     }
   }
 
-  const stageList = (byStage: Map<string, StageTime & { runIds: Set<string> }> | undefined): StageTime[] =>
-    emptyStageTimes().map((empty) => {
-      const found = byStage?.get(empty.stage);
-      return found ? { stage: found.stage, runs: found.runIds.size, queueHours: found.queueHours, agentHours: found.agentHours, humanHours: found.humanHours } : empty;
-    });
+  const stageList = (byStage: Map<string, StageTime> | undefined): StageTime[] => emptyStageTimes().map((empty) => byStage?.get(empty.stage) ?? empty);
 
   return {
     window: { from: window.from.toISOString(), to: window.to.toISOString(), previousFrom: window.previousFrom.toISOString(), days: window.days, bucket: window.bucket },

@@ -50,7 +50,7 @@ export interface PeriodStats {
 
 export interface StageTime {
   stage: string;
-  /** Runs with an attempt of this stage queued in the bucket. */
+  /** Runs whose first attempt of this stage was queued in the bucket. */
   runs: number;
   queueHours: number;
   agentHours: number;

@@ -11,7 +11,7 @@ const all: MetricsFilters = { repository: null, team: null, simulated: "include"
 
 let ids = 0;
 function stage(stageName: string, status: string, queued: string, started: string | null, finished: string | null): HistoryStageRun {
-  return { stage: stageName, status, queuedAt: t(queued), startedAt: started ? t(started) : null, finishedAt: finished ? t(finished) : null };
+  return { stage: stageName, attempt: 1, status, queuedAt: t(queued), startedAt: started ? t(started) : null, finishedAt: finished ? t(finished) : null };
 }
 function escalation(stageName: string, reasons: string[], status: string, created: string, decided: string | null): HistoryEscalation {
   return { id: `e${++ids}`, stage: stageName, reasons, status, createdAt: t(created), decidedAt: decided ? t(decided) : null };
