@@ -1,18 +1,11 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { fetchJson } from "@/components/ui/fetch-json";
-
-/** `GET /api/v1/audit/verify` as JSON: sequence numbers arrive as strings. */
-interface ChainStatusJson {
-  ok: boolean;
-  verifiedThrough: string | null;
-  verifiedAt: string | null;
-  eventsChecked: number;
-  broken: { sequence: string; kind: string; description: string } | null;
-}
+import type { FullVerificationView } from "@/lib/audit/run-full-verification";
+import type { ChainStatusReport } from "@/lib/audit/verify-from-checkpoint";
 
 const tones = {
   verified: "border-emerald-200 bg-emerald-50 text-emerald-900",
@@ -20,36 +13,29 @@ const tones = {
   pending: "border-slate-200 bg-slate-50 text-slate-700",
 };
 
-/** Seconds since `running` became true, ticking while it stays true. */
-function useElapsedSeconds(running: boolean): number {
-  const [elapsed, setElapsed] = useState(0);
-  useEffect(() => {
-    if (!running) return;
-    const started = Date.now();
-    setElapsed(0);
-    const timer = setInterval(() => setElapsed(Math.floor((Date.now() - started) / 1000)), 500);
-    return () => clearInterval(timer);
-  }, [running]);
-  return elapsed;
-}
+const when = (iso: string) => new Date(iso).toLocaleString();
 
-function StatusText({ status, checkedAt }: { status: ChainStatusJson; checkedAt: number }) {
-  const checked = `${status.eventsChecked.toLocaleString()} events re-hashed at ${new Date(checkedAt).toLocaleTimeString()}`;
+function StatusText({ status }: { status: ChainStatusReport }) {
+  const from = status.startedFrom
+    ? `checked from the ${status.startedFrom.mode} checkpoint at event #${status.startedFrom.sequence} (${when(status.startedFrom.verifiedAt)}): ${status.eventsChecked.toLocaleString()} newer event${status.eventsChecked === 1 ? "" : "s"} re-hashed`
+    : `${status.eventsChecked.toLocaleString()} events re-hashed from the first`;
+  const lastFull = status.lastFull?.status === "verified" ? ` Last full verification: ${when(status.lastFull.finishedAt!)}, through event #${status.lastFull.verifiedThrough}.` : "";
   if (status.ok && !status.verifiedThrough) return <span>The audit log is empty: nothing to verify yet.</span>;
   if (status.ok) {
     return (
       <span>
-        <b>Chain verified</b> through event <b>#{status.verifiedThrough}</b> ({new Date(status.verifiedAt!).toLocaleString()}). {checked}.
+        <b>Chain verified</b> through event <b>#{status.verifiedThrough}</b>
+        {status.verifiedAt ? ` (${when(status.verifiedAt)})` : ""}, {from} at {when(status.checkedAt)}.{lastFull}
       </span>
     );
   }
   const broken = status.broken!;
   const next = BigInt(broken.sequence) + 1n;
+  const foundBy = broken.foundBy === "full" ? `found by the full verification of ${when(broken.foundAt)}` : `found at ${when(broken.foundAt)}`;
   return (
     <span>
-      <b>Chain broken at event #{broken.sequence}</b> ({broken.kind}): {broken.description}.{" "}
-      {status.verifiedThrough ? `Intact through event #${status.verifiedThrough}. ` : "No event before it verifies. "}
-      {checked}.{" "}
+      <b>Chain broken at event #{broken.sequence}</b> ({broken.kind}): {broken.description}; {foundBy}.{" "}
+      {status.verifiedThrough ? `Intact through event #${status.verifiedThrough}. ` : ""}
       <Link className="font-medium underline" href={`/audit?before=${next}`}>
         Show the events from #{broken.sequence}
       </Link>
@@ -57,39 +43,97 @@ function StatusText({ status, checkedAt }: { status: ChainStatusJson; checkedAt:
   );
 }
 
+/** Polls one full verification while it runs; the row's progress comes from the server. */
+function useFullVerification(id: string | null) {
+  return useQuery({
+    queryKey: ["audit-full-verification", id],
+    queryFn: () => fetchJson<{ verification: FullVerificationView }>(`/api/v1/audit/verify/${id}`).then((r) => r.verification),
+    enabled: id !== null,
+    refetchInterval: (query) => (query.state.data && query.state.data.status !== "running" ? false : 700),
+    retry: false,
+  });
+}
+
+function FullProgress({ run }: { run: FullVerificationView }) {
+  const percent = Math.floor(run.progress * 100);
+  return (
+    <div className="space-y-1">
+      <span>
+        Full verification (asked by {run.requestedBy}): {run.eventsChecked.toLocaleString()} of {Number(run.targetSequence).toLocaleString()} events re-hashed, {percent}%…
+      </span>
+      <div className="h-1.5 w-full max-w-md rounded bg-white/70" role="progressbar" aria-label="Full verification progress" aria-valuenow={percent} aria-valuemin={0} aria-valuemax={100}>
+        <div className="h-1.5 rounded bg-current" style={{ width: `${percent}%` }} />
+      </div>
+    </div>
+  );
+}
+
 /**
- * The chain's state at the top of the audit page. The server re-hashes every event on each
- * verification, so it runs once on arrival and again only when asked.
+ * The chain's state at the top of the audit page. On arrival the server verifies from its newest
+ * checkpoint (only newer events are hashed). "Verify full chain" starts a full run in the
+ * background; its progress is polled, and the status is re-read when it ends.
  */
 export function ChainStatusBanner() {
-  const query = useQuery({
+  const queryClient = useQueryClient();
+  const status = useQuery({
     queryKey: ["audit-verify"],
-    queryFn: () => fetchJson<ChainStatusJson>("/api/v1/audit/verify"),
+    queryFn: () => fetchJson<ChainStatusReport>("/api/v1/audit/verify"),
     staleTime: Infinity,
     refetchOnWindowFocus: false,
     retry: false,
   });
-  const elapsed = useElapsedSeconds(query.isFetching);
-  const state = query.isFetching ? "verifying" : query.isError ? "error" : query.data?.ok ? "verified" : query.data ? "broken" : "verifying";
+  const [runId, setRunId] = useState<string | null>(null);
+  const [startError, setStartError] = useState<string | null>(null);
+  // A full run someone started earlier (or before a reload) is picked up and followed.
+  const lastFull = status.data?.lastFull;
+  useEffect(() => {
+    if (lastFull?.status === "running") setRunId((current) => current ?? lastFull.id);
+  }, [lastFull]);
+  const run = useFullVerification(runId);
+  const running = runId !== null && (!run.data || run.data.status === "running");
+  useEffect(() => {
+    if (run.data && run.data.status !== "running") {
+      setRunId(null);
+      void queryClient.invalidateQueries({ queryKey: ["audit-verify"] });
+    }
+  }, [run.data, queryClient]);
+
+  async function startFull() {
+    setStartError(null);
+    try {
+      const response = await fetchJson<{ verification: FullVerificationView }>("/api/v1/audit/verify", { method: "POST" });
+      queryClient.setQueryData(["audit-full-verification", response.verification.id], response.verification);
+      setRunId(response.verification.id);
+    } catch (error) {
+      setStartError((error as Error).message);
+    }
+  }
+
+  const failedRun = !running && status.data?.lastFull?.status === "failed" ? status.data.lastFull : null;
+  const state = running || status.isFetching ? "verifying" : status.isError ? "error" : status.data?.ok ? "verified" : status.data ? "broken" : "verifying";
   const tone = state === "verified" ? tones.verified : state === "broken" || state === "error" ? tones.broken : tones.pending;
   return (
     <div data-testid="chain-status" data-state={state} role="status" className={`mb-4 flex flex-wrap items-center gap-3 rounded-md border px-4 py-3 text-sm ${tone}`}>
-      <div className="min-w-0 flex-1">
-        {query.isFetching ? (
-          <span>Verifying the full chain: re-hashing every event in order… {elapsed}s</span>
-        ) : query.isError ? (
-          <span>Could not verify the chain: {query.error.message}</span>
-        ) : query.data ? (
-          <StatusText status={query.data} checkedAt={query.dataUpdatedAt} />
+      <div className="min-w-0 flex-1 space-y-1">
+        {running && run.data ? (
+          <FullProgress run={run.data} />
+        ) : running || status.isFetching ? (
+          <span>Verifying the chain…</span>
+        ) : status.isError ? (
+          <span>Could not verify the chain: {status.error.message}</span>
+        ) : status.data ? (
+          <StatusText status={status.data} />
         ) : null}
+        {failedRun && <p className="text-xs">The last full verification did not finish: {failedRun.error}</p>}
+        {startError && <p className="text-xs text-red-800">Could not start a full verification: {startError}</p>}
       </div>
       <button
         type="button"
-        onClick={() => query.refetch()}
-        disabled={query.isFetching}
+        onClick={() => void startFull()}
+        disabled={running}
         className="rounded-md border border-current/30 bg-white/70 px-3 py-1 text-sm font-medium hover:bg-white disabled:opacity-50"
       >
-        {query.isFetching ? "Verifying…" : "Verify full chain"}
+        {running ? "Verifying…" : "Verify full chain"}
       </button>
     </div>
   );

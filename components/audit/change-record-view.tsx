@@ -12,8 +12,12 @@ function ChainBox({ record }: { record: ChangeRecord }) {
     <div data-testid="change-chain-status" data-state={ok ? "verified" : "broken"} className={`rounded-md border px-4 py-3 text-sm ${ok ? "border-emerald-200 bg-emerald-50 text-emerald-900" : "border-red-300 bg-red-50 text-red-900"}`}>
       <p>
         {chain.ok
-          ? `Chain verified through event #${chain.verifiedThrough ?? "–"} (${utc(chain.verifiedAt)}), ${chain.eventsChecked.toLocaleString()} events re-hashed when this page was built at ${utc(chain.checkedAt)}.`
-          : `Chain broken at event #${chain.broken?.sequence}: ${chain.broken?.description}. Intact through event #${chain.verifiedThrough ?? "–"}.`}
+          ? `Chain verified through event #${chain.verifiedThrough ?? "–"} (${utc(chain.verifiedAt)}) when this page was built at ${utc(chain.checkedAt)}: ${
+              chain.startedFrom
+                ? `from the ${chain.startedFrom.mode} checkpoint at event #${chain.startedFrom.sequence} (${utc(chain.startedFrom.verifiedAt)}), ${chain.eventsChecked.toLocaleString()} newer events re-hashed.`
+                : `${chain.eventsChecked.toLocaleString()} events re-hashed from the first.`
+            }`
+          : `Chain broken at event #${chain.broken?.sequence}: ${chain.broken?.description}${chain.broken?.foundBy === "full" ? " (found by the last full verification)" : ""}. Intact through event #${chain.verifiedThrough ?? "–"}.`}
       </p>
       <p>
         {eventIntegrity.ok

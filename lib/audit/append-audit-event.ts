@@ -1,4 +1,5 @@
 import type { Prisma } from "../db/client";
+import type { AuditEvent } from "../db/generated/client";
 import { eventHash, GENESIS_HASH } from "./chain";
 
 export type AuditActor =
@@ -44,5 +45,14 @@ export async function appendAuditEvent(tx: Prisma.TransactionClient, input: Audi
     repositoryId: input.repositoryId ?? null,
     payload,
   };
-  return tx.auditEvent.create({ data: { ...content, prevHash, hash: eventHash(prevHash, content) } });
+  const hash = eventHash(prevHash, content);
+  // Raw SQL with the payload as JSON text: Prisma's Json serialization rounds numbers to 15
+  // significant digits (0.1 + 0.2 is stored as 0.3), so the stored event would no longer match
+  // the hash computed here. PostgreSQL parses the shortest round-trip text exactly.
+  await tx.$executeRaw`
+    INSERT INTO "AuditEvent" (sequence, "occurredAt", "actorType", "actorId", "actorLabel", action, "subjectType", "subjectId", "runId", "repositoryId", payload, "prevHash", hash)
+    VALUES (${sequence}, ${content.occurredAt.toISOString().slice(0, -1)}::timestamp(3), ${content.actorType}::"ActorType", ${content.actorId}, ${content.actorLabel},
+            ${content.action}, ${content.subjectType}, ${content.subjectId}, ${content.runId}, ${content.repositoryId}, ${JSON.stringify(payload)}::jsonb, ${prevHash}, ${hash})`;
+  const event: AuditEvent = { ...content, payload, prevHash, hash };
+  return event;
 }

@@ -2,7 +2,7 @@ import type { Db } from "../db/client";
 import { isStageConfigured } from "../pipeline/configured-stages";
 import { finishedRunStatuses, stageLabels, type Stage } from "../pipeline/stages";
 import { checkLink, describeBreak, type StoredEvent } from "./chain";
-import { verifyAuditChain } from "./verify-audit-chain";
+import { verifyFromCheckpoint } from "./verify-from-checkpoint";
 
 /**
  * The evidence for one change (one pipeline run), assembled for an auditor: every line names the
@@ -134,8 +134,20 @@ export interface ChangeRecord {
   auditEvents: { sequence: string; occurredAt: string; actorLabel: string; action: string; hash: string }[];
   /** Each event behind this record checked against its own hash and its predecessor's. */
   eventIntegrity: { checked: number; ok: boolean; problems: { sequence: string; description: string }[] };
-  /** The whole chain, verified when the record was assembled. */
-  chain: { ok: boolean; verifiedThrough: string | null; verifiedAt: string | null; eventsChecked: number; broken: { sequence: string; kind: string; description: string } | null; checkedAt: string };
+  /**
+   * The whole chain when the record was assembled: verified incrementally from the newest
+   * checkpoint (only newer events hashed), together with the last full verification's verdict.
+   */
+  chain: {
+    ok: boolean;
+    verifiedThrough: string | null;
+    verifiedThroughHash: string | null;
+    verifiedAt: string | null;
+    eventsChecked: number;
+    startedFrom: { sequence: string; mode: string; verifiedAt: string } | null;
+    broken: { sequence: string; kind: string; description: string; foundBy: "incremental" | "full" } | null;
+    checkedAt: string;
+  };
 }
 
 type Payload = Record<string, unknown>;
@@ -361,21 +373,26 @@ async function checkEvents(db: Db, events: RunEvent[]): Promise<ChangeRecord["ev
   return { checked: events.length, ok: problems.length === 0, problems };
 }
 
-async function chainNow(db: Db): Promise<ChangeRecord["chain"]> {
-  const status = await verifyAuditChain(db);
-  const broken = status.broken ? { sequence: status.broken.sequence.toString(), kind: status.broken.kind, description: status.broken.description } : null;
-  return { ...status, broken, checkedAt: new Date().toISOString() };
+async function chainNow(db: Db, databaseUrl: string | undefined): Promise<ChangeRecord["chain"]> {
+  const status = await verifyFromCheckpoint(db, { databaseUrl });
+  const broken = status.broken ? { sequence: status.broken.sequence, kind: status.broken.kind, description: status.broken.description, foundBy: status.broken.foundBy } : null;
+  const startedFrom = status.startedFrom ? { sequence: status.startedFrom.sequence, mode: status.startedFrom.mode, verifiedAt: status.startedFrom.verifiedAt } : null;
+  const { ok, verifiedThrough, verifiedThroughHash, verifiedAt, eventsChecked, checkedAt } = status;
+  return { ok, verifiedThrough, verifiedThroughHash, verifiedAt, eventsChecked, startedFrom, broken, checkedAt };
 }
 
-/** The change record for one run, or null when there is no such run. */
-export async function loadChangeRecord(db: Db, runId: string): Promise<ChangeRecord | null> {
+/**
+ * The change record for one run, or null when there is no such run. With `databaseUrl` the chain
+ * is read with COPY (faster when many events are newer than the last checkpoint).
+ */
+export async function loadChangeRecord(db: Db, runId: string, options: { databaseUrl?: string } = {}): Promise<ChangeRecord | null> {
   const run = await loadRun(db, runId);
   if (!run) return null;
   const events: RunEvent[] = await db.auditEvent.findMany({ where: { runId }, orderBy: { sequence: "asc" } });
   const [metrics, eventIntegrity, chain] = await Promise.all([
     metricSummaries(db, run.deployments.map((d) => d.id)),
     checkEvents(db, events),
-    chainNow(db),
+    chainNow(db, options.databaseUrl),
   ]);
   const deployments = deploymentEntries(run, events, metrics);
   return {

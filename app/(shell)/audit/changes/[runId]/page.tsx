@@ -4,6 +4,7 @@ import { EmptyState, NotAllowed } from "@/components/ui/empty-state";
 import { loadChangeRecord } from "@/lib/audit/change-record";
 import { requirePageAccess } from "@/lib/auth/page-access";
 import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
 
 export const dynamic = "force-dynamic";
 
@@ -12,7 +13,7 @@ export default async function ChangeRecordPage({ params }: { params: Promise<{ r
   const { runId } = await params;
   const { user, allowed } = await requirePageAccess({ href: `/audit/changes/${runId}`, label: "Audit", permission: "audit:read" });
   if (!allowed) return <NotAllowed page="Audit" role={user.role} />;
-  const record = await loadChangeRecord(db(), runId);
+  const record = await loadChangeRecord(db(), runId, { databaseUrl: env().DATABASE_URL });
   if (!record) {
     return (
       <EmptyState title="No such run">
