@@ -32,6 +32,11 @@ const usage = `Usage: npm run ctl -- <command> [options]
       Diffs base...head with git and submits the run; prints the run id.
   runs                      recent runs with status and stage
   run <run-id>              one run's stages and decisions
+  simulate-history [--days 210] [--prs-per-day 40] [--seed 1]
+      Writes a simulated pipeline history (runs with stage timings, escalations and decisions,
+      production deployments, rollbacks, incidents) for the metrics page, ending now. Its runs
+      are marked simulated everywhere they appear.
+  simulate-history --delete deletes every simulated run, pull request and repository
   audit verify-export <file> <manifest>
       Checks an audit export offline against its manifest and its own hash chain; needs no
       database. Exits 1 and lists the problems when the file is incomplete or was changed.
@@ -105,6 +110,10 @@ async function main() {
       "time-limit": { type: "string" },
       "memory-limit": { type: "string" },
       clear: { type: "boolean" },
+      days: { type: "string" },
+      "prs-per-day": { type: "string" },
+      seed: { type: "string" },
+      delete: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -114,10 +123,10 @@ async function main() {
     return;
   }
   // Single-word commands take their argument in the verb position (`run <id>`).
-  const single = ["submit", "runs", "run"].includes(noun);
+  const single = ["submit", "runs", "run", "simulate-history"].includes(noun);
   const command = single ? noun : `${noun} ${verb ?? ""}`.trim();
   if (single && verb) rest.unshift(verb);
-  const known = ["user create", "user list", "token create", "token list", "token revoke", "repo add", "repo list", "repo test-settings", "submit", "runs", "run", "audit verify-export"];
+  const known = ["user create", "user list", "token create", "token list", "token revoke", "repo add", "repo list", "repo test-settings", "submit", "runs", "run", "audit verify-export", "simulate-history"];
   if (!known.includes(command)) throw new StartupError(`unknown command "${command}"\n\n${usage}`);
   // An auditor checks a file they were handed, possibly on a machine without Flowgate's data.
   if (command === "audit verify-export") return verifyExportFiles(rest);
@@ -292,6 +301,11 @@ async function runCommand(command: string, { db, values, rest, password }: Comma
           process.stdout.write(`  ${stage.stage} #${stage.attempt}\t${stage.status}\t${stage.summary ?? ""}\n`);
         }
         for (const d of run.decisions) process.stdout.write(`  decision ${d.agent} (${d.provider}${d.model ? ` ${d.model}` : ""}): ${d.rationale.split("\n")[0]}\n`);
+        return;
+      }
+      case "simulate-history": {
+        const { simulateHistoryCommand } = await import("./lib/simulate-history-command");
+        await simulateHistoryCommand(db, { values, actor: CLI_ACTOR, note });
         return;
       }
       case "token revoke": {
