@@ -73,6 +73,8 @@ export interface SmokeCheck {
   expectStatus?: number;
   bodyIncludes?: string;
   command?: string;
+  /** Time limit of the request or the command; 10 s for URLs and 60 s for commands when absent. */
+  timeoutSeconds?: number;
 }
 
 export interface SmokeResult {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { neutralProfile, type PerformanceProfile } from "@/agents/targets/profile";
 import { BASELINE_ERROR_RATE, simulateInterval, simulationSeed, type SimulateIntervalOptions } from "@/agents/targets/simulated-service";
-import type { MetricPoint } from "@/agents/targets/types";
+import { createSimulatedMetricSource } from "@/agents/targets/simulated-metric-source";
+import type { DeployContext, MetricPoint } from "@/agents/targets/types";
 
 const at = new Date("2026-11-30T12:00:00Z");
 const base: SimulateIntervalOptions = { seed: 42, intervalIndex: 0, at, intervalSeconds: 60, weight: 50, profile: neutralProfile, environment: "production" };
@@ -102,5 +103,53 @@ describe("the simulated service", () => {
     expect(() => simulateInterval({ ...base, weight: 101 })).toThrow(/weight/);
     expect(() => simulateInterval({ ...base, weight: Number.NaN })).toThrow(/weight/);
     expect(() => simulateInterval({ ...base, intervalSeconds: 0 })).toThrow(/intervalSeconds/);
+  });
+});
+
+describe("the simulated metric source", () => {
+  const ctx: DeployContext = {
+    runId: "run-1",
+    repository: "demo-shop",
+    pullRequestNumber: 7,
+    headSha: "a".repeat(40),
+    environment: "production",
+    variables: {},
+    profile: { ...neutralProfile, latencyFactor: 1.5 },
+    seed: simulationSeed("run-1", "production"),
+  };
+  const source = createSimulatedMetricSource();
+  const from = new Date("2026-11-30T12:00:00Z");
+  const minutes = (n: number) => new Date(from.getTime() + n * 60_000);
+
+  it("reports one point per step inside the window, at the end of each step", async () => {
+    const series = await source.read(ctx, { from, to: minutes(10), stepSeconds: 60, weight: 5 });
+    expect(series.canary.map((p) => p.at)).toEqual(Array.from({ length: 10 }, (_, i) => minutes(i + 1)));
+    expect(series.baseline).toHaveLength(10);
+    const canaryRequests = series.canary.reduce((sum, p) => sum + p.requests, 0);
+    const baselineRequests = series.baseline.reduce((sum, p) => sum + p.requests, 0);
+    expect(canaryRequests / (canaryRequests + baselineRequests)).toBeGreaterThan(0.04);
+    expect(canaryRequests / (canaryRequests + baselineRequests)).toBeLessThan(0.06);
+    // The profile shows in the numbers.
+    expect(mean(series.canary.map((p) => p.p99Ms))).toBeGreaterThan(1.25 * mean(series.baseline.map((p) => p.p99Ms)));
+  });
+
+  it("gives the same numbers when an overlapping window is read again", async () => {
+    const whole = await source.read(ctx, { from, to: minutes(10), stepSeconds: 60, weight: 5 });
+    const tail = await source.read(ctx, { from: minutes(4), to: minutes(10), stepSeconds: 60, weight: 5 });
+    expect(tail.canary).toEqual(whole.canary.slice(4));
+    expect(tail.baseline).toEqual(whole.baseline.slice(4));
+  });
+
+  it("has no canary points while the canary gets no traffic", async () => {
+    const series = await source.read(ctx, { from, to: minutes(3), stepSeconds: 60, weight: 0 });
+    expect(series.canary).toEqual([]);
+    expect(series.baseline).toHaveLength(3);
+  });
+
+  it("uses the configured traffic and capacity", async () => {
+    const busy = createSimulatedMetricSource({ requestsPerSecond: 500, capacityFactor: 2 });
+    const [point] = (await busy.read(ctx, { from, to: minutes(1), stepSeconds: 60, weight: 0 })).baseline;
+    expect(point.requests).toBeGreaterThan(28_000);
+    expect(point.p99Ms).toBeGreaterThan(800);
   });
 });
