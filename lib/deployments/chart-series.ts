@@ -1,0 +1,113 @@
+/**
+ * What the canary charts draw, derived from a deployment's raw samples and steps. Pure, so the
+ * page (and a test) can compute it from the API's JSON; the raw samples stay untouched for export.
+ */
+import { downsampleMinMax } from "./downsample";
+import type { MetricSamplePoint } from "./load-deployment";
+import type { WeightPoint } from "./steps";
+
+export type ChartMetric = "errorRate" | "p99Ms";
+
+export interface CohortSamples {
+  canary: MetricSamplePoint[];
+  baseline: MetricSamplePoint[];
+}
+
+/** One instant for both cohorts; a cohort without a sample at that instant is null. */
+export interface ChartRow {
+  t: number;
+  canary: MetricSamplePoint | null;
+  baseline: MetricSamplePoint | null;
+}
+
+export interface ChartRows {
+  errorRate: ChartRow[];
+  p99Ms: ChartRow[];
+  /** Raw samples behind the rows, both cohorts. */
+  rawCount: number;
+}
+
+/**
+ * The rows of the error-rate and the latency chart, at most `maxPointsPerCohort` per cohort each:
+ * each cohort keeps its own minima and maxima of that metric, so a canary spike survives even
+ * where the baseline is flat. Rows are joined on time, so a tooltip shows canary and baseline of
+ * the same interval side by side.
+ */
+export function chartRows(samples: CohortSamples, maxPointsPerCohort: number): ChartRows {
+  const rows: ChartRow[] = [];
+  const { canary, baseline } = samples;
+  let c = 0;
+  let b = 0;
+  let tc = canary.length > 0 ? Date.parse(canary[0].at) : Infinity;
+  let tb = baseline.length > 0 ? Date.parse(baseline[0].at) : Infinity;
+  while (c < canary.length || b < baseline.length) {
+    const t = Math.min(tc, tb);
+    const row: ChartRow = { t, canary: null, baseline: null };
+    if (tc === t) {
+      row.canary = canary[c++];
+      tc = c < canary.length ? Date.parse(canary[c].at) : Infinity;
+    }
+    if (tb === t) {
+      row.baseline = baseline[b++];
+      tb = b < baseline.length ? Date.parse(baseline[b].at) : Infinity;
+    }
+    rows.push(row);
+  }
+  const x = (row: ChartRow) => row.t;
+  const forMetric = (metric: ChartMetric) => {
+    const keep = new Set<ChartRow>([
+      ...downsampleMinMax(rows, { maxPoints: maxPointsPerCohort, x, y: (row) => row.canary?.[metric] ?? Number.NaN }),
+      ...downsampleMinMax(rows, { maxPoints: maxPointsPerCohort, x, y: (row) => row.baseline?.[metric] ?? Number.NaN }),
+    ]);
+    return rows.filter((row) => keep.has(row));
+  };
+  return { errorRate: forMetric("errorRate"), p99Ms: forMetric("p99Ms"), rawCount: canary.length + baseline.length };
+}
+
+/** The candidate's traffic as a step line: 0 until the first weighted step, held to the end. */
+export function weightRows(history: readonly WeightPoint[], domain: readonly [number, number]): { t: number; weight: number }[] {
+  const rows = history.map((point) => ({ t: Date.parse(point.at), weight: point.weight }));
+  if (rows.length === 0 || rows[0].t > domain[0]) rows.unshift({ t: domain[0], weight: 0 });
+  const last = rows[rows.length - 1];
+  if (last.t < domain[1]) rows.push({ t: domain[1], weight: last.weight });
+  return rows;
+}
+
+/**
+ * The shared time axis of the charts: from the start (or the first sample) to the end (or the
+ * last sample or step); a live deployment's axis runs to now.
+ */
+export function timeDomain(options: {
+  startedAt: string;
+  finishedAt: string | null;
+  live: boolean;
+  now: number;
+  samples: CohortSamples;
+  stepTimes: readonly string[];
+}): [number, number] {
+  const times = [Date.parse(options.startedAt)];
+  for (const cohort of [options.samples.canary, options.samples.baseline]) {
+    if (cohort.length > 0) times.push(Date.parse(cohort[0].at), Date.parse(cohort[cohort.length - 1].at));
+  }
+  for (const at of options.stepTimes) times.push(Date.parse(at));
+  if (options.finishedAt) times.push(Date.parse(options.finishedAt));
+  if (options.live) times.push(options.now);
+  const start = Math.min(...times);
+  const end = Math.max(...times);
+  return [start, end > start ? end : start + 60_000];
+}
+
+/**
+ * The samples of a poll added to those already shown. Samples usually arrive in time order, but
+ * an out-of-order one is merged into place rather than drawn as a line going back in time.
+ */
+export function appendSamples(shown: CohortSamples, arrived: CohortSamples): CohortSamples {
+  const merge = (old: MetricSamplePoint[], added: MetricSamplePoint[]) => {
+    if (added.length === 0) return old;
+    if (old.length === 0 || Date.parse(added[0].at) >= Date.parse(old[old.length - 1].at)) {
+      if (added.every((s, i) => i === 0 || Date.parse(s.at) >= Date.parse(added[i - 1].at))) return [...old, ...added];
+    }
+    return [...old, ...added].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  };
+  return { canary: merge(shown.canary, arrived.canary), baseline: merge(shown.baseline, arrived.baseline) };
+}
