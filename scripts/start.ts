@@ -89,6 +89,7 @@ async function main() {
     const { seedDemoRuns } = await import("./lib/demo-repository");
     const runs = await seedDemoRuns(client, { dataDir, actor: { type: "system", id: "demo", label: "demo seed" }, log: say });
     say(created > 0 || runs > 0 ? `seeded ${created} demo users and ${runs} demo pull requests (repository demo-shop)` : "demo data already present");
+    await (await import("./lib/demo-history")).seedDemoHistory(client, { actor: { type: "system", id: "demo", label: "demo seed" }, log: say });
   }
   const userCount = await client.user.count();
   await client.$disconnect();
