@@ -62,14 +62,18 @@ function Card({ card, now }: { card: BoardCard; now: number }) {
 export function Board() {
   const [repository, setRepository] = useState("");
   const [status, setStatus] = useState("all");
+  const [showSimulated, setShowSimulated] = useState(false);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, []);
   const query = useQuery({
-    queryKey: ["board", repository, status],
-    queryFn: () => fetchJson<{ cards: BoardCard[]; repositories: string[] }>(`/api/v1/runs?${new URLSearchParams({ repository, status })}`),
+    queryKey: ["board", repository, status, showSimulated],
+    queryFn: () =>
+      fetchJson<{ cards: BoardCard[]; repositories: string[]; simulatedRuns: number }>(
+        `/api/v1/runs?${new URLSearchParams({ repository, status, simulated: showSimulated ? "show" : "hide" })}`,
+      ),
     refetchInterval: 1500,
   });
 
@@ -96,6 +100,12 @@ export function Board() {
             <option value="finished">Finished</option>
           </select>
         </label>
+        {(query.data?.simulatedRuns ?? 0) > 0 && (
+          <label className="flex items-center gap-2 text-xs text-violet-800" title="Runs made by `npm run ctl -- simulate-history` for the metrics page">
+            <input type="checkbox" checked={showSimulated} onChange={(e) => setShowSimulated(e.target.checked)} />
+            Show {query.data!.simulatedRuns} simulated runs
+          </label>
+        )}
         <span className="ml-auto text-xs text-slate-500" aria-live="polite">
           {query.isError ? `Could not refresh: ${query.error.message}` : query.isFetching ? "Refreshing…" : `${cards.length} runs · live`}
         </span>

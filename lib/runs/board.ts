@@ -5,6 +5,8 @@ import { finishedRunStatuses } from "../pipeline/stages";
 export const boardFilterSchema = z.object({
   repository: z.string().trim().min(1).optional(),
   status: z.enum(["active", "escalated", "finished", "all"]).default("all"),
+  // Simulated history (ctl simulate-history) is for the metrics page; the board hides it unless asked.
+  simulated: z.enum(["hide", "show"]).default("hide"),
 });
 export type BoardFilter = z.infer<typeof boardFilterSchema>;
 
@@ -26,14 +28,17 @@ export interface BoardCard {
 const FINISHED_SHOWN = 30;
 
 /** The board's cards: every unfinished run, and the most recent finished ones. */
-export async function loadBoard(db: Db, filter: BoardFilter): Promise<{ cards: BoardCard[]; repositories: string[] }> {
-  const repositoryWhere = filter.repository ? { pullRequest: { repository: { name: filter.repository } } } : {};
+export async function loadBoard(db: Db, filter: BoardFilter): Promise<{ cards: BoardCard[]; repositories: string[]; simulatedRuns: number }> {
+  const repositoryWhere = {
+    ...(filter.repository ? { pullRequest: { repository: { name: filter.repository } } } : {}),
+    ...(filter.simulated === "hide" ? { simulated: false } : {}),
+  };
   const finished = [...finishedRunStatuses];
   const include = {
     pullRequest: { include: { repository: { select: { name: true } } } },
     stageRuns: { orderBy: [{ queuedAt: "desc" as const }], take: 1 },
   };
-  const [active, done, repositories] = await Promise.all([
+  const [active, done, repositories, simulatedRuns] = await Promise.all([
     filter.status === "finished"
       ? []
       : db.pipelineRun.findMany({
@@ -46,6 +51,7 @@ export async function loadBoard(db: Db, filter: BoardFilter): Promise<{ cards: B
       ? db.pipelineRun.findMany({ where: { ...repositoryWhere, status: { in: finished } }, orderBy: { updatedAt: "desc" }, take: FINISHED_SHOWN, include })
       : [],
     db.repository.findMany({ select: { name: true }, orderBy: { name: "asc" } }),
+    db.pipelineRun.count({ where: { simulated: true } }),
   ]);
   const cards = [...active, ...done].map((run) => {
     const latest = run.stageRuns[0];
@@ -63,5 +69,5 @@ export async function loadBoard(db: Db, filter: BoardFilter): Promise<{ cards: B
       simulated: run.simulated,
     };
   });
-  return { cards, repositories: repositories.map((r) => r.name) };
+  return { cards, repositories: repositories.map((r) => r.name), simulatedRuns };
 }

@@ -6,11 +6,11 @@ import { submitRun, submitRunSchema } from "@/lib/runs/submit-run";
 
 export const dynamic = "force-dynamic";
 
-/** The board: active runs and recent finished ones, filtered by ?repository= and ?status=. */
+/** The board: active runs and recent finished ones, filtered by ?repository=, ?status= and ?simulated=show. */
 export const GET = route(
   async ({ req, db }) => {
     const params = new URL(req.url).searchParams;
-    const filter = boardFilterSchema.parse({ repository: params.get("repository") || undefined, status: params.get("status") || undefined });
+    const filter = boardFilterSchema.parse({ repository: params.get("repository") || undefined, status: params.get("status") || undefined, simulated: params.get("simulated") || undefined });
     return json(await loadBoard(db, filter));
   },
   { permission: "runs:read" },
