@@ -12,9 +12,12 @@ import { runStageJob } from "./engine/run-stage-job";
 import { queueLogger, startRunnerHeartbeat } from "./engine/runner-heartbeat";
 import { selectLlmProvider } from "./llm/select-provider";
 import { deliverNotification } from "./notifications/deliver";
+import { createDeploymentAgent } from "./deployment/deployment-agent";
 import { createReviewAgent } from "./review/review-agent";
+import { createStagingAgent } from "./staging/staging-agent";
 import { createTestAgent } from "./test/test-agent";
 import { sweepWorkspaces } from "./test/workspace";
+import { createValidationAgent } from "./validation/validation-agent";
 import type { StageAgent } from "./stage-agent";
 
 /** A runner silent this long is presumed dead and its jobs are released (the lease). */
@@ -34,7 +37,13 @@ async function main() {
   // Workspaces of crashed stages are removed before this runner takes new work.
   const workspaceRoot = path.resolve(config.FLOWGATE_DATA_DIR, "workspaces");
   await sweepWorkspaces(db, { root: workspaceRoot, log });
-  const agents: Partial<Record<Stage, StageAgent>> = { review: createReviewAgent(provider), test: createTestAgent(provider, { workspaceRoot }) };
+  const agents: Partial<Record<Stage, StageAgent>> = {
+    review: createReviewAgent(provider),
+    test: createTestAgent(provider, { workspaceRoot }),
+    staging: createStagingAgent(),
+    validation: createValidationAgent(),
+    deployment: createDeploymentAgent(provider),
+  };
   // The web app routes approved runs by the same list; the two must agree.
   for (const stage of configuredStages) if (!agents[stage]) throw new Error(`no agent for the configured stage ${stage}`);
   log.info({ llm: provider ? `${provider.name} ${provider.model}` : "none (heuristic agents)" }, "agents ready");

@@ -10,6 +10,8 @@ export interface StageContext {
   log: Logger;
   policy: PolicyRules;
   attempt: number;
+  /** The StageRun of this attempt: what a stage's own records (a deployment) hang on. */
+  stageRunId: string;
   run: {
     id: string;
     baseSha: string;

@@ -66,7 +66,7 @@ export async function runStageJob(deps: EngineDeps, job: StageJobPayload) {
   let result;
   const startedAt = performance.now();
   try {
-    result = await agent.run({ db, log, policy, attempt: job.attempt, run });
+    result = await agent.run({ db, log, policy, attempt: job.attempt, stageRunId: stageRun.id, run });
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     log.warn({ err }, "stage agent failed");

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import type { Db } from "../../lib/db/client";
-import type { EscalationNotificationPayload } from "../../lib/notifications/notify";
+import type { EscalationNotificationPayload, RollbackNotificationPayload } from "../../lib/notifications/notify";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 // Enough of a receiver's answer to say why it refused ("invalid_payload", "no_service").
@@ -59,7 +59,7 @@ export async function deliverNotification(db: Db, notificationId: string, option
 function requestFor(channel: Channel, notification: { id: string; event: string; payload: unknown }): { body: string; headers: Record<string, string> } {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (channel.kind === "slack") {
-    return { body: JSON.stringify(slackMessage(notification.event, notification.payload as EscalationNotificationPayload)), headers };
+    return { body: JSON.stringify(slackMessage(notification.event, notification.payload as EscalationNotificationPayload | RollbackNotificationPayload)), headers };
   }
   const body = JSON.stringify({ event: notification.event, sentAt: new Date().toISOString(), data: notification.payload });
   headers["x-flowgate-event"] = notification.event;
@@ -70,7 +70,25 @@ function requestFor(channel: Channel, notification: { id: string; event: string;
 }
 
 /** A Slack incoming-webhook message: `text` for notifications and plain receivers, blocks for the channel. */
-export function slackMessage(event: string, payload: EscalationNotificationPayload) {
+export function slackMessage(event: string, payload: EscalationNotificationPayload | RollbackNotificationPayload) {
+  if (event === "deployment.rolled_back") return rollbackMessage(payload as RollbackNotificationPayload);
+  return escalationMessage(event, payload as EscalationNotificationPayload);
+}
+
+function rollbackMessage(payload: RollbackNotificationPayload) {
+  const pr = payload.pullRequest;
+  const summary = `Rolled back: ${slackEscape(`${payload.repository} #${pr?.number ?? "?"} ${pr?.title ?? ""}`.trim())} — ${slackEscape(payload.reason)}`;
+  return {
+    text: `${summary}\n<${payload.link}|Open the incident report>`,
+    blocks: [
+      { type: "section", text: { type: "mrkdwn", text: `*${summary}*` } },
+      { type: "section", text: { type: "mrkdwn", text: slackEscape(payload.incident?.hypothesis ?? "") } },
+      { type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: "Open the incident report" }, url: payload.link }] },
+    ],
+  };
+}
+
+function escalationMessage(event: string, payload: EscalationNotificationPayload) {
   const headline = event === "escalation.sla_breached" ? "SLA breached" : "Escalation";
   const pr = payload.pullRequest;
   const parts = [

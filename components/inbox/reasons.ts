@@ -9,6 +9,8 @@ export const reasonNames: Record<EscalationReasonCode, string> = {
   coverage_gap: "Coverage gap",
   tests_not_runnable: "Tests could not run",
   staging_regression: "Staging regression",
+  no_metric_data: "No metric data",
+  canary_inconclusive: "Canary inconclusive",
   agent_error: "Agent error",
   unreviewed_files: "Unreviewed files",
   model_requested_review: "Reviewer asked",

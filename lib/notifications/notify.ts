@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Prisma } from "../db/client";
 
-export const notificationEvents = ["escalation.created", "escalation.sla_breached"] as const;
+export const notificationEvents = ["escalation.created", "escalation.sla_breached", "deployment.rolled_back"] as const;
 export type NotificationEvent = (typeof notificationEvents)[number];
 
 export const NOTIFICATION_JOB = "notification.deliver";
@@ -24,6 +24,22 @@ export type EscalationNotificationPayload = {
   dueAt: string;
   breachedAt?: string;
 };
+
+/** What a rollback notification carries: the incident report's headline and where to read it. */
+export type RollbackNotificationPayload = {
+  deploymentId: string;
+  link: string;
+  repository: string;
+  pullRequest: { number: number; title: string; author: string };
+  reason: string;
+  incident: { title: string; hypothesis: string };
+};
+
+/** The deployment's page in the web app, with its charts and incident report. */
+export function deploymentLink(deploymentId: string): string {
+  const base = (process.env.NEXTAUTH_URL || "http://localhost:3000").replace(/\/+$/, "");
+  return `${base}/deployments/${encodeURIComponent(deploymentId)}`;
+}
 
 /** The escalation's page in the web app, for people following a notification. */
 export function escalationLink(escalationId: string): string {

@@ -5,7 +5,7 @@ import type { Stage } from "./stages";
  * same list when a human approval moves a run on, so both agree on where a run waits.
  * Later stages join the list as their agents land.
  */
-export const configuredStages: readonly Stage[] = ["review", "test"];
+export const configuredStages: readonly Stage[] = ["review", "test", "staging", "validation", "deployment"];
 
 export function isStageConfigured(stage: Stage): boolean {
   return configuredStages.includes(stage);

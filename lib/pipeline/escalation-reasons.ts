@@ -9,6 +9,8 @@ export const escalationReasonCodes = [
   "coverage_gap",
   "tests_not_runnable",
   "staging_regression",
+  "no_metric_data",
+  "canary_inconclusive",
   "agent_error",
 ] as const;
 export type EscalationReasonCode = (typeof escalationReasonCodes)[number];

@@ -75,8 +75,9 @@ export const demoBranches: DemoBranch[] = [
     name: "feature/order-total-format",
     title: "Format order totals for receipts",
     author: "dana@demo-shop.dev",
-    expect: "passes review and test (well tested), then waits at staging",
+    expect: "passes review, test, staging and validation; the canary is promoted to 100%",
     files: {
+      ".flowgate/performance-profile.json": profile({}),
       "src/format.js": `export function formatTotal(totalCents, currency = "EUR") {
   if (!Number.isInteger(totalCents)) throw new TypeError("totalCents must be an integer");
   return new Intl.NumberFormat("en", { style: "currency", currency }).format(totalCents / 100);
@@ -222,10 +223,131 @@ export function orderTotal(items) {
 `,
     },
   },
+  {
+    name: "feature/health-details",
+    title: "Report dependency status on /health",
+    author: "dana@demo-shop.dev",
+    expect: "fails at staging: the smoke check GET /health returns 500",
+    files: {
+      ".flowgate/performance-profile.json": profile({ smokeFailure: "GET /health returned 500" }),
+      "src/health.js": `/** The service's health, with the state of each dependency. */
+export function healthReport(dependencies) {
+  const checks = dependencies.map((d) => ({ name: d.name, ok: d.ok === true }));
+  return { ok: checks.every((c) => c.ok), checks };
+}
+`,
+      "test/health.test.js": `import assert from "node:assert/strict";
+import { test } from "node:test";
+import { healthReport } from "../src/health.js";
+
+test("healthy when every dependency is", () => {
+  assert.deepEqual(healthReport([{ name: "db", ok: true }]), { ok: true, checks: [{ name: "db", ok: true }] });
+});
+
+test("unhealthy when one dependency is down", () => {
+  assert.equal(healthReport([{ name: "db", ok: true }, { name: "cache", ok: false }]).ok, false);
+});
+`,
+    },
+  },
+  {
+    name: "feature/order-export-csv",
+    title: "Export orders as CSV",
+    author: "lee@demo-shop.dev",
+    expect: "escalated at validation: p99 latency regresses against the baseline (Mann-Whitney, Hodges–Lehmann shift)",
+    files: {
+      ".flowgate/performance-profile.json": profile({ latencyFactor: 1.6 }),
+      "src/export.js": `/** Orders as CSV, one line per order, amounts in euros. */
+export function ordersToCsv(orders) {
+  const header = "id,customer,total_eur";
+  const lines = orders.map((o) => [o.id, o.customerId, (o.totalCents / 100).toFixed(2)].join(","));
+  return [header, ...lines].join("\n");
+}
+`,
+      "test/export.test.js": `import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ordersToCsv } from "../src/export.js";
+
+test("one line per order, amounts in euros", () => {
+  assert.equal(ordersToCsv([{ id: "o1", customerId: "c1", totalCents: 1999 }]), "id,customer,total_eur\no1,c1,19.99");
+});
+`,
+    },
+  },
+  {
+    name: "feature/order-notes",
+    title: "Free-text notes on orders",
+    author: "sam@demo-shop.dev",
+    expect: "rolled back in the canary: the error rate exceeds 0.5% under production traffic",
+    files: {
+      ".flowgate/performance-profile.json": profile({ production: { extraErrorRate: 3 } }),
+      "src/notes.js": `/** Trims a free-text order note and keeps at most 500 characters. */
+export function normalizeNote(note) {
+  const trimmed = String(note ?? "").trim();
+  return trimmed.length > 500 ? trimmed.slice(0, 500) : trimmed;
+}
+`,
+      "test/notes.test.js": `import assert from "node:assert/strict";
+import { test } from "node:test";
+import { normalizeNote } from "../src/notes.js";
+
+test("trims and caps notes", () => {
+  assert.equal(normalizeNote("  leave at the door "), "leave at the door");
+  assert.equal(normalizeNote("x".repeat(600)).length, 500);
+  assert.equal(normalizeNote(undefined), "");
+});
+`,
+    },
+  },
+  {
+    name: "feature/order-recommendations",
+    title: "Recommend products on the order page",
+    author: "kim@demo-shop.dev",
+    expect: "rolled back in the canary: p99 latency exceeds 800 ms under production traffic",
+    files: {
+      ".flowgate/performance-profile.json": profile({ production: { latencyFactor: 2.2 } }),
+      "src/recommendations.js": `/** The products bought most often together with the given one. */
+export function recommend(productId, orders, limit = 3) {
+  const counts = new Map();
+  for (const order of orders) {
+    if (!order.items.includes(productId)) continue;
+    for (const item of order.items) {
+      if (item !== productId) counts.set(item, (counts.get(item) ?? 0) + 1);
+    }
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])))
+    .slice(0, limit)
+    .map(([item]) => item);
+}
+`,
+      "test/recommendations.test.js": `import assert from "node:assert/strict";
+import { test } from "node:test";
+import { recommend } from "../src/recommendations.js";
+
+test("recommends what is bought together, most often first", () => {
+  const orders = [{ items: ["tea", "mug", "honey"] }, { items: ["tea", "honey"] }, { items: ["coffee", "mug"] }];
+  assert.deepEqual(recommend("tea", orders), ["honey", "mug"]);
+  assert.deepEqual(recommend("tea", orders, 1), ["honey"]);
+});
+`,
+    },
+  },
 ];
 
 /** How the demo repository is tested: Node's built-in runner and coverage, nothing to install. */
 export const demoTestSettings = { preset: "node-test", timeLimitSeconds: 120, memoryLimitMb: 1024 } as const;
+
+/**
+ * How the demo deploys: the simulated target and metrics, on a compressed clock (60 simulated
+ * seconds per real second), so the ten-minute canary takes ten seconds. Every decision says so.
+ */
+export const demoDeploySettings = { clockScale: 60 } as const;
+
+/** A branch's performance profile for the simulated service (see agents/targets/profile.ts). */
+function profile(fields: Record<string, unknown>): string {
+  return JSON.stringify({ latencyFactor: 1, extraErrorRate: 0, smokeFailure: null, ...fields }, null, 2) + "\n";
+}
 
 function writeFiles(root: string, files: Record<string, string | null>) {
   for (const [file, content] of Object.entries(files)) {

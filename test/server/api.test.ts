@@ -102,7 +102,7 @@ describe("the HTTP API of a running Flowgate", () => {
 
   it("runs the seeded demo pull requests through review and test: one waits at staging, six are escalated, one fails", async () => {
     const deadline = Date.now() + 60_000;
-    let cards: { status: string; pullRequest: { number: number } }[] = [];
+    let cards: { status: string; currentStage: string; pullRequest: { number: number } }[] = [];
     while (Date.now() < deadline) {
       cards = (await call("manager", "GET", "/api/v1/runs?repository=demo-shop")).json.cards.filter((c: { pullRequest: { number: number } }) => c.pullRequest.number <= 8);
       if (cards.length === 8 && cards.every((c) => c.status !== "queued" && c.status !== "running")) break;
@@ -110,7 +110,7 @@ describe("the HTTP API of a running Flowgate", () => {
     }
     const byNumber = Object.fromEntries(cards.map((c) => [c.pullRequest.number, c.status]));
     expect(byNumber).toEqual({ 1: "waiting", 2: "escalated", 3: "escalated", 4: "escalated", 5: "escalated", 6: "escalated", 7: "escalated", 8: "failed" });
-    const stages = Object.fromEntries(cards.map((c: { currentStage: string; pullRequest: { number: number } }) => [c.pullRequest.number, c.currentStage]));
+    const stages = Object.fromEntries(cards.map((c) => [c.pullRequest.number, c.currentStage]));
     expect(stages).toMatchObject({ 1: "staging", 2: "review", 7: "test", 8: "test" });
   });
 

@@ -4,6 +4,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { findFreePort } from "@/lib/db/embedded";
+import { demoBranches } from "@/scripts/lib/demo-repository";
 import { runScript, startFlowgate, testDataDir, type FlowgateProcess } from "../support/flowgate-process";
 
 const started: FlowgateProcess[] = [];
@@ -31,7 +32,7 @@ describe("npm start", () => {
     const first = await startFlowgate({ dataDir });
     started.push(first);
     expect(first.output()).toContain("creating the embedded PostgreSQL cluster");
-    expect(first.output()).toContain("seeded 5 demo users and 6 demo pull requests");
+    expect(first.output()).toContain(`seeded 5 demo users and ${demoBranches.length} demo pull requests`);
     expect((await fetch(`${first.url}/api/health`)).status).toBe(200);
 
     const created = await runScript("ctl.ts", ["user", "create", "--email", "kept@example.com", "--role", "manager"], { FLOWGATE_DATA_DIR: dataDir }, "a-long-password\n");
@@ -55,7 +56,7 @@ describe("npm start", () => {
     const stderr = await startFailure({ FLOWGATE_DATA_DIR: dataDir });
     expectOneLine(stderr, /data directory .* is in use by another Flowgate \(pid \d+\)/);
     expect(await second.stop("SIGINT")).toBe(0);
-  });
+  }, 180_000);
 
   it("uses an external PostgreSQL from DATABASE_URL, without demo accounts", async () => {
     const adminUrl = inject("postgresAdminUrl");
@@ -73,7 +74,7 @@ describe("npm start", () => {
     const health = await (await fetch(`${app.url}/api/health`)).json();
     expect(health.migrations.current).toBe(true);
     expect(await app.stop()).toBe(0);
-  });
+  }, 120_000);
 
   it("refuses a port that is taken, in one line", async () => {
     const blocker = net.createServer().listen(0);

@@ -1,0 +1,28 @@
+import { profileForRun } from "../targets/profile";
+import { simulationSeed } from "../targets/simulated-service";
+import type { DeployContext, Environment } from "../targets/types";
+import type { StageContext } from "../stage-agent";
+
+/** What a deploy target and a metric source know of the run they deploy. */
+export async function deployContextFor(context: StageContext, environment: Environment): Promise<DeployContext> {
+  const { run } = context;
+  const repository = run.pullRequest.repository;
+  const profile = await profileForRun({ repositoryPath: repository.location, headSha: run.headSha, runId: run.id });
+  return {
+    runId: run.id,
+    repository: repository.name,
+    pullRequestNumber: run.pullRequest.number,
+    headSha: run.headSha,
+    environment,
+    variables: {
+      FLOWGATE_RUN_ID: run.id,
+      FLOWGATE_REPOSITORY: repository.name,
+      FLOWGATE_PULL_REQUEST: String(run.pullRequest.number),
+      FLOWGATE_HEAD_SHA: run.headSha,
+      FLOWGATE_BASE_SHA: run.baseSha,
+      FLOWGATE_ENVIRONMENT: environment,
+    },
+    profile,
+    seed: simulationSeed(run.id, environment),
+  };
+}

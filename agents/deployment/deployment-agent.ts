@@ -1,0 +1,299 @@
+import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { IntervalVerdict } from "../../lib/canary";
+import { deploymentLink, enqueueNotifications } from "../../lib/notifications/notify";
+import type { EscalationReason } from "../../lib/pipeline/escalation-reasons";
+import type { StageOutcome } from "../../lib/pipeline/transitions";
+import type { LlmProvider } from "../llm/provider";
+import type { StageAgent, StageAgentResult, StageContext } from "../stage-agent";
+import { createDeployTarget, createMetricSource, deploySettingsOf, realDurationMs } from "../targets/select";
+import type { DeployContext, DeployTarget, MetricSource } from "../targets/types";
+import { evaluateCanaryInterval } from "./canary-analysis";
+import { deployContextFor } from "./deploy-context";
+import { loadSamples, openDeployment, recordStep, storeSamples, type DeploymentHandle } from "./deployment-record";
+import { writeIncidentReport, type IncidentReport } from "./incident-report";
+
+export const DEPLOYMENT_AGENT_VERSION = "deployment-1";
+/** One canary evaluation per minute of the repository's clock. */
+const INTERVAL_SECONDS = 60;
+/** Metric points per interval and cohort: enough for the statistics after a few intervals. */
+const POINTS_PER_INTERVAL = 4;
+
+/**
+ * The canary's clock: the repository's clock scale applied from the canary's start. Steps and
+ * samples are stamped with it, so charts line up; with a scale of 1 it is the wall clock.
+ */
+function canaryClock(start: Date, scale: number) {
+  return {
+    start,
+    scale,
+    now: () => new Date(start.getTime() + (Date.now() - start.getTime()) * scale),
+    after: (seconds: number) => new Date(start.getTime() + seconds * 1000),
+    /** Real milliseconds from now until `seconds` of canary time have passed. */
+    realMsUntil: (seconds: number) => start.getTime() + (seconds * 1000) / scale - Date.now(),
+    /** The wall-clock time of a canary timestamp. */
+    realTimeOf: (at: Date) => start.getTime() + (at.getTime() - start.getTime()) / scale,
+  };
+}
+type CanaryClock = ReturnType<typeof canaryClock>;
+
+interface Canary {
+  context: StageContext;
+  clock?: CanaryClock;
+  handle: DeploymentHandle;
+  target: DeployTarget;
+  source: MetricSource;
+  ctx: DeployContext;
+  clockScale: number;
+  provider: LlmProvider | null;
+}
+
+/**
+ * The deployment agent: a canary at the policy's share of traffic for the policy's duration,
+ * judged every interval on the hard thresholds and against the baseline with statistics. A
+ * failed interval rolls back at once, writes an incident report and notifies the team; a canary
+ * that ends without a clean pass rolls back too. High risk goes to a person before any traffic.
+ * A retried attempt (runner crash) resumes the canary from its stored samples, or rolls back if
+ * it cannot resume within the policy's time: a canary is never left unattended.
+ */
+export function createDeploymentAgent(provider: LlmProvider | null): StageAgent {
+  return {
+    stage: "deployment",
+    async run(context): Promise<StageAgentResult> {
+      const { run, policy } = context;
+      const repository = run.pullRequest.repository;
+
+      const highRisk = await unapprovedHighRisk(context);
+      if (highRisk) return result(context, { kind: "escalate", summary: `Escalated before the canary: ${highRisk.label}`, reasons: [highRisk] }, null, highRisk.detail);
+
+      const settings = deploySettingsOf(repository.settings);
+      const target = createDeployTarget(settings, "production");
+      const opened = await openDeployment(context.db, {
+        runId: run.id,
+        stageRunId: context.stageRunId,
+        repositoryId: repository.id,
+        pullRequestNumber: run.pullRequest.number,
+        environment: "production",
+        strategy: "canary",
+        target: target.kind,
+        actor: { type: "agent", id: "deployment", label: "deployment agent" },
+      });
+      const canary: Canary = {
+        context,
+        handle: opened.handle,
+        target,
+        source: createMetricSource(settings, "production"),
+        ctx: await deployContextFor(context, "production"),
+        clockScale: settings.clockScale,
+        provider,
+      };
+      if (["promoted", "rolled_back", "failed"].includes(opened.status)) return finishedEarlier(canary, opened.status);
+
+      const weight = policy.deployment.canaryTrafficPercent;
+      const intervals = Math.max(1, Math.round((policy.deployment.canaryDurationMinutes * 60) / INTERVAL_SECONDS));
+      let clock: CanaryClock;
+      let done = 0;
+      if (opened.resumed && opened.status === "canary") {
+        const resumed = await resumePoint(canary, intervals, realDurationMs(settings, policy.deployment.canaryDurationMinutes * 60));
+        if (!resumed.ok) return rollBack(canary, null, resumed.reason);
+        clock = canary.clock = resumed.clock;
+        done = resumed.done;
+        await recordStep(context.db, canary.handle, { kind: "resume", summary: `Runner restarted: resuming the canary at interval ${done + 1} of ${intervals} from the stored samples`, verdict: "ok", weight, at: clock.now() });
+      } else {
+        const deployed = await target.deploy(canary.ctx);
+        await recordStep(context.db, canary.handle, {
+          kind: "deploy",
+          summary: deployed.summary,
+          verdict: deployed.ok ? "ok" : "failed",
+          weight: 0,
+          detail: { output: deployed.output ?? null, durationMs: deployed.durationMs },
+          deployment: deployed.ok ? { status: "deploying" } : { status: "failed", finishedAt: new Date() },
+        });
+        if (!deployed.ok) return result(context, { kind: "fail", summary: `Production deploy failed: ${deployed.summary}` }, canary.handle.id, deployed.summary);
+        const weighted = await target.setWeight(canary.ctx, weight);
+        const start = new Date();
+        clock = canary.clock = canaryClock(start, canary.clockScale);
+        await recordStep(context.db, canary.handle, {
+          kind: "set_weight",
+          summary: weighted.ok ? `Canary at ${weight}% of traffic for ${policy.deployment.canaryDurationMinutes} minutes${clockNote(canary.clockScale)}` : weighted.summary,
+          verdict: weighted.ok ? "ok" : "failed",
+          weight: weighted.ok ? weight : 0,
+          at: start,
+          detail: { startedAt: start.toISOString(), intervals, intervalSeconds: INTERVAL_SECONDS, clockScale: canary.clockScale },
+          deployment: { status: "canary", trafficPercent: weighted.ok ? weight : 0 },
+        });
+        if (!weighted.ok) return rollBack(canary, null, `the target could not set the canary weight: ${weighted.summary}`);
+      }
+
+      let last: IntervalVerdict | null = null;
+      for (let index = done; index < intervals; index++) {
+        const from = clock.after(index * INTERVAL_SECONDS);
+        const to = clock.after((index + 1) * INTERVAL_SECONDS);
+        const wait = clock.realMsUntil((index + 1) * INTERVAL_SECONDS);
+        if (wait > 0) await sleep(wait);
+        const latest = await canary.source.read(canary.ctx, { from, to, stepSeconds: INTERVAL_SECONDS / POINTS_PER_INTERVAL, weight });
+        await storeSamples(context.db, canary.handle.id, latest);
+        const series = await loadSamples(context.db, canary.handle.id);
+        last = evaluateCanaryInterval({ series, latest, policy, at: to, interval: { index, startedAt: from, endedAt: to } });
+        await recordStep(context.db, canary.handle, {
+          kind: "evaluation",
+          summary: `Interval ${index + 1} of ${intervals}: ${last.summary}`,
+          verdict: last.verdict,
+          weight,
+          at: to,
+          detail: last,
+          deployment: { analysis: { kind: "canary", latest: last } },
+        });
+        if (last.verdict === "fail") return rollBack(canary, last, last.rollback?.reason ?? last.summary);
+      }
+
+      if (last && last.verdict !== "pass") {
+        return rollBack(canary, last, `the canary ended without a clean pass (last interval ${last.verdict.replace("_", " ")}: ${last.summary})`);
+      }
+      const promoted = await target.promote(canary.ctx);
+      if (!promoted.ok) return rollBack(canary, last, `the target could not promote the canary: ${promoted.summary}`);
+      await recordStep(context.db, canary.handle, {
+        kind: "promote",
+        summary: `Promoted to 100% after ${intervals} passing interval${intervals === 1 ? "" : "s"}: ${promoted.summary}`,
+        verdict: "ok",
+        weight: 100,
+        at: clock.now(),
+        deployment: { status: "promoted", trafficPercent: 100, finishedAt: new Date() },
+      });
+      return result(
+        context,
+        { kind: "pass", summary: `Canary passed ${intervals} intervals at ${weight}% and was promoted to 100%` },
+        canary.handle.id,
+        `The canary ran at ${weight}% for ${policy.deployment.canaryDurationMinutes} minutes${clockNote(canary.clockScale)}. Every interval stayed within error rate ≤ ${policy.deployment.maxErrorRatePercent}% and p99 ≤ ${policy.deployment.maxP99LatencyMs} ms, and the statistical comparison with the baseline passed (${last?.summary ?? "no evaluation"}). Promoted to 100%.`,
+      );
+    },
+  };
+}
+
+/** Risk at or above the policy's threshold that no person has approved: a human decides first. */
+async function unapprovedHighRisk(context: StageContext): Promise<EscalationReason | null> {
+  const threshold = context.policy.review.humanRiskThreshold;
+  const risk = (await context.db.pipelineRun.findUniqueOrThrow({ where: { id: context.run.id }, select: { riskScore: true } })).riskScore;
+  if (risk === null || risk < threshold) return null;
+  const approved = await context.db.escalation.count({ where: { runId: context.run.id, status: "approved" } });
+  if (approved > 0) return null;
+  return { code: "high_risk", label: `risk ${risk} ≥ ${threshold}`, detail: `Risk ${risk} is at or above ${threshold} and no person has approved this change: a human decides before any production traffic.`, value: risk, threshold };
+}
+
+/** Where a crashed canary stands: its clock, how many intervals were judged, and whether it is too late. */
+async function resumePoint(canary: Canary, intervals: number, policyRealMs: number): Promise<{ ok: true; clock: CanaryClock; done: number } | { ok: false; reason: string }> {
+  const steps = await canary.context.db.deploymentStep.findMany({ where: { deploymentId: canary.handle.id }, orderBy: { id: "asc" } });
+  const started = steps.find((s) => s.kind === "set_weight" && s.verdict === "ok");
+  const lastStep = steps.at(-1);
+  if (!started || !lastStep) return { ok: false, reason: "the runner crashed before the canary's start was recorded" };
+  const clock = canaryClock(started.at, canary.clockScale);
+  const unattendedMs = Date.now() - clock.realTimeOf(lastStep.at);
+  if (unattendedMs > policyRealMs) {
+    return { ok: false, reason: `the canary was unattended for ${Math.round(unattendedMs / 1000)} s after a runner crash, longer than the policy's canary duration` };
+  }
+  return { ok: true, clock, done: Math.min(intervals, steps.filter((s) => s.kind === "evaluation").length) };
+}
+
+async function rollBack(canary: Canary, verdict: IntervalVerdict | null, reason: string): Promise<StageAgentResult> {
+  const { context, handle } = canary;
+  const rolled = await canary.target.rollback(canary.ctx, reason);
+  const tripped = verdict?.rollback ?? null;
+  await recordStep(context.db, handle, {
+    kind: "rollback",
+    summary: `Rolled back: ${reason}${rolled.ok ? "" : ` (the target reported: ${rolled.summary})`}`,
+    verdict: rolled.ok ? "ok" : "failed",
+    weight: 0,
+    detail: tripped ?? { reason },
+    at: canary.clock?.now(),
+    deployment: { status: "rolled_back", trafficPercent: 0, finishedAt: new Date(), rollbackReason: reason },
+  });
+  const steps = await context.db.deploymentStep.findMany({ where: { deploymentId: handle.id }, orderBy: { id: "asc" } });
+  const { run } = context;
+  const { report, llm } = await writeIncidentReport(
+    {
+      repository: run.pullRequest.repository.name,
+      pullRequest: run.pullRequest,
+      headSha: run.headSha,
+      diff: run.diff,
+      rollback: tripped,
+      reason,
+      timeline: steps.map((s) => ({ at: s.at.toISOString(), event: s.summary })),
+    },
+    canary.provider,
+  );
+  await notifyRollback(canary, report, reason);
+  return result(context, { kind: "rollback", summary: `Rolled back: ${reason}` }, handle.id, `${report.summary}\n\n${report.hypothesis}`, llm && canary.provider ? { ...llm, provider: canary.provider } : null);
+}
+
+/** The incident report is stored and sent to the team's channels with the rollback's notification step. */
+async function notifyRollback(canary: Canary, report: IncidentReport, reason: string) {
+  const { context, handle } = canary;
+  const { db } = context;
+  const { run } = context;
+  const channels = await db.$transaction((tx) =>
+    enqueueNotifications(tx, {
+      event: "deployment.rolled_back",
+      subjectId: handle.id,
+      payload: {
+        deploymentId: handle.id,
+        link: deploymentLink(handle.id),
+        repository: run.pullRequest.repository.name,
+        pullRequest: { number: run.pullRequest.number, title: run.pullRequest.title, author: run.pullRequest.author },
+        reason,
+        incident: { title: report.title, hypothesis: report.hypothesis },
+      },
+    }),
+  );
+  const stored: IncidentReport = { ...report, notifications: channels > 0 ? [{ channel: `${channels} channel${channels === 1 ? "" : "s"}`, status: "queued" }] : [] };
+  await recordStep(db, handle, {
+    kind: "notification",
+    summary: channels > 0 ? `Incident report sent to ${channels} notification channel${channels === 1 ? "" : "s"} (delivery is retried; see Settings → Notifications)` : "No notification channel takes deployment.rolled_back: add one in Settings to be told of rollbacks",
+    verdict: channels > 0 ? "ok" : "failed",
+    detail: { channels },
+    at: canary.clock?.now(),
+    deployment: { incidentReport: stored },
+  });
+}
+
+/** A retried attempt whose canary had already ended before the crash: report what happened. */
+function finishedEarlier(canary: Canary, status: string): StageAgentResult {
+  const outcome: StageOutcome =
+    status === "promoted"
+      ? { kind: "pass", summary: "The canary had been promoted before the runner restarted" }
+      : status === "rolled_back"
+        ? { kind: "rollback", summary: "The canary had been rolled back before the runner restarted" }
+        : { kind: "fail", summary: "The production deploy had failed before the runner restarted" };
+  return result(canary.context, outcome, canary.handle.id, outcome.summary);
+}
+
+function result(
+  context: StageContext,
+  outcome: StageOutcome,
+  deploymentId: string | null,
+  rationale: string,
+  llm: { prompt: string; response: string; provider: LlmProvider } | null = null,
+): StageAgentResult {
+  const output = { deploymentId, policy: context.policy.deployment };
+  return {
+    outcome,
+    stageOutput: output,
+    decision: {
+      agent: "deployment",
+      agentVersion: DEPLOYMENT_AGENT_VERSION,
+      provider: llm ? llm.provider.name : "statistics",
+      model: llm?.provider.model ?? null,
+      inputHash: createHash("sha256").update([DEPLOYMENT_AGENT_VERSION, context.run.headSha, JSON.stringify(context.policy.deployment)].join("\n")).digest("hex"),
+      riskScore: null,
+      output,
+      rationale,
+      requiresHuman: outcome.kind === "escalate",
+      prompt: llm?.prompt ?? null,
+      response: llm?.response ?? null,
+      inputTokens: null,
+      outputTokens: null,
+      latencyMs: null,
+    },
+  };
+}
+
+const clockNote = (scale: number) => (scale === 1 ? "" : ` (compressed clock: ${scale} simulated seconds per second)`);
