@@ -9,8 +9,10 @@
  * range of columns that can still hold it: each round draws a random sample of the remaining
  * candidates, takes two pivots from the sample that bracket rank k, and counts against both.
  * A round keeps about a tenth of the candidates, so 10⁸ come down to a few thousand (then sorted
- * directly) in about six rounds, each costing a few passes over the two cohorts (Floyd–Rivest
- * style; Monahan's algorithm 616 does the same with one pivot per round).
+ * directly) in about five rounds, each costing two passes over the two cohorts (Floyd–Rivest
+ * style; Monahan's algorithm 616 does the same with one pivot per round). The estimate and both
+ * ends of the interval are selected together: their ranks lie within a few percent of each
+ * other, so the first round brackets all of them, and they part only when their ranks do.
  */
 import { normalQuantile } from "./normal-distribution";
 import { assertSortedSample, sortFinite, tieTermSorted } from "./samples";
@@ -56,10 +58,13 @@ export function hodgesLehmannSorted(candidate: Float64Array, baseline: Float64Ar
     tieTermSorted(candidate) + tieTermSorted(baseline),
     confidenceLevel,
   );
+  // numpy.median: the middle difference, or the mean of the two middle ones.
+  const middle = pairs % 2 === 1 ? [(pairs + 1) / 2] : [pairs / 2, pairs / 2 + 1];
+  const [lower, upper, ...middles] = selectPairwiseDifferences(candidate, baseline, [lowerRank, upperRank, ...middle]);
   return {
-    estimate: medianPairwiseDifference(candidate, baseline),
-    lower: kthPairwiseDifference(candidate, baseline, lowerRank),
-    upper: kthPairwiseDifference(candidate, baseline, upperRank),
+    estimate: middles.length === 1 ? middles[0] : (middles[0] + middles[1]) / 2,
+    lower,
+    upper,
     confidenceLevel,
     lowerRank,
     upperRank,
@@ -90,10 +95,13 @@ export function shiftConfidenceRanks(n: number, m: number, tieTermWithinCohorts:
 export function medianPairwiseDifference(candidate: Float64Array, baseline: Float64Array): number {
   const pairs = candidate.length * baseline.length;
   if (pairs % 2 === 1) return kthPairwiseDifference(candidate, baseline, (pairs + 1) / 2);
-  const lowerMiddle = kthPairwiseDifference(candidate, baseline, pairs / 2);
-  const atMost = countDifferences(candidate, baseline, lowerMiddle, null, null).atMost;
-  const upperMiddle = atMost > pairs / 2 ? lowerMiddle : smallestDifferenceAbove(candidate, baseline, lowerMiddle);
-  return (lowerMiddle + upperMiddle) / 2;
+  const [a, b] = selectPairwiseDifferences(candidate, baseline, [pairs / 2, pairs / 2 + 1]);
+  return (a + b) / 2;
+}
+
+/** The k-th smallest (1-based) of the n·m differences candidate[i] − baseline[j], for cohorts sorted ascending. */
+export function kthPairwiseDifference(candidate: Float64Array, baseline: Float64Array, k: number): number {
+  return selectPairwiseDifferences(candidate, baseline, [k])[0];
 }
 
 /** Difference (row i, column j) of the sorted matrix: candidate[i] − baseline[m − 1 − j]. */
@@ -111,125 +119,174 @@ function difference(candidate: Float64Array, baseline: Float64Array, i: number, 
  * point differences a brute force would sort. Rounding is monotonic, so the matrix of computed
  * differences stays sorted.
  */
-function countDifferences(
-  candidate: Float64Array,
-  baseline: Float64Array,
-  pivot: number,
-  belowPerRow: Int32Array | null,
-  atMostPerRow: Int32Array | null,
-) {
+function countDifferences(candidate: Float64Array, baseline: Float64Array, pivot: number, belowPerRow: Int32Array, atMostPerRow: Int32Array) {
   const m = baseline.length;
-  let jBelow = m;
   let jAtMost = m;
   let below = 0;
   let atMost = 0;
   for (let i = 0; i < candidate.length; i++) {
     const value = candidate[i];
-    while (jBelow > 0 && value - baseline[m - jBelow] >= pivot) jBelow--;
     while (jAtMost > 0 && value - baseline[m - jAtMost] > pivot) jAtMost--;
-    if (belowPerRow) belowPerRow[i] = jBelow;
-    if (atMostPerRow) atMostPerRow[i] = jAtMost;
+    // Below the pivot: the same columns less those equal to it, which end the row's run (rarely
+    // more than one). One data-dependent loop per row instead of two keeps the pass cheap.
+    let jBelow = jAtMost;
+    while (jBelow > 0 && value - baseline[m - jBelow] === pivot) jBelow--;
+    belowPerRow[i] = jBelow;
+    atMostPerRow[i] = jAtMost;
     below += jBelow;
     atMost += jAtMost;
   }
   return { below, atMost };
 }
 
-function smallestDifferenceAbove(candidate: Float64Array, baseline: Float64Array, value: number) {
-  const m = baseline.length;
-  let jAtMost = m;
-  let smallest = Infinity;
-  for (let i = 0; i < candidate.length; i++) {
-    while (jAtMost > 0 && candidate[i] - baseline[m - jAtMost] > value) jAtMost--;
-    if (jAtMost < m) smallest = Math.min(smallest, difference(candidate, baseline, i, jAtMost));
-  }
-  return smallest;
+/**
+ * Per row, the columns [lo, hi) that can still hold the wanted differences: those left of lo
+ * are known to be smaller, those from hi on larger. `ranks` are the wanted ranks (1-based,
+ * among all n·m differences), ascending.
+ */
+interface Region {
+  lo: Int32Array;
+  hi: Int32Array;
+  ranks: number[];
 }
 
 /**
- * The k-th smallest (1-based) of the n·m differences candidate[i] − baseline[j], for cohorts
- * sorted ascending, in O((n + m) · rounds) time and O(n) memory.
+ * The differences at the given 1-based ranks, in the order given, in O((n + m) · rounds) time
+ * and O(n) memory per group of ranks still apart.
  */
-export function kthPairwiseDifference(candidate: Float64Array, baseline: Float64Array, k: number): number {
+export function selectPairwiseDifferences(candidate: Float64Array, baseline: Float64Array, ranks: readonly number[]): number[] {
   const n = candidate.length;
   const m = baseline.length;
   const pairs = n * m;
-  if (!Number.isInteger(k) || k < 1 || k > pairs) throw new RangeError(`rank ${k} is outside 1…${pairs}`);
+  for (const k of ranks) if (!Number.isInteger(k) || k < 1 || k > pairs) throw new RangeError(`rank ${k} is outside 1…${pairs}`);
+  const found = new Map<number, number>();
+  const wanted = [...new Set(ranks)].sort((a, b) => a - b);
+  if (wanted.length === 0) return [];
 
-  // Per row, the columns [lo, hi) can still hold the k-th difference: those left of lo are
-  // known to be smaller, those from hi on larger.
-  const lo = new Int32Array(n);
-  const hi = new Int32Array(n).fill(m);
+  // Seeded from the inputs' shape: the same call draws the same samples, so the function is pure.
+  const random = mulberry32(Math.imul(n, 73_856_093) ^ Math.imul(m, 19_349_663) ^ Math.imul(wanted[0], 83_492_791));
   const lowBelow = new Int32Array(n);
   const lowAtMost = new Int32Array(n);
   const highBelow = new Int32Array(n);
   const highAtMost = new Int32Array(n);
-  // Seeded from the inputs' shape: the same call gives the same pivots, so the function is pure.
-  const random = mulberry32(Math.imul(n, 73_856_093) ^ Math.imul(m, 19_349_663) ^ Math.imul(k, 83_492_791));
+  const pending: Region[] = [{ lo: new Int32Array(n), hi: new Int32Array(n).fill(m), ranks: wanted }];
 
-  for (;;) {
+  for (let region = pending.pop(); region; region = pending.pop()) {
+    const { lo, hi } = region;
     let remaining = 0;
     let smaller = 0;
     for (let i = 0; i < n; i++) {
       remaining += hi[i] - lo[i];
       smaller += lo[i];
     }
-    const rank = k - smaller; // rank of the target among the remaining candidates
+
     if (remaining <= GATHER_LIMIT) {
       const left = new Float64Array(remaining);
       let at = 0;
       for (let i = 0; i < n; i++) for (let j = lo[i]; j < hi[i]; j++) left[at++] = difference(candidate, baseline, i, j);
       left.sort();
-      return left[rank - 1];
+      for (const k of region.ranks) found.set(k, left[k - smaller - 1]);
+      continue;
     }
 
-    const sample = sampleCandidates(candidate, baseline, lo, hi, remaining, random);
-    // Where the target should fall in the sorted sample, and a margin of three binomial
-    // standard deviations each side so that both pivots usually bracket it.
-    const fraction = rank / remaining;
-    const expected = fraction * sample.length;
-    const margin = 3 * Math.sqrt(sample.length * fraction * (1 - fraction)) + 1;
-    const lowPivot = sample[Math.max(0, Math.floor(expected - margin))];
-    const highPivot = sample[Math.min(sample.length - 1, Math.ceil(expected + margin))];
+    // Ranks far apart (relative to what is left) part here: one sample cannot bracket both
+    // tightly. Neighbours, like the two middle ranks of the median, stay together.
+    const groups = splitRanks(region.ranks, remaining);
+    if (groups.length > 1) {
+      groups.forEach((ranksOfGroup, g) => pending.push({ lo: g === 0 ? lo : lo.slice(), hi: g === 0 ? hi : hi.slice(), ranks: ranksOfGroup }));
+      continue;
+    }
 
+    const first = region.ranks[0] - smaller;
+    const last = region.ranks[region.ranks.length - 1] - smaller;
+    const [lowPivot, highPivot] = bracketingPivots(candidate, baseline, region, remaining, first, last, random);
+
+    // Ranks at or below the low pivot's, between the pivots, and above the high pivot's.
     const low = countDifferences(candidate, baseline, lowPivot, lowBelow, lowAtMost);
-    if (k <= low.below) {
-      for (let i = 0; i < n; i++) hi[i] = Math.min(hi[i], lowBelow[i]);
-      continue;
+    const below: number[] = [];
+    const between: number[] = [];
+    const above: number[] = [];
+    for (const k of region.ranks) {
+      if (k <= low.below) below.push(k);
+      else if (k <= low.atMost) found.set(k, lowPivot);
+      else between.push(k);
     }
-    if (k <= low.atMost) return lowPivot;
-    const high = countDifferences(candidate, baseline, highPivot, highBelow, highAtMost);
+    if (below.length > 0) {
+      const hiBelow = between.length > 0 ? hi.slice() : hi;
+      for (let i = 0; i < n; i++) hiBelow[i] = Math.min(hiBelow[i], lowBelow[i]);
+      pending.push({ lo: between.length > 0 ? lo.slice() : lo, hi: hiBelow, ranks: below });
+    }
+    if (between.length === 0) continue;
     for (let i = 0; i < n; i++) lo[i] = Math.max(lo[i], lowAtMost[i]);
-    if (k <= high.below) {
-      for (let i = 0; i < n; i++) hi[i] = Math.min(hi[i], highBelow[i]);
-      continue;
+
+    const high = countDifferences(candidate, baseline, highPivot, highBelow, highAtMost);
+    const inside: number[] = [];
+    for (const k of between) {
+      if (k <= high.below) inside.push(k);
+      else if (k <= high.atMost) found.set(k, highPivot);
+      else above.push(k);
     }
-    if (k <= high.atMost) return highPivot;
-    for (let i = 0; i < n; i++) lo[i] = Math.max(lo[i], highAtMost[i]);
+    if (above.length > 0) {
+      const loAbove = inside.length > 0 ? lo.slice() : lo;
+      for (let i = 0; i < n; i++) loAbove[i] = Math.max(loAbove[i], highAtMost[i]);
+      pending.push({ lo: loAbove, hi: inside.length > 0 ? hi.slice() : hi, ranks: above });
+    }
+    if (inside.length > 0) {
+      for (let i = 0; i < n; i++) hi[i] = Math.min(hi[i], highBelow[i]);
+      pending.push({ lo, hi, ranks: inside });
+    }
   }
+  return ranks.map((k) => found.get(k)!);
 }
 
-/** SAMPLE_SIZE differences drawn uniformly (with replacement) from the remaining candidates, sorted. */
-function sampleCandidates(
-  candidate: Float64Array,
-  baseline: Float64Array,
-  lo: Int32Array,
-  hi: Int32Array,
-  remaining: number,
-  random: () => number,
-) {
-  const positions = new Float64Array(SAMPLE_SIZE);
-  for (let s = 0; s < SAMPLE_SIZE; s++) positions[s] = Math.floor(random() * remaining);
-  positions.sort();
+/** Ranks closer than this share of the remaining candidates are bracketed together. */
+const SPLIT_SHARE = 0.1;
+
+function splitRanks(ranks: number[], remaining: number): number[][] {
+  const groups: number[][] = [[ranks[0]]];
+  for (let r = 1; r < ranks.length; r++) {
+    if (ranks[r] - ranks[r - 1] > SPLIT_SHARE * remaining) groups.push([ranks[r]]);
+    else groups[groups.length - 1].push(ranks[r]);
+  }
+  return groups;
+}
+
+/**
+ * Two candidates from a random sample of the region that, with high probability, enclose the
+ * remaining ranks first…last (1-based within the region): where those ranks should fall in the
+ * sorted sample, widened by three binomial standard deviations each side.
+ */
+function bracketingPivots(candidate: Float64Array, baseline: Float64Array, region: Region, remaining: number, first: number, last: number, random: () => number) {
+  const sample = sampleCandidates(candidate, baseline, region, remaining, random);
+  const size = sample.length;
+  const margin = (rank: number) => {
+    const fraction = rank / remaining;
+    return 3 * Math.sqrt(size * fraction * (1 - fraction)) + 1;
+  };
+  const lowIndex = Math.max(0, Math.floor((first / remaining) * size - margin(first)));
+  const highIndex = Math.min(size - 1, Math.ceil((last / remaining) * size + margin(last)));
+  return [sample[lowIndex], sample[highIndex]] as const;
+}
+
+/** SAMPLE_SIZE differences drawn uniformly (with replacement) from the region's candidates, sorted. */
+function sampleCandidates(candidate: Float64Array, baseline: Float64Array, { lo, hi }: Region, remaining: number, random: () => number) {
+  // Sorted uniform positions without a sort: normalised partial sums of exponential spacings.
+  const spacings = new Float64Array(SAMPLE_SIZE + 1);
+  let total = 0;
+  for (let s = 0; s <= SAMPLE_SIZE; s++) {
+    total -= Math.log(1 - random());
+    spacings[s] = total;
+  }
   const sample = new Float64Array(SAMPLE_SIZE);
   let row = 0;
-  let rowStart = 0; // position of the row's first candidate in the flattened remaining set
+  let rowStart = 0; // position of the row's first candidate in the flattened region
   for (let s = 0; s < SAMPLE_SIZE; s++) {
-    while (positions[s] >= rowStart + (hi[row] - lo[row])) {
+    const position = Math.min(remaining - 1, Math.floor((spacings[s] / total) * remaining));
+    while (position >= rowStart + (hi[row] - lo[row])) {
       rowStart += hi[row] - lo[row];
       row++;
     }
-    sample[s] = difference(candidate, baseline, row, lo[row] + (positions[s] - rowStart));
+    sample[s] = difference(candidate, baseline, row, lo[row] + (position - rowStart));
   }
   return sample.sort();
 }
