@@ -27,6 +27,7 @@ export {
   hodgesLehmannSorted,
   kthPairwiseDifference,
   medianPairwiseDifference,
+  selectPairwiseDifferences,
   shiftConfidenceRanks,
   type ShiftEstimate,
   type ShiftEstimateOptions,

@@ -6,6 +6,7 @@ import {
   hodgesLehmannSorted,
   kthPairwiseDifference,
   medianPairwiseDifference,
+  selectPairwiseDifferences,
   shiftConfidenceRanks,
 } from "@/lib/canary/hodges-lehmann";
 import { sortFinite, tieTermSorted } from "@/lib/canary/samples";
@@ -67,6 +68,12 @@ describe("Hodges–Lehmann shift and its interval against NumPy brute force", ()
       const candidate = sorted(c.candidate);
       const baseline = sorted(c.baseline);
       for (const [k, expected] of c.kth) expect(kthPairwiseDifference(candidate, baseline, k), `k = ${k}`).toBe(expected);
+    });
+
+    it(`${label}: all those ranks selected at once, shuffled and repeated, in the order asked`, () => {
+      const asked = [...c.kth].reverse().concat(c.kth.slice(0, 3));
+      const values = selectPairwiseDifferences(sorted(c.candidate), sorted(c.baseline), asked.map(([k]) => k));
+      expect(values).toEqual(asked.map(([, expected]) => expected));
     });
   }
 });
@@ -204,6 +211,8 @@ describe("Hodges–Lehmann edge cases", () => {
     expect(() => kthPairwiseDifference(a, b, 0)).toThrow(RangeError);
     expect(() => kthPairwiseDifference(a, b, 3)).toThrow(RangeError);
     expect(() => kthPairwiseDifference(a, b, 1.5)).toThrow(RangeError);
+    expect(() => selectPairwiseDifferences(a, b, [1, 3])).toThrow(RangeError);
+    expect(selectPairwiseDifferences(a, b, [])).toEqual([]);
     expect(() => hodgesLehmann([], [1])).toThrow(/empty/);
     expect(() => hodgesLehmann([1, Number.NaN], [1])).toThrow(/finite/);
     expect(() => hodgesLehmannSorted(new Float64Array([2, 1]), b)).toThrow(/sorted/);
