@@ -111,3 +111,21 @@ export function appendSamples(shown: CohortSamples, arrived: CohortSamples): Coh
   };
   return { canary: merge(shown.canary, arrived.canary), baseline: merge(shown.baseline, arrived.baseline) };
 }
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const tickSteps = [10 * SECOND, 30 * SECOND, MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR];
+
+/**
+ * Time-axis ticks on round clock times (every 30 s, 5 min, 1 h …), about `count` of them, so the
+ * axis reads 14:00, 14:05, 14:10 rather than arbitrary instants. Steps of an hour or less are
+ * aligned in UTC, which is the local alignment too wherever the offset is whole hours.
+ */
+export function timeTicks(domain: readonly [number, number], count = 6): { ticks: number[]; step: number } {
+  const [start, end] = domain;
+  const step = tickSteps.find((candidate) => (end - start) / candidate <= count) ?? Math.ceil((end - start) / count / (24 * HOUR)) * 24 * HOUR;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(start / step) * step; t <= end; t += step) ticks.push(t);
+  return { ticks, step };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { appendSamples, chartRows, timeDomain, weightRows } from "@/lib/deployments/chart-series";
+import { appendSamples, chartRows, timeDomain, timeTicks, weightRows } from "@/lib/deployments/chart-series";
 import type { MetricSamplePoint } from "@/lib/deployments/load-deployment";
 
 const t0 = Date.parse("2026-11-25T10:00:00.000Z");
@@ -68,6 +68,21 @@ describe("the canary charts' rows", () => {
     expect(timeDomain({ ...base, finishedAt: new Date(t0 + 150_000).toISOString(), live: false, now: t0 + 900_000 })).toEqual([t0 - 30_000, t0 + 200_000]);
     const empty = { canary: [], baseline: [] };
     expect(timeDomain({ startedAt: new Date(t0).toISOString(), finishedAt: null, live: false, now: t0, samples: empty, stepTimes: [] })).toEqual([t0, t0 + 60_000]);
+  });
+});
+
+describe("the time axis' ticks", () => {
+  it("falls on round clock times, about six of them, whatever the span", () => {
+    const ten = timeTicks([t0 + 7_000, t0 + 10 * 60_000 + 7_000]);
+    expect(ten.step).toBe(2 * 60_000);
+    expect(ten.ticks).toEqual([2, 4, 6, 8, 10].map((m) => t0 + m * 60_000));
+    const day = timeTicks([t0, t0 + 28 * 3_600_000]);
+    expect(day.step).toBe(6 * 3_600_000);
+    expect(day.ticks.every((t) => t % (6 * 3_600_000) === 0)).toBe(true);
+    expect(day.ticks.length).toBeLessThanOrEqual(6);
+    const month = timeTicks([t0, t0 + 30 * 86_400_000]);
+    expect(month.step % 86_400_000).toBe(0);
+    expect(month.ticks.length).toBeLessThanOrEqual(7);
   });
 });
 

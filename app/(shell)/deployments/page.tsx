@@ -1,26 +1,22 @@
-import { EmptyState, NotAllowed, PageHeader } from "@/components/ui/empty-state";
+import { DeploymentList } from "@/components/deployments/deployment-list";
+import { NotAllowed, PageHeader } from "@/components/ui/empty-state";
 import { requirePageAccess } from "@/lib/auth/page-access";
 import { appPage } from "@/lib/auth/roles";
-import { db } from "@/lib/db/client";
 
 export const dynamic = "force-dynamic";
 const page = appPage("/deployments");
 
-export default async function DeploymentsPage() {
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+export default async function DeploymentsPage({ searchParams }: { searchParams: SearchParams }) {
   const { user, allowed } = await requirePageAccess(page);
   if (!allowed) return <NotAllowed page={page.label} role={user.role} />;
-  const deployments = await db().deployment.count();
+  const raw = await searchParams;
+  const one = (key: string) => (typeof raw[key] === "string" ? (raw[key] as string) : "");
   return (
     <>
-      <PageHeader title="Deployments" description="Staging deploys and production canaries, with their metrics." />
-      {deployments === 0 ? (
-        <EmptyState title="No deployments yet">
-          A deployment starts when a pull request passes review and test. Configure a deploy target for a repository in
-          Settings; canaries, their metrics and any rollbacks will show here.
-        </EmptyState>
-      ) : (
-        <p className="text-sm text-slate-600">{deployments} deployments recorded.</p>
-      )}
+      <PageHeader title="Deployments" description="Staging deploys and production canaries: status, metrics against the baseline, and why each was promoted or rolled back." />
+      <DeploymentList initialFilters={{ environment: one("environment"), status: one("status"), repository: one("repository") }} />
     </>
   );
 }

@@ -1,0 +1,393 @@
+"use client";
+
+import { useMemo, useState, type ReactNode } from "react";
+import { CartesianGrid, Line, LineChart, ReferenceDot, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { chartRows, timeTicks, weightRows, type ChartMetric, type ChartRow } from "@/lib/deployments/chart-series";
+import type { DeploymentDetail } from "@/lib/deployments/load-deployment";
+import type { DeploymentOutcome, EvaluationPoint } from "@/lib/deployments/steps";
+import { cohortColor, formatClock, formatMeasure, formatNumber, formatSpan, label, metricName, optionalMeasure, thresholdColor, verdictColor } from "./format";
+import { VerdictBadge } from "./status-badge";
+
+/**
+ * Points drawn per cohort and chart. Each keeps a bucket's minimum and maximum, so ~300 buckets
+ * across a chart about 1,000 px wide draw the same envelope as every raw sample would.
+ */
+const MAX_POINTS_PER_COHORT = 600;
+const CHART_HEIGHT = 220;
+const axisTick = { fontSize: 11, fill: "#475569" };
+
+interface MetricChartSpec {
+  metric: ChartMetric;
+  title: string;
+  unit: "%" | "ms";
+  axisLabel: string;
+  threshold: number;
+  /** The evaluation's canary value for this metric, where its marker sits. */
+  markerValue: (evaluation: EvaluationPoint) => number | null;
+}
+
+function tickFormatter(step: number) {
+  return (t: number) => {
+    const date = new Date(t);
+    if (step >= 24 * 3_600_000) return date.toLocaleDateString([], { month: "short", day: "numeric" });
+    const time = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", ...(step < 60_000 ? { second: "2-digit" } : {}), hour12: false });
+    return step >= 3 * 3_600_000 && date.getHours() === 0 ? date.toLocaleDateString([], { month: "short", day: "numeric" }) : time;
+  };
+}
+
+function Swatch({ color, dashed, dot }: { color: string; dashed?: boolean; dot?: boolean }) {
+  if (dot) return <span className="inline-block h-2.5 w-2.5 rounded-full border border-white" style={{ background: color }} aria-hidden />;
+  return <span className="inline-block w-5 border-t-2" style={{ borderColor: color, borderStyle: dashed ? "dashed" : "solid" }} aria-hidden />;
+}
+
+function Legend({ items }: { items: { key: string; label: string; swatch: ReactNode }[] }) {
+  return (
+    <ul className="flex flex-wrap items-center gap-x-4 gap-y-1 text-xs text-slate-600" aria-label="Legend" data-testid="chart-legend">
+      {items.map((item) => (
+        <li key={item.key} className="flex items-center gap-1.5">
+          {item.swatch}
+          {item.label}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function MetricTooltip({ row, spec, start }: { row: ChartRow; spec: MetricChartSpec; start: number }) {
+  const canary = row.canary?.[spec.metric] ?? null;
+  const baseline = row.baseline?.[spec.metric] ?? null;
+  const over = canary !== null && canary > spec.threshold;
+  return (
+    <div className="rounded-md border border-slate-200 bg-white px-3 py-2 text-xs shadow-md">
+      <div className="mb-1 font-medium text-slate-900">
+        {formatClock(row.t)} <span className="font-normal text-slate-500">· {formatSpan(row.t - start)} in</span>
+      </div>
+      <table className="tabular-nums">
+        <tbody>
+          <tr>
+            <td className="pr-2">
+              <Swatch color={cohortColor.canary} /> Canary
+            </td>
+            <td className={`pr-2 text-right font-medium ${over ? "text-red-700" : ""}`}>{optionalMeasure(canary, spec.unit)}</td>
+            <td className="text-slate-500">{row.canary ? `${formatNumber(row.canary.requests)} req` : ""}</td>
+          </tr>
+          <tr>
+            <td className="pr-2">
+              <Swatch color={cohortColor.baseline} /> Baseline
+            </td>
+            <td className="pr-2 text-right font-medium">{optionalMeasure(baseline, spec.unit)}</td>
+            <td className="text-slate-500">{row.baseline ? `${formatNumber(row.baseline.requests)} req` : ""}</td>
+          </tr>
+          {canary !== null && baseline !== null && (
+            <tr>
+              <td className="pr-2 text-slate-500">Canary − baseline</td>
+              <td className="pr-2 text-right">
+                {canary - baseline >= 0 ? "+" : "−"}
+                {formatMeasure(Math.abs(canary - baseline), spec.unit)}
+              </td>
+              <td />
+            </tr>
+          )}
+          <tr>
+            <td className="pr-2 text-slate-500">Limit</td>
+            <td className="pr-2 text-right">{formatMeasure(spec.threshold, spec.unit)}</td>
+            <td className="text-red-700">{over ? "over" : ""}</td>
+          </tr>
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The numbers an evaluation judged: the canary against the limits, and the baseline beside it. */
+function EvaluationCard({ evaluation }: { evaluation: EvaluationPoint }) {
+  const result = evaluation.result.state === "ok" ? evaluation.result.value : null;
+  return (
+    <div className="w-80 rounded-md border border-slate-200 bg-white p-3 text-xs shadow-lg" role="tooltip" data-testid="evaluation-tooltip">
+      <div className="flex items-center gap-2">
+        <VerdictBadge verdict={evaluation.verdict} />
+        <span className="font-medium text-slate-900">Evaluation at {formatClock(evaluation.at)}</span>
+      </div>
+      {result ? (
+        <>
+          <table className="mt-2 w-full tabular-nums">
+            <thead className="text-left text-[11px] uppercase text-slate-500">
+              <tr>
+                <th className="font-normal">Metric</th>
+                <th className="text-right font-normal">Canary</th>
+                <th className="text-right font-normal">Baseline</th>
+                <th className="text-right font-normal">Limit</th>
+              </tr>
+            </thead>
+            <tbody>
+              {result.hardThresholds.checks.map((check) => {
+                const baseline = check.metric === "error_rate_percent" ? result.traffic.baseline?.errorRatePercent : result.traffic.baseline?.p99LatencyMs;
+                return (
+                  <tr key={check.metric}>
+                    <td>{metricName(check.metric)}</td>
+                    <td className="text-right font-medium" style={{ color: verdictColor[check.status === "ok" ? "pass" : check.status] }}>
+                      {optionalMeasure(check.value, check.unit)}
+                    </td>
+                    <td className="text-right">{optionalMeasure(baseline, check.unit)}</td>
+                    <td className="text-right">{formatMeasure(check.threshold, check.unit)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <p className="mt-2 text-slate-600">
+            {formatNumber(result.traffic.canary.requests ?? 0)} canary requests · score {result.statistics.score === null ? "–" : formatNumber(result.statistics.score)} (
+            {label(result.statistics.verdict)})
+          </p>
+          {result.statistics.metrics.map((metric) => (
+            <p key={metric.name} className="mt-1 text-slate-600">
+              <span style={{ color: verdictColor[metric.verdict] }}>●</span> {metric.reason}
+            </p>
+          ))}
+        </>
+      ) : (
+        <p className="mt-2 text-slate-600">
+          {evaluation.summary}
+          {evaluation.result.state === "unreadable" && <span className="block text-amber-700">(its details are unreadable)</span>}
+        </p>
+      )}
+    </div>
+  );
+}
+
+interface HoveredEvaluation {
+  evaluation: EvaluationPoint;
+  x: number;
+  y: number;
+}
+
+function outcomeLabel(outcome: DeploymentOutcome) {
+  return outcome.kind === "rollback" ? "rolled back" : "promoted";
+}
+
+function MetricChart({
+  spec,
+  rows,
+  domain,
+  evaluations,
+  outcome,
+  syncId,
+}: {
+  spec: MetricChartSpec;
+  rows: ChartRow[];
+  domain: [number, number];
+  evaluations: EvaluationPoint[];
+  outcome: DeploymentOutcome | null;
+  syncId: string;
+}) {
+  const [hovered, setHovered] = useState<HoveredEvaluation | null>(null);
+  const { ticks, step } = timeTicks(domain);
+  const testId = spec.metric === "errorRate" ? "chart-error-rate" : "chart-p99";
+  return (
+    <figure className="relative" data-testid={testId} aria-label={`${spec.title} of canary and baseline over time`}>
+      <figcaption className="mb-1 text-sm font-medium text-slate-800">{spec.title}</figcaption>
+      <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
+        <LineChart data={rows} syncId={syncId} syncMethod="value" margin={{ top: 16, right: 24, bottom: 4, left: 8 }}>
+          <CartesianGrid stroke="#e2e8f0" strokeDasharray="3 3" />
+          <XAxis dataKey="t" type="number" scale="time" domain={domain} ticks={ticks} tickFormatter={tickFormatter(step)} tick={axisTick} allowDataOverflow />
+          <YAxis
+            tick={axisTick}
+            width={64}
+            domain={[0, "auto"]}
+            tickFormatter={(value: number) => formatMeasure(value, spec.unit)}
+            label={{ value: spec.axisLabel, angle: -90, position: "insideLeft", style: { fontSize: 11, fill: "#475569", textAnchor: "middle" }, dx: 2 }}
+          />
+          <Tooltip
+            isAnimationActive={false}
+            content={({ active, payload }) => (active && payload?.length ? <MetricTooltip row={payload[0].payload as ChartRow} spec={spec} start={domain[0]} /> : null)}
+          />
+          <ReferenceLine
+            y={spec.threshold}
+            stroke={thresholdColor}
+            strokeDasharray="6 4"
+            ifOverflow="extendDomain"
+            label={{ value: `limit ${formatMeasure(spec.threshold, spec.unit)}`, position: "insideTopRight", fill: thresholdColor, fontSize: 11 }}
+          />
+          <Line
+            name="Baseline"
+            dataKey={(row: ChartRow) => row.baseline?.[spec.metric] ?? null}
+            stroke={cohortColor.baseline}
+            strokeWidth={1.5}
+            dot={false}
+            activeDot={{ r: 3 }}
+            connectNulls
+            isAnimationActive={false}
+          />
+          <Line
+            name="Canary"
+            dataKey={(row: ChartRow) => row.canary?.[spec.metric] ?? null}
+            stroke={cohortColor.canary}
+            strokeWidth={1.5}
+            dot={false}
+            activeDot={{ r: 3 }}
+            connectNulls
+            isAnimationActive={false}
+          />
+          {outcome && (
+            <ReferenceLine
+              x={Date.parse(outcome.at)}
+              stroke={outcome.kind === "rollback" ? thresholdColor : verdictColor.pass}
+              strokeWidth={2}
+              ifOverflow="extendDomain"
+              label={{ value: outcomeLabel(outcome), position: "insideTopLeft", fill: outcome.kind === "rollback" ? thresholdColor : verdictColor.pass, fontSize: 11, fontWeight: 600 }}
+              className="outcome-marker"
+            />
+          )}
+          {evaluations.map((evaluation) => {
+            const value = spec.markerValue(evaluation);
+            return (
+              <ReferenceDot
+                key={evaluation.stepId}
+                x={Date.parse(evaluation.at)}
+                y={value ?? 0}
+                ifOverflow="extendDomain"
+                shape={(props) => (
+                  <circle
+                    cx={props.cx}
+                    cy={props.cy}
+                    r={hovered?.evaluation.stepId === evaluation.stepId ? 7 : 5}
+                    fill={value === null ? "#fff" : (verdictColor[evaluation.verdict] ?? verdictColor.no_data)}
+                    stroke={value === null ? verdictColor.no_data : "#fff"}
+                    strokeWidth={1.5}
+                    tabIndex={0}
+                    role="img"
+                    aria-label={`${label(evaluation.verdict)} evaluation at ${formatClock(evaluation.at)}: ${evaluation.summary}`}
+                    data-testid="evaluation-marker"
+                    data-verdict={evaluation.verdict}
+                    style={{ cursor: "pointer", outline: "none" }}
+                    onMouseEnter={() => setHovered({ evaluation, x: Number(props.cx), y: Number(props.cy) })}
+                    onMouseLeave={() => setHovered(null)}
+                    onFocus={() => setHovered({ evaluation, x: Number(props.cx), y: Number(props.cy) })}
+                    onBlur={() => setHovered(null)}
+                  />
+                )}
+              />
+            );
+          })}
+        </LineChart>
+      </ResponsiveContainer>
+      {hovered && (
+        <div
+          className="pointer-events-none absolute z-10"
+          style={{ left: Math.max(0, hovered.x - 330), top: Math.max(0, hovered.y + 28 - (hovered.y > CHART_HEIGHT / 2 ? 180 : 0)) }}
+        >
+          <EvaluationCard evaluation={hovered.evaluation} />
+        </div>
+      )}
+    </figure>
+  );
+}
+
+function WeightChart({ detail, domain, syncId }: { detail: DeploymentDetail; domain: [number, number]; syncId: string }) {
+  const rows = useMemo(() => weightRows(detail.weightHistory, domain), [detail.weightHistory, domain]);
+  const { ticks, step } = timeTicks(domain);
+  const outcome = detail.outcome;
+  return (
+    <figure data-testid="chart-weight" aria-label="Canary traffic weight over time">
+      <figcaption className="mb-1 text-sm font-medium text-slate-800">Traffic to the canary</figcaption>
+      <ResponsiveContainer width="100%" height={140}>
+        <LineChart data={rows} syncId={syncId} syncMethod="value" margin={{ top: 16, right: 24, bottom: 4, left: 8 }}>
+          <CartesianGrid stroke="#e2e8f0" strokeDasharray="3 3" />
+          <XAxis dataKey="t" type="number" scale="time" domain={domain} ticks={ticks} tickFormatter={tickFormatter(step)} tick={axisTick} allowDataOverflow />
+          <YAxis
+            tick={axisTick}
+            width={64}
+            domain={[0, (dataMax: number) => Math.max(10, dataMax)]}
+            tickFormatter={(value: number) => `${formatNumber(value)}%`}
+            label={{ value: "weight (%)", angle: -90, position: "insideLeft", style: { fontSize: 11, fill: "#475569", textAnchor: "middle" }, dx: 2 }}
+          />
+          <Tooltip
+            isAnimationActive={false}
+            content={({ active, payload }) => {
+              if (!active || !payload?.length) return null;
+              const row = payload[0].payload as { t: number; weight: number };
+              return (
+                <div className="rounded-md border border-slate-200 bg-white px-3 py-2 text-xs shadow-md">
+                  <div className="font-medium text-slate-900">{formatClock(row.t)}</div>
+                  <div>
+                    Canary traffic <b>{formatNumber(row.weight)}%</b>
+                  </div>
+                </div>
+              );
+            }}
+          />
+          <Line name="Canary traffic" type="stepAfter" dataKey="weight" stroke={cohortColor.canary} strokeWidth={2} dot={false} isAnimationActive={false} />
+          {outcome && (
+            <ReferenceLine x={Date.parse(outcome.at)} stroke={outcome.kind === "rollback" ? thresholdColor : verdictColor.pass} strokeWidth={2} ifOverflow="extendDomain" />
+          )}
+        </LineChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
+/**
+ * Error rate and p99 latency of canary and baseline over time, with the policy's limits, the
+ * evaluations (dots by verdict; hover or focus one for its numbers), the traffic weight and the
+ * promote or rollback marker. Drawn from downsampled rows; the raw samples are in the CSV.
+ */
+export function CanaryCharts({ detail, domain }: { detail: DeploymentDetail; domain: [number, number] }) {
+  const rows = useMemo(() => chartRows(detail.samples, MAX_POINTS_PER_COHORT), [detail.samples]);
+  const { thresholds, evaluations, outcome } = detail;
+  const syncId = `deployment-${detail.deployment.id}`;
+  const specs: MetricChartSpec[] = [
+    {
+      metric: "errorRate",
+      title: "Error rate",
+      unit: "%",
+      axisLabel: "errors (%)",
+      threshold: thresholds.maxErrorRatePercent,
+      markerValue: (evaluation) => evaluation.errorRatePercent,
+    },
+    {
+      metric: "p99Ms",
+      title: "p99 latency",
+      unit: "ms",
+      axisLabel: "p99 (ms)",
+      threshold: thresholds.maxP99LatencyMs,
+      markerValue: (evaluation) => evaluation.p99LatencyMs,
+    },
+  ];
+  const drawn = new Set([...rows.errorRate, ...rows.p99Ms]).size;
+  const legend = [
+    { key: "canary", label: "Canary", swatch: <Swatch color={cohortColor.canary} /> },
+    { key: "baseline", label: "Baseline", swatch: <Swatch color={cohortColor.baseline} /> },
+    { key: "limit", label: `Limit (policy v${thresholds.policyVersion}${thresholds.source === "defaults" ? ", unreadable: defaults shown" : ""})`, swatch: <Swatch color={thresholdColor} dashed /> },
+    ...(["pass", "marginal", "fail", "no_data"] as const).map((verdict) => ({
+      key: verdict,
+      label: `${label(verdict)} evaluation`,
+      swatch: <Swatch color={verdictColor[verdict]} dot />,
+    })),
+    ...(outcome ? [{ key: "outcome", label: outcomeLabel(outcome), swatch: <Swatch color={outcome.kind === "rollback" ? thresholdColor : verdictColor.pass} /> }] : []),
+  ];
+
+  if (rows.rawCount === 0) {
+    return (
+      <p className="rounded-md border border-dashed border-slate-300 bg-white px-4 py-6 text-center text-sm text-slate-600" data-testid="no-samples">
+        No metric samples yet. {detail.deployment.live ? "The deployment agent records canary and baseline samples once traffic reaches the canary; this page updates by itself." : "None were recorded for this deployment."}
+      </p>
+    );
+  }
+  return (
+    <div className="space-y-4">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <Legend items={legend} />
+        <p className="text-xs text-slate-500" data-testid="sample-note">
+          {drawn < rows.rawCount / 2 ? `${formatNumber(rows.rawCount)} samples, drawn as each time bucket's lowest and highest value (spikes kept).` : `${formatNumber(rows.rawCount)} samples.`}{" "}
+          <a href={`/api/v1/deployments/${detail.deployment.id}?format=csv`} className="text-indigo-700 hover:underline" download data-testid="samples-csv">
+            Download raw samples (CSV)
+          </a>
+        </p>
+      </div>
+      {specs.map((spec) => (
+        <MetricChart key={spec.metric} spec={spec} rows={rows[spec.metric]} domain={domain} evaluations={evaluations} outcome={outcome} syncId={syncId} />
+      ))}
+      <WeightChart detail={detail} domain={domain} syncId={syncId} />
+    </div>
+  );
+}
