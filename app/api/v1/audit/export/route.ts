@@ -1,8 +1,29 @@
 import { createAuditExport, exportQueryInput, exportQuerySchema, exportQueryString } from "@/lib/audit/export-events";
-import { auditActor } from "@/lib/auth/actor";
+import { createPdfReport, pdfReportQuerySchema } from "@/lib/audit/export-report";
+import { auditActor, type Actor } from "@/lib/auth/actor";
+import type { Db } from "@/lib/db/client";
+import { env } from "@/lib/env";
 import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
+
+/**
+ * GET ?format=pdf&runId=: the decision report of one change; ?format=pdf&from=&to=: a summary of
+ * the changes in a period. Both are built whole (a few pages) and recorded as an export first.
+ */
+async function pdfReport(db: Db, params: URLSearchParams, actor: Actor): Promise<Response> {
+  const value = (name: string) => params.get(name) || undefined;
+  const query = pdfReportQuerySchema.parse({ format: "pdf", runId: value("runId"), from: value("from"), to: value("to") });
+  const report = await createPdfReport(db, query, auditActor(actor), { databaseUrl: env().DATABASE_URL });
+  return new Response(new Uint8Array(report.bytes), {
+    headers: {
+      "content-type": report.contentType,
+      "content-disposition": `attachment; filename="${report.fileName}"`,
+      "cache-control": "no-store",
+      "x-report-sha256": report.sha256,
+    },
+  });
+}
 
 /**
  * GET ?format=csv|jsonl&from=&to=&runId=: the audit events as a file, streamed from keyset pages,
@@ -17,7 +38,9 @@ export const dynamic = "force-dynamic";
  */
 export const GET = route(
   async ({ req, db, actor, log }) => {
-    const query = exportQuerySchema.parse(exportQueryInput(new URL(req.url).searchParams));
+    const params = new URL(req.url).searchParams;
+    if (params.get("format") === "pdf") return pdfReport(db, params, actor);
+    const query = exportQuerySchema.parse(exportQueryInput(params));
     const file = await createAuditExport(db, query, auditActor(actor));
     // Headers are gone by the time a page fails; the client sees a cut-short body, the log says why.
     file.manifest.catch((err) => log.warn({ err }, "audit export stopped before the end"));
