@@ -120,7 +120,10 @@ export const rollbackDecisionSchema = z.strictObject({
   metric: z.string(),
   /** Its value: the measured rate or p99, the metric's shift, or the score. */
   value: finite,
-  /** What it was held against: the threshold, the allowed shift, or the marginal score. */
+  /**
+   * What it was held against: the threshold, the allowed shift (signed like the shift: negative
+   * for a decrease_is_bad metric), or the marginal score.
+   */
   threshold: finite,
   unit: z.string().nullable(),
   at: z.string(),
