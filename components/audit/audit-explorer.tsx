@@ -7,6 +7,7 @@ import { fetchJson } from "@/components/ui/fetch-json";
 import type { AuditEventPage } from "@/lib/audit/search-events";
 import { AuditEventListItem } from "./audit-event-row";
 import { AuditFilterBar } from "./audit-filter-bar";
+import { ExportPanel } from "./export-panel";
 import { filterParams, hasFilters, type AuditFilters } from "./filter-params";
 
 const PAGE_SIZE = 50;
@@ -55,6 +56,7 @@ export function AuditExplorer({ initialFilters, open }: { initialFilters: AuditF
   return (
     <div className="space-y-4">
       <AuditFilterBar filters={filters} onApply={setFilters} />
+      <ExportPanel key={`${filters.from}|${filters.to}`} filters={filters} />
       {query.isError && (
         <div role="alert" className="rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800">
           Could not load audit events: {query.error.message}

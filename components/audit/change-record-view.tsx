@@ -50,6 +50,18 @@ function Header({ record }: { record: ChangeRecord }) {
           run page
         </Link>
       </div>
+      <div className="mt-2 flex flex-wrap items-center gap-2 text-sm" data-testid="change-record-exports">
+        <span className="text-slate-600">Download:</span>
+        <a href={`/api/v1/audit/export?format=pdf&runId=${encodeURIComponent(run.id)}`} download className="rounded-md border border-slate-300 bg-white px-2.5 py-1 font-medium text-slate-700 hover:bg-slate-50">
+          PDF decision report
+        </a>
+        <a href={`/api/v1/audit/export?format=jsonl&runId=${encodeURIComponent(run.id)}`} download className="rounded-md border border-slate-300 bg-white px-2.5 py-1 font-medium text-slate-700 hover:bg-slate-50">
+          Events (JSON Lines)
+        </a>
+        <a href={`/api/v1/audit/export/manifest?format=jsonl&runId=${encodeURIComponent(run.id)}`} download className="text-indigo-700 hover:underline">
+          its manifest
+        </a>
+      </div>
     </div>
   );
 }
