@@ -39,7 +39,7 @@ const webhookTargetSchema = z.strictObject({
 export const deployTargetSettingsSchema = z.discriminatedUnion("kind", [simulatedTargetSchema, commandTargetSchema, webhookTargetSchema]);
 
 /** `{{name}}` placeholders a query template may use; anything else is refused when saved. */
-const QUERY_PLACEHOLDERS = ["cohort", "selector", "window"];
+const QUERY_PLACEHOLDERS = ["cohort", "selector", "window", "step"];
 
 const promqlTemplate = z
   .string()
@@ -51,12 +51,16 @@ const promqlTemplate = z
 /**
  * Defaults for a service instrumented the common way (a request counter with a `code` label and
  * a latency histogram in seconds). Each template must return one series, in the unit the field
- * names: errorRate in percent, p99Ms in milliseconds, requests per step.
+ * names: errorRate in percent, p99Ms in milliseconds, requests per step. {{selector}} is the
+ * cohort's label matchers, {{cohort}} its name, {{window}} the range of rate() (a duration such
+ * as "60s") and {{step}} the step in seconds.
  */
 export const defaultPrometheusQueries = {
-  errorRate: `100 * sum(rate(http_requests_total{ {{selector}}, code=~"5.." }[{{window}}])) / sum(rate(http_requests_total{ {{selector}} }[{{window}}]))`,
+  // A service that never failed has no 5xx series at all: `or vector(0)` makes that 0%, while
+  // the division still leaves no point where the cohort served nothing.
+  errorRate: `100 * (sum(rate(http_requests_total{ {{selector}}, code=~"5.." }[{{window}}])) or vector(0)) / sum(rate(http_requests_total{ {{selector}} }[{{window}}]))`,
   p99Ms: `1000 * histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{ {{selector}} }[{{window}}])))`,
-  requests: `sum(increase(http_requests_total{ {{selector}} }[{{window}}]))`,
+  requests: `sum(rate(http_requests_total{ {{selector}} }[{{window}}])) * {{step}}`,
 };
 
 const prometheusSourceSchema = z.strictObject({

@@ -10,6 +10,11 @@ export interface PerformanceProfile {
   extraErrorRate: number;
   /** A smoke check that fails on the simulated target, e.g. "GET /health returned 500"; null: none. */
   smokeFailure: string | null;
+  /**
+   * Overrides for production only: a change that looks fine on staging and misbehaves under
+   * production traffic (the failures a canary exists to catch).
+   */
+  production?: { latencyFactor?: number; extraErrorRate?: number };
 }
 
 export const neutralProfile: PerformanceProfile = Object.freeze({ latencyFactor: 1, extraErrorRate: 0, smokeFailure: null });
@@ -22,7 +27,16 @@ export const performanceProfileSchema = z.strictObject({
   latencyFactor: z.number().min(0.1).max(20).default(1),
   extraErrorRate: z.number().min(0).max(100).default(0),
   smokeFailure: z.string().trim().min(1).max(300).nullable().default(null),
+  production: z
+    .strictObject({ latencyFactor: z.number().min(0.1).max(20).optional(), extraErrorRate: z.number().min(0).max(100).optional() })
+    .optional(),
 });
+
+/** The profile as one environment sees it: production applies its overrides. */
+export function profileIn(profile: PerformanceProfile, environment: "staging" | "production"): PerformanceProfile {
+  if (environment !== "production" || !profile.production) return profile;
+  return { ...profile, ...profile.production };
+}
 
 export class PerformanceProfileError extends Error {
   constructor(message: string) {

@@ -48,7 +48,7 @@ export function createPrometheusSource(settings: PrometheusSourceSettings, optio
     // Values from the run go inside PromQL string literals: escape them as PromQL does.
     const selector = fillTemplate(cohort === "canary" ? settings.canarySelector : settings.baselineSelector, templateValues(ctx), promqlString);
     const rangeSeconds = Math.max(Math.ceil(window.stepSeconds), settings.minRateWindowSeconds);
-    const values = { cohort, selector, window: `${rangeSeconds}s` };
+    const values = { cohort, selector, window: `${rangeSeconds}s`, step: String(window.stepSeconds) };
     const series = await Promise.all(METRICS.map((metric) => queryRange(metric, cohort, fillTemplate(settings.queries[metric], values), window)));
     const byMetric = Object.fromEntries(METRICS.map((metric, i) => [metric, series[i]])) as Record<Metric, Map<number, number>>;
 
@@ -100,12 +100,13 @@ export function createPrometheusSource(settings: PrometheusSourceSettings, optio
 
     const samples = new Map<number, number>();
     for (const [seconds, raw] of body.data.result[0]?.values ?? []) {
-      const value = Number(raw);
+      // Prometheus writes infinities as "+Inf"/"-Inf", which Number() would read as NaN.
+      const value = raw === "+Inf" ? Infinity : raw === "-Inf" ? -Infinity : Number(raw);
       if (Number.isNaN(value)) continue;
-      // histogram_quantile answers +Inf when the quantile lies above the largest finite bucket:
-      // a real regression that no number can stand for, so it stops the read instead of vanishing.
+      // An infinite value cannot be compared or stored, and dropping it could hide a regression
+      // (a hand-written quantile over an +Inf bucket, a division by a zero rate): stop the read.
       if (!Number.isFinite(value)) {
-        throw new MetricSourceError(`${what} is ${raw} at ${new Date(seconds * 1000).toISOString()}: beyond the largest histogram bucket; add a bucket above the policy's threshold`);
+        throw new MetricSourceError(`${what} is ${raw} at ${new Date(seconds * 1000).toISOString()}; the template must give finite numbers — query: ${query}`);
       }
       samples.set(seconds, value);
     }
