@@ -1,5 +1,5 @@
 /**
- * `npm test`: the whole suite. Checks what the tests need (Chromium, the Prisma client, a current
+ * `npm test`: the whole suite. Checks what the tests need (Chromium, Prometheus, the Prisma client, a current
  * build for the server and browser tests), type-checks, then runs vitest. Extra arguments go to
  * vitest, e.g. `npm test -- test/unit`.
  */
@@ -24,6 +24,15 @@ async function main() {
       `flowgate test: Chromium not found at ${chromium}. The browser tests need it:\n` +
         `  apt-get update && apt-get install -y chromium     (Debian/Ubuntu)\n` +
         `or point CHROMIUM_PATH at a Chromium or Chrome binary.\n`,
+    );
+    process.exit(1);
+  }
+  const prometheus = process.env.PROMETHEUS_PATH || "/usr/bin/prometheus";
+  if (!fs.existsSync(prometheus)) {
+    process.stderr.write(
+      `flowgate test: Prometheus not found at ${prometheus}. The metric source tests run a real one:\n` +
+        `  apt-get update && apt-get install -y --no-install-recommends prometheus     (Debian/Ubuntu)\n` +
+        `or point PROMETHEUS_PATH at a prometheus binary.\n`,
     );
     process.exit(1);
   }
