@@ -37,6 +37,21 @@ export const drillDownSets = {
 } as const;
 export type DrillDownSet = keyof typeof drillDownSets;
 
+/** What an item's `hours` measure in each set (null where there is nothing to measure). */
+const hoursMeaning: Record<DrillDownSet, string | null> = {
+  runs_started: null,
+  runs_decided: null,
+  runs_escalated: null,
+  escalations_decided: "waited for a person",
+  escalations_approved: "waited for a person",
+  escalations_with_reason: "waited for a person",
+  deployments: "time to restore",
+  deployments_promoted: "lead time",
+  rollbacks: "time to restore",
+  change_failures: "time to restore",
+  stage_attempts: "queued to finished",
+};
+
 export const drillDownSchema = z.object({
   set: z.enum(Object.keys(drillDownSets) as [DrillDownSet, ...DrillDownSet[]]),
   bucket: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a bucket's first day, like 2026-05-04").optional()),
@@ -63,6 +78,7 @@ export interface DrillDownItem {
 export interface DrillDown {
   set: DrillDownSet;
   title: string;
+  hoursMeaning: string | null;
   total: number;
   items: DrillDownItem[];
 }
@@ -162,6 +178,7 @@ export async function drillDown(db: Db, window: MetricsWindow, filters: MetricsF
   return {
     set: query.set,
     title: drillDownSets[query.set],
+    hoursMeaning: hoursMeaning[query.set],
     total: rows[0]?.total ?? 0,
     items: rows.map((row) => ({
       runId: row.run_id,

@@ -58,7 +58,7 @@ export default async function MetricsRunsPage({ searchParams }: { searchParams: 
               <th className="px-3 py-2 font-medium">Pull request</th>
               <th className="px-3 py-2 font-medium">Team</th>
               <th className="px-3 py-2 font-medium">Why it counts</th>
-              <th className="px-3 py-2 text-right font-medium">Hours</th>
+              <th className="px-3 py-2 text-right font-medium">{result.hoursMeaning ?? ""}</th>
               <th className="px-3 py-2 font-medium">Run</th>
             </tr>
           </thead>
