@@ -1,5 +1,6 @@
 import path from "node:path";
 import { run, type Runner } from "graphile-worker";
+import { startChainAnchoring } from "../lib/audit/anchor-chain-head";
 import { createPrismaClient } from "../lib/db/client";
 import { env } from "../lib/env";
 import { taskList } from "../lib/jobs/catalog";
@@ -70,6 +71,15 @@ async function main() {
       })
       .catch((err) => log.warn({ err }, "SLA check failed; retrying at the next interval"));
   }, SLA_CHECK_SECONDS * 1000);
+
+  // Audit chain anchoring to an external sink, when one is configured (FLOWGATE_AUDIT_ANCHOR_*).
+  startChainAnchoring({
+    db,
+    log,
+    sinks: { file: config.FLOWGATE_AUDIT_ANCHOR_FILE, webhook: config.FLOWGATE_AUDIT_ANCHOR_WEBHOOK },
+    seconds: config.FLOWGATE_AUDIT_ANCHOR_SECONDS,
+    databaseUrl: config.DATABASE_URL,
+  });
 
   let stopping = false;
   const shutdown = async (signal: string) => {

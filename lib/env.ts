@@ -22,9 +22,17 @@ export const runtimeEnvSchema = z.object({
   RUNNER_CONCURRENCY: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1).max(64).default(2)),
   ANTHROPIC_API_KEY: optional(z.string()),
   FLOWGATE_MAX_DIFF_BYTES: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().positive().default(5 * 1024 * 1024)),
+  // Audit chain anchoring (lib/audit/anchor-chain-head.ts): the verified head is written to a file
+  // (JSON Lines, appended) and/or POSTed to a webhook every FLOWGATE_AUDIT_ANCHOR_SECONDS by the runner.
+  FLOWGATE_AUDIT_ANCHOR_FILE: optional(z.string()),
+  FLOWGATE_AUDIT_ANCHOR_WEBHOOK: optional(z.url()),
+  FLOWGATE_AUDIT_ANCHOR_SECONDS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(10).default(300)),
 });
 
 export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
+
+/** The anchoring variables alone, for the CLI (which needs no session secret). */
+export const auditAnchorEnvSchema = runtimeEnvSchema.pick({ FLOWGATE_AUDIT_ANCHOR_FILE: true, FLOWGATE_AUDIT_ANCHOR_WEBHOOK: true, FLOWGATE_AUDIT_ANCHOR_SECONDS: true });
 
 /** Variables `npm start` reads before it has a database (DATABASE_URL is optional there). */
 export const startEnvSchema = z.object({

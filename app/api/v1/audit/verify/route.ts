@@ -1,3 +1,4 @@
+import { readAnchorFile, verifyAnchors } from "@/lib/audit/anchor-chain-head";
 import { startFullVerification } from "@/lib/audit/run-full-verification";
 import { verifyFromCheckpoint } from "@/lib/audit/verify-from-checkpoint";
 import { auditActor } from "@/lib/auth/actor";
@@ -6,8 +7,22 @@ import { json, route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-/** The chain status: verified from the newest checkpoint, plus the last full verification's verdict. */
-export const GET = route(async ({ db }) => json(await verifyFromCheckpoint(db, { databaseUrl: env().DATABASE_URL })), { permission: "audit:read" });
+/** Anchors compared on each status request; any one after an edit shows it, as later hashes chain from it. */
+const RECENT_ANCHORS = 100;
+
+/**
+ * The chain status: verified from the newest checkpoint, plus the last full verification's
+ * verdict, and, with an anchor file configured, the chain compared with its most recent anchors.
+ */
+export const GET = route(
+  async ({ db }) => {
+    const config = env();
+    const status = await verifyFromCheckpoint(db, { databaseUrl: config.DATABASE_URL });
+    const anchors = config.FLOWGATE_AUDIT_ANCHOR_FILE ? await verifyAnchors(db, readAnchorFile(config.FLOWGATE_AUDIT_ANCHOR_FILE).slice(-RECENT_ANCHORS)) : null;
+    return json({ ...status, anchors });
+  },
+  { permission: "audit:read" },
+);
 
 /**
  * Starts a full verification (every event from the genesis) in the background and answers at once
