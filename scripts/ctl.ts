@@ -40,6 +40,15 @@ const usage = `Usage: npm run ctl -- <command> [options]
   audit verify-export <file> <manifest>
       Checks an audit export offline against its manifest and its own hash chain; needs no
       database. Exits 1 and lists the problems when the file is incomplete or was changed.
+  audit verify [--full]     the chain from its newest checkpoint (or every event, --full); exits 1 if broken
+  audit sample --from <iso> --to <iso> --n <count> [--seed <text>] --out <file.zip>
+      Draws N changes of the period at random (seeded; the seed is printed and recorded) and
+      writes their evidence as one zip: decision report PDF, events JSONL and manifest per change.
+  audit anchor              writes the verified chain head to FLOWGATE_AUDIT_ANCHOR_FILE and/or
+                            FLOWGATE_AUDIT_ANCHOR_WEBHOOK
+  audit verify-anchors [--file <anchors.jsonl>]
+      Compares the chain with every anchor in the file (default FLOWGATE_AUDIT_ANCHOR_FILE);
+      exits 1 and names the anchors the chain no longer matches (a rewrite or a cut).
 `;
 
 const note = (line: string) => process.stderr.write(`${line}\n`);
@@ -114,6 +123,12 @@ async function main() {
       "prs-per-day": { type: "string" },
       seed: { type: "string" },
       delete: { type: "boolean" },
+      from: { type: "string" },
+      to: { type: "string" },
+      n: { type: "string" },
+      out: { type: "string" },
+      full: { type: "boolean" },
+      file: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -126,7 +141,7 @@ async function main() {
   const single = ["submit", "runs", "run", "simulate-history"].includes(noun);
   const command = single ? noun : `${noun} ${verb ?? ""}`.trim();
   if (single && verb) rest.unshift(verb);
-  const known = ["user create", "user list", "token create", "token list", "token revoke", "repo add", "repo list", "repo test-settings", "submit", "runs", "run", "audit verify-export", "simulate-history"];
+  const known = ["user create", "user list", "token create", "token list", "token revoke", "repo add", "repo list", "repo test-settings", "submit", "runs", "run", "audit verify-export", "audit verify", "audit sample", "audit anchor", "audit verify-anchors", "simulate-history"];
   if (!known.includes(command)) throw new StartupError(`unknown command "${command}"\n\n${usage}`);
   // An auditor checks a file they were handed, possibly on a machine without Flowgate's data.
   if (command === "audit verify-export") return verifyExportFiles(rest);
@@ -140,7 +155,7 @@ async function main() {
   const { createPrismaClient } = await import("../lib/db/client");
   const db = createPrismaClient(database.databaseUrl);
   try {
-    await runCommand(command, { db, values, rest, password });
+    await runCommand(command, { db, databaseUrl: database.databaseUrl, values, rest, password });
   } finally {
     await db.$disconnect();
     await database.close();
@@ -178,12 +193,14 @@ async function verifyExportFiles([file, manifestFile]: string[]) {
 
 type CommandContext = {
   db: import("../lib/db/client").Db;
+  /** For the audit commands, which read the chain with COPY on a connection of their own. */
+  databaseUrl: string;
   values: Record<string, string | boolean | undefined>;
   rest: string[];
   password?: string;
 };
 
-async function runCommand(command: string, { db, values, rest, password }: CommandContext) {
+async function runCommand(command: string, { db, databaseUrl, values, rest, password }: CommandContext) {
   const { ApiError, fieldErrors } = await import("../lib/http/errors");
   try {
     switch (command) {
@@ -306,6 +323,60 @@ async function runCommand(command: string, { db, values, rest, password }: Comma
       case "simulate-history": {
         const { simulateHistoryCommand } = await import("./lib/simulate-history-command");
         await simulateHistoryCommand(db, { values, actor: CLI_ACTOR, note });
+        return;
+      }
+      case "audit verify": {
+        const status = values.full
+          ? await (async () => {
+              const { startFullVerification } = await import("../lib/audit/run-full-verification");
+              const started = await startFullVerification(db, { requestedBy: CLI_ACTOR, databaseUrl: databaseUrl });
+              const run = started.finished ? await started.finished : started.verification;
+              return { ok: run.status === "verified", verifiedThrough: run.verifiedThrough, eventsChecked: run.eventsChecked, problem: run.broken?.description ?? run.error };
+            })()
+          : await (async () => {
+              const { verifyFromCheckpoint } = await import("../lib/audit/verify-from-checkpoint");
+              const report = await verifyFromCheckpoint(db, { databaseUrl: databaseUrl });
+              return { ok: report.ok, verifiedThrough: report.verifiedThrough, eventsChecked: report.eventsChecked, problem: report.broken?.description ?? null };
+            })();
+        process.stdout.write(
+          status.ok
+            ? `chain verified through event ${status.verifiedThrough ?? "(empty log)"} (${status.eventsChecked} events hashed${values.full ? "" : " since the last checkpoint"})\n`
+            : `chain NOT verified: ${status.problem}\n`,
+        );
+        if (!status.ok) process.exitCode = 1;
+        return;
+      }
+      case "audit sample": {
+        const { createSampleBundle, sampleQuerySchema } = await import("../lib/audit/sample-changes");
+        const out = required(values.out as string | undefined, "out");
+        const query = sampleQuerySchema.parse({ from: values.from, to: values.to, n: values.n, seed: values.seed || undefined });
+        const bundle = await createSampleBundle(db, query, CLI_ACTOR, { databaseUrl: databaseUrl });
+        fs.writeFileSync(out, bundle.bytes);
+        note(`sampled ${bundle.manifest.changes.length} of ${bundle.manifest.population} changes with seed "${bundle.manifest.seed}"; SHA-256 ${bundle.sha256}`);
+        process.stdout.write(`${out}\n`);
+        return;
+      }
+      case "audit anchor": {
+        const { anchorChainHead } = await import("../lib/audit/anchor-chain-head");
+        const { auditAnchorEnvSchema, parseEnv } = await import("../lib/env");
+        const config = parseEnv(auditAnchorEnvSchema);
+        const outcome = await anchorChainHead(db, { file: config.FLOWGATE_AUDIT_ANCHOR_FILE, webhook: config.FLOWGATE_AUDIT_ANCHOR_WEBHOOK }, { databaseUrl: databaseUrl });
+        if (!outcome.anchored) throw new StartupError(`not anchored: ${outcome.reason}`);
+        for (const sink of outcome.sinks) note(`${sink.ok ? "anchored to" : "FAILED to anchor to"} ${sink.sink}${sink.error ? `: ${sink.error}` : ""}`);
+        process.stdout.write(`${JSON.stringify(outcome.anchor)}\n`);
+        if (outcome.sinks.some((s) => !s.ok)) process.exitCode = 1;
+        return;
+      }
+      case "audit verify-anchors": {
+        const { readAnchorFile, verifyAnchors } = await import("../lib/audit/anchor-chain-head");
+        const file = (values.file as string | undefined) || process.env.FLOWGATE_AUDIT_ANCHOR_FILE;
+        if (!file) throw new StartupError("audit verify-anchors needs --file or FLOWGATE_AUDIT_ANCHOR_FILE");
+        const check = await verifyAnchors(db, readAnchorFile(file));
+        if (check.ok) process.stdout.write(`chain matches all ${check.anchors} anchors (latest: event ${check.confirmedThrough ?? "-"})\n`);
+        else {
+          process.stdout.write(`chain does NOT match its anchors:\n${check.problems.map((p) => `  - ${p.description}\n`).join("")}`);
+          process.exitCode = 1;
+        }
         return;
       }
       case "token revoke": {
