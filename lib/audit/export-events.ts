@@ -22,7 +22,8 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { appendAuditEvent, type AuditActor } from "./append-audit-event";
-import { canonicalJson, chainedFields, type StoredEvent } from "./chain";
+import { canonicalJson, chainedFields, type ChainRow, type StoredEvent } from "./chain";
+import { copyChainRows } from "./read-chain-rows";
 
 export const exportFormats = ["csv", "jsonl"] as const;
 export type ExportFormat = (typeof exportFormats)[number];
@@ -46,6 +47,16 @@ export const exportColumns = [
 export type ExportColumn = (typeof exportColumns)[number];
 
 const DEFAULT_BATCH_SIZE = 1000;
+
+export interface ExportOptions {
+  /** Keyset page size on the Prisma path. */
+  batchSize?: number;
+  /**
+   * Read a contiguous export (no runId filter) with COPY on a connection of its own: the same
+   * bytes, several times faster. Run-filtered exports always use keyset pages.
+   */
+  databaseUrl?: string;
+}
 const MAX_RUN_IDS = 100;
 const sequenceString = z.string().regex(/^\d{1,19}$/, "must be a sequence number");
 const hashString = z.string().regex(/^[0-9a-f]{64}$/, "must be a hex SHA-256");
@@ -189,16 +200,63 @@ export async function resolveExportWindow(db: Db, query: AuditExportQuery): Prom
   return { throughSequence, afterSequence, untilSequence };
 }
 
+/** What the manifest needs of each exported event. */
+interface ManifestEvent {
+  sequence: bigint | string;
+  prevHash: string;
+  hash: string;
+}
+
 interface ExportPage {
   text: string;
-  events: StoredEvent[];
+  events: ManifestEvent[];
+}
+
+/** jsonLine for a row read as text (COPY): the same bytes, without building a StoredEvent. */
+function jsonLineFromRow(row: ChainRow): string {
+  const nullable = (value: string | null) => (value === null ? "null" : JSON.stringify(value));
+  return (
+    `{"sequence":${JSON.stringify(row.sequence)},"occurredAt":${JSON.stringify(row.occurredAt)},"actorType":${JSON.stringify(row.actorType)}` +
+    `,"actorId":${JSON.stringify(row.actorId)},"actorLabel":${JSON.stringify(row.actorLabel)},"action":${JSON.stringify(row.action)}` +
+    `,"subjectType":${JSON.stringify(row.subjectType)},"subjectId":${JSON.stringify(row.subjectId)},"runId":${nullable(row.runId)}` +
+    `,"repositoryId":${nullable(row.repositoryId)},"payload":${canonicalJson(JSON.parse(row.payload))},"prevHash":${JSON.stringify(row.prevHash)},"hash":${JSON.stringify(row.hash)}}\n`
+  );
+}
+
+/** csvLine for a row read as text (COPY). Sequence, time and hashes never need quoting. */
+function csvLineFromRow(row: ChainRow): string {
+  return (
+    `${row.sequence},${row.occurredAt},${csvField(row.actorType)},${csvField(row.actorId)},${csvField(row.actorLabel)},${csvField(row.action)}` +
+    `,${csvField(row.subjectType)},${csvField(row.subjectId)},${csvField(row.runId)},${csvField(row.repositoryId)}` +
+    `,${csvField(canonicalJson(JSON.parse(row.payload)))},${row.prevHash},${row.hash}\r\n`
+  );
+}
+
+/**
+ * A contiguous export read with COPY on a connection of its own: one streamed statement instead
+ * of a query per page, and text rows instead of Prisma objects (bench/audit-export.ts). Memory
+ * stays bounded: the reader pauses the socket while the consumer is behind.
+ */
+async function* copyExportPages(databaseUrl: string, query: AuditExportQuery, window: ExportWindow): AsyncGenerator<ExportPage> {
+  if (query.format === "csv") yield { text: csvHeader, events: [] };
+  if (window.afterSequence >= window.untilSequence) return;
+  const line = query.format === "csv" ? csvLineFromRow : jsonLineFromRow;
+  for await (const rows of copyChainRows(databaseUrl, { afterSequence: window.afterSequence, throughSequence: window.untilSequence })) {
+    let text = "";
+    for (const row of rows) text += line(row);
+    yield { text, events: rows };
+  }
 }
 
 /**
  * Keyset pages: `sequence > last ORDER BY sequence LIMIT batch`. Never OFFSET, which rereads every
  * skipped row and makes a long export quadratic; each page is an index range scan on the primary key.
  */
-async function* exportPages(db: Db, query: AuditExportQuery, window: ExportWindow, batchSize: number): AsyncGenerator<ExportPage> {
+async function* exportPages(db: Db, query: AuditExportQuery, window: ExportWindow, batchSize: number, databaseUrl?: string): AsyncGenerator<ExportPage> {
+  if (databaseUrl && !query.runId) {
+    yield* copyExportPages(databaseUrl, query, window);
+    return;
+  }
   if (query.format === "csv") yield { text: csvHeader, events: [] };
   const line = query.format === "csv" ? csvLine : jsonLine;
   let after = window.afterSequence;
@@ -221,10 +279,10 @@ async function* exportPages(db: Db, query: AuditExportQuery, window: ExportWindo
 export async function* exportAuditEvents(
   db: Db,
   query: AuditExportQuery,
-  options: { batchSize?: number; window?: ExportWindow } = {},
+  options: ExportOptions & { window?: ExportWindow } = {},
 ): AsyncGenerator<string> {
   const window = options.window ?? (await resolveExportWindow(db, query));
-  for await (const page of exportPages(db, query, window, options.batchSize ?? DEFAULT_BATCH_SIZE)) yield page.text;
+  for await (const page of exportPages(db, query, window, options.batchSize ?? DEFAULT_BATCH_SIZE, options.databaseUrl)) yield page.text;
 }
 
 /** Folds the exact bytes emitted and the events they hold into the manifest, page by page. */
@@ -232,10 +290,10 @@ export function createManifestBuilder(query: AuditExportQuery, window: ExportWin
   const digest = createHash("sha256");
   let bytes = 0;
   let rows = 0;
-  let first: StoredEvent | null = null;
-  let last: StoredEvent | null = null;
+  let first: ManifestEvent | null = null;
+  let last: ManifestEvent | null = null;
   return {
-    add(chunk: Uint8Array, events: StoredEvent[]) {
+    add(chunk: Uint8Array, events: ManifestEvent[]) {
       digest.update(chunk);
       bytes += chunk.byteLength;
       rows += events.length;
@@ -269,10 +327,10 @@ const encoder = new TextEncoder();
  * The manifest of an export without producing the file: the same pages, hashed and dropped.
  * Reads no more than one page at a time, like the export itself.
  */
-export async function computeAuditExportManifest(db: Db, query: AuditExportQuery, options: { batchSize?: number } = {}): Promise<AuditExportManifest> {
+export async function computeAuditExportManifest(db: Db, query: AuditExportQuery, options: ExportOptions = {}): Promise<AuditExportManifest> {
   const window = await resolveExportWindow(db, query);
   const manifest = createManifestBuilder(query, window);
-  for await (const page of exportPages(db, query, window, options.batchSize ?? DEFAULT_BATCH_SIZE)) {
+  for await (const page of exportPages(db, query, window, options.batchSize ?? DEFAULT_BATCH_SIZE, options.databaseUrl)) {
     manifest.add(encoder.encode(page.text), page.events);
   }
   return manifest.finish();
@@ -294,12 +352,7 @@ export interface AuditExport {
  * export event (or anything appended while it streams), and the cap, recorded in the event and
  * the manifest, lets the manifest endpoint reproduce the same file later.
  */
-export async function createAuditExport(
-  db: Db,
-  query: AuditExportQuery,
-  actor: AuditActor,
-  options: { batchSize?: number } = {},
-): Promise<AuditExport> {
+export async function createAuditExport(db: Db, query: AuditExportQuery, actor: AuditActor, options: ExportOptions = {}): Promise<AuditExport> {
   const window = await resolveExportWindow(db, query);
   const filter = { from: query.from ?? null, to: query.to ?? null, runIds: query.runId ?? null };
   await db.$transaction((tx) =>
@@ -310,7 +363,7 @@ export async function createAuditExport(
       payload: { format: query.format, filter, throughSequence: window.throughSequence.toString() },
     }),
   );
-  const pages = exportPages(db, query, window, options.batchSize ?? DEFAULT_BATCH_SIZE);
+  const pages = exportPages(db, query, window, options.batchSize ?? DEFAULT_BATCH_SIZE, options.databaseUrl);
   const builder = createManifestBuilder(query, window);
   let settle!: { resolve: (m: AuditExportManifest) => void; reject: (e: unknown) => void };
   const manifest = new Promise<AuditExportManifest>((resolve, reject) => (settle = { resolve, reject }));

@@ -99,6 +99,23 @@ describe("audit export", () => {
     expect({ ...recomputed, generatedAt: "" }).toEqual({ ...manifest, generatedAt: "" });
   });
 
+  it.each(["jsonl", "csv"] as const)("writes the same bytes and manifest when read with COPY as with keyset pages (%s)", async (format) => {
+    const [from, to] = await t.db.auditEvent.findMany({ where: { sequence: { in: [33n, 201n] } }, orderBy: { sequence: "asc" } });
+    for (const filter of [{}, { from: from.occurredAt.toISOString(), to: to.occurredAt.toISOString() }]) {
+      const query = exportQuerySchema.parse({ format, through: String(EVENTS), ...filter });
+      const read = async (options: { databaseUrl?: string; batchSize?: number }) => {
+        let text = "";
+        for await (const chunk of exportAuditEvents(t.db, query, options)) text += chunk;
+        return text;
+      };
+      const viaCopy = await read({ databaseUrl: t.url });
+      expect(viaCopy).toBe(await read({ batchSize: 17 }));
+      const manifest = await computeAuditExportManifest(t.db, query, { databaseUrl: t.url });
+      expect({ ...manifest, generatedAt: "" }).toEqual({ ...(await computeAuditExportManifest(t.db, query, { batchSize: 17 })), generatedAt: "" });
+      expect(verifyExport(viaCopy, manifest)).toMatchObject({ ok: true, problems: [] });
+    }
+  });
+
   it("writes every chained field, one JSON object per line", async () => {
     const { bytes } = await exportFile({ format: "jsonl", through: "7" });
     const lines = bytes.toString("utf8").trimEnd().split("\n").map((line) => JSON.parse(line));

@@ -41,7 +41,7 @@ export const GET = route(
     const params = new URL(req.url).searchParams;
     if (params.get("format") === "pdf") return pdfReport(db, params, actor);
     const query = exportQuerySchema.parse(exportQueryInput(params));
-    const file = await createAuditExport(db, query, auditActor(actor));
+    const file = await createAuditExport(db, query, auditActor(actor), { databaseUrl: env().DATABASE_URL });
     // Headers are gone by the time a page fails; the client sees a cut-short body, the log says why.
     file.manifest.catch((err) => log.warn({ err }, "audit export stopped before the end"));
     const manifestUrl = `/api/v1/audit/export/manifest?${exportQueryString(query, file.throughSequence)}`;

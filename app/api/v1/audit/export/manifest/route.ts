@@ -1,4 +1,5 @@
 import { computeAuditExportManifest, exportQueryInput, exportQuerySchema } from "@/lib/audit/export-events";
+import { env } from "@/lib/env";
 import { json, route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
@@ -12,7 +13,7 @@ export const dynamic = "force-dynamic";
 export const GET = route(
   async ({ req, db }) => {
     const query = exportQuerySchema.parse(exportQueryInput(new URL(req.url).searchParams));
-    return json(await computeAuditExportManifest(db, query));
+    return json(await computeAuditExportManifest(db, query, { databaseUrl: env().DATABASE_URL }));
   },
   { permission: "audit:read" },
 );
