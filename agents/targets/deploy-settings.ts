@@ -12,7 +12,7 @@ const shellCommand = z.string().trim().min(1).max(4000);
 
 const simulatedTargetSchema = z.strictObject({
   kind: z.literal("simulated"),
-  /** Traffic of the simulated service; 20/s on staging and 50/s in production when absent. */
+  /** Traffic of the simulated service; 100/s on staging and 1000/s in production when absent. */
   requestsPerSecond: z.number().positive().max(10_000).optional(),
   /** Latency multiplier of the environment's machines; 1.3 on staging and 1 in production when absent. */
   capacityFactor: z.number().min(0.1).max(10).optional(),

@@ -8,11 +8,11 @@ export type DeployStep = "deploy" | "set_weight" | "promote" | "rollback" | "smo
  * FLOWGATE_RUN_ID, FLOWGATE_REPOSITORY, FLOWGATE_PR_NUMBER, FLOWGATE_HEAD_SHA, FLOWGATE_ENVIRONMENT,
  * FLOWGATE_STEP, FLOWGATE_WEIGHT (the candidate's traffic share the step leads to) and, for a
  * rollback, FLOWGATE_ROLLBACK_REASON; each of ctx.variables as FLOWGATE_<NAME> (imageTag →
- * FLOWGATE_IMAGE_TAG). The run's facts win over a variable of the same name, so a configured
+ * FLOWGATE_IMAGE_TAG; a name already starting with FLOWGATE_ is kept as it is). The run's facts win over a variable of the same name, so a configured
  * variable cannot stand in for the commit being deployed.
  */
 export function deployVariables(ctx: DeployContext, step: { step: DeployStep; weight?: number; reason?: string }): Record<string, string> {
-  const custom = Object.fromEntries(Object.entries(ctx.variables).map(([name, value]) => [`FLOWGATE_${environmentName(name)}`, value]));
+  const custom = Object.fromEntries(Object.entries(ctx.variables).map(([name, value]) => [flowgateName(name), value]));
   const own: Record<string, string> = {
     FLOWGATE_RUN_ID: ctx.runId,
     FLOWGATE_REPOSITORY: ctx.repository,
@@ -24,6 +24,12 @@ export function deployVariables(ctx: DeployContext, step: { step: DeployStep; we
   if (step.weight !== undefined) own.FLOWGATE_WEIGHT = String(step.weight);
   if (step.reason !== undefined) own.FLOWGATE_ROLLBACK_REASON = step.reason;
   return { ...custom, ...own };
+}
+
+/** A variable's name in a command's environment; one already named FLOWGATE_* keeps its name. */
+function flowgateName(name: string): string {
+  const upper = environmentName(name);
+  return upper.startsWith("FLOWGATE_") ? upper : `FLOWGATE_${upper}`;
 }
 
 /** imageTag, image-tag and image.tag all become IMAGE_TAG. */

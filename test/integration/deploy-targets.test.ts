@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCommandTarget } from "@/agents/targets/command-target";
 import { deploySettingsSchema, type CommandTargetSettings } from "@/agents/targets/deploy-settings";
-import { derivedProfile, DERIVED_SLOWER_SHARE, neutralProfile, profileForRun } from "@/agents/targets/profile";
+import { derivedProfile, DERIVED_SLOWER_SHARE, neutralProfile, profileForRun, profileIn } from "@/agents/targets/profile";
 import { createDeployTarget, createMetricSource, deploySettingsOf, runSmokeChecks } from "@/agents/targets/select";
 import { createSimulatedTarget } from "@/agents/targets/simulated-target";
 import type { DeployContext } from "@/agents/targets/types";
@@ -105,9 +105,12 @@ describe("the command target", () => {
     process.env.FLOWGATE_DEPLOY_TEST_SECRET = "must-not-leak";
     try {
       const target = createCommandTarget(commandSettings({ deployCommand: "env" }));
-      const result = await target.deploy({ ...ctx, variables: { headSha: "f".repeat(40), "rollout.name": "shop" } });
+      const result = await target.deploy({ ...ctx, variables: { headSha: "f".repeat(40), FLOWGATE_ENVIRONMENT: "staging", "rollout.name": "shop", FLOWGATE_BASE_SHA: "b".repeat(40) } });
       expect(result.output).toContain(`FLOWGATE_HEAD_SHA=${ctx.headSha}`);
+      expect(result.output).toContain("FLOWGATE_ENVIRONMENT=production");
       expect(result.output).toContain("FLOWGATE_ROLLOUT_NAME=shop");
+      expect(result.output).toContain(`FLOWGATE_BASE_SHA=${"b".repeat(40)}`);
+      expect(result.output).not.toContain("FLOWGATE_FLOWGATE_");
       expect(result.output).not.toContain("must-not-leak");
       expect(result.output).not.toContain("DATABASE_URL");
     } finally {
@@ -311,6 +314,7 @@ describe("a PR's performance profile", () => {
   let notJson: string;
   let wrongType: string;
   let misspelt: string;
+  let productionOnly: string;
 
   beforeAll(() => {
     fs.mkdirSync(repo);
@@ -322,6 +326,7 @@ describe("a PR's performance profile", () => {
     notJson = commitWith("{ latencyFactor: 1.5 ", "not json");
     wrongType = commitWith(JSON.stringify({ latencyFactor: "fast" }), "wrong type");
     misspelt = commitWith(JSON.stringify({ latencyFactr: 2 }), "misspelt");
+    productionOnly = commitWith(JSON.stringify({ latencyFactor: 1.1, production: { extraErrorRate: 3 } }), "fails under production traffic");
     // The working tree moves on: the profile must come from the commit, not the checkout.
     commitWith(null, "profile removed later");
   });
@@ -329,6 +334,12 @@ describe("a PR's performance profile", () => {
   it("reads the file at the head commit", async () => {
     expect(await profileForRun({ repositoryPath: repo, headSha: slower, runId: "r1" })).toEqual({ latencyFactor: 1.5, extraErrorRate: 0.8, smokeFailure: null });
     expect(await profileForRun({ repositoryPath: repo, headSha: partial, runId: "r1" })).toEqual({ latencyFactor: 1, extraErrorRate: 0, smokeFailure: "GET /health returned 500" });
+  });
+
+  it("applies production's overrides in production only", async () => {
+    const profile = await profileForRun({ repositoryPath: repo, headSha: productionOnly, runId: "r1" });
+    expect(profileIn(profile, "staging")).toMatchObject({ latencyFactor: 1.1, extraErrorRate: 0, smokeFailure: null });
+    expect(profileIn(profile, "production")).toMatchObject({ latencyFactor: 1.1, extraErrorRate: 3, smokeFailure: null });
   });
 
   it("derives the profile from the run id when the commit has no file", async () => {

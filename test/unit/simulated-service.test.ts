@@ -5,7 +5,7 @@ import { createSimulatedMetricSource } from "@/agents/targets/simulated-metric-s
 import type { DeployContext, MetricPoint } from "@/agents/targets/types";
 
 const at = new Date("2026-11-30T12:00:00Z");
-const base: SimulateIntervalOptions = { seed: 42, intervalIndex: 0, at, intervalSeconds: 60, weight: 50, profile: neutralProfile, environment: "production" };
+const base: SimulateIntervalOptions = { seed: 42, intervalIndex: 0, at, intervalSeconds: 60, weight: 50, profile: neutralProfile, environment: "production", requestsPerSecond: 50 };
 
 /** Runs `count` consecutive intervals with the same options. */
 function intervals(count: number, options: Partial<SimulateIntervalOptions> = {}) {
@@ -95,8 +95,27 @@ describe("the simulated service", () => {
     });
     const fullSizeStaging = intervals(5, { ...same, environment: "staging", capacityFactor: 1 });
     expect(fullSizeStaging.map((r) => r.baseline)).toEqual(production.map((r) => r.baseline));
-    // Staging's default traffic is lighter than production's.
-    expect(simulateInterval({ ...base, environment: "staging" }).baseline.requests).toBeLessThan(simulateInterval(base).baseline.requests / 2);
+  });
+
+  it("gives production a busy service's traffic and staging a load test's by default", () => {
+    const defaults = { ...base, requestsPerSecond: undefined, intervalSeconds: 15, weight: 5 };
+    const production = simulateInterval({ ...defaults, environment: "production" });
+    const staging = simulateInterval({ ...defaults, environment: "staging" });
+    // 1000/s: a 5% canary serves ~750 requests in a 15-second point, enough for a stable p99.
+    expect(production.canary.requests + production.baseline.requests).toBeGreaterThan(14_000);
+    expect(production.canary.requests).toBeGreaterThan(600);
+    expect(staging.canary.requests + staging.baseline.requests).toBeLessThan(2_000);
+  });
+
+  it("keeps a neutral 5% canary under the 800 ms rollback threshold and pushes a 2.2× slower one over it", () => {
+    // Ten 10-minute canaries at 15-second points, as the deployment agent reads them.
+    const points = (latencyFactor: number) =>
+      Array.from({ length: 10 }, (_, seed) =>
+        Array.from({ length: 40 }, (_, i) => simulateInterval({ ...base, requestsPerSecond: undefined, seed, intervalIndex: i, intervalSeconds: 15, weight: 5, profile: { ...neutralProfile, latencyFactor } }).canary),
+      ).flat();
+    expect(Math.max(...points(1).map((p) => p.p99Ms))).toBeLessThan(800);
+    const slow = points(2.2);
+    expect(slow.filter((p) => p.p99Ms > 800).length / slow.length).toBeGreaterThan(0.9);
   });
 
   it("refuses a weight outside 0–100 and an empty interval", () => {
