@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { SeededRandom } from "../../lib/simulation/random";
 import type { PerformanceProfile } from "./profile";
 import type { Environment, MetricPoint } from "./types";
 
@@ -68,7 +69,7 @@ export function simulateInterval(options: SimulateIntervalOptions): { canary: Me
     throw new RangeError(`${requestsPerSecond} requests/s over ${intervalSeconds} s is outside the model's range (at most ${MAX_REQUESTS_PER_INTERVAL} requests per interval)`);
   }
 
-  const random = seededUniform(mixSeed(options.seed, options.intervalIndex));
+  const random = new SeededRandom(mixSeed(options.seed, options.intervalIndex));
   const arrivals = poisson(random, expected);
   const canaryShare = weight / 100;
   const baselineErrorProbability = BASELINE_ERROR_RATE / 100;
@@ -77,9 +78,10 @@ export function simulateInterval(options: SimulateIntervalOptions): { canary: Me
   const canary = new CohortTally(arrivals);
   const baseline = new CohortTally(arrivals);
   for (let i = 0; i < arrivals; i++) {
-    const toCanary = random() < canaryShare;
-    const latencyMs = BASELINE_MEDIAN_MS * Math.exp(LATENCY_SIGMA * standardNormal(random)) * capacityFactor;
-    const failureDraw = random();
+    // Always three uniforms per request (normal() takes two), whatever the cohort and profile.
+    const toCanary = random.next() < canaryShare;
+    const latencyMs = BASELINE_MEDIAN_MS * Math.exp(LATENCY_SIGMA * random.normal()) * capacityFactor;
+    const failureDraw = random.next();
     if (toCanary) canary.add(latencyMs * profile.latencyFactor, failureDraw < canaryErrorProbability);
     else baseline.add(latencyMs, failureDraw < baselineErrorProbability);
   }
@@ -113,18 +115,6 @@ class CohortTally {
   }
 }
 
-/** mulberry32: small, fast and good enough for traffic; the state is a 32-bit integer. */
-function seededUniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Neighbouring interval indexes must give unrelated streams: hash (seed, index) together. */
 function mixSeed(seed: number, intervalIndex: number): number {
   let h = (seed ^ Math.imul(intervalIndex | 0, 0x9e3779b1) ^ Math.imul(Math.floor(intervalIndex / 2 ** 32), 0x85ebca77)) >>> 0;
@@ -133,22 +123,16 @@ function mixSeed(seed: number, intervalIndex: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Box–Muller; always two draws, so every request uses the same number of draws. */
-function standardNormal(random: () => number): number {
-  const u = 1 - random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-}
-
 /** Knuth's method for small means, the normal approximation above 30 (error well under 1% there). */
-function poisson(random: () => number, mean: number): number {
+function poisson(random: SeededRandom, mean: number): number {
   if (mean === 0) return 0;
-  if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * standardNormal(random)));
+  if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * random.normal()));
   const limit = Math.exp(-mean);
   let k = 0;
-  let product = random();
+  let product = random.next();
   while (product > limit) {
     k++;
-    product *= random();
+    product *= random.next();
   }
   return k;
 }
