@@ -162,7 +162,7 @@ export async function drillDown(db: Db, window: MetricsWindow, filters: MetricsF
                        d.status::text || CASE WHEN d."incidentReport" IS NOT NULL THEN ', incident' ELSE '' END || COALESCE(': ' || d."rollbackReason", '') AS detail,
                        ${hours} AS hours
                   FROM "Deployment" d JOIN "PipelineRun" r ON r.id = d."runId" ${runJoins}
-                  ${restoredAtLateral}
+                  ${restoredAtLateral('pr."repositoryId"')}
                  WHERE ${finishedProductionSql} ${condition} AND ${inRange('d."startedAt"')}${scope}`;
       break;
     }

@@ -9,8 +9,8 @@ import {
   restoredAtLateral,
   restoredAtSql,
   runDecidedSql,
-  verdictLateral,
-  runJoins,
+  undecidedStatusSql,
+  verdictStatusesSql,
   scopeSql,
   SqlParams,
 } from "./sql-scope";
@@ -40,10 +40,12 @@ function baseParams(window: MetricsWindow) {
   const to = () => once("to", () => params.at(window.to));
   const bucket = () => once("bucket", () => params.add(window.bucket));
   const periodOf = (column: string) => `CASE WHEN ${column} >= ${from()} THEN 'current' ELSE 'previous' END`;
-  const bucketOf = (column: string) => `to_char(date_trunc(${bucket()}, ${column}), 'YYYY-MM-DD')`;
+  // Grouped as a timestamp and formatted once per group: to_char on every row costs more than the rest.
+  const bucketOf = (column: string) => `date_trunc(${bucket()}, ${column})`;
+  const bucketKeyOf = (column: string) => `to_char(${bucketOf(column)}, 'YYYY-MM-DD')`;
   const inBoth = (column: string) => `${column} >= ${previousFrom()} AND ${column} < ${to()}`;
   const inCurrent = (column: string) => `${column} >= ${from()} AND ${column} < ${to()}`;
-  return { params, periodOf, bucketOf, inBoth, inCurrent };
+  return { params, periodOf, bucketOf, bucketKeyOf, inBoth, inCurrent };
 }
 
 interface RunRow {
@@ -64,14 +66,18 @@ function queryRuns(db: Db, window: MetricsWindow, filters: MetricsFilters) {
        SELECT DISTINCT ON (e."runId") e."runId" AS run_id, COALESCE(e.reasons[1], 'unknown') AS reason
          FROM "Escalation" e WHERE ${inBoth('e."createdAt"')}
         ORDER BY e."runId", e."createdAt", e.id),
+     verdict AS (
+       SELECT DISTINCT vs."runId" AS run_id, true AS found
+         FROM "PipelineRun" r JOIN "StageRun" vs ON vs."runId" = r.id
+        WHERE ${inBoth('r."createdAt"')} AND ${undecidedStatusSql} AND vs.status IN (${verdictStatusesSql})),
      scoped AS (
        SELECT ${periodOf('r."createdAt"')} AS period, ${bucketOf('r."createdAt"')} AS bucket, fe.reason AS primary_reason,
               fe.reason IS NOT NULL OR ${runDecidedSql} AS decided
          FROM "PipelineRun" r${filterJoins(filters)}
          LEFT JOIN first_escalation fe ON fe.run_id = r.id
-         ${verdictLateral}
+         LEFT JOIN verdict ON verdict.run_id = r.id
         WHERE ${inBoth('r."createdAt"')}${scope})
-     SELECT period, bucket, primary_reason, count(*)::int AS started, count(*) FILTER (WHERE decided)::int AS decided
+     SELECT period, to_char(bucket, 'YYYY-MM-DD') AS bucket, primary_reason, count(*)::int AS started, count(*) FILTER (WHERE decided)::int AS decided
        FROM scoped GROUP BY period, bucket, primary_reason`,
     ...params.values,
   );
@@ -97,16 +103,24 @@ function queryDeployments(db: Db, window: MetricsWindow, filters: MetricsFilters
   const { params, periodOf, bucketOf, inBoth } = baseParams(window);
   const scope = scopeSql(filters, params);
   return db.$queryRawUnsafe<DeploymentRow[]>(
-    `WITH scoped AS (
+    `WITH production AS (
+       SELECT d.id, d.status, d."startedAt", d."finishedAt", d."incidentReport", pr."openedAt", pr."repositoryId"
+         FROM "Deployment" d
+         JOIN "PipelineRun" r ON r.id = d."runId"
+         JOIN "PullRequest" pr ON pr.id = r."pullRequestId"${filters.repository || filters.team ? ` JOIN "Repository" repo ON repo.id = pr."repositoryId"` : ""}
+        WHERE ${finishedProductionSql} AND ${inBoth('d."startedAt"')}${scope}),
+     -- The restoration lookup runs for change failures only (a few percent of deployments).
+     restoration AS (
+       SELECT d.id, ${hoursSql(restoredAtSql, 'd."startedAt"')} AS restore_hours
+         FROM (SELECT * FROM production d WHERE ${changeFailureSql}) d
+         ${restoredAtLateral('d."repositoryId"')}),
+     scoped AS (
        SELECT ${periodOf('d."startedAt"')} AS period, ${bucketOf('d."startedAt"')} AS bucket, d.status::text AS status,
               ${changeFailureSql} AS failure,
-              CASE WHEN d.status = 'promoted' AND d."finishedAt" IS NOT NULL THEN ${hoursSql('d."finishedAt"', 'pr."openedAt"')} END AS lead_hours,
-              CASE WHEN ${changeFailureSql} THEN ${hoursSql(restoredAtSql, 'd."startedAt"')} END AS restore_hours
-         FROM "Deployment" d
-         JOIN "PipelineRun" r ON r.id = d."runId" ${runJoins}
-         ${restoredAtLateral}
-        WHERE ${finishedProductionSql} AND ${inBoth('d."startedAt"')}${scope})
-     SELECT period, CASE WHEN GROUPING(bucket) = 1 THEN NULL ELSE bucket END AS bucket,
+              CASE WHEN d.status = 'promoted' AND d."finishedAt" IS NOT NULL THEN ${hoursSql('d."finishedAt"', 'd."openedAt"')} END AS lead_hours,
+              restoration.restore_hours
+         FROM production d LEFT JOIN restoration ON restoration.id = d.id)
+     SELECT period, CASE WHEN GROUPING(bucket) = 1 THEN NULL ELSE to_char(bucket, 'YYYY-MM-DD') END AS bucket,
             count(*)::int AS deployments,
             count(*) FILTER (WHERE status = 'promoted')::int AS promoted,
             count(*) FILTER (WHERE status = 'rolled_back')::int AS rollbacks,
@@ -143,7 +157,7 @@ async function queryEscalations(db: Db, window: MetricsWindow, filters: MetricsF
   const decisionScope = scopeSql(filters, decisions.params);
   return Promise.all([
     db.$queryRawUnsafe<ReasonRow[]>(
-      `SELECT ${reasons.periodOf('e."createdAt"')} AS period, ${reasons.bucketOf('e."createdAt"')} AS bucket, reason, count(*)::int AS escalations
+      `SELECT ${reasons.periodOf('e."createdAt"')} AS period, ${reasons.bucketKeyOf('e."createdAt"')} AS bucket, reason, count(*)::int AS escalations
          FROM "Escalation" e JOIN "PipelineRun" r ON r.id = e."runId"${filterJoins(filters)}
         CROSS JOIN LATERAL unnest(e.reasons) AS reason
         WHERE ${reasons.inBoth('e."createdAt"')}${reasonScope}
@@ -151,7 +165,7 @@ async function queryEscalations(db: Db, window: MetricsWindow, filters: MetricsF
       ...reasons.params.values,
     ),
     db.$queryRawUnsafe<DecisionRow[]>(
-      `SELECT ${decisions.periodOf('e."decidedAt"')} AS period, ${decisions.bucketOf('e."decidedAt"')} AS bucket,
+      `SELECT ${decisions.periodOf('e."decidedAt"')} AS period, ${decisions.bucketKeyOf('e."decidedAt"')} AS bucket,
               count(*)::int AS decided, count(*) FILTER (WHERE e.status = 'approved')::int AS approved
          FROM "Escalation" e JOIN "PipelineRun" r ON r.id = e."runId"${filterJoins(filters)}
         WHERE ${decidedEscalationSql} AND ${decisions.inBoth('e."decidedAt"')}${decisionScope}
@@ -162,7 +176,7 @@ async function queryEscalations(db: Db, window: MetricsWindow, filters: MetricsF
 }
 
 interface StageRow {
-  bucket: string | null;
+  bucket: string;
   stage: string;
   runs: number;
   queue_hours: number;
@@ -187,13 +201,13 @@ async function queryStageTimes(db: Db, window: MetricsWindow, filters: MetricsFi
                 ${hoursSql('s."finishedAt"', 's."startedAt"')} AS agent_hours
            FROM "StageRun" s${filters.repository || filters.team || filters.simulated !== "include" ? ` JOIN "PipelineRun" r ON r.id = s."runId"${filterJoins(filters)}` : ""}
           WHERE s.status <> 'not_configured' AND ${attempts.inCurrent('s."queuedAt"')}${attemptScope})
-       SELECT CASE WHEN GROUPING(bucket) = 1 THEN NULL ELSE bucket END AS bucket, stage, count(*) FILTER (WHERE attempt = 1)::int AS runs,
+       SELECT to_char(bucket, 'YYYY-MM-DD') AS bucket, stage, count(*) FILTER (WHERE attempt = 1)::int AS runs,
               COALESCE(sum(queue_hours), 0) AS queue_hours, COALESCE(sum(agent_hours), 0) AS agent_hours
-         FROM scoped GROUP BY GROUPING SETS ((bucket, stage), (stage))`,
+         FROM scoped GROUP BY bucket, stage`,
       ...attempts.params.values,
     ),
     db.$queryRawUnsafe<HumanRow[]>(
-      `SELECT ${human.bucketOf('e."createdAt"')} AS bucket, e.stage::text AS stage, sum(${hoursSql('e."decidedAt"', 'e."createdAt"')}) AS human_hours
+      `SELECT ${human.bucketKeyOf('e."createdAt"')} AS bucket, e.stage::text AS stage, sum(${hoursSql('e."decidedAt"', 'e."createdAt"')}) AS human_hours
          FROM "Escalation" e JOIN "PipelineRun" r ON r.id = e."runId"${filterJoins(filters)}
         WHERE e."decidedAt" IS NOT NULL AND ${human.inCurrent('e."createdAt"')}${humanScope}
         GROUP BY 1, 2`,
@@ -254,12 +268,15 @@ export async function queryMetrics(db: Db, window: MetricsWindow, filters: Metri
   const stageTotals = emptyStageTimes();
   const stageBuckets = new Map(keys.map((key) => [key, emptyStageTimes()]));
   const stageIn = (list: StageTime[] | undefined, stage: string) => list?.find((time) => time.stage === stage);
+  // Every part is a count or a sum, so the period's totals are the buckets' added up.
   for (const row of attempts) {
-    const time = stageIn(row.bucket === null ? stageTotals : stageBuckets.get(row.bucket), row.stage);
-    if (!time) continue;
-    time.runs = row.runs;
-    time.queueHours = row.queue_hours;
-    time.agentHours = row.agent_hours;
+    for (const list of [stageTotals, stageBuckets.get(row.bucket)]) {
+      const time = stageIn(list, row.stage);
+      if (!time) continue;
+      time.runs += row.runs;
+      time.queueHours += row.queue_hours;
+      time.agentHours += row.agent_hours;
+    }
   }
   for (const row of human) {
     for (const list of [stageTotals, stageBuckets.get(row.bucket)]) {

@@ -42,16 +42,18 @@ export const hoursSql = (later: string, earlier: string) => `(date_part('epoch',
 /**
  * A run has a verdict once an agent passed, failed, rolled back or escalated it. A run can only
  * reach waiting, escalated, done, rejected, changes requested, failed or rolled back through a
- * verdict, so only queued, running and superseded runs need their stage attempts looked at: the
- * status condition inside the lateral subquery makes PostgreSQL probe the index for those alone
- * (as an EXISTS it would hash every stage attempt instead). Joined as `verdict`; escalated runs
- * are known from their first escalation.
+ * verdict, so only queued, running and superseded runs need their stage attempts looked at.
+ * Queries join those runs' verdicts as `verdict` (found = true); escalated runs are known from
+ * their first escalation.
  */
+export const undecidedStatusSql = `r.status IN ('queued', 'running', 'superseded')`;
+export const verdictStatusesSql = `'passed', 'escalated', 'failed', 'rolled_back'`;
+export const runDecidedSql = `(NOT ${undecidedStatusSql} OR verdict.found IS NOT NULL)`;
+/** `verdict` for one run at a time (the drill-down pages through few). */
 export const verdictLateral = `LEFT JOIN LATERAL (
     SELECT true AS found FROM "StageRun" vs
-     WHERE r.status IN ('queued', 'running', 'superseded') AND vs."runId" = r.id AND vs.status IN ('passed', 'escalated', 'failed', 'rolled_back')
+     WHERE ${undecidedStatusSql} AND vs."runId" = r.id AND vs.status IN (${verdictStatusesSql})
      LIMIT 1) verdict ON true`;
-export const runDecidedSql = `(r.status NOT IN ('queued', 'running', 'superseded') OR verdict.found IS NOT NULL)`;
 
 export const finishedProductionSql = `d.environment = 'production' AND d.status IN ('promoted', 'rolled_back', 'failed')`;
 export const changeFailureSql = `(d.status = 'rolled_back' OR d."incidentReport" IS NOT NULL)`;
@@ -59,17 +61,17 @@ export const decidedEscalationSql = `e.status IN ('approved', 'rejected', 'chang
 
 /**
  * The end of a change failure's restoration: its rollback's end, else the end of the next
- * successful production deployment of the same repository. The condition inside the subquery
- * depends only on the outer row, so PostgreSQL runs the lookup for failures only.
+ * successful production deployment of the same repository (`repositoryColumn` of the outer row).
+ * The condition inside the subquery depends only on the outer row, so the lookup runs for failures.
  */
-export const restoredAtLateral = `LEFT JOIN LATERAL (
+export const restoredAtLateral = (repositoryColumn: string) => `LEFT JOIN LATERAL (
     SELECT n."finishedAt"
       FROM "Deployment" n
       JOIN "PipelineRun" nr ON nr.id = n."runId"
       JOIN "PullRequest" npr ON npr.id = nr."pullRequestId"
      WHERE ((d.status = 'rolled_back' AND d."finishedAt" IS NULL) OR (d.status <> 'rolled_back' AND d."incidentReport" IS NOT NULL))
        AND n.environment = 'production' AND n.status = 'promoted' AND n."startedAt" > d."startedAt"
-       AND npr."repositoryId" = pr."repositoryId"
+       AND npr."repositoryId" = ${repositoryColumn}
      ORDER BY n."startedAt"
      LIMIT 1) next_good ON true`;
 export const restoredAtSql = `COALESCE(CASE WHEN d.status = 'rolled_back' THEN d."finishedAt" END, next_good."finishedAt")`;
