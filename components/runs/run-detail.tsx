@@ -56,6 +56,8 @@ interface RunDetailResponse {
     status: string;
     currentStage: string | null;
     riskScore: number | null;
+    /** Made by `ctl simulate-history` for the metrics page, not by a real pull request. */
+    simulated: boolean;
     baseSha: string;
     headSha: string;
     diffBytes: number;
@@ -172,6 +174,11 @@ export function RunDetail({ runId }: { runId: string }) {
             {run.status === "waiting" ? `waiting: ${run.currentStage} stage not configured` : run.status.replace("_", " ")}
           </span>
           <span className={`rounded px-2 py-0.5 text-xs font-medium ${riskTone(run.riskScore)}`}>risk {run.riskScore ?? "–"}</span>
+          {run.simulated && (
+            <span className="rounded bg-violet-100 px-2 py-0.5 text-xs font-medium text-violet-800" title="Made by npm run ctl -- simulate-history; remove with simulate-history --delete">
+              simulated
+            </span>
+          )}
           <span>by {pr.author}</span>
           <span className="font-mono text-xs">
             {run.baseSha.slice(0, 8)}…{run.headSha.slice(0, 8)}
