@@ -38,8 +38,10 @@ export interface ChainShape {
   firstSequence?: number;
   /** The hash the first event links to (the genesis hash for sequence 1). */
   prevHash?: string;
-  /** The first event's time; each next one is 10 ms later. */
+  /** The first event's time. */
   startAt?: number;
+  /** Time between two events (10 ms unless set: a benchmark spreads them over months). */
+  spacingMs?: number;
   /** Label of the people among the actors (a forged chain uses another). */
   actorLabel?: string;
   repositories?: number;
@@ -54,13 +56,14 @@ export function* chainBatches(count: number, shape: ChainShape = {}, batchSize =
   const first = shape.firstSequence ?? 1;
   const start = shape.startAt ?? Date.UTC(2026, 0, 1);
   const repositories = shape.repositories ?? 20;
+  const spacing = shape.spacingMs ?? 10;
   for (let from = first; from < first + count; from += batchSize) {
     const batch: StoredEvent[] = [];
     for (let i = from; i < Math.min(from + batchSize, first + count); i++) {
       const person = i % 3 === 0;
       const content = {
         sequence: BigInt(i),
-        occurredAt: new Date(start + (i - first) * 10),
+        occurredAt: new Date(start + (i - first) * spacing),
         actorType: person ? "user" : "agent",
         actorId: person ? `user-${i % 17}` : "review",
         actorLabel: person ? `${shape.actorLabel ?? "person"}${i % 17}@example.com` : "review agent",
