@@ -7,6 +7,7 @@
  *
  *   node --import tsx bench/metrics.ts              # needs a production build (npm start makes one)
  *   node --import tsx bench/metrics.ts --no-server  # the in-process figures only, no build needed
+ * BENCH_SAMPLES (default 100) sets the number of timed requests per period.
  */
 import fs from "node:fs";
 import pg from "pg";
@@ -26,7 +27,7 @@ import { signIn } from "../test/support/http-session";
 const DAYS = 210;
 // About 1.26 runs per pull request (reworks, supersedes): 186 pull requests a day gives ~50,000 runs.
 const PRS_PER_DAY = 186;
-const SAMPLES = 100;
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 100);
 const withServer = !process.argv.includes("--no-server");
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const actor = { type: "system", id: "bench", label: "bench" } as const;
