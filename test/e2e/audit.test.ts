@@ -29,8 +29,27 @@ describe("the audit page and a change record in Chromium", () => {
     await expect.poll(() => chain.getAttribute("data-state"), { timeout: 20_000 }).toBe("verified");
     expect(await chain.innerText()).toMatch(/Chain verified through event #\d+/);
 
+    // A full verification runs in the background; the banner follows it and then shows its verdict.
     await page.getByRole("button", { name: "Verify full chain" }).click();
-    await expect.poll(() => chain.getAttribute("data-state"), { timeout: 20_000 }).toBe("verified");
+    await expect.poll(async () => (await chain.innerText()).includes("Last full verification"), { timeout: 30_000 }).toBe(true);
+    expect(await chain.getAttribute("data-state")).toBe("verified");
+    const status = (await (await page.request.get(`${session.app.url}/api/v1/audit/verify`)).json()) as { ok: boolean; startedFrom: { mode: string } | null; lastFull: { status: string } };
+    expect(status).toMatchObject({ ok: true, startedFrom: { mode: expect.any(String) }, lastFull: { status: "verified" } });
+
+    // Export links for the current filter, the period summary and a sample bundle.
+    const exports = page.getByTestId("audit-exports");
+    expect(await exports.getByRole("link", { name: "CSV" }).getAttribute("href")).toBe("/api/v1/audit/export?format=csv");
+    const summaryHref = await exports.getByRole("link", { name: "Period summary (PDF)" }).getAttribute("href");
+    const summary = await page.request.get(`${session.app.url}${summaryHref}`);
+    expect(summary.status()).toBe(200);
+    expect(summary.headers()["content-type"]).toBe("application/pdf");
+    expect((await summary.body()).subarray(0, 5).toString()).toBe("%PDF-");
+    await exports.getByLabel("Seed (blank: random)").fill("e2e-seed");
+    const sampleHref = await exports.getByRole("link", { name: "Sample bundle (zip)" }).getAttribute("href");
+    expect(sampleHref).toContain("seed=e2e-seed");
+    const sample = await page.request.get(`${session.app.url}${sampleHref}`);
+    expect(sample.status()).toBe(200);
+    expect(sample.headers()).toMatchObject({ "content-type": "application/zip", "x-sample-seed": "e2e-seed" });
 
     await page.getByLabel("Action (prefix with *)").fill("stage.decided");
     await page.getByRole("button", { name: "Apply filters" }).click();
@@ -65,6 +84,22 @@ describe("the audit page and a change record in Chromium", () => {
     const { record: json } = (await api.json()) as { record: { review: { decisions: { provider: string; events: string[] }[] } } };
     expect(json.review.decisions[0]).toMatchObject({ provider: "heuristic", events: [expect.stringMatching(/^\d+$/)] });
     expect((await page.request.get(`${session.app.url}/api/v1/audit/changes/no-such-run`)).status()).toBe(404);
+
+    // The change record's own downloads: its PDF decision report and its events.
+    const recordExports = page.getByTestId("change-record-exports");
+    const reportHref = await recordExports.getByRole("link", { name: "PDF decision report" }).getAttribute("href");
+    expect(reportHref).toBe(`/api/v1/audit/export?format=pdf&runId=${runId}`);
+    const report = await page.request.get(`${session.app.url}${reportHref}`);
+    expect(report.status()).toBe(200);
+    expect(report.headers()["content-type"]).toBe("application/pdf");
+    expect(report.headers()["content-disposition"]).toMatch(/^attachment; filename="flowgate-decision-report-.*\.pdf"$/);
+    const eventsHref = await recordExports.getByRole("link", { name: "Events (JSON Lines)" }).getAttribute("href");
+    const events = await page.request.get(`${session.app.url}${eventsHref}`);
+    expect(events.status()).toBe(200);
+    const lines = (await events.text()).trimEnd().split("\n").map((line) => JSON.parse(line) as { runId: string });
+    expect(lines.length).toBeGreaterThan(0);
+    expect(new Set(lines.map((l) => l.runId))).toEqual(new Set([runId]));
+    expect((await page.request.get(`${session.app.url}/api/v1/audit/export?format=pdf&runId=no-such-run`)).status()).toBe(404);
     await page.close();
   });
 
