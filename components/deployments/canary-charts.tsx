@@ -1,11 +1,11 @@
 "use client";
 
-import { useMemo, useState, type ReactNode } from "react";
+import { useCallback, useMemo, useState, type ReactNode } from "react";
 import { CartesianGrid, Line, LineChart, ReferenceDot, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { chartRows, timeTicks, weightRows, type ChartMetric, type ChartRow } from "@/lib/deployments/chart-series";
+import { chartRows, timeTicks, weightRows, type ChartMetric, type MetricRow } from "@/lib/deployments/chart-series";
 import type { DeploymentDetail } from "@/lib/deployments/load-deployment";
 import type { DeploymentOutcome, EvaluationPoint } from "@/lib/deployments/steps";
-import { cohortColor, formatClock, formatMeasure, formatNumber, formatSpan, label, metricName, optionalMeasure, thresholdColor, verdictColor } from "./format";
+import { cohortColor, formatClock, formatMeasure, formatNumber, formatSpan, formatTick, label, metricName, optionalMeasure, thresholdColor, verdictColor } from "./format";
 import { VerdictBadge } from "./status-badge";
 
 /**
@@ -26,18 +26,17 @@ interface MetricChartSpec {
   markerValue: (evaluation: EvaluationPoint) => number | null;
 }
 
-function tickFormatter(step: number) {
-  return (t: number) => {
-    const date = new Date(t);
-    if (step >= 24 * 3_600_000) return date.toLocaleDateString([], { month: "short", day: "numeric" });
-    const time = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", ...(step < 60_000 ? { second: "2-digit" } : {}), hour12: false });
-    return step >= 3 * 3_600_000 && date.getHours() === 0 ? date.toLocaleDateString([], { month: "short", day: "numeric" }) : time;
-  };
+/** The shared time axis: round ticks, and grid lines on them only (not one per data point). */
+function useTimeAxis(domain: [number, number]) {
+  return useMemo(() => {
+    const { ticks, step } = timeTicks(domain);
+    return { ticks, tickFormatter: (t: number) => formatTick(t, step) };
+  }, [domain]);
 }
 
-function Swatch({ color, dashed, dot }: { color: string; dashed?: boolean; dot?: boolean }) {
+function Swatch({ color, dashed, dot, wide }: { color: string; dashed?: boolean; dot?: boolean; wide?: boolean }) {
   if (dot) return <span className="inline-block h-2.5 w-2.5 rounded-full border border-white" style={{ background: color }} aria-hidden />;
-  return <span className="inline-block w-5 border-t-2" style={{ borderColor: color, borderStyle: dashed ? "dashed" : "solid" }} aria-hidden />;
+  return <span className={`inline-block w-5 ${wide ? "border-t-[3px] opacity-60" : "border-t-2"}`} style={{ borderColor: color, borderStyle: dashed ? "dashed" : "solid" }} aria-hidden />;
 }
 
 function Legend({ items }: { items: { key: string; label: string; swatch: ReactNode }[] }) {
@@ -53,9 +52,8 @@ function Legend({ items }: { items: { key: string; label: string; swatch: ReactN
   );
 }
 
-function MetricTooltip({ row, spec, start }: { row: ChartRow; spec: MetricChartSpec; start: number }) {
-  const canary = row.canary?.[spec.metric] ?? null;
-  const baseline = row.baseline?.[spec.metric] ?? null;
+function MetricTooltip({ row, spec, start }: { row: MetricRow; spec: MetricChartSpec; start: number }) {
+  const { canary, baseline } = row;
   const over = canary !== null && canary > spec.threshold;
   return (
     <div className="rounded-md border border-slate-200 bg-white px-3 py-2 text-xs shadow-md">
@@ -69,14 +67,14 @@ function MetricTooltip({ row, spec, start }: { row: ChartRow; spec: MetricChartS
               <Swatch color={cohortColor.canary} /> Canary
             </td>
             <td className={`pr-2 text-right font-medium ${over ? "text-red-700" : ""}`}>{optionalMeasure(canary, spec.unit)}</td>
-            <td className="text-slate-500">{row.canary ? `${formatNumber(row.canary.requests)} req` : ""}</td>
+            <td className="text-slate-500">{row.canaryRequests === null ? "" : `${formatNumber(row.canaryRequests)} req`}</td>
           </tr>
           <tr>
             <td className="pr-2">
               <Swatch color={cohortColor.baseline} /> Baseline
             </td>
             <td className="pr-2 text-right font-medium">{optionalMeasure(baseline, spec.unit)}</td>
-            <td className="text-slate-500">{row.baseline ? `${formatNumber(row.baseline.requests)} req` : ""}</td>
+            <td className="text-slate-500">{row.baselineRequests === null ? "" : `${formatNumber(row.baselineRequests)} req`}</td>
           </tr>
           {canary !== null && baseline !== null && (
             <tr>
@@ -174,32 +172,33 @@ function MetricChart({
   syncId,
 }: {
   spec: MetricChartSpec;
-  rows: ChartRow[];
+  rows: MetricRow[];
   domain: [number, number];
   evaluations: EvaluationPoint[];
   outcome: DeploymentOutcome | null;
   syncId: string;
 }) {
   const [hovered, setHovered] = useState<HoveredEvaluation | null>(null);
-  const { ticks, step } = timeTicks(domain);
+  const { ticks, tickFormatter } = useTimeAxis(domain);
+  const valueTick = useCallback((value: number) => formatMeasure(value, spec.unit), [spec.unit]);
   const testId = spec.metric === "errorRate" ? "chart-error-rate" : "chart-p99";
   return (
     <figure className="relative" data-testid={testId} aria-label={`${spec.title} of canary and baseline over time`}>
       <figcaption className="mb-1 text-sm font-medium text-slate-800">{spec.title}</figcaption>
       <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
         <LineChart data={rows} syncId={syncId} syncMethod="value" margin={{ top: 16, right: 24, bottom: 4, left: 8 }}>
-          <CartesianGrid stroke="#e2e8f0" strokeDasharray="3 3" />
-          <XAxis dataKey="t" type="number" scale="time" domain={domain} ticks={ticks} tickFormatter={tickFormatter(step)} tick={axisTick} allowDataOverflow />
+          <CartesianGrid stroke="#e2e8f0" strokeDasharray="3 3" verticalValues={ticks} />
+          <XAxis dataKey="t" type="number" scale="time" domain={domain} ticks={ticks} tickFormatter={tickFormatter} tick={axisTick} allowDataOverflow />
           <YAxis
             tick={axisTick}
             width={64}
             domain={[0, "auto"]}
-            tickFormatter={(value: number) => formatMeasure(value, spec.unit)}
+            tickFormatter={valueTick}
             label={{ value: spec.axisLabel, angle: -90, position: "insideLeft", style: { fontSize: 11, fill: "#475569", textAnchor: "middle" }, dx: 2 }}
           />
           <Tooltip
             isAnimationActive={false}
-            content={({ active, payload }) => (active && payload?.length ? <MetricTooltip row={payload[0].payload as ChartRow} spec={spec} start={domain[0]} /> : null)}
+            content={({ active, payload }) => (active && payload?.length ? <MetricTooltip row={payload[0].payload as MetricRow} spec={spec} start={domain[0]} /> : null)}
           />
           <ReferenceLine
             y={spec.threshold}
@@ -210,9 +209,11 @@ function MetricChart({
           />
           <Line
             name="Baseline"
-            dataKey={(row: ChartRow) => row.baseline?.[spec.metric] ?? null}
+            dataKey="baseline"
             stroke={cohortColor.baseline}
-            strokeWidth={1.5}
+            // Wider and lighter, under the canary: where the two agree the baseline shows as a band.
+            strokeWidth={3}
+            strokeOpacity={0.6}
             dot={false}
             activeDot={{ r: 3 }}
             connectNulls
@@ -220,9 +221,9 @@ function MetricChart({
           />
           <Line
             name="Canary"
-            dataKey={(row: ChartRow) => row.canary?.[spec.metric] ?? null}
+            dataKey="canary"
             stroke={cohortColor.canary}
-            strokeWidth={1.5}
+            strokeWidth={1.25}
             dot={false}
             activeDot={{ r: 3 }}
             connectNulls
@@ -234,7 +235,8 @@ function MetricChart({
               stroke={outcome.kind === "rollback" ? thresholdColor : verdictColor.pass}
               strokeWidth={2}
               ifOverflow="extendDomain"
-              label={{ value: outcomeLabel(outcome), position: "insideTopLeft", fill: outcome.kind === "rollback" ? thresholdColor : verdictColor.pass, fontSize: 11, fontWeight: 600 }}
+              // Written on the side with room: left of a marker near the right edge.
+              label={{ value: outcomeLabel(outcome), position: Date.parse(outcome.at) - domain[0] > (domain[1] - domain[0]) / 2 ? "insideTopRight" : "insideTopLeft", fill: outcome.kind === "rollback" ? thresholdColor : verdictColor.pass, fontSize: 11, fontWeight: 600 }}
               className="outcome-marker"
             />
           )}
@@ -285,15 +287,15 @@ function MetricChart({
 
 function WeightChart({ detail, domain, syncId }: { detail: DeploymentDetail; domain: [number, number]; syncId: string }) {
   const rows = useMemo(() => weightRows(detail.weightHistory, domain), [detail.weightHistory, domain]);
-  const { ticks, step } = timeTicks(domain);
+  const { ticks, tickFormatter } = useTimeAxis(domain);
   const outcome = detail.outcome;
   return (
     <figure data-testid="chart-weight" aria-label="Canary traffic weight over time">
       <figcaption className="mb-1 text-sm font-medium text-slate-800">Traffic to the canary</figcaption>
       <ResponsiveContainer width="100%" height={140}>
         <LineChart data={rows} syncId={syncId} syncMethod="value" margin={{ top: 16, right: 24, bottom: 4, left: 8 }}>
-          <CartesianGrid stroke="#e2e8f0" strokeDasharray="3 3" />
-          <XAxis dataKey="t" type="number" scale="time" domain={domain} ticks={ticks} tickFormatter={tickFormatter(step)} tick={axisTick} allowDataOverflow />
+          <CartesianGrid stroke="#e2e8f0" strokeDasharray="3 3" verticalValues={ticks} />
+          <XAxis dataKey="t" type="number" scale="time" domain={domain} ticks={ticks} tickFormatter={tickFormatter} tick={axisTick} allowDataOverflow />
           <YAxis
             tick={axisTick}
             width={64}
@@ -356,7 +358,7 @@ export function CanaryCharts({ detail, domain }: { detail: DeploymentDetail; dom
   const drawn = new Set([...rows.errorRate, ...rows.p99Ms]).size;
   const legend = [
     { key: "canary", label: "Canary", swatch: <Swatch color={cohortColor.canary} /> },
-    { key: "baseline", label: "Baseline", swatch: <Swatch color={cohortColor.baseline} /> },
+    { key: "baseline", label: "Baseline", swatch: <Swatch color={cohortColor.baseline} wide /> },
     { key: "limit", label: `Limit (policy v${thresholds.policyVersion}${thresholds.source === "defaults" ? ", unreadable: defaults shown" : ""})`, swatch: <Swatch color={thresholdColor} dashed /> },
     ...(["pass", "marginal", "fail", "no_data"] as const).map((verdict) => ({
       key: verdict,

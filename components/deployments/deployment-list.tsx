@@ -72,6 +72,7 @@ function Row({ deployment, now }: { deployment: DeploymentListItem; now: number 
           {deployment.repository} #{deployment.pullRequest.number}
         </Link>
         <div className="line-clamp-1 text-xs text-slate-500">{deployment.pullRequest.title}</div>
+        {deployment.run.simulated && <span className="rounded bg-violet-100 px-1.5 py-0.5 text-xs text-violet-800">simulated</span>}
       </td>
       <td className="px-3 py-2 capitalize">{deployment.environment}</td>
       <td className="px-3 py-2 text-slate-600">

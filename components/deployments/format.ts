@@ -51,11 +51,25 @@ export function metricName(name: string): string {
   return metricNames[name] ?? label(name);
 }
 
+// Intl formatters are costly to create (toLocaleTimeString makes one per call); a chart formats
+// hundreds of times per render, so they are made once.
+const clockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+const minuteFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+const dayFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
+
 /** 14:03:20, with the date when it is not today's. */
 export function formatClock(at: string | number): string {
   const date = new Date(at);
-  const time = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
-  return date.toDateString() === new Date().toDateString() ? time : `${date.toLocaleDateString([], { month: "short", day: "numeric" })} ${time}`;
+  const time = clockFormat.format(date);
+  return date.toDateString() === new Date().toDateString() ? time : `${dayFormat.format(date)} ${time}`;
+}
+
+/** A time-axis tick: the day at midnight on long axes, else the time, with seconds on short ones. */
+export function formatTick(t: number, step: number): string {
+  const date = new Date(t);
+  if (step >= 24 * 3_600_000) return dayFormat.format(date);
+  if (step >= 3 * 3_600_000 && date.getHours() === 0 && date.getMinutes() === 0) return dayFormat.format(date);
+  return (step < 60_000 ? clockFormat : minuteFormat).format(date);
 }
 
 /** "4m 10s", "2h 5m", "1d 3h": a deployment's length or an offset into it. */

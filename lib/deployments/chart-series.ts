@@ -13,36 +13,38 @@ export interface CohortSamples {
   baseline: MetricSamplePoint[];
 }
 
-/** One instant for both cohorts; a cohort without a sample at that instant is null. */
-export interface ChartRow {
+/** One instant of one metric for both cohorts; a cohort without a sample at that instant is null. */
+export interface MetricRow {
+  t: number;
+  canary: number | null;
+  baseline: number | null;
+  canaryRequests: number | null;
+  baselineRequests: number | null;
+}
+
+export interface ChartRows {
+  errorRate: MetricRow[];
+  p99Ms: MetricRow[];
+  /** Raw samples behind the rows, both cohorts. */
+  rawCount: number;
+}
+
+interface JoinedRow {
   t: number;
   canary: MetricSamplePoint | null;
   baseline: MetricSamplePoint | null;
 }
 
-export interface ChartRows {
-  errorRate: ChartRow[];
-  p99Ms: ChartRow[];
-  /** Raw samples behind the rows, both cohorts. */
-  rawCount: number;
-}
-
-/**
- * The rows of the error-rate and the latency chart, at most `maxPointsPerCohort` per cohort each:
- * each cohort keeps its own minima and maxima of that metric, so a canary spike survives even
- * where the baseline is flat. Rows are joined on time, so a tooltip shows canary and baseline of
- * the same interval side by side.
- */
-export function chartRows(samples: CohortSamples, maxPointsPerCohort: number): ChartRows {
-  const rows: ChartRow[] = [];
-  const { canary, baseline } = samples;
+/** Both cohorts' samples side by side, on the union of their times. */
+function joinOnTime({ canary, baseline }: CohortSamples): JoinedRow[] {
+  const rows: JoinedRow[] = [];
   let c = 0;
   let b = 0;
   let tc = canary.length > 0 ? Date.parse(canary[0].at) : Infinity;
   let tb = baseline.length > 0 ? Date.parse(baseline[0].at) : Infinity;
   while (c < canary.length || b < baseline.length) {
     const t = Math.min(tc, tb);
-    const row: ChartRow = { t, canary: null, baseline: null };
+    const row: JoinedRow = { t, canary: null, baseline: null };
     if (tc === t) {
       row.canary = canary[c++];
       tc = c < canary.length ? Date.parse(canary[c].at) : Infinity;
@@ -53,15 +55,34 @@ export function chartRows(samples: CohortSamples, maxPointsPerCohort: number): C
     }
     rows.push(row);
   }
-  const x = (row: ChartRow) => row.t;
-  const forMetric = (metric: ChartMetric) => {
-    const keep = new Set<ChartRow>([
-      ...downsampleMinMax(rows, { maxPoints: maxPointsPerCohort, x, y: (row) => row.canary?.[metric] ?? Number.NaN }),
-      ...downsampleMinMax(rows, { maxPoints: maxPointsPerCohort, x, y: (row) => row.baseline?.[metric] ?? Number.NaN }),
+  return rows;
+}
+
+/**
+ * The rows of the error-rate and the latency chart, at most `maxPointsPerCohort` per cohort each:
+ * each cohort keeps its own minima and maxima of that metric, so a canary spike survives even
+ * where the baseline is flat. Rows are joined on time, so a tooltip shows canary and baseline of
+ * the same interval side by side. Flat rows, so the chart reads them by key.
+ */
+export function chartRows(samples: CohortSamples, maxPointsPerCohort: number): ChartRows {
+  const joined = joinOnTime(samples);
+  const x = (row: JoinedRow) => row.t;
+  const forMetric = (metric: ChartMetric): MetricRow[] => {
+    const keep = new Set<JoinedRow>([
+      ...downsampleMinMax(joined, { maxPoints: maxPointsPerCohort, x, y: (row) => row.canary?.[metric] ?? Number.NaN }),
+      ...downsampleMinMax(joined, { maxPoints: maxPointsPerCohort, x, y: (row) => row.baseline?.[metric] ?? Number.NaN }),
     ]);
-    return rows.filter((row) => keep.has(row));
+    return joined
+      .filter((row) => keep.has(row))
+      .map((row) => ({
+        t: row.t,
+        canary: row.canary?.[metric] ?? null,
+        baseline: row.baseline?.[metric] ?? null,
+        canaryRequests: row.canary?.requests ?? null,
+        baselineRequests: row.baseline?.requests ?? null,
+      }));
   };
-  return { errorRate: forMetric("errorRate"), p99Ms: forMetric("p99Ms"), rawCount: canary.length + baseline.length };
+  return { errorRate: forMetric("errorRate"), p99Ms: forMetric("p99Ms"), rawCount: samples.canary.length + samples.baseline.length };
 }
 
 /** The candidate's traffic as a step line: 0 until the first weighted step, held to the end. */

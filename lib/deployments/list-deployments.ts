@@ -42,7 +42,8 @@ export interface DeploymentListItem {
   startedAt: string;
   finishedAt: string | null;
   rollbackReason: string | null;
-  run: { id: string; status: string };
+  /** The run is part of a simulated history (`ctl simulate-history`), not real traffic. */
+  run: { id: string; status: string; simulated: boolean };
   pullRequest: { number: number; title: string; author: string };
   repository: string;
 }
@@ -85,6 +86,7 @@ export async function listDeployments(db: Db, query: DeploymentListQuery): Promi
           select: {
             id: true,
             status: true,
+            simulated: true,
             pullRequest: { select: { number: true, title: true, author: true, repository: { select: { name: true } } } },
           },
         },
@@ -106,7 +108,7 @@ export async function listDeployments(db: Db, query: DeploymentListQuery): Promi
       startedAt: row.startedAt.toISOString(),
       finishedAt: row.finishedAt?.toISOString() ?? null,
       rollbackReason: row.rollbackReason,
-      run: { id: row.run.id, status: row.run.status },
+      run: { id: row.run.id, status: row.run.status, simulated: row.run.simulated },
       pullRequest: { number: row.run.pullRequest.number, title: row.run.pullRequest.title, author: row.run.pullRequest.author },
       repository: row.run.pullRequest.repository.name,
     })),

@@ -166,7 +166,7 @@ describe("deployments: list, detail and export", () => {
         trafficPercent: 0,
         repository: "payments-api",
         pullRequest: { number: 41 },
-        run: { id: rolledBack.runId, status: "rolled_back" },
+        run: { id: rolledBack.runId, status: "rolled_back", simulated: false },
         rollbackReason: rolledBack.rollbackReason,
       });
       expect(page.repositories).toEqual(["payments-api", "search"]);

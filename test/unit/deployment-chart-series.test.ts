@@ -16,13 +16,16 @@ describe("the canary charts' rows", () => {
     const baseline = [sample(0, 0.05, 300, 8000), sample(5, 0.06, 305, 8100)];
     const { errorRate, p99Ms, rawCount } = chartRows({ canary, baseline }, 100);
     expect(rawCount).toBe(4);
-    const expected = [
-      { t: t0, canary: canary[0], baseline: baseline[0] },
-      { t: t0 + 5_000, canary: null, baseline: baseline[1] },
-      { t: t0 + 10_000, canary: canary[1], baseline: null },
-    ];
-    expect(errorRate).toEqual(expected);
-    expect(p99Ms).toEqual(expected);
+    expect(errorRate).toEqual([
+      { t: t0, canary: 0.1, baseline: 0.05, canaryRequests: 400, baselineRequests: 8000 },
+      { t: t0 + 5_000, canary: null, baseline: 0.06, canaryRequests: null, baselineRequests: 8100 },
+      { t: t0 + 10_000, canary: 0.2, baseline: null, canaryRequests: 410, baselineRequests: null },
+    ]);
+    expect(p99Ms.map((row) => [row.canary, row.baseline])).toEqual([
+      [310, 300],
+      [null, 305],
+      [320, null],
+    ]);
   });
 
   it("draws 10,000 intervals per cohort with a bounded number of rows, keeping each metric's spikes in each cohort", () => {
@@ -35,12 +38,12 @@ describe("the canary charts' rows", () => {
     expect(rawCount).toBe(20_000);
     expect(errorRate.length).toBeLessThanOrEqual(800);
     expect(p99Ms.length).toBeLessThanOrEqual(800);
-    const spike = errorRate.find((row) => row.canary?.errorRate === 3.2);
+    const spike = errorRate.find((row) => row.canary === 3.2);
     expect(spike?.t).toBe(t0 + 87_650_000);
     // A joined row keeps both cohorts' values of that interval, for the tooltip.
-    expect(spike?.baseline).toBe(baseline[8_765]);
-    expect(errorRate.find((row) => row.baseline?.errorRate === 0.9)?.t).toBe(t0 + 12_340_000);
-    expect(p99Ms.find((row) => row.canary?.p99Ms === 1_900)?.t).toBe(t0 + 43_210_000);
+    expect(spike?.baseline).toBe(baseline[8_765].errorRate);
+    expect(errorRate.find((row) => row.baseline === 0.9)?.t).toBe(t0 + 12_340_000);
+    expect(p99Ms.find((row) => row.canary === 1_900)?.t).toBe(t0 + 43_210_000);
   });
 
   it("draws the weight as steps from 0 at the start, held until the end of the axis", () => {
