@@ -264,7 +264,7 @@ async function runCommand(command: string, { db, databaseUrl, values, rest, pass
         return;
       }
       case "repo test-settings": {
-        const { updateTestSettings } = await import("../lib/repositories/update-test-settings");
+        const { updateRepositorySettings } = await import("../lib/repositories/update-repository-settings");
         const name = required(values.name as string | undefined, "name");
         const repository = await db.repository.findUnique({ where: { name } });
         if (!repository) throw new StartupError(`no repository named ${name} (see npm run ctl -- repo list)`);
@@ -278,7 +278,7 @@ async function runCommand(command: string, { db, databaseUrl, values, rest, pass
               timeLimitSeconds: optionalNumber("time-limit"),
               memoryLimitMb: optionalNumber("memory-limit"),
             };
-        await updateTestSettings(db, { repositoryId: repository.id, input: { test: test as never }, actor: CLI_ACTOR });
+        await updateRepositorySettings(db, { repositoryId: repository.id, input: { test: test as never }, actor: CLI_ACTOR });
         note(test ? `${name}: tests run with the ${test.preset} preset` : `${name}: test settings cleared`);
         return;
       }

@@ -1,4 +1,4 @@
-import { profileForRun } from "../targets/profile";
+import { profileForRun, profileIn } from "../targets/profile";
 import { simulationSeed } from "../targets/simulated-service";
 import type { DeployContext, Environment } from "../targets/types";
 import type { StageContext } from "../stage-agent";
@@ -22,7 +22,7 @@ export async function deployContextFor(context: StageContext, environment: Envir
       FLOWGATE_BASE_SHA: run.baseSha,
       FLOWGATE_ENVIRONMENT: environment,
     },
-    profile,
+    profile: profileIn(profile, environment),
     seed: simulationSeed(run.id, environment),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { RollbackDecision } from "../../lib/canary";
+import { isTestFile } from "../../lib/coverage/changed-line-coverage";
 import { addedLines, parseUnifiedDiff, type ParsedDiff } from "../../lib/diff/unified-diff";
 import type { LlmProvider } from "../llm/provider";
 import { redactSecrets } from "../llm/redact";
@@ -33,7 +34,8 @@ const errorSignals = /\b(throw|catch|reject|Error|null|undefined|status|5\d\d|pa
 export function suspectFiles(diff: ParsedDiff, metric: string | null): { path: string; reason: string }[] {
   const signals = metric?.includes("error") ? errorSignals : latencySignals;
   return diff.files
-    .filter((f) => !f.binary && f.status !== "deleted")
+    // Tests do not run in production; they cannot have moved a production metric.
+    .filter((f) => !f.binary && f.status !== "deleted" && !isTestFile(f.path))
     .map((file) => {
       const lines = addedLines(file);
       const hits = lines.reduce((sum, line) => sum + (line.content.match(signals)?.length ?? 0), 0);

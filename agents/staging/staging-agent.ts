@@ -87,8 +87,11 @@ export function createStagingAgent(): StageAgent {
       const windowSeconds = STAGING_WINDOW_SECONDS;
       const from = new Date();
       await sleep(realDurationMs(settings, windowSeconds));
-      const series = await source.read(ctx, { from, to: new Date(from.getTime() + windowSeconds * 1000), stepSeconds: windowSeconds / POINTS_PER_WINDOW, weight: 100 });
-      await storeSamples(context.db, handle.id, series);
+      // The candidate takes all of staging's traffic; the baseline is what production runs now.
+      const window = { from, to: new Date(from.getTime() + windowSeconds * 1000), stepSeconds: windowSeconds / POINTS_PER_WINDOW };
+      const candidate = await source.read(ctx, { ...window, weight: 100 });
+      const production = await createMetricSource(settings, "production").read(await deployContextFor(context, "production"), { ...window, weight: 0 });
+      await storeSamples(context.db, handle.id, { canary: candidate.canary, baseline: production.baseline });
       const stored = await loadSamples(context.db, handle.id);
       const factor = settings.adjustmentFactor;
       const { metrics, score } = compareCohorts(adjustForStaging(stored, factor));

@@ -71,4 +71,4 @@ export function fillTemplate(template: string, values: Record<string, string>, e
   });
 }
 
-export const placeholdersIn = (template: string): string[] => [...template.matchAll(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g)].map((m) => m[1]);
+

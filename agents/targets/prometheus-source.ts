@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { PrometheusSourceSettings } from "./deploy-settings";
+import type { PrometheusSourceSettings } from "../../lib/repositories/deploy-settings";
 import { fillTemplate, templateValues } from "./deploy-variables";
 import type { CohortSeries, DeployContext, MetricPoint, MetricSource, MetricWindow } from "./types";
 

@@ -1,5 +1,5 @@
 import { createCommandTarget } from "./command-target";
-import type { DeploySettings } from "./deploy-settings";
+import type { DeploySettings } from "../../lib/repositories/deploy-settings";
 import { createPrometheusSource } from "./prometheus-source";
 import { createSimulatedMetricSource } from "./simulated-metric-source";
 import { createSimulatedTarget } from "./simulated-target";
@@ -7,7 +7,7 @@ import type { DeployTarget, Environment, MetricSource } from "./types";
 import { createWebhookTarget } from "./webhook-target";
 
 /** The one place the staging, validation and deployment agents get their target and source from. */
-export { deploySettingsOf, deploySettingsSchema, DeploySettingsError, realDurationMs, type DeploySettings } from "./deploy-settings";
+export { deploySettingsOf, deploySettingsSchema, DeploySettingsError, realDurationMs, type DeploySettings } from "../../lib/repositories/deploy-settings";
 export { runSmokeChecks } from "./smoke-checks";
 
 export function createDeployTarget(settings: DeploySettings, environment: Environment): DeployTarget {

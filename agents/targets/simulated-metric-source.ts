@@ -1,4 +1,4 @@
-import type { SimulatedTargetSettings } from "./deploy-settings";
+import type { SimulatedTargetSettings } from "../../lib/repositories/deploy-settings";
 import { simulateInterval } from "./simulated-service";
 import type { CohortSeries, MetricSource } from "./types";
 

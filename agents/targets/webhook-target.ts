@@ -1,4 +1,4 @@
-import type { WebhookTargetSettings } from "./deploy-settings";
+import type { WebhookTargetSettings } from "../../lib/repositories/deploy-settings";
 import { flowgateSignature } from "./webhook-signature";
 import type { DeployContext, DeployTarget, StepResult } from "./types";
 

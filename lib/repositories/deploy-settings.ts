@@ -1,6 +1,9 @@
 import { z } from "zod";
-import { placeholdersIn } from "./deploy-variables";
-import type { Environment } from "./types";
+
+type Environment = "staging" | "production";
+
+/** The `{{name}}` placeholders a template uses. */
+export const placeholdersIn = (template: string): string[] => [...template.matchAll(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g)].map((m) => m[1]);
 
 /**
  * How a repository deploys: stored under `deploy` in Repository.settings, one block per

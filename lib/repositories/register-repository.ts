@@ -4,6 +4,7 @@ import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
 import type { Db } from "../db/client";
 import { isGitRepository } from "../git/git";
 import { ApiError } from "../http/errors";
+import { deploySettingsSchema } from "./deploy-settings";
 import { testSettingsSchema } from "./test-settings";
 
 export const registerRepositorySchema = z.object({
@@ -12,6 +13,8 @@ export const registerRepositorySchema = z.object({
   defaultBranch: z.string().trim().min(1).default("main"),
   /** How the test agent tests it; without this the test stage escalates asking for it. */
   test: testSettingsSchema.optional(),
+  /** How the agents deploy it; without this the simulated target and metrics are used. */
+  deploy: deploySettingsSchema.optional(),
 });
 export type RegisterRepositoryInput = z.input<typeof registerRepositorySchema>;
 
@@ -25,14 +28,14 @@ export async function registerRepository(db: Db, options: { input: RegisterRepos
   return db.$transaction(async (tx) => {
     if (await tx.repository.findUnique({ where: { name: input.name } })) throw new ApiError("conflict", `A repository named ${input.name} already exists`);
     const repository = await tx.repository.create({
-      data: { name: input.name, kind: "local", location, defaultBranch: input.defaultBranch, settings: input.test ? { test: input.test } : {} },
+      data: { name: input.name, kind: "local", location, defaultBranch: input.defaultBranch, settings: { ...(input.test ? { test: input.test } : {}), ...(input.deploy ? { deploy: input.deploy } : {}) } },
     });
     await appendAuditEvent(tx, {
       actor: options.actor,
       action: "repository.registered",
       subject: { type: "repository", id: repository.id },
       repositoryId: repository.id,
-      payload: { name: repository.name, location, defaultBranch: repository.defaultBranch, test: input.test ?? null },
+      payload: { name: repository.name, location, defaultBranch: repository.defaultBranch, test: input.test ?? null, deploy: input.deploy ?? null },
     });
     return repository;
   });

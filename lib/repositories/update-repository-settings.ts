@@ -2,25 +2,37 @@ import { z } from "zod";
 import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
 import type { Db, Prisma } from "../db/client";
 import { ApiError } from "../http/errors";
+import { deploySettingsSchema } from "./deploy-settings";
 import { testSettingsSchema } from "./test-settings";
 
-export const updateTestSettingsSchema = z.object({ test: testSettingsSchema.nullable() });
+/** Each section given replaces the stored one; null removes it (back to the defaults). */
+export const updateRepositorySettingsSchema = z
+  .object({ test: testSettingsSchema.nullable().optional(), deploy: deploySettingsSchema.nullable().optional() })
+  .refine((body) => body.test !== undefined || body.deploy !== undefined, { message: "send test and/or deploy settings", path: ["test"] });
 
-/** Sets (or clears, with null) how the test agent tests a repository; audited with old and new. */
-export async function updateTestSettings(db: Db, options: { repositoryId: string; input: z.input<typeof updateTestSettingsSchema>; actor: AuditActor }) {
-  const { test } = updateTestSettingsSchema.parse(options.input);
+/** How the agents test and deploy a repository; audited with the sections before and after. */
+export async function updateRepositorySettings(db: Db, options: { repositoryId: string; input: z.input<typeof updateRepositorySettingsSchema>; actor: AuditActor }) {
+  const input = updateRepositorySettingsSchema.parse(options.input);
   return db.$transaction(async (tx) => {
     const [locked] = await tx.$queryRaw<{ settings: Record<string, unknown> }[]>`SELECT settings FROM "Repository" WHERE id = ${options.repositoryId} FOR UPDATE`;
     if (!locked) throw new ApiError("not_found", `No repository ${options.repositoryId}`);
-    const { test: previous, ...rest } = locked.settings ?? {};
-    const settings = (test ? { ...rest, test } : rest) as Prisma.InputJsonValue;
-    const repository = await tx.repository.update({ where: { id: options.repositoryId }, data: { settings } });
+    const settings: Record<string, unknown> = { ...(locked.settings ?? {}) };
+    const before: Record<string, unknown> = {};
+    const after: Record<string, unknown> = {};
+    for (const section of ["test", "deploy"] as const) {
+      if (input[section] === undefined) continue;
+      before[section] = settings[section] ?? null;
+      after[section] = input[section];
+      if (input[section] === null) delete settings[section];
+      else settings[section] = input[section];
+    }
+    const repository = await tx.repository.update({ where: { id: options.repositoryId }, data: { settings: settings as Prisma.InputJsonValue } });
     await appendAuditEvent(tx, {
       actor: options.actor,
-      action: "repository.test_settings_changed",
+      action: "repository.settings_changed",
       subject: { type: "repository", id: repository.id },
       repositoryId: repository.id,
-      payload: { name: repository.name, before: previous ?? null, after: test },
+      payload: { name: repository.name, before, after },
     });
     return repository;
   });

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { demoBranches } from "@/scripts/lib/demo-repository";
 import { artifactsDir, signInAs, useFlowgateInChromium } from "../support/browser";
 import { runScript } from "../support/flowgate-process";
 
@@ -11,11 +12,10 @@ describe("the board and the run page in Chromium", () => {
     await signInAs(page, session.app.url, "reviewer@flowgate.local");
     await page.waitForURL(/\/board/);
     const escalated = page.locator('section[data-column="escalated"] [data-testid="run-card"]');
-    // Five escalated at review, one at test (its new lines have no tests).
-    await expect.poll(() => escalated.count(), { timeout: 60_000 }).toBe(6);
-    const stagingColumn = page.locator('section[data-column="staging"] [data-testid="run-card"]');
-    await expect.poll(() => stagingColumn.count()).toBe(1);
-    expect(await stagingColumn.first().innerText()).toContain("waiting: stage not configured");
+    const count = (status: string) => demoBranches.filter((b) => b.ends.status === status).length;
+    await expect.poll(() => escalated.count(), { timeout: 150_000 }).toBe(count("escalated"));
+    const finished = page.locator('section[data-column="finished"] [data-testid="run-card"]');
+    await expect.poll(() => finished.count(), { timeout: 150_000 }).toBe(count("done") + count("failed") + count("rolled_back"));
     await page.screenshot({ path: path.join(artifactsDir, "board.png"), fullPage: true });
 
     // Submit a new pull request from the demo repository while the page stays open.
@@ -26,7 +26,7 @@ describe("the board and the run page in Chromium", () => {
     expect(submitted.code, submitted.stderr).toBe(0);
     await expect.poll(() => page.getByText("Live update check").count(), { timeout: 10_000 }).toBe(1);
     await page.close();
-  });
+  }, 240_000);
 
   it("opens a run and shows the decision with its findings, provider and audit events", async () => {
     const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });

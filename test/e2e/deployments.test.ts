@@ -25,8 +25,10 @@ describe("the deployments pages in Chromium", () => {
 
   it("lists the deployments with their status, pull request and run, and filters them", async () => {
     const page = await session.browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await signInAs(page, session.app.url, "manager@flowgate.local", { callbackUrl: "/deployments" });
+    // The demo's simulated history has deployments of its own; the repository filter finds ours.
+    await signInAs(page, session.app.url, "manager@flowgate.local", { callbackUrl: "/deployments?repository=payments-api" });
     await page.waitForURL(/\/deployments/);
+    await expect.poll(() => page.getByLabel("Repository").inputValue(), { timeout: 20_000 }).toBe("payments-api");
     const row = page.locator('[data-testid="deployment-row"]', { hasText: "payments-api #4242" }).filter({ has: page.getByText("production", { exact: true }) });
     await expect.poll(() => row.count(), { timeout: 20_000 }).toBe(1);
     expect(await row.getAttribute("data-status")).toBe("rolled_back");
@@ -34,9 +36,13 @@ describe("the deployments pages in Chromium", () => {
     expect(await row.getByTestId("run-link").getAttribute("href")).toBe(`/runs/${rolledBack.runId}`);
     await page.screenshot({ path: path.join(artifactsDir, "deployments.png"), fullPage: true });
 
+    // Our two runs have four deployments: staging and production each.
+    await expect.poll(() => page.getByTestId("deployment-row").count()).toBe(4);
     await page.getByLabel("Status").selectOption("rolled_back");
-    await expect.poll(() => page.locator('[data-testid="deployment-row"]:not([data-status="rolled_back"])').count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => page.getByTestId("deployment-row").count(), { timeout: 10_000 }).toBe(1);
+    expect(await page.getByTestId("deployment-row").getAttribute("data-status")).toBe("rolled_back");
     expect(page.url()).toContain("status=rolled_back");
+    expect(page.url()).toContain("repository=payments-api");
 
     await page.goto(`${session.app.url}/deployments?repository=no-such-repository`);
     await expect.poll(() => page.getByText("No deployments match these filters").count(), { timeout: 10_000 }).toBe(1);
@@ -45,7 +51,7 @@ describe("the deployments pages in Chromium", () => {
 
   it("shows a rolled-back canary: why, with the numbers, against the baseline, on charts of 10,000 samples", async () => {
     const page = await session.browser.newPage({ viewport: { width: 1440, height: 1000 } });
-    await signInAs(page, session.app.url, "auditor@flowgate.local", { callbackUrl: "/deployments" });
+    await signInAs(page, session.app.url, "auditor@flowgate.local", { callbackUrl: "/deployments?repository=payments-api" });
     await page.waitForURL(/\/deployments/);
     await page.locator('[data-testid="deployment-row"]', { hasText: "payments-api #4242" }).filter({ has: page.getByText("production", { exact: true }) }).getByRole("link", { name: /payments-api #4242/ }).click();
     await page.waitForURL(new RegExp(`/deployments/${rolledBack.canaryDeploymentId}$`));

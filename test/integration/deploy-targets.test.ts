@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCommandTarget } from "@/agents/targets/command-target";
-import { deploySettingsSchema, type CommandTargetSettings } from "@/agents/targets/deploy-settings";
+import { deploySettingsSchema, type CommandTargetSettings } from "@/lib/repositories/deploy-settings";
 import { derivedProfile, DERIVED_SLOWER_SHARE, neutralProfile, profileForRun, profileIn } from "@/agents/targets/profile";
 import { createDeployTarget, createMetricSource, deploySettingsOf, runSmokeChecks } from "@/agents/targets/select";
 import { createSimulatedTarget } from "@/agents/targets/simulated-target";

@@ -134,7 +134,7 @@ describe("the pipeline engine on PostgreSQL", () => {
     it("diffs base...head of a registered local repository with real git", async () => {
       const result = await submitWithGit(t.db, { repoPath: repoDir, base: "main", head: demoBranches[0].name, actor, note: () => {} });
       const run = await t.db.pipelineRun.findUniqueOrThrow({ where: { id: result.run.id } });
-      expect(run.diff).toContain("+++ b/src/format.ts");
+      expect(run.diff).toContain("+++ b/src/format.js");
       expect(run.headSha).toMatch(/^[0-9a-f]{40}$/);
     });
 

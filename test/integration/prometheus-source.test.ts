@@ -5,7 +5,7 @@ import net, { type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deploySettingsSchema, type PrometheusSourceSettings } from "@/agents/targets/deploy-settings";
+import { deploySettingsSchema, type PrometheusSourceSettings } from "@/lib/repositories/deploy-settings";
 import { neutralProfile } from "@/agents/targets/profile";
 import { createPrometheusSource, MetricSourceError } from "@/agents/targets/prometheus-source";
 import type { DeployContext, MetricPoint, MetricWindow } from "@/agents/targets/types";

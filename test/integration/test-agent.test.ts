@@ -12,7 +12,7 @@ import { createWorkspace, sweepWorkspaces } from "@/agents/test/workspace";
 import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
 import { log } from "@/lib/log";
 import { registerRepository } from "@/lib/repositories/register-repository";
-import { updateTestSettings } from "@/lib/repositories/update-test-settings";
+import { updateRepositorySettings } from "@/lib/repositories/update-repository-settings";
 import { createDemoRepository, demoBranches, demoTestSettings } from "@/scripts/lib/demo-repository";
 import { submitWithGit } from "@/scripts/lib/submit-with-git";
 import { createTestDatabase, type TestDatabase } from "../support/database";
@@ -195,7 +195,7 @@ describe("the test agent on real workspaces", () => {
   it("kills a test command that hangs at the time limit, with its whole process group, and escalates", async () => {
     const { run: repo } = { run: await t.db.repository.findUniqueOrThrow({ where: { name: "demo-shop" } }) };
     const marker = `flowgate-hang-${process.pid}`;
-    await updateTestSettings(t.db, {
+    await updateRepositorySettings(t.db, {
       repositoryId: repo.id,
       input: { test: { preset: "node-test", testCommand: `sh -c 'sleep 600; echo ${marker}' & sleep 600`, timeLimitSeconds: 5 } },
       actor,
@@ -212,7 +212,7 @@ describe("the test agent on real workspaces", () => {
       const survivors = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((line) => line.includes(marker) && !line.includes("ps -eo"));
       expect(survivors).toEqual([]);
     } finally {
-      await updateTestSettings(t.db, { repositoryId: repo.id, input: { test: demoTestSettings }, actor });
+      await updateRepositorySettings(t.db, { repositoryId: repo.id, input: { test: demoTestSettings }, actor });
     }
   });
 

@@ -118,7 +118,7 @@ describe("runner faults", () => {
       { stage: "test", attempt: 1, status: "escalated" },
     ]);
     expect(await db.agentDecision.count({ where: { runId: run.id, agent: "review" } })).toBe(1);
-    expect(await db.auditEvent.count({ where: { runId: run.id, action: "stage.decided" } })).toBe(1);
+    expect(await db.auditEvent.count({ where: { runId: run.id, action: "stage.decided", payload: { path: ["stage"], equals: "review" } } })).toBe(1);
     expect(fake.requests.length).toBe(2);
     expect((await verifyAuditChain(db)).ok).toBe(true);
   });

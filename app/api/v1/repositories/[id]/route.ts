@@ -1,14 +1,15 @@
 import { auditActor } from "@/lib/auth/actor";
 import { json, parseBody, route } from "@/lib/http/route";
+import { deploySettingsOf } from "@/lib/repositories/deploy-settings";
 import { testSettingsOf } from "@/lib/repositories/test-settings";
-import { updateTestSettings, updateTestSettingsSchema } from "@/lib/repositories/update-test-settings";
+import { updateRepositorySettings, updateRepositorySettingsSchema } from "@/lib/repositories/update-repository-settings";
 
-/** PATCH { test: {...} | null }: how the test agent tests this repository. */
+/** PATCH { test?: {...} | null, deploy?: {...} | null }: how the agents test and deploy this repository. */
 export const PATCH = route<{ id: string }>(
   async ({ req, db, actor, params }) => {
-    const input = await parseBody(req, updateTestSettingsSchema);
-    const repository = await updateTestSettings(db, { repositoryId: params.id, input, actor: auditActor(actor) });
-    return json({ repository: { id: repository.id, name: repository.name, test: testSettingsOf(repository.settings) } });
+    const input = await parseBody(req, updateRepositorySettingsSchema);
+    const repository = await updateRepositorySettings(db, { repositoryId: params.id, input, actor: auditActor(actor) });
+    return json({ repository: { id: repository.id, name: repository.name, test: testSettingsOf(repository.settings), deploy: deploySettingsOf(repository.settings) } });
   },
   { permission: "settings:manage" },
 );
