@@ -65,11 +65,20 @@ export async function verifyFromCheckpoint(db: Db, options: { databaseUrl?: stri
       return report(status, null);
     }
     const after = { sequence: checkpoint.sequence, hash: checkpoint.hash, occurredAt: event.occurredAt.toISOString() };
-    const status = await verifyAuditChain(db, { after, databaseUrl: options.databaseUrl });
+    const status = await verifyAuditChain(db, { after, databaseUrl: await readerFor(db, checkpoint.sequence, options.databaseUrl) });
     return report(status, await recordIfFurther(db, status, checkpoint.sequence));
   }
-  const status = await verifyAuditChain(db, { databaseUrl: options.databaseUrl });
+  const status = await verifyAuditChain(db, { databaseUrl: await readerFor(db, 0n, options.databaseUrl) });
   return report(status, await recordIfFurther(db, status, 0n));
+}
+
+/** Below this many new events, Prisma pages beat opening a COPY connection (its login alone costs milliseconds). */
+const COPY_WORTH_IT = 5000n;
+
+async function readerFor(db: Db, from: bigint, databaseUrl: string | undefined): Promise<string | undefined> {
+  if (!databaseUrl) return undefined;
+  const head = await db.auditEvent.findFirst({ orderBy: { sequence: "desc" }, select: { sequence: true } });
+  return head && head.sequence - from > COPY_WORTH_IT ? databaseUrl : undefined;
 }
 
 async function recordIfFurther(db: Db, status: ChainStatus, from: bigint): Promise<CheckpointView | null> {
