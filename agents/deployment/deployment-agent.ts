@@ -98,6 +98,8 @@ export function createDeploymentAgent(provider: LlmProvider | null): StageAgent 
         if (!resumed.ok) return rollBack(canary, null, resumed.reason);
         clock = canary.clock = resumed.clock;
         done = resumed.done;
+        // Samples of an interval read but not yet judged when the runner died are read again.
+        await context.db.metricSample.deleteMany({ where: { deploymentId: canary.handle.id, at: { gt: clock.after(done * INTERVAL_SECONDS) } } });
         await recordStep(context.db, canary.handle, { kind: "resume", summary: `Runner restarted: resuming the canary at interval ${done + 1} of ${intervals} from the stored samples`, verdict: "ok", weight, at: clock.now() });
       } else {
         const deployed = await target.deploy(canary.ctx);

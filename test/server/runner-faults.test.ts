@@ -7,9 +7,12 @@ import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
 import { createPrismaClient, type Db } from "@/lib/db/client";
 import { findFreePort, startEmbeddedPostgres, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrateDatabase } from "@/lib/db/migrations";
+import { continueRun } from "@/lib/pipeline/continue-run";
 import { registerRepository } from "@/lib/repositories/register-repository";
+import { updateRepositorySettings } from "@/lib/repositories/update-repository-settings";
 import { submitRun } from "@/lib/runs/submit-run";
 import { createDemoRepository } from "@/scripts/lib/demo-repository";
+import { submitWithGit } from "@/scripts/lib/submit-with-git";
 import { cleanDiff as diff } from "../support/diffs";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { testDataDir } from "../support/flowgate-process";
@@ -60,6 +63,7 @@ describe("runner faults", () => {
         ANTHROPIC_BASE_URL: fake.baseURL,
         FLOWGATE_LLM_MAX_RETRIES: "0",
         FLOWGATE_RUNNER_LEASE_SECONDS: "3",
+        FLOWGATE_DATA_DIR: dataDir,
         LOG_LEVEL: "warn",
       },
       stdio: ["ignore", "ignore", "pipe"],
@@ -74,10 +78,15 @@ describe("runner faults", () => {
       input: { repository: "demo", prNumber: prNumber++, title: "Format totals", author: "dev@example.com", baseSha: "a".repeat(40), headSha: `${prNumber}`.padStart(40, "c"), diff },
     });
 
-  const settled = (runId: string) => waitFor(`run ${runId} to settle`, async () => {
-    const run = await db.pipelineRun.findUniqueOrThrow({ where: { id: runId } });
-    return run.status !== "queued" && run.status !== "running" ? run : null;
-  });
+  const settled = (runId: string, timeoutMs?: number) =>
+    waitFor(
+      `run ${runId} to settle`,
+      async () => {
+        const run = await db.pipelineRun.findUniqueOrThrow({ where: { id: runId } });
+        return run.status !== "queued" && run.status !== "running" ? run : null;
+      },
+      timeoutMs,
+    );
 
   beforeAll(async () => {
     dataDir = testDataDir("runner-faults");
@@ -138,6 +147,71 @@ describe("runner faults", () => {
     expect(finished.status).toBe("escalated");
     expect(await db.agentDecision.count({ where: { runId: after.run.id, agent: "review" } })).toBe(1);
     expect((await verifyAuditChain(db)).ok).toBe(true);
+  });
+
+  describe("a runner killed mid-canary", () => {
+    let repoId: string;
+    const repoPath = () => path.join(dataDir, "repo");
+
+    /** A run of a demo branch that has passed every stage up to the canary, its deployment job queued. */
+    async function atDeployment(clockScale: number) {
+      await updateRepositorySettings(db, { repositoryId: repoId, input: { deploy: { clockScale } }, actor });
+      const { run } = await submitWithGit(db, { repoPath: repoPath(), base: "main", head: "feature/order-total-format", number: prNumber++, author: "dana@demo-shop.dev", actor, note: () => {} });
+      await db.$executeRaw`SELECT graphile_worker.remove_job(${`${run.id}:review:1`})`;
+      await db.$transaction(async (tx) => {
+        await tx.stageRun.updateMany({ where: { runId: run.id }, data: { status: "passed", finishedAt: new Date() } });
+        await continueRun(tx, { runId: run.id, fromStage: "validation", isConfigured: () => true });
+      });
+      return run.id;
+    }
+    /** Only the runners a test starts may claim its canary. */
+    async function stopLiveRunners() {
+      const live = runners.filter((r) => r.exitCode === null && r.signalCode === null);
+      for (const runner of live) runner.kill("SIGTERM");
+      await Promise.all(live.map((runner) => new Promise((resolve) => runner.once("exit", resolve))));
+    }
+    const deployment = (runId: string) => db.deployment.findFirst({ where: { runId, environment: "production" }, include: { steps: { orderBy: { id: "asc" } } } });
+    const evaluations = async (runId: string) => (await deployment(runId))?.steps.filter((s) => s.kind === "evaluation").length ?? 0;
+
+    beforeAll(async () => {
+      repoId = (await db.repository.findUniqueOrThrow({ where: { name: "demo" } })).id;
+    });
+
+    it("resumes the canary from its stored samples, judging every interval exactly once", async () => {
+      // 20 simulated seconds per second: the 10-minute canary takes 30 s.
+      await stopLiveRunners();
+      const runId = await atDeployment(20);
+      const first = startRunner();
+      await waitFor("two canary evaluations", async () => (await evaluations(runId)) >= 2, 60_000);
+      first.kill("SIGKILL");
+      await new Promise((resolve) => first.once("exit", resolve));
+
+      startRunner();
+      expect(await settled(runId, 90_000)).toMatchObject({ status: "done" });
+      const finished = (await deployment(runId))!;
+      expect(finished.status).toBe("promoted");
+      const kinds = finished.steps.map((s) => s.kind);
+      expect(kinds).toContain("resume");
+      const intervals = finished.steps.filter((s) => s.kind === "evaluation").map((s) => (s.detail as { interval: { index: number } }).interval.index);
+      expect(intervals).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    }, 180_000);
+
+    it("rolls back a canary left unattended for longer than the policy's duration", async () => {
+      // 60 simulated seconds per second: the canary lasts 10 s; the runner stays dead for longer.
+      await stopLiveRunners();
+      const runId = await atDeployment(60);
+      const first = startRunner();
+      await waitFor("a canary evaluation", async () => (await evaluations(runId)) >= 1, 60_000);
+      first.kill("SIGKILL");
+      await new Promise((resolve) => first.once("exit", resolve));
+      await new Promise((resolve) => setTimeout(resolve, 12_000));
+
+      startRunner();
+      expect(await settled(runId, 90_000)).toMatchObject({ status: "rolled_back" });
+      const finished = (await deployment(runId))!;
+      expect(finished).toMatchObject({ status: "rolled_back", trafficPercent: 0 });
+      expect(finished.rollbackReason).toMatch(/unattended for \d+ s after a runner crash/);
+    }, 180_000);
   });
 
   it("stops claiming and exits on SIGTERM", async () => {
