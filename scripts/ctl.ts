@@ -28,6 +28,9 @@ const usage = `Usage: npm run ctl -- <command> [options]
       [--time-limit <seconds>] [--memory-limit <mb>] | --clear)
       How the test agent tests the repository. Presets: node-test, node-vitest, node-jest,
       python-pytest; a preset fills every field, options override it.
+  repo deploy-settings --name <name> (--file <deploy.json> | --clear)
+      How staging and the canary deploy it: targets, metric sources, smoke checks, the staging
+      adjustment factor (see lib/repositories/deploy-settings.ts). Validated before it is saved.
   submit --repo <path-to-git-repo> --base <ref> --head <ref> [--title <t>] [--number <n>] [--author <a>]
       Diffs base...head with git and submits the run; prints the run id.
   runs                      recent runs with status and stage
@@ -141,7 +144,7 @@ async function main() {
   const single = ["submit", "runs", "run", "simulate-history"].includes(noun);
   const command = single ? noun : `${noun} ${verb ?? ""}`.trim();
   if (single && verb) rest.unshift(verb);
-  const known = ["user create", "user list", "token create", "token list", "token revoke", "repo add", "repo list", "repo test-settings", "submit", "runs", "run", "audit verify-export", "audit verify", "audit sample", "audit anchor", "audit verify-anchors", "simulate-history"];
+  const known = ["user create", "user list", "token create", "token list", "token revoke", "repo add", "repo list", "repo test-settings", "repo deploy-settings", "submit", "runs", "run", "audit verify-export", "audit verify", "audit sample", "audit anchor", "audit verify-anchors", "simulate-history"];
   if (!known.includes(command)) throw new StartupError(`unknown command "${command}"\n\n${usage}`);
   // An auditor checks a file they were handed, possibly on a machine without Flowgate's data.
   if (command === "audit verify-export") return verifyExportFiles(rest);
@@ -261,6 +264,24 @@ async function runCommand(command: string, { db, databaseUrl, values, rest, pass
         for (const r of await db.repository.findMany({ orderBy: { name: "asc" } })) {
           process.stdout.write(`${r.name}\t${r.kind}\t${r.location}\ttests: ${testSettingsOf(r.settings)?.preset ?? "not configured"}\n`);
         }
+        return;
+      }
+      case "repo deploy-settings": {
+        const { updateRepositorySettings } = await import("../lib/repositories/update-repository-settings");
+        const name = required(values.name as string | undefined, "name");
+        const repository = await db.repository.findUnique({ where: { name } });
+        if (!repository) throw new StartupError(`no repository named ${name} (see npm run ctl -- repo list)`);
+        let deploy: unknown = null;
+        if (!values.clear) {
+          const file = required(values.file as string | undefined, "file");
+          try {
+            deploy = JSON.parse(fs.readFileSync(file, "utf8"));
+          } catch (err) {
+            throw new StartupError(`could not read ${file} as JSON: ${(err as Error).message}`);
+          }
+        }
+        await updateRepositorySettings(db, { repositoryId: repository.id, input: { deploy: deploy as never }, actor: CLI_ACTOR });
+        note(deploy ? `${name}: deploy settings saved` : `${name}: deploy settings cleared (simulated target and metrics)`);
         return;
       }
       case "repo test-settings": {

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { fetchJson } from "@/components/ui/fetch-json";
+import { RepositoryDeploySettings } from "./repository-deploy-settings";
 import { RepositoryTestSettings, type EffectiveTestSettings } from "./repository-test-settings";
 
 interface RepositoryRow {
@@ -12,6 +13,7 @@ interface RepositoryRow {
   location: string;
   defaultBranch: string;
   test: EffectiveTestSettings | null;
+  deploy: Record<string, unknown>;
 }
 
 /** Registered repositories, and a form to register a local git repository. */
@@ -45,6 +47,7 @@ export function Repositories() {
               <span className="font-mono text-xs text-slate-600">{r.location}</span>
               <span className="text-xs text-slate-500">default branch {r.defaultBranch}</span>
               <RepositoryTestSettings repositoryId={r.id} current={r.test} />
+              <RepositoryDeploySettings repositoryId={r.id} current={r.deploy} />
             </li>
           ))}
         </ul>

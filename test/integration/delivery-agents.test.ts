@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ZodError } from "zod";
 import { createDeploymentAgent } from "@/agents/deployment/deployment-agent";
 import { runStageJob } from "@/agents/engine/run-stage-job";
 import { createReviewAgent } from "@/agents/review/review-agent";
@@ -13,6 +14,7 @@ import { intervalVerdictSchema } from "@/lib/canary";
 import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
 import { log } from "@/lib/log";
 import { registerRepository } from "@/lib/repositories/register-repository";
+import { updateRepositorySettings } from "@/lib/repositories/update-repository-settings";
 import { createDemoRepository, demoBranches, demoTestSettings } from "@/scripts/lib/demo-repository";
 import { submitWithGit } from "@/scripts/lib/submit-with-git";
 import { createTestDatabase, type TestDatabase } from "../support/database";
@@ -137,6 +139,17 @@ describe("staging, validation and the canary on the simulated target", () => {
     expect(report.suspectFiles[0].path).toMatch(/^src\//);
     expect(report.hypothesis).toContain("Structured report without an LLM");
     expect(production.steps.at(-1)).toMatchObject({ kind: "notification" });
+  });
+
+  it("refuses deploy settings that cannot work, naming the field, and audits a change", async () => {
+    const repository = await t.db.repository.findUniqueOrThrow({ where: { name: "demo-shop" } });
+    const bad = { production: { target: { kind: "command", deployCommand: "./deploy.sh" }, metricSource: { kind: "prometheus", baseUrl: "http://127.0.0.1:9090" } } };
+    const error = await updateRepositorySettings(t.db, { repositoryId: repository.id, input: { deploy: bad as never }, actor }).catch((err) => err);
+    expect(error).toBeInstanceOf(ZodError);
+    expect((error as ZodError).issues.map((i) => i.path.join("."))).toContain("deploy.production.target.setWeightCommand");
+    await updateRepositorySettings(t.db, { repositoryId: repository.id, input: { deploy: { clockScale: 3600, adjustmentFactor: 1.5 } }, actor });
+    const event = await t.db.auditEvent.findFirstOrThrow({ where: { action: "repository.settings_changed" }, orderBy: { sequence: "desc" } });
+    expect(event.payload).toMatchObject({ before: { deploy: { clockScale: 3600 } }, after: { deploy: { clockScale: 3600, adjustmentFactor: 1.5 } } });
   });
 
   it("keeps the audit chain intact through every deployment step", async () => {

@@ -1,6 +1,7 @@
 import { auditActor } from "@/lib/auth/actor";
 import { json, parseBody, route } from "@/lib/http/route";
 import { registerRepository, registerRepositorySchema } from "@/lib/repositories/register-repository";
+import { deploySettingsOf } from "@/lib/repositories/deploy-settings";
 import { testSettingsOf } from "@/lib/repositories/test-settings";
 
 export const GET = route(
@@ -9,7 +10,7 @@ export const GET = route(
       orderBy: { name: "asc" },
       select: { id: true, name: true, kind: true, location: true, defaultBranch: true, createdAt: true, settings: true },
     });
-    return json({ repositories: repositories.map(({ settings, ...repository }) => ({ ...repository, test: testSettingsOf(settings) })) });
+    return json({ repositories: repositories.map(({ settings, ...repository }) => ({ ...repository, test: testSettingsOf(settings), deploy: deploySettingsOf(settings) })) });
   },
   { permission: "runs:read" },
 );
