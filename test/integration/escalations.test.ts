@@ -154,7 +154,7 @@ describe("deciding escalations", () => {
   it("continues the run from where it stopped on approval, and audits the decision with the package hash", async () => {
     const escalation = await escalated(evalDiff);
     const result = await decide(escalation.id, people.reviewer);
-    expect(result).toMatchObject({ status: "approved", approvals: 1, requiredApprovals: 1, run: { status: "waiting", currentStage: "test" } });
+    expect(result).toMatchObject({ status: "approved", approvals: 1, requiredApprovals: 1, run: { status: "queued", currentStage: "test" } });
     const event = await t.db.auditEvent.findFirstOrThrow({ where: { runId: escalation.runId, action: "escalation.decided" } });
     expect(event.payload).toMatchObject({ decision: "approve", decidedBy: "rev1@example.com", contextHash: escalation.contextHash });
     expect(event.actorId).toBe(people.reviewer.user.id);
@@ -175,7 +175,7 @@ describe("deciding escalations", () => {
     expect(escalation.reasons).toContain("schema_change");
     expect(await decide(escalation.id, people.reviewer)).toMatchObject({ status: "open", approvals: 1, requiredApprovals: 2, run: { status: "escalated" } });
     await expect(decide(escalation.id, people.reviewer)).rejects.toMatchObject({ code: "conflict", message: expect.stringMatching(/second, different reviewer/) });
-    expect(await decide(escalation.id, people.reviewer2)).toMatchObject({ status: "approved", approvals: 2, run: { status: "waiting" } });
+    expect(await decide(escalation.id, people.reviewer2)).toMatchObject({ status: "approved", approvals: 2, run: { status: "queued", currentStage: "test" } });
   });
 
   it("lets exactly one of many simultaneous deciders win; the others are told who decided", async () => {
