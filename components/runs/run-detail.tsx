@@ -148,6 +148,12 @@ function DecisionCard({ decision }: { decision: Decision }) {
   );
 }
 
+/** The deployment a staging or deployment attempt made, when it made one. */
+function deploymentOf(output: unknown): string | null {
+  const id = (output as { deploymentId?: unknown } | null)?.deploymentId;
+  return typeof id === "string" ? id : null;
+}
+
 /** One run: its stage attempts with their decisions, escalations and audit events; live. */
 export function RunDetail({ runId }: { runId: string }) {
   const query = useQuery({
@@ -209,6 +215,11 @@ export function RunDetail({ runId }: { runId: string }) {
                 {decisions.map((d) => (
                   <DecisionCard key={d.id} decision={d} />
                 ))}
+                {deploymentOf(stage.output) && (
+                  <Link href={`/deployments/${deploymentOf(stage.output)}`} className="mt-2 inline-block text-sm font-medium text-indigo-700 hover:underline">
+                    Open the {stage.stage === "staging" ? "staging deployment" : "canary"}: charts, steps and verdicts →
+                  </Link>
+                )}
                 {stage.stage === "test" && isTestStageOutput(stage.output) && (
                   <div className="mt-3">
                     <TestStageView output={stage.output} runId={run.id} />
