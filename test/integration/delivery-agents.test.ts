@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZodError } from "zod";
 import { createDeploymentAgent } from "@/agents/deployment/deployment-agent";
 import { runStageJob } from "@/agents/engine/run-stage-job";
+import { createAnthropicProvider } from "@/agents/llm/anthropic";
 import { createReviewAgent } from "@/agents/review/review-agent";
+import type { StageAgent } from "@/agents/stage-agent";
 import { createStagingAgent } from "@/agents/staging/staging-agent";
 import { createTestAgent } from "@/agents/test/test-agent";
 import { createValidationAgent } from "@/agents/validation/validation-agent";
@@ -13,11 +15,13 @@ import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { intervalVerdictSchema } from "@/lib/canary";
 import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
 import { log } from "@/lib/log";
+import type { Stage } from "@/lib/pipeline/stages";
 import { registerRepository } from "@/lib/repositories/register-repository";
 import { updateRepositorySettings } from "@/lib/repositories/update-repository-settings";
 import { createDemoRepository, demoBranches, demoTestSettings } from "@/scripts/lib/demo-repository";
 import { submitWithGit } from "@/scripts/lib/submit-with-git";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { startFakeAnthropic } from "../support/fake-anthropic";
 
 const actor = { type: "system", id: "test", label: "test" } as const;
 const quiet = log.child({ test: "delivery-agents" });
@@ -29,7 +33,7 @@ describe("staging, validation and the canary on the simulated target", () => {
   let workspaceRoot: string;
   let number = 1;
 
-  async function deliver(branch: string) {
+  async function deliver(branch: string, overrides: Partial<Record<Stage, StageAgent>> = {}) {
     const { run } = await submitWithGit(t.db, { repoPath: repoDir, base: "main", head: branch, number: number++, author: demoBranches.find((b) => b.name === branch)!.author, actor, note: () => {} });
     const agents = {
       review: createReviewAgent(null),
@@ -37,6 +41,7 @@ describe("staging, validation and the canary on the simulated target", () => {
       staging: createStagingAgent(),
       validation: createValidationAgent(),
       deployment: createDeploymentAgent(null),
+      ...overrides,
     };
     for (;;) {
       const current = await t.db.pipelineRun.findUniqueOrThrow({ where: { id: run.id } });
@@ -139,6 +144,27 @@ describe("staging, validation and the canary on the simulated target", () => {
     expect(report.suspectFiles[0].path).toMatch(/^src\//);
     expect(report.hypothesis).toContain("Structured report without an LLM");
     expect(production.steps.at(-1)).toMatchObject({ kind: "notification" });
+  });
+
+  it("writes the rollback's root-cause hypothesis with an LLM (through the real SDK) when one is configured", async () => {
+    const fake = await startFakeAnthropic();
+    try {
+      const hypothesis = "The recommendation loop scans every order for each request; under production traffic that pushes p99 past 800 ms.";
+      fake.enqueue({ text: JSON.stringify({ hypothesis, suspectFiles: [{ path: "src/recommendations.js", reason: "O(orders × items) per request" }] }), usage: { input_tokens: 700, output_tokens: 90 } });
+      const provider = createAnthropicProvider({ apiKey: "sk-ant-test-key-0000000000000000000000", baseURL: fake.baseURL, maxRetries: 0 });
+      const { deployments, run } = await deliver("feature/order-recommendations", { deployment: createDeploymentAgent(provider) });
+      const report = deployments.find((d) => d.environment === "production")!.incidentReport as { provider: string; hypothesis: string; suspectFiles: { path: string }[]; trippedMetric: { name: string } };
+      expect(report).toMatchObject({ provider: "anthropic", hypothesis, trippedMetric: { name: "p99_latency_ms" } });
+      expect(report.suspectFiles[0].path).toBe("src/recommendations.js");
+      const prompt = JSON.stringify(fake.requests.at(-1)!.body.messages);
+      expect(prompt).toContain("p99_latency_ms");
+      expect(prompt).toContain("src/recommendations.js");
+      const decision = await t.db.agentDecision.findFirstOrThrow({ where: { runId: run.id, agent: "deployment" } });
+      expect(decision).toMatchObject({ provider: "anthropic" });
+      expect(decision.rationale).toContain(hypothesis);
+    } finally {
+      await fake.close();
+    }
   });
 
   it("refuses deploy settings that cannot work, naming the field, and audits a change", async () => {
