@@ -81,7 +81,7 @@ export async function generateTests(options: {
   target: number;
   log: Logger;
 }): Promise<GenerationResult> {
-  const { provider, workspace, settings, diff } = options;
+  const { workspace, settings, diff } = options;
   const tests: GeneratedTest[] = [];
   const usage: LlmUsage = { inputTokens: 0, outputTokens: 0 };
   const prompts: string[] = [];
