@@ -98,30 +98,29 @@ interface Scope {
  * append lock, ADR 003), so `occurredAt >= from` is `sequence >= the first event at or after from`.
  * With the range as sequences, a repository or action filter walks its (…, sequence) index
  * backwards from the range's end and stops after one page, however old the week is; filtering
- * occurredAt instead would read every later event of the repository first. Both lookups are one
- * probe of the occurredAt index, in one round trip. Null when nothing can be in the range.
+ * occurredAt instead would read every later event of the repository first. Each bound is one
+ * probe of the occurredAt index.
  */
-async function sequenceRange(db: Db, filter: AuditSearchFilter): Promise<Pick<Scope, "fromSequence" | "toSequence"> | null> {
-  if (!filter.from && !filter.to) return {};
-  const firstAtOrAfter = (at: Date | undefined) =>
-    at ? Prisma.sql`(SELECT sequence FROM "AuditEvent" WHERE "occurredAt" >= ${at} ORDER BY "occurredAt", sequence LIMIT 1)` : Prisma.sql`NULL::bigint`;
-  const [bounds] = await db.$queryRaw<{ fromSequence: bigint | null; toSequence: bigint | null }[]>`
-    SELECT ${firstAtOrAfter(filter.from)} AS "fromSequence", ${firstAtOrAfter(filter.to)} AS "toSequence"`;
-  // No event at or after `from`: the range holds nothing yet.
-  if (filter.from && bounds.fromSequence === null) return null;
-  return { fromSequence: bounds.fromSequence ?? undefined, toSequence: bounds.toSequence ?? undefined };
-}
+const firstAtOrAfter = (at: Date | undefined) =>
+  at ? Prisma.sql`(SELECT sequence FROM "AuditEvent" WHERE "occurredAt" >= ${at} ORDER BY "occurredAt", sequence LIMIT 1)` : Prisma.sql`NULL::bigint`;
 
-/** Null when the named repository or pull request does not exist, or the time range is empty: nothing can match. */
+/**
+ * The time range's sequences and the repository's id, in one round trip (the search is three
+ * statements at most). Null when the named repository or pull request does not exist, or nothing
+ * happened at or after `from`: nothing can match.
+ */
 async function resolveScope(db: Db, filter: AuditSearchFilter): Promise<Scope | null> {
-  const range = await sequenceRange(db, filter);
-  if (!range) return null;
+  if (!filter.from && !filter.to && !filter.repository) return {};
+  const repositoryId = filter.repository ? Prisma.sql`(SELECT id FROM "Repository" WHERE name = ${filter.repository})` : Prisma.sql`NULL::text`;
+  const [found] = await db.$queryRaw<{ fromSequence: bigint | null; toSequence: bigint | null; repositoryId: string | null }[]>`
+    SELECT ${firstAtOrAfter(filter.from)} AS "fromSequence", ${firstAtOrAfter(filter.to)} AS "toSequence", ${repositoryId} AS "repositoryId"`;
+  if (filter.from && found.fromSequence === null) return null;
+  const range = { fromSequence: found.fromSequence ?? undefined, toSequence: found.toSequence ?? undefined };
   if (!filter.repository) return range;
-  const repository = await db.repository.findUnique({ where: { name: filter.repository }, select: { id: true } });
-  if (!repository) return null;
-  if (filter.prNumber === undefined) return { ...range, repositoryId: repository.id };
+  if (!found.repositoryId) return null;
+  if (filter.prNumber === undefined) return { ...range, repositoryId: found.repositoryId };
   // Every event about a pull request carries one of its runs' ids (not always the repository's).
-  const runs = await db.pipelineRun.findMany({ where: { pullRequest: { repositoryId: repository.id, number: filter.prNumber } }, select: { id: true } });
+  const runs = await db.pipelineRun.findMany({ where: { pullRequest: { repositoryId: found.repositoryId, number: filter.prNumber } }, select: { id: true } });
   return runs.length > 0 ? { ...range, prRunIds: runs.map((r) => r.id) } : null;
 }
 
