@@ -1,34 +1,27 @@
 import type { Db } from "../db/client";
+import { attemptFactsSql, decisionFactsSql, deploymentFactsSql, escalationReasonFactsSql, humanFactsSql, runFactsSql } from "./daily-facts";
 import { addCount, emptyPeriodStats, emptyStageTimes, type MetricsReport, type PeriodStats, type StageTime } from "./report";
-import {
-  changeFailureSql,
-  decidedEscalationSql,
-  filterJoins,
-  finishedProductionSql,
-  hoursSql,
-  restoredAtLateral,
-  restoredAtSql,
-  runDecidedSql,
-  undecidedStatusSql,
-  verdictStatusesSql,
-  scopeSql,
-  SqlParams,
-} from "./sql-scope";
+import { keyScopeSql, SqlParams } from "./sql-scope";
 import { bucketKeys, type MetricsFilters, type MetricsWindow } from "./window";
 
 /**
- * The metrics report, aggregated by PostgreSQL: each query returns a few hundred grouped rows at
- * most, whatever the number of runs, and the four run concurrently. The definitions are those of
+ * The metrics report, aggregated by PostgreSQL from two sources that never overlap: the rollup's
+ * rows for the days it holds (MetricsRollupDay, kept by refresh-metrics-rollup.ts), and the facts
+ * of daily-facts.ts read live from the pipeline tables for every other day of the window (today,
+ * recent days, days changed since the last refresh, or all of them before any refresh). Each
+ * statement picks the rolled-up days and reads both sources in one snapshot, so a refresh or a
+ * change committing meanwhile cannot count a day twice or not at all. Each statement returns a few
+ * hundred grouped rows at most, and the five run concurrently. The definitions are those of
  * reference.ts, which a test holds this equal to.
  */
 
 type Period = "current" | "previous";
 
 /**
- * Parameters for one query, added as the query uses them (PostgreSQL rejects a parameter that no
- * part of the statement uses, since it cannot infer its type).
+ * Parameters and SQL pieces for one statement, added as the statement uses them (PostgreSQL
+ * rejects a parameter that no part of the statement uses, since it cannot infer its type).
  */
-function baseParams(window: MetricsWindow) {
+function statement(window: MetricsWindow, filters: MetricsFilters) {
   const params = new SqlParams();
   const placeholders = new Map<string, string>();
   const once = (name: string, add: () => string) => {
@@ -42,10 +35,25 @@ function baseParams(window: MetricsWindow) {
   const periodOf = (column: string) => `CASE WHEN ${column} >= ${from()} THEN 'current' ELSE 'previous' END`;
   // Grouped as a timestamp and formatted once per group: to_char on every row costs more than the rest.
   const bucketOf = (column: string) => `date_trunc(${bucket()}, ${column})`;
-  const bucketKeyOf = (column: string) => `to_char(${bucketOf(column)}, 'YYYY-MM-DD')`;
-  const inBoth = (column: string) => `${column} >= ${previousFrom()} AND ${column} < ${to()}`;
-  const inCurrent = (column: string) => `${column} >= ${from()} AND ${column} < ${to()}`;
-  return { params, periodOf, bucketOf, bucketKeyOf, inBoth, inCurrent };
+  const rollupScope = () => once("rollupScope", () => keyScopeSql(filters, params, { repositoryId: 'u."repositoryId"', team: "u.team", simulated: "u.simulated" }));
+  const factScope = () => once("factScope", () => keyScopeSql(filters, params, { repositoryId: "f.repository_id", team: "f.team", simulated: "f.simulated" }));
+
+  /**
+   * `closed_days`: the rolled-up days inside [start, to), none straddling `from` (a day belongs
+   * to one period whole); `ranges`: the rest of [start, to), as maximal ranges, for the live facts.
+   */
+  const sources = (start: string) => `
+    closed_days AS (
+      SELECT day, day::timestamp AS lo, day::timestamp + interval '1 day' AS hi FROM "MetricsRollupDay"
+       WHERE day::timestamp >= ${start} AND day::timestamp + interval '1 day' <= ${to()}
+         AND (day::timestamp >= ${from()} OR day::timestamp + interval '1 day' <= ${from()})),
+    ranges AS (
+      SELECT gap.lo, gap.hi FROM (
+        SELECT COALESCE(lag(c.hi) OVER (ORDER BY c.lo), ${start}) AS lo, c.lo AS hi FROM closed_days c
+        UNION ALL
+        SELECT COALESCE(max(c.hi), ${start}), ${to()} FROM closed_days c) gap
+       WHERE gap.lo < gap.hi)`;
+  return { params, from, previousFrom, periodOf, bucketOf, rollupScope, factScope, sources };
 }
 
 interface RunRow {
@@ -54,32 +62,26 @@ interface RunRow {
   primary_reason: string | null;
   started: number;
   decided: number;
+  escalated: number;
 }
 
 function queryRuns(db: Db, window: MetricsWindow, filters: MetricsFilters) {
-  const { params, periodOf, bucketOf, inBoth } = baseParams(window);
-  const scope = scopeSql(filters, params);
-  // An escalation comes after its run starts, so escalations since the comparison period began
-  // include the first escalation of every run counted here.
+  const q = statement(window, filters);
   return db.$queryRawUnsafe<RunRow[]>(
-    `WITH first_escalation AS (
-       SELECT DISTINCT ON (e."runId") e."runId" AS run_id, COALESCE(e.reasons[1], 'unknown') AS reason
-         FROM "Escalation" e WHERE ${inBoth('e."createdAt"')}
-        ORDER BY e."runId", e."createdAt", e.id),
-     verdict AS (
-       SELECT DISTINCT vs."runId" AS run_id, true AS found
-         FROM "PipelineRun" r JOIN "StageRun" vs ON vs."runId" = r.id
-        WHERE ${inBoth('r."createdAt"')} AND ${undecidedStatusSql} AND vs.status IN (${verdictStatusesSql})),
-     scoped AS (
-       SELECT ${periodOf('r."createdAt"')} AS period, ${bucketOf('r."createdAt"')} AS bucket, fe.reason AS primary_reason,
-              fe.reason IS NOT NULL OR ${runDecidedSql} AS decided
-         FROM "PipelineRun" r${filterJoins(filters)}
-         LEFT JOIN first_escalation fe ON fe.run_id = r.id
-         LEFT JOIN verdict ON verdict.run_id = r.id
-        WHERE ${inBoth('r."createdAt"')}${scope})
-     SELECT period, to_char(bucket, 'YYYY-MM-DD') AS bucket, primary_reason, count(*)::int AS started, count(*) FILTER (WHERE decided)::int AS decided
-       FROM scoped GROUP BY period, bucket, primary_reason`,
-    ...params.values,
+    `WITH ${q.sources(q.previousFrom())},
+     facts AS (
+       SELECT u.day::timestamp AS at, NULL::text AS primary_reason, u."runsStarted" AS started, u."runsDecided" AS decided, 0 AS escalated
+         FROM "MetricsDailyRollup" u JOIN closed_days c ON c.day = u.day WHERE u."runsStarted" > 0${q.rollupScope()}
+       UNION ALL
+       SELECT u.day::timestamp, u.reason, 0, 0, u."runsEscalated"
+         FROM "MetricsDailyReasonRollup" u JOIN closed_days c ON c.day = u.day WHERE u."runsEscalated" > 0${q.rollupScope()}
+       UNION ALL
+       SELECT f.at, f.primary_reason, 1, f.decided::int, (f.primary_reason IS NOT NULL)::int FROM (${runFactsSql}) f WHERE true${q.factScope()})
+     SELECT period, to_char(bucket, 'YYYY-MM-DD') AS bucket, primary_reason, started, decided, escalated
+       FROM (SELECT ${q.periodOf("at")} AS period, ${q.bucketOf("at")} AS bucket, primary_reason,
+                    sum(started)::int AS started, sum(decided)::int AS decided, sum(escalated)::int AS escalated
+               FROM facts GROUP BY 1, 2, 3) grouped`,
+    ...q.params.values,
   );
 }
 
@@ -90,50 +92,50 @@ interface DeploymentRow {
   promoted: number;
   rollbacks: number;
   failures: number;
-  lead_count: number;
+  unrestored: number;
+  lead_count: number | null;
   lead_mean: number | null;
   lead_median: number | null;
   lead_p90: number | null;
-  restored: number;
-  unrestored: number;
+  restored: number | null;
   restore_median: number | null;
 }
 
 function queryDeployments(db: Db, window: MetricsWindow, filters: MetricsFilters) {
-  const { params, periodOf, bucketOf, inBoth } = baseParams(window);
-  const scope = scopeSql(filters, params);
+  const q = statement(window, filters);
+  // Percentiles do not add up, so they are taken over every lead and restore time of the period
+  // or bucket: the rollup keeps each day's as an array, the live facts add theirs one by one.
   return db.$queryRawUnsafe<DeploymentRow[]>(
-    `WITH production AS (
-       SELECT d.id, d.status, d."startedAt", d."finishedAt", d."incidentReport", pr."openedAt", pr."repositoryId"
-         FROM "Deployment" d
-         JOIN "PipelineRun" r ON r.id = d."runId"
-         JOIN "PullRequest" pr ON pr.id = r."pullRequestId"${filters.repository || filters.team ? ` JOIN "Repository" repo ON repo.id = pr."repositoryId"` : ""}
-        WHERE ${finishedProductionSql} AND ${inBoth('d."startedAt"')}${scope}),
-     -- The restoration lookup runs for change failures only (a few percent of deployments).
-     restoration AS (
-       SELECT d.id, ${hoursSql(restoredAtSql, 'd."startedAt"')} AS restore_hours
-         FROM (SELECT * FROM production d WHERE ${changeFailureSql}) d
-         ${restoredAtLateral('d."repositoryId"')}),
-     scoped AS (
-       SELECT ${periodOf('d."startedAt"')} AS period, ${bucketOf('d."startedAt"')} AS bucket, d.status::text AS status,
-              ${changeFailureSql} AS failure,
-              CASE WHEN d.status = 'promoted' AND d."finishedAt" IS NOT NULL THEN ${hoursSql('d."finishedAt"', 'd."openedAt"')} END AS lead_hours,
-              restoration.restore_hours
-         FROM production d LEFT JOIN restoration ON restoration.id = d.id)
-     SELECT period, CASE WHEN GROUPING(bucket) = 1 THEN NULL ELSE to_char(bucket, 'YYYY-MM-DD') END AS bucket,
-            count(*)::int AS deployments,
-            count(*) FILTER (WHERE status = 'promoted')::int AS promoted,
-            count(*) FILTER (WHERE status = 'rolled_back')::int AS rollbacks,
-            count(*) FILTER (WHERE failure)::int AS failures,
-            count(lead_hours)::int AS lead_count,
-            avg(lead_hours) AS lead_mean,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY lead_hours) AS lead_median,
-            percentile_cont(0.9) WITHIN GROUP (ORDER BY lead_hours) AS lead_p90,
-            count(restore_hours)::int AS restored,
-            count(*) FILTER (WHERE failure AND restore_hours IS NULL)::int AS unrestored,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY restore_hours) AS restore_median
-       FROM scoped GROUP BY GROUPING SETS ((period, bucket), (period))`,
-    ...params.values,
+    `WITH ${q.sources(q.previousFrom())},
+     facts AS (
+       SELECT u.day::timestamp AS at, u.deployments, u."deploymentsPromoted" AS promoted, u.rollbacks, u."changeFailures" AS failures,
+              u."unrestoredFailures" AS unrestored, u."leadHours" AS lead_hours, u."restoreHours" AS restore_hours
+         FROM "MetricsDailyRollup" u JOIN closed_days c ON c.day = u.day WHERE u.deployments > 0${q.rollupScope()}
+       UNION ALL
+       SELECT f.at, 1, (f.status = 'promoted')::int, (f.status = 'rolled_back')::int, f.failure::int, (f.failure AND f.restore_hours IS NULL)::int,
+              CASE WHEN f.lead_hours IS NULL THEN '{}' ELSE ARRAY[f.lead_hours] END, CASE WHEN f.restore_hours IS NULL THEN '{}' ELSE ARRAY[f.restore_hours] END
+         FROM (${deploymentFactsSql}) f WHERE true${q.factScope()}),
+     placed AS (SELECT ${q.periodOf("at")} AS period, ${q.bucketOf("at")} AS bucket, facts.* FROM facts),
+     counted AS (
+       SELECT period, bucket, sum(deployments)::int AS deployments, sum(promoted)::int AS promoted, sum(rollbacks)::int AS rollbacks,
+              sum(failures)::int AS failures, sum(unrestored)::int AS unrestored
+         FROM placed GROUP BY GROUPING SETS ((period, bucket), (period))),
+     measured AS (
+       SELECT period, bucket,
+              count(hours) FILTER (WHERE kind = 'lead')::int AS lead_count,
+              avg(hours) FILTER (WHERE kind = 'lead') AS lead_mean,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) FILTER (WHERE kind = 'lead') AS lead_median,
+              percentile_cont(0.9) WITHIN GROUP (ORDER BY hours) FILTER (WHERE kind = 'lead') AS lead_p90,
+              count(hours) FILTER (WHERE kind = 'restore')::int AS restored,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) FILTER (WHERE kind = 'restore') AS restore_median
+         FROM (SELECT period, bucket, 'lead' AS kind, hours FROM placed, unnest(lead_hours) AS hours
+               UNION ALL
+               SELECT period, bucket, 'restore', hours FROM placed, unnest(restore_hours) AS hours) measure
+        GROUP BY GROUPING SETS ((period, bucket), (period)))
+     SELECT c.period, to_char(c.bucket, 'YYYY-MM-DD') AS bucket, c.deployments, c.promoted, c.rollbacks, c.failures, c.unrestored,
+            m.lead_count, m.lead_mean, m.lead_median, m.lead_p90, m.restored, m.restore_median
+       FROM counted c LEFT JOIN measured m ON m.period = c.period AND m.bucket IS NOT DISTINCT FROM c.bucket`,
+    ...q.params.values,
   );
 }
 
@@ -143,6 +145,23 @@ interface ReasonRow {
   reason: string;
   escalations: number;
 }
+
+function queryEscalationReasons(db: Db, window: MetricsWindow, filters: MetricsFilters) {
+  const q = statement(window, filters);
+  return db.$queryRawUnsafe<ReasonRow[]>(
+    `WITH ${q.sources(q.previousFrom())},
+     facts AS (
+       SELECT u.day::timestamp AS at, u.reason, u.escalations
+         FROM "MetricsDailyReasonRollup" u JOIN closed_days c ON c.day = u.day WHERE u.escalations > 0${q.rollupScope()}
+       UNION ALL
+       SELECT f.at, f.reason, 1 FROM (${escalationReasonFactsSql}) f WHERE true${q.factScope()})
+     SELECT period, to_char(bucket, 'YYYY-MM-DD') AS bucket, reason, escalations
+       FROM (SELECT ${q.periodOf("at")} AS period, ${q.bucketOf("at")} AS bucket, reason, sum(escalations)::int AS escalations
+               FROM facts GROUP BY 1, 2, 3) grouped`,
+    ...q.params.values,
+  );
+}
+
 interface DecisionRow {
   period: Period;
   bucket: string;
@@ -150,29 +169,20 @@ interface DecisionRow {
   approved: number;
 }
 
-async function queryEscalations(db: Db, window: MetricsWindow, filters: MetricsFilters) {
-  const reasons = baseParams(window);
-  const reasonScope = scopeSql(filters, reasons.params);
-  const decisions = baseParams(window);
-  const decisionScope = scopeSql(filters, decisions.params);
-  return Promise.all([
-    db.$queryRawUnsafe<ReasonRow[]>(
-      `SELECT ${reasons.periodOf('e."createdAt"')} AS period, ${reasons.bucketKeyOf('e."createdAt"')} AS bucket, reason, count(*)::int AS escalations
-         FROM "Escalation" e JOIN "PipelineRun" r ON r.id = e."runId"${filterJoins(filters)}
-        CROSS JOIN LATERAL unnest(e.reasons) AS reason
-        WHERE ${reasons.inBoth('e."createdAt"')}${reasonScope}
-        GROUP BY 1, 2, 3`,
-      ...reasons.params.values,
-    ),
-    db.$queryRawUnsafe<DecisionRow[]>(
-      `SELECT ${decisions.periodOf('e."decidedAt"')} AS period, ${decisions.bucketKeyOf('e."decidedAt"')} AS bucket,
-              count(*)::int AS decided, count(*) FILTER (WHERE e.status = 'approved')::int AS approved
-         FROM "Escalation" e JOIN "PipelineRun" r ON r.id = e."runId"${filterJoins(filters)}
-        WHERE ${decidedEscalationSql} AND ${decisions.inBoth('e."decidedAt"')}${decisionScope}
-        GROUP BY 1, 2`,
-      ...decisions.params.values,
-    ),
-  ]);
+function queryDecisions(db: Db, window: MetricsWindow, filters: MetricsFilters) {
+  const q = statement(window, filters);
+  return db.$queryRawUnsafe<DecisionRow[]>(
+    `WITH ${q.sources(q.previousFrom())},
+     facts AS (
+       SELECT u.day::timestamp AS at, u."escalationsDecided" AS decided, u."escalationsApproved" AS approved
+         FROM "MetricsDailyRollup" u JOIN closed_days c ON c.day = u.day WHERE u."escalationsDecided" > 0${q.rollupScope()}
+       UNION ALL
+       SELECT f.at, 1, f.approved::int FROM (${decisionFactsSql}) f WHERE true${q.factScope()})
+     SELECT period, to_char(bucket, 'YYYY-MM-DD') AS bucket, decided, approved
+       FROM (SELECT ${q.periodOf("at")} AS period, ${q.bucketOf("at")} AS bucket, sum(decided)::int AS decided, sum(approved)::int AS approved
+               FROM facts GROUP BY 1, 2) grouped`,
+    ...q.params.values,
+  );
 }
 
 interface StageRow {
@@ -181,46 +191,35 @@ interface StageRow {
   runs: number;
   queue_hours: number;
   agent_hours: number;
-}
-interface HumanRow {
-  bucket: string;
-  stage: string;
   human_hours: number;
 }
 
-async function queryStageTimes(db: Db, window: MetricsWindow, filters: MetricsFilters) {
-  const attempts = baseParams(window);
-  const attemptScope = scopeSql(filters, attempts.params);
-  const human = baseParams(window);
-  const humanScope = scopeSql(filters, human.params);
-  return Promise.all([
-    db.$queryRawUnsafe<StageRow[]>(
-      `WITH scoped AS (
-         SELECT ${attempts.bucketOf('s."queuedAt"')} AS bucket, s.stage::text AS stage, s.attempt,
-                ${hoursSql('COALESCE(s."startedAt", s."finishedAt")', 's."queuedAt"')} AS queue_hours,
-                ${hoursSql('s."finishedAt"', 's."startedAt"')} AS agent_hours
-           FROM "StageRun" s${filters.repository || filters.team || filters.simulated !== "include" ? ` JOIN "PipelineRun" r ON r.id = s."runId"${filterJoins(filters)}` : ""}
-          WHERE s.status <> 'not_configured' AND ${attempts.inCurrent('s."queuedAt"')}${attemptScope})
-       SELECT to_char(bucket, 'YYYY-MM-DD') AS bucket, stage, count(*) FILTER (WHERE attempt = 1)::int AS runs,
-              COALESCE(sum(queue_hours), 0) AS queue_hours, COALESCE(sum(agent_hours), 0) AS agent_hours
-         FROM scoped GROUP BY bucket, stage`,
-      ...attempts.params.values,
-    ),
-    db.$queryRawUnsafe<HumanRow[]>(
-      `SELECT ${human.bucketKeyOf('e."createdAt"')} AS bucket, e.stage::text AS stage, sum(${hoursSql('e."decidedAt"', 'e."createdAt"')}) AS human_hours
-         FROM "Escalation" e JOIN "PipelineRun" r ON r.id = e."runId"${filterJoins(filters)}
-        WHERE e."decidedAt" IS NOT NULL AND ${human.inCurrent('e."createdAt"')}${humanScope}
-        GROUP BY 1, 2`,
-      ...human.params.values,
-    ),
-  ]);
+/** Where the time goes, over the current period only. */
+function queryStageTimes(db: Db, window: MetricsWindow, filters: MetricsFilters) {
+  const q = statement(window, filters);
+  return db.$queryRawUnsafe<StageRow[]>(
+    `WITH ${q.sources(q.from())},
+     facts AS (
+       SELECT u.day::timestamp AS at, u.stage::text AS stage, u.runs, u."queueHours" AS queue_hours, u."agentHours" AS agent_hours, u."humanHours" AS human_hours
+         FROM "MetricsDailyStageRollup" u JOIN closed_days c ON c.day = u.day WHERE true${q.rollupScope()}
+       UNION ALL
+       SELECT f.at, f.stage, f.first_attempt::int, f.queue_hours, f.agent_hours, 0 FROM (${attemptFactsSql}) f WHERE true${q.factScope()}
+       UNION ALL
+       SELECT f.at, f.stage, 0, 0, 0, f.human_hours FROM (${humanFactsSql}) f WHERE true${q.factScope()})
+     SELECT to_char(bucket, 'YYYY-MM-DD') AS bucket, stage, runs, queue_hours, agent_hours, human_hours
+       FROM (SELECT ${q.bucketOf("at")} AS bucket, stage, sum(runs)::int AS runs, sum(queue_hours) AS queue_hours,
+                    sum(agent_hours) AS agent_hours, sum(human_hours) AS human_hours
+               FROM facts GROUP BY 1, 2) grouped`,
+    ...q.params.values,
+  );
 }
 
 export async function queryMetrics(db: Db, window: MetricsWindow, filters: MetricsFilters): Promise<MetricsReport> {
-  const [runs, deployments, [reasons, decisions], [attempts, human]] = await Promise.all([
+  const [runs, deployments, reasons, decisions, stageTimes] = await Promise.all([
     queryRuns(db, window, filters),
     queryDeployments(db, window, filters),
-    queryEscalations(db, window, filters),
+    queryEscalationReasons(db, window, filters),
+    queryDecisions(db, window, filters),
     queryStageTimes(db, window, filters),
   ]);
 
@@ -239,8 +238,8 @@ export async function queryMetrics(db: Db, window: MetricsWindow, filters: Metri
       stats.runsStarted += row.started;
       stats.runsDecided += row.decided;
       if (row.primary_reason !== null) {
-        stats.runsEscalated += row.started;
-        addCount(stats.escalatedByPrimaryReason, row.primary_reason, row.started);
+        stats.runsEscalated += row.escalated;
+        addCount(stats.escalatedByPrimaryReason, row.primary_reason, row.escalated);
       }
     }
   }
@@ -260,8 +259,8 @@ export async function queryMetrics(db: Db, window: MetricsWindow, filters: Metri
       deploymentsPromoted: row.promoted,
       rollbacks: row.rollbacks,
       changeFailures: row.failures,
-      leadTime: { count: row.lead_count, meanHours: row.lead_mean, medianHours: row.lead_median, p90Hours: row.lead_p90 },
-      restore: { restored: row.restored, unrestored: row.unrestored, medianHours: row.restore_median },
+      leadTime: { count: row.lead_count ?? 0, meanHours: row.lead_mean, medianHours: row.lead_median, p90Hours: row.lead_p90 },
+      restore: { restored: row.restored ?? 0, unrestored: row.unrestored, medianHours: row.restore_median },
     });
   }
 
@@ -269,19 +268,14 @@ export async function queryMetrics(db: Db, window: MetricsWindow, filters: Metri
   const stageBuckets = new Map(keys.map((key) => [key, emptyStageTimes()]));
   const stageIn = (list: StageTime[] | undefined, stage: string) => list?.find((time) => time.stage === stage);
   // Every part is a count or a sum, so the period's totals are the buckets' added up.
-  for (const row of attempts) {
+  for (const row of stageTimes) {
     for (const list of [stageTotals, stageBuckets.get(row.bucket)]) {
       const time = stageIn(list, row.stage);
       if (!time) continue;
       time.runs += row.runs;
       time.queueHours += row.queue_hours;
       time.agentHours += row.agent_hours;
-    }
-  }
-  for (const row of human) {
-    for (const list of [stageTotals, stageBuckets.get(row.bucket)]) {
-      const time = stageIn(list, row.stage);
-      if (time) time.humanHours += row.human_hours;
+      time.humanHours += row.human_hours;
     }
   }
 

@@ -8,11 +8,6 @@ import type { MetricsFilters } from "./window";
  */
 export const runJoins = `JOIN "PullRequest" pr ON pr.id = r."pullRequestId" JOIN "Repository" repo ON repo.id = pr."repositoryId"`;
 
-/** The pull request and repository joins, when a filter needs them (they cost most of a query). */
-export function filterJoins(filters: MetricsFilters): string {
-  return filters.repository || filters.team ? ` ${runJoins}` : "";
-}
-
 /** Positional parameters for $queryRawUnsafe, numbered as they are added. */
 export class SqlParams {
   readonly values: unknown[] = [];
@@ -24,6 +19,19 @@ export class SqlParams {
   at(value: Date): string {
     return `${this.add(value.toISOString())}::timestamp`;
   }
+}
+
+/**
+ * " AND …" clauses for the filters over rows that carry the rollup's key (a rollup row, or a fact
+ * of daily-facts.ts), given the names of its repository id, team and simulated columns.
+ */
+export function keyScopeSql(filters: MetricsFilters, params: SqlParams, columns: { repositoryId: string; team: string; simulated: string }): string {
+  const clauses: string[] = [];
+  if (filters.repository) clauses.push(`${columns.repositoryId} IN (SELECT id FROM "Repository" WHERE name = ${params.add(filters.repository)})`);
+  if (filters.team) clauses.push(`${columns.team} = ${params.add(filters.team)}`);
+  if (filters.simulated === "exclude") clauses.push(`NOT ${columns.simulated}`);
+  if (filters.simulated === "only") clauses.push(columns.simulated);
+  return clauses.map((clause) => ` AND ${clause}`).join("");
 }
 
 /** " AND …" clauses for the repository, team and simulated filters. */
@@ -65,7 +73,7 @@ export const decidedEscalationSql = `e.status IN ('approved', 'rejected', 'chang
  * The condition inside the subquery depends only on the outer row, so the lookup runs for failures.
  */
 export const restoredAtLateral = (repositoryColumn: string) => `LEFT JOIN LATERAL (
-    SELECT n."finishedAt"
+    SELECT n."startedAt", n."finishedAt"
       FROM "Deployment" n
       JOIN "PipelineRun" nr ON nr.id = n."runId"
       JOIN "PullRequest" npr ON npr.id = nr."pullRequestId"

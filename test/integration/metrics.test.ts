@@ -4,6 +4,7 @@ import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
 import { drillDown } from "@/lib/metrics/drill-down";
 import { queryMetrics } from "@/lib/metrics/query-metrics";
 import { computeReport } from "@/lib/metrics/reference";
+import { refreshMetricsRollup } from "@/lib/metrics/refresh-metrics-rollup";
 import { metricsQuerySchema, resolveFilters, resolveWindow, type MetricsQuery } from "@/lib/metrics/window";
 import { countSimulatedRuns, deleteSimulatedHistory, simulateHistory, SimulatedHistoryExistsError } from "@/lib/simulation/simulate-history";
 import { createUser } from "@/lib/users/create-user";
@@ -50,11 +51,63 @@ describe("metrics on PostgreSQL", () => {
     ["a period with no runs at all", metricsQuerySchema.parse({ from: "2025-01-06", to: "2025-01-13" })],
   ];
 
-  it.each(queries)("the SQL aggregation equals the reference computation: %s", async (_name, query) => {
+  const expectEqualToReference = async (query: MetricsQuery) => {
     const window = resolveWindow(query, now);
     const filters = resolveFilters(query);
     const [fromSql, history] = await Promise.all([queryMetrics(t.db, window, filters), loadHistory(t.db)]);
     expectClose(fromSql, computeReport(history, window, filters));
+  };
+  const rolledUpDays = async () => (await t.sql<{ days: number }>(`SELECT count(*)::int AS days FROM "MetricsRollupDay"`))[0].days;
+
+  // Before any refresh the rollup is empty and every day is read live from the pipeline tables.
+  it.each(queries)("the SQL aggregation equals the reference computation: %s", async (_name, query) => {
+    expect(await rolledUpDays()).toBe(0);
+    await expectEqualToReference(query);
+  });
+
+  it("a refresh rolls up every day from the first run to the last one that ended an hour ago, once", async () => {
+    const first = await refreshMetricsRollup(t.db);
+    const [expected] = await t.sql<{ days: number; last: string }>(
+      `SELECT (((now() AT TIME ZONE 'UTC') - interval '1 hour')::date - 1) - min("createdAt")::date + 1 AS days,
+              to_char(((now() AT TIME ZONE 'UTC') - interval '1 hour')::date - 1, 'YYYY-MM-DD') AS last
+         FROM "PipelineRun"`,
+    );
+    expect(first).toEqual({ rolledUp: expected.days, busy: false });
+    expect(await rolledUpDays()).toBe(expected.days);
+    const [listed] = await t.sql<{ last: string }>(`SELECT to_char(max(day), 'YYYY-MM-DD') AS last FROM "MetricsRollupDay"`);
+    expect(listed.last).toBe(expected.last);
+    // Every simulated fact is rolled up: as many runs and deployments as the tables hold.
+    const [totals] = await t.sql<{ rolled_runs: number; runs: number; rolled_deployments: number; deployments: number }>(
+      `SELECT (SELECT sum("runsStarted") FROM "MetricsDailyRollup")::int AS rolled_runs, (SELECT count(*) FROM "PipelineRun")::int AS runs,
+              (SELECT sum(deployments) FROM "MetricsDailyRollup")::int AS rolled_deployments,
+              (SELECT count(*) FROM "Deployment" WHERE environment = 'production' AND status IN ('promoted', 'rolled_back', 'failed'))::int AS deployments`,
+    );
+    expect(totals.rolled_runs).toBe(totals.runs);
+    expect(totals.rolled_deployments).toBe(totals.deployments);
+    expect(await refreshMetricsRollup(t.db)).toEqual({ rolledUp: 0, busy: false });
+  });
+
+  it.each(queries)("the rollup-backed aggregation equals the reference computation: %s", async (_name, query) => {
+    expect(await rolledUpDays()).toBeGreaterThan(60);
+    await expectEqualToReference(query);
+  });
+
+  it("the aggregation reads the rolled-up rows of the days the rollup holds", async () => {
+    const window = resolveWindow(queries[1][1], now);
+    const filters = resolveFilters(queries[1][1]);
+    const before = await queryMetrics(t.db, window, filters);
+    // Rollup rows have no triggers: an edit shows in the report until the day is rolled up again.
+    const [edited] = await t.sql<{ day: string }>(
+      `UPDATE "MetricsDailyRollup" SET "runsStarted" = "runsStarted" + 1000
+        WHERE (day, "repositoryId", team, simulated) = (SELECT day, "repositoryId", team, simulated FROM "MetricsDailyRollup" WHERE day = '2026-05-20' AND "runsStarted" > 0 LIMIT 1)
+        RETURNING to_char(day, 'YYYY-MM-DD') AS day`,
+    );
+    expect(edited.day).toBe("2026-05-20");
+    const after = await queryMetrics(t.db, window, filters);
+    expect(after.current.runsStarted).toBe(before.current.runsStarted + 1000);
+    expect(after.series.find((bucket) => bucket.bucket === "2026-05-18")!.runsStarted).toBe(before.series.find((bucket) => bucket.bucket === "2026-05-18")!.runsStarted + 1000);
+    await t.sql(`UPDATE "MetricsDailyRollup" SET "runsStarted" = "runsStarted" - 1000 WHERE day = '2026-05-20' AND "runsStarted" >= 1000`);
+    expectClose(await queryMetrics(t.db, window, filters), before);
   });
 
   it("the API's numbers agree with an independent SQL query", async () => {
@@ -197,6 +250,30 @@ describe("metrics on PostgreSQL", () => {
     expect(orphans).toEqual({ stage_runs: 5, escalations: 1, deployments: 3, pull_requests: 3, repositories: 1 });
     expect((await t.db.auditEvent.findMany({ where: { action: "simulation.deleted" } })).map((e) => e.payload)).toEqual([result]);
     expect(await deleteSimulatedHistory(t.db, { actor })).toEqual({ runs: 0, pullRequests: 0, repositories: 0 });
+  });
+
+  it("after the deletion the numbers equal the reference, before the next refresh and after it", async () => {
+    // The deletion reopened every day a simulated row counted on; those are read live now.
+    const [reopened] = await t.sql<{ listed: number; simulated_listed: number }>(
+      `SELECT count(*)::int AS listed,
+              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM "MetricsDailyRollup" u WHERE u.day = m.day AND u.simulated))::int AS simulated_listed
+         FROM "MetricsRollupDay" m`,
+    );
+    expect(reopened.simulated_listed).toBe(0);
+    expect(reopened.listed).toBeGreaterThan(0);
+    for (const [, query] of queries) await expectEqualToReference(query);
+    const refresh = await refreshMetricsRollup(t.db);
+    expect(refresh.rolledUp).toBeGreaterThan(0);
+    // The rollup now starts at the first real run (2026-06-01) and holds only the real runs; the
+    // days before it hold nothing and are left to the live query.
+    const [left] = await t.sql<{ first: string; gaps: number; simulated_rows: number; runs: number }>(
+      `SELECT (SELECT to_char(min(day), 'YYYY-MM-DD') FROM "MetricsRollupDay") AS first,
+              (SELECT max(day) - min(day) + 1 - count(*) FROM "MetricsRollupDay")::int AS gaps,
+              (SELECT count(*) FROM "MetricsDailyRollup" WHERE simulated)::int AS simulated_rows,
+              (SELECT sum("runsStarted") FROM "MetricsDailyRollup")::int AS runs`,
+    );
+    expect(left).toEqual({ first: "2026-06-01", gaps: 0, simulated_rows: 0, runs: 3 });
+    for (const [, query] of queries) await expectEqualToReference(query);
   });
 });
 
