@@ -1,7 +1,21 @@
 "use client";
 
 import { useCallback, useMemo, useState, type ReactNode } from "react";
-import { CartesianGrid, Line, LineChart, ReferenceDot, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import {
+  CartesianGrid,
+  DefaultZIndexes,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  usePlotArea,
+  useXAxisScale,
+  useYAxisScale,
+  XAxis,
+  YAxis,
+  ZIndexLayer,
+} from "recharts";
 import { chartRows, timeTicks, weightRows, type ChartMetric, type MetricRow } from "@/lib/deployments/chart-series";
 import type { DeploymentDetail } from "@/lib/deployments/load-deployment";
 import type { DeploymentOutcome, EvaluationPoint } from "@/lib/deployments/steps";
@@ -159,6 +173,66 @@ interface HoveredEvaluation {
   y: number;
 }
 
+/**
+ * The evaluations as dots at the canary value each judged, colored by verdict; hover or focus one
+ * for its numbers. Drawn as one layer with the chart's scales rather than one Recharts element
+ * per dot: every registered element makes the chart recompute, and a canary has many evaluations.
+ * A dot whose value lies outside the plot is pinned to its edge; one without a value sits on the
+ * axis, hollow.
+ */
+function EvaluationMarkers({
+  evaluations,
+  markerValue,
+  hoveredId,
+  onHover,
+}: {
+  evaluations: EvaluationPoint[];
+  markerValue: (evaluation: EvaluationPoint) => number | null;
+  hoveredId: string | null;
+  onHover: (hovered: HoveredEvaluation | null) => void;
+}) {
+  const x = useXAxisScale();
+  const y = useYAxisScale();
+  const area = usePlotArea();
+  if (!x || !y || !area) return null;
+  const top = area.y;
+  const bottom = area.y + area.height;
+  return (
+    <ZIndexLayer zIndex={DefaultZIndexes.activeDot}>
+      <g className="evaluation-markers">
+        {evaluations.map((evaluation) => {
+          const value = markerValue(evaluation);
+          const cx = x(Date.parse(evaluation.at));
+          const cy = value === null ? bottom : Math.min(bottom, Math.max(top, y(value) ?? bottom));
+          if (cx === undefined || cx < area.x - 1 || cx > area.x + area.width + 1) return null;
+          const show = () => onHover({ evaluation, x: cx, y: cy });
+          return (
+            <circle
+              key={evaluation.stepId}
+              cx={cx}
+              cy={cy}
+              r={hoveredId === evaluation.stepId ? 7 : 5}
+              fill={value === null ? "#fff" : (verdictColor[evaluation.verdict] ?? verdictColor.no_data)}
+              stroke={value === null ? verdictColor.no_data : "#fff"}
+              strokeWidth={1.5}
+              tabIndex={0}
+              role="img"
+              aria-label={`${label(evaluation.verdict)} evaluation at ${formatClock(evaluation.at)}: ${evaluation.summary}`}
+              data-testid="evaluation-marker"
+              data-verdict={evaluation.verdict}
+              style={{ cursor: "pointer", outline: "none" }}
+              onMouseEnter={show}
+              onMouseLeave={() => onHover(null)}
+              onFocus={show}
+              onBlur={() => onHover(null)}
+            />
+          );
+        })}
+      </g>
+    </ZIndexLayer>
+  );
+}
+
 function outcomeLabel(outcome: DeploymentOutcome) {
   return outcome.kind === "rollback" ? "rolled back" : "promoted";
 }
@@ -240,37 +314,7 @@ function MetricChart({
               className="outcome-marker"
             />
           )}
-          {evaluations.map((evaluation) => {
-            const value = spec.markerValue(evaluation);
-            return (
-              <ReferenceDot
-                key={evaluation.stepId}
-                x={Date.parse(evaluation.at)}
-                y={value ?? 0}
-                ifOverflow="extendDomain"
-                shape={(props) => (
-                  <circle
-                    cx={props.cx}
-                    cy={props.cy}
-                    r={hovered?.evaluation.stepId === evaluation.stepId ? 7 : 5}
-                    fill={value === null ? "#fff" : (verdictColor[evaluation.verdict] ?? verdictColor.no_data)}
-                    stroke={value === null ? verdictColor.no_data : "#fff"}
-                    strokeWidth={1.5}
-                    tabIndex={0}
-                    role="img"
-                    aria-label={`${label(evaluation.verdict)} evaluation at ${formatClock(evaluation.at)}: ${evaluation.summary}`}
-                    data-testid="evaluation-marker"
-                    data-verdict={evaluation.verdict}
-                    style={{ cursor: "pointer", outline: "none" }}
-                    onMouseEnter={() => setHovered({ evaluation, x: Number(props.cx), y: Number(props.cy) })}
-                    onMouseLeave={() => setHovered(null)}
-                    onFocus={() => setHovered({ evaluation, x: Number(props.cx), y: Number(props.cy) })}
-                    onBlur={() => setHovered(null)}
-                  />
-                )}
-              />
-            );
-          })}
+          <EvaluationMarkers evaluations={evaluations} markerValue={spec.markerValue} hoveredId={hovered?.evaluation.stepId ?? null} onHover={setHovered} />
         </LineChart>
       </ResponsiveContainer>
       {hovered && (
