@@ -236,6 +236,25 @@ describe("the HTTP API of a running Flowgate", () => {
       () => ({ decision: "approve", rationale: "Looked at it closely and it is fine." }),
     ],
     ["PUT", "/api/v1/policy", { anonymous: 401, admin: 200, reviewer: 403, manager: 403, auditor: 403 }, () => defaultPolicyRules],
+    ["GET", "/api/v1/metrics", { anonymous: 401, admin: 200, reviewer: 403, manager: 200, auditor: 200 }],
+    ["GET", "/api/v1/metrics/filters", { anonymous: 401, admin: 200, reviewer: 403, manager: 200, auditor: 200 }],
+    ["GET", "/api/v1/metrics/export", { anonymous: 401, admin: 200, reviewer: 403, manager: 200, auditor: 200 }],
+    ["GET", "/api/v1/metrics/runs?set=nope", { anonymous: 401, admin: 422, reviewer: 403, manager: 422, auditor: 422 }],
+    ["GET", "/api/v1/deployments", { anonymous: 401, admin: 200, reviewer: 200, manager: 200, auditor: 200 }],
+    ["GET", "/api/v1/deployments/no-such-deployment", { anonymous: 401, admin: 404, reviewer: 404, manager: 404, auditor: 404 }],
+    [
+      "PATCH",
+      "/api/v1/repositories/no-such-repository",
+      { anonymous: 401, admin: 404, reviewer: 403, manager: 403, auditor: 403 },
+      () => ({ deploy: { clockScale: 60 } }),
+    ],
+    [
+      "PATCH",
+      "/api/v1/repositories/no-such-repository",
+      { anonymous: 401, admin: 422, reviewer: 403, manager: 403, auditor: 403 },
+      () => ({ test: { preset: "not-a-preset" } }),
+    ],
+    ["GET", "/api/v1/runs/no-such-run/test-patch", { anonymous: 401, admin: 404, reviewer: 404, manager: 404, auditor: 404 }],
   ];
 
   it.each(matrix)("%s %s answers each role as the role table says", async (method, route, expected, body) => {
