@@ -22,8 +22,11 @@ describe("audit log on PostgreSQL", () => {
     const clients = Array.from({ length: 4 }, () => createPrismaClient(t.url));
     await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
-        clients[i % clients.length].$transaction((tx) =>
-          appendAuditEvent(tx, { actor, action: "test.appended", subject: { type: "test", id: String(i) }, payload: { i, nested: { z: 1, a: 2 } } }),
+        clients[i % clients.length].$transaction(
+          (tx) => appendAuditEvent(tx, { actor, action: "test.appended", subject: { type: "test", id: String(i) }, payload: { i, nested: { z: 1, a: 2 } } }),
+          // The appends queue on one lock; on a busy machine the last may wait for seconds. This
+          // test is about the chain they leave, not how fast they get through.
+          { maxWait: 30_000, timeout: 30_000 },
         ),
       ),
     );
@@ -151,7 +154,7 @@ describe("verifying the chain", () => {
     await insertChainedEvents((text, params) => t.sql(text, params), buildChain(25, { firstSequence: 201, prevHash: head.hash }));
     const after = await verifyFromCheckpoint(t.db);
     expect(after).toMatchObject({ ok: true, startedFrom: { sequence: "200" }, verifiedThrough: "225", eventsChecked: 25, recorded: { sequence: "225" } });
-    expect(await t.sql(`SELECT sequence::text, mode::text FROM "AuditCheckpoint" ORDER BY sequence`)).toEqual([
+    expect(await t.sql(`SELECT sequence::text, mode::text FROM "AuditCheckpoint" c ORDER BY c.sequence`)).toEqual([
       { sequence: "200", mode: "incremental" },
       { sequence: "225", mode: "incremental" },
     ]);
