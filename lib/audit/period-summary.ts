@@ -12,7 +12,8 @@ export const periodSchema = z
     from: z.iso.datetime({ offset: true }),
     to: z.iso.datetime({ offset: true }),
   })
-  .refine((p) => Date.parse(p.from) < Date.parse(p.to), { path: ["to"], message: "must be after from" });
+  // Written so an unparsable time (already reported on its own field) does not also fail here.
+  .refine((p) => !(Date.parse(p.from) >= Date.parse(p.to)), { path: ["to"], message: "must be after from" });
 export type Period = z.infer<typeof periodSchema>;
 
 export interface PeriodChange {

@@ -23,7 +23,8 @@ export const sampleQuerySchema = z
     /** Any text; blank draws a random one, which the bundle then records. */
     seed: z.string().trim().max(200).optional(),
   })
-  .refine((q) => Date.parse(q.from) < Date.parse(q.to), { path: ["to"], message: "must be after from" });
+  // Written so an unparsable time (already reported on its own field) does not also fail here.
+  .refine((q) => !(Date.parse(q.from) >= Date.parse(q.to)), { path: ["to"], message: "must be after from" });
 export type SampleQuery = z.infer<typeof sampleQuerySchema>;
 
 export const SAMPLING_PROCEDURE =
