@@ -1,5 +1,7 @@
 import type { Db, Prisma } from "../db/client";
-import { attemptFactsSql, decisionFactsSql, deploymentFactsSql, escalationReasonFactsSql, humanFactsSql, runFactsSql } from "./daily-facts";
+import { attemptFactsSql, decisionFactsSql, deploymentFactsSql, duringRanges, escalationReasonFactsSql, humanFactsSql, runFactsSql, type During } from "./daily-facts";
+import { dayRanges } from "./rollup-coverage";
+import { SqlParams } from "./sql-scope";
 
 /**
  * Rolls up the days that are not rolled up yet and have ended an hour ago or more: the facts of
@@ -63,59 +65,47 @@ const pendingDaysSql = `
    ORDER BY series.at
    LIMIT $1::int`;
 
-/** The `ranges` CTE daily-facts.ts reads, for the days in $1 (consecutive days merged). */
-const rangesSql = `ranges AS (
-    SELECT min(day)::timestamp AS lo, (max(day) + 1)::timestamp AS hi
-      FROM (SELECT day, day - (row_number() OVER (ORDER BY day))::int AS island FROM unnest($1::date[]) AS day) days
-     GROUP BY island)`;
-
 const keyColumns = `day, "repositoryId", team, simulated`;
 const groupByKey = "GROUP BY f.at::date, f.repository_id, f.team, f.simulated";
 const factKey = "f.at::date, f.repository_id, f.team, f.simulated";
 
 /** One statement per source of facts; later ones add their columns to the rows earlier ones made. */
-const rollUpStatements = [
+const rollUpStatements: ((during: During) => string)[] = [
   // Runs: totals per key, and per first reason.
-  `WITH ${rangesSql},
-   facts AS MATERIALIZED (${runFactsSql}),
+  (during) => `WITH facts AS MATERIALIZED (${runFactsSql(during)}),
    totals AS (
      INSERT INTO "MetricsDailyRollup" (${keyColumns}, "runsStarted", "runsDecided")
      SELECT ${factKey}, count(*), count(*) FILTER (WHERE f.decided) FROM facts f ${groupByKey})
    INSERT INTO "MetricsDailyReasonRollup" (${keyColumns}, reason, "runsEscalated")
    SELECT ${factKey}, f.primary_reason, count(*) FROM facts f WHERE f.primary_reason IS NOT NULL ${groupByKey}, f.primary_reason`,
 
-  `WITH ${rangesSql}
-   INSERT INTO "MetricsDailyRollup" (${keyColumns}, "escalationsDecided", "escalationsApproved")
-   SELECT ${factKey}, count(*), count(*) FILTER (WHERE f.approved) FROM (${decisionFactsSql}) f ${groupByKey}
+  (during) => `INSERT INTO "MetricsDailyRollup" (${keyColumns}, "escalationsDecided", "escalationsApproved")
+   SELECT ${factKey}, count(*), count(*) FILTER (WHERE f.approved) FROM (${decisionFactsSql(during)}) f ${groupByKey}
    ON CONFLICT (${keyColumns}) DO UPDATE SET "escalationsDecided" = excluded."escalationsDecided", "escalationsApproved" = excluded."escalationsApproved"`,
 
   // Lead and restore times are kept whole (sorted), so percentiles over any set of days stay exact.
-  `WITH ${rangesSql}
-   INSERT INTO "MetricsDailyRollup" (${keyColumns}, deployments, "deploymentsPromoted", rollbacks, "changeFailures", "unrestoredFailures",
+  (during) => `INSERT INTO "MetricsDailyRollup" (${keyColumns}, deployments, "deploymentsPromoted", rollbacks, "changeFailures", "unrestoredFailures",
                                      "leadHours", "restoreHours", "restoreLookupUntil")
    SELECT ${factKey}, count(*), count(*) FILTER (WHERE f.status = 'promoted'), count(*) FILTER (WHERE f.status = 'rolled_back'),
           count(*) FILTER (WHERE f.failure), count(*) FILTER (WHERE f.failure AND f.restore_hours IS NULL),
           COALESCE(array_agg(f.lead_hours ORDER BY f.lead_hours) FILTER (WHERE f.lead_hours IS NOT NULL), '{}'),
           COALESCE(array_agg(f.restore_hours ORDER BY f.restore_hours) FILTER (WHERE f.restore_hours IS NOT NULL), '{}'),
           max(f.restore_lookup_at)
-     FROM (${deploymentFactsSql}) f ${groupByKey}
+     FROM (${deploymentFactsSql(during)}) f ${groupByKey}
    ON CONFLICT (${keyColumns}) DO UPDATE SET deployments = excluded.deployments, "deploymentsPromoted" = excluded."deploymentsPromoted",
      rollbacks = excluded.rollbacks, "changeFailures" = excluded."changeFailures", "unrestoredFailures" = excluded."unrestoredFailures",
      "leadHours" = excluded."leadHours", "restoreHours" = excluded."restoreHours", "restoreLookupUntil" = excluded."restoreLookupUntil"`,
 
-  `WITH ${rangesSql}
-   INSERT INTO "MetricsDailyReasonRollup" (${keyColumns}, reason, escalations)
-   SELECT ${factKey}, f.reason, count(*) FROM (${escalationReasonFactsSql}) f ${groupByKey}, f.reason
+  (during) => `INSERT INTO "MetricsDailyReasonRollup" (${keyColumns}, reason, escalations)
+   SELECT ${factKey}, f.reason, count(*) FROM (${escalationReasonFactsSql(during)}) f ${groupByKey}, f.reason
    ON CONFLICT (${keyColumns}, reason) DO UPDATE SET escalations = excluded.escalations`,
 
-  `WITH ${rangesSql}
-   INSERT INTO "MetricsDailyStageRollup" (${keyColumns}, stage, runs, "queueHours", "agentHours")
+  (during) => `INSERT INTO "MetricsDailyStageRollup" (${keyColumns}, stage, runs, "queueHours", "agentHours")
    SELECT ${factKey}, f.stage::"Stage", count(*) FILTER (WHERE f.first_attempt), sum(f.queue_hours), sum(f.agent_hours)
-     FROM (${attemptFactsSql}) f ${groupByKey}, f.stage`,
+     FROM (${attemptFactsSql(during)}) f ${groupByKey}, f.stage`,
 
-  `WITH ${rangesSql}
-   INSERT INTO "MetricsDailyStageRollup" (${keyColumns}, stage, "humanHours")
-   SELECT ${factKey}, f.stage::"Stage", sum(f.human_hours) FROM (${humanFactsSql}) f ${groupByKey}, f.stage
+  (during) => `INSERT INTO "MetricsDailyStageRollup" (${keyColumns}, stage, "humanHours")
+   SELECT ${factKey}, f.stage::"Stage", sum(f.human_hours) FROM (${humanFactsSql(during)}) f ${groupByKey}, f.stage
    ON CONFLICT (${keyColumns}, stage) DO UPDATE SET "humanHours" = excluded."humanHours"`,
 ];
 
@@ -136,7 +126,11 @@ async function rollUpSomeDays(tx: Prisma.TransactionClient, limit: number): Prom
     await tx.$executeRawUnsafe(`DELETE FROM "${table}" u WHERE NOT EXISTS (SELECT 1 FROM "MetricsRollupDay" m WHERE m.day = u.day)`);
   }
   if (days.length === 0) return 0;
-  for (const sql of rollUpStatements) await tx.$executeRawUnsafe(sql, days);
+  const ranges = dayRanges(days);
+  for (const rollUp of rollUpStatements) {
+    const params = new SqlParams();
+    await tx.$executeRawUnsafe(rollUp(duringRanges(ranges, params)), ...params.values);
+  }
   await tx.$executeRawUnsafe(`INSERT INTO "MetricsRollupDay" (day) SELECT unnest($1::date[])`, days);
   return days.length;
 }
