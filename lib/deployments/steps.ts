@@ -59,6 +59,9 @@ const rollbackDetailSchema = z.object({
   at: z.string(),
 });
 
+/** The unit of a threshold metric, for a rollback detail that names the metric but not its unit. */
+const thresholdUnits: Record<string, string> = { error_rate_percent: "%", p99_latency_ms: "ms" };
+
 function measured(result: IntervalVerdict, metric: "error_rate_percent" | "p99_latency_ms"): number | null {
   return result.hardThresholds.checks.find((check) => check.metric === metric)?.value ?? null;
 }
@@ -94,7 +97,7 @@ export function describeSteps(steps: readonly DeploymentStepRow[]) {
     let tripped: TrippedMetric | null = null;
     if (ending.kind === "rollback") {
       const detail = rollbackDetailSchema.safeParse(ending.detail);
-      if (detail.success) tripped = { ...detail.data, unit: detail.data.unit ?? null };
+      if (detail.success) tripped = { ...detail.data, unit: detail.data.unit ?? thresholdUnits[detail.data.metric] ?? null };
       else {
         const failed = evaluations.findLast((evaluation) => evaluation.result.state === "ok" && evaluation.result.value.rollback);
         const rollback = failed?.result.state === "ok" ? failed.result.value.rollback : null;

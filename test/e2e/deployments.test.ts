@@ -78,7 +78,9 @@ describe("the deployments pages in Chromium", () => {
     // The answer at a glance: the tripped metric, its number and limit, the canary beside the baseline.
     expect(await page.getByTestId("tripped-metric").innerText()).toMatch(/^error rate \d+(\.\d+)?% > limit 0\.5%$/);
     const versus = await page.getByTestId("canary-vs-baseline").innerText();
-    expect(versus).toContain("Baseline");
+    // innerText as shown: the table's headings are upper-cased by CSS.
+    expect(versus).toContain("BASELINE");
+    expect(versus).toMatch(/error rate\s+\d+(\.\d+)?%\s+0\.1\d*%/);
     expect(versus).toContain("breach");
 
     // Evaluation markers by verdict; the failing one's tooltip carries its numbers.

@@ -106,6 +106,16 @@ describe("deployments: list, detail and export", () => {
       expect(since.samplesAfter).toBe(fresh.lastSampleId);
     });
 
+    it("names the unit of a tripped threshold metric when the rollback's detail leaves it out", async () => {
+      const deployment = await t.db.deployment.create({ data: { runId: promoted.runId, environment: "production", strategy: "canary", target: "simulated", status: "rolled_back" } });
+      await t.db.deploymentStep.create({
+        data: { deploymentId: deployment.id, kind: "rollback", verdict: "ok", summary: "Rolled back", detail: { metric: "p99_latency_ms", value: 912, threshold: 800, at: "2026-11-25T10:00:00.000Z" } },
+      });
+      const rolled = await loadDeploymentOrThrow(t.db, { id: deployment.id });
+      expect(rolled.outcome?.tripped).toEqual({ metric: "p99_latency_ms", value: 912, threshold: 800, unit: "ms", at: "2026-11-25T10:00:00.000Z" });
+      await t.db.deployment.delete({ where: { id: deployment.id } });
+    });
+
     it("shows what it cannot read as unreadable instead of failing", async () => {
       const deployment = await t.db.deployment.create({
         data: {
