@@ -5,6 +5,7 @@ import { createPrismaClient } from "../lib/db/client";
 import { env } from "../lib/env";
 import { taskList } from "../lib/jobs/catalog";
 import { log as rootLog } from "../lib/log";
+import { startMetricsRollupRefresh } from "../lib/metrics/start-metrics-rollup-refresh";
 import { markSlaBreaches } from "../lib/notifications/sla";
 import { configuredStages } from "../lib/pipeline/configured-stages";
 import type { Stage } from "../lib/pipeline/stages";
@@ -71,6 +72,9 @@ async function main() {
       })
       .catch((err) => log.warn({ err }, "SLA check failed; retrying at the next interval"));
   }, SLA_CHECK_SECONDS * 1000);
+
+  // The metrics rollup: days a late change reopened, and each day once it has ended (lib/metrics).
+  startMetricsRollupRefresh({ db, log });
 
   // Audit chain anchoring to an external sink, when one is configured (FLOWGATE_AUDIT_ANCHOR_*).
   startChainAnchoring({
