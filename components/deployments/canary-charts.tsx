@@ -16,17 +16,12 @@ import {
   YAxis,
   ZIndexLayer,
 } from "recharts";
-import { chartRows, timeTicks, weightRows, type ChartMetric, type MetricRow } from "@/lib/deployments/chart-series";
+import { timeTicks, weightRows, type ChartMetric, type ChartRows, type MetricRow } from "@/lib/deployments/chart-series";
 import type { DeploymentDetail } from "@/lib/deployments/load-deployment";
 import type { DeploymentOutcome, EvaluationPoint } from "@/lib/deployments/steps";
 import { cohortColor, formatClock, formatMeasure, formatNumber, formatSpan, formatTick, label, metricName, optionalMeasure, thresholdColor, verdictColor } from "./format";
 import { VerdictBadge } from "./status-badge";
 
-/**
- * Points drawn per cohort and chart. Each keeps a bucket's minimum and maximum, so ~300 buckets
- * across a chart about 1,000 px wide draw the same envelope as every raw sample would.
- */
-const MAX_POINTS_PER_COHORT = 600;
 const CHART_HEIGHT = 220;
 const axisTick = { fontSize: 11, fill: "#475569" };
 
@@ -375,10 +370,10 @@ function WeightChart({ detail, domain, syncId }: { detail: DeploymentDetail; dom
 /**
  * Error rate and p99 latency of canary and baseline over time, with the policy's limits, the
  * evaluations (dots by verdict; hover or focus one for its numbers), the traffic weight and the
- * promote or rollback marker. Drawn from downsampled rows; the raw samples are in the CSV.
+ * promote or rollback marker. Drawn from the API's display rows (each time bucket's lowest and
+ * highest value per cohort); the raw samples are in the CSV.
  */
-export function CanaryCharts({ detail, domain }: { detail: DeploymentDetail; domain: [number, number] }) {
-  const rows = useMemo(() => chartRows(detail.samples, MAX_POINTS_PER_COHORT), [detail.samples]);
+export function CanaryCharts({ detail, rows, domain }: { detail: DeploymentDetail; rows: ChartRows; domain: [number, number] }) {
   const { thresholds, evaluations, outcome } = detail;
   const syncId = `deployment-${detail.deployment.id}`;
   const specs: MetricChartSpec[] = [

@@ -96,7 +96,7 @@ export function DeploymentDetailView({ id }: { id: string }) {
             finishedAt: detail.deployment.finishedAt,
             live: detail.deployment.live,
             now,
-            samples: detail.samples,
+            sampleSpan: detail.display?.span ?? null,
             stepTimes: detail.steps.map((step) => step.at),
           })
         : null,
@@ -131,7 +131,7 @@ export function DeploymentDetailView({ id }: { id: string }) {
 
       {isCanary && (
         <Section title="Canary against baseline" id="charts">
-          <CanaryCharts detail={detail} domain={domain} />
+          {detail.display && <CanaryCharts detail={detail} rows={detail.display} domain={domain} />}
           {detail.outcome && (
             <p className="mt-2 text-sm" data-testid="outcome-marker-reason">
               <span className={`font-medium ${detail.outcome.kind === "rollback" ? "text-red-700" : "text-emerald-700"}`}>

@@ -1,6 +1,8 @@
 /**
- * What the canary charts draw, derived from a deployment's raw samples and steps. Pure, so the
- * page (and a test) can compute it from the API's JSON; the raw samples stay untouched for export.
+ * What the canary charts draw, derived from a deployment's raw samples and steps. Pure: the API
+ * computes the display rows (`?samples=display`) so a page with a long canary downloads a few
+ * hundred rows per chart instead of every sample; the raw samples stay whole for the JSON API and
+ * the CSV export.
  */
 import { downsampleMinMax } from "./downsample";
 import type { MetricSamplePoint } from "./load-deployment";
@@ -27,7 +29,15 @@ export interface ChartRows {
   p99Ms: MetricRow[];
   /** Raw samples behind the rows, both cohorts. */
   rawCount: number;
+  /** The first and last sample's time (ms), either cohort; null without samples. */
+  span: [number, number] | null;
 }
+
+/**
+ * Rows per cohort and chart for display. Each bucket keeps its minimum and maximum, so ~300
+ * buckets across a chart about 1,000 px wide draw the same envelope as every raw sample would.
+ */
+export const DISPLAY_POINTS_PER_COHORT = 600;
 
 interface JoinedRow {
   t: number;
@@ -82,7 +92,12 @@ export function chartRows(samples: CohortSamples, maxPointsPerCohort: number): C
         baselineRequests: row.baseline?.requests ?? null,
       }));
   };
-  return { errorRate: forMetric("errorRate"), p99Ms: forMetric("p99Ms"), rawCount: samples.canary.length + samples.baseline.length };
+  return {
+    errorRate: forMetric("errorRate"),
+    p99Ms: forMetric("p99Ms"),
+    rawCount: samples.canary.length + samples.baseline.length,
+    span: joined.length > 0 ? [joined[0].t, joined[joined.length - 1].t] : null,
+  };
 }
 
 /** The candidate's traffic as a step line: 0 until the first weighted step, held to the end. */
@@ -103,34 +118,16 @@ export function timeDomain(options: {
   finishedAt: string | null;
   live: boolean;
   now: number;
-  samples: CohortSamples;
+  sampleSpan: readonly [number, number] | null;
   stepTimes: readonly string[];
 }): [number, number] {
-  const times = [Date.parse(options.startedAt)];
-  for (const cohort of [options.samples.canary, options.samples.baseline]) {
-    if (cohort.length > 0) times.push(Date.parse(cohort[0].at), Date.parse(cohort[cohort.length - 1].at));
-  }
+  const times = [Date.parse(options.startedAt), ...(options.sampleSpan ?? [])];
   for (const at of options.stepTimes) times.push(Date.parse(at));
   if (options.finishedAt) times.push(Date.parse(options.finishedAt));
   if (options.live) times.push(options.now);
   const start = Math.min(...times);
   const end = Math.max(...times);
   return [start, end > start ? end : start + 60_000];
-}
-
-/**
- * The samples of a poll added to those already shown. Samples usually arrive in time order, but
- * an out-of-order one is merged into place rather than drawn as a line going back in time.
- */
-export function appendSamples(shown: CohortSamples, arrived: CohortSamples): CohortSamples {
-  const merge = (old: MetricSamplePoint[], added: MetricSamplePoint[]) => {
-    if (added.length === 0) return old;
-    if (old.length === 0 || Date.parse(added[0].at) >= Date.parse(old[old.length - 1].at)) {
-      if (added.every((s, i) => i === 0 || Date.parse(s.at) >= Date.parse(added[i - 1].at))) return [...old, ...added];
-    }
-    return [...old, ...added].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-  };
-  return { canary: merge(shown.canary, arrived.canary), baseline: merge(shown.baseline, arrived.baseline) };
 }
 
 const SECOND = 1_000;

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import type { Db } from "../db/client";
+import { Prisma } from "../db/generated/client";
 import { ApiError } from "../http/errors";
+import { chartRows, DISPLAY_POINTS_PER_COHORT, type ChartRows, type CohortSamples } from "./chart-series";
 import { parseDeploymentAnalysis, stagingAnalysisSchema, type DeploymentAnalysis, type StagingAnalysis } from "./analysis";
 import { parseIncidentReport, type ParsedIncidentReport } from "./incident-report";
 import { isLiveDeployment } from "./status";
@@ -48,8 +50,10 @@ export interface DeploymentDetail {
   evaluations: EvaluationPoint[];
   weightHistory: WeightPoint[];
   outcome: DeploymentOutcome | null;
-  /** Raw samples by cohort, in time order: all of them, or those after `samplesAfter`. */
-  samples: { canary: MetricSamplePoint[]; baseline: MetricSamplePoint[] };
+  /** Raw samples by cohort, in time order: all of them, or those after `samplesAfter`. Null unless asked for raw samples. */
+  samples: CohortSamples | null;
+  /** The samples downsampled for the charts (`samples: "display"`); null otherwise. */
+  display: ChartRows | null;
   /** Samples stored for the deployment in all. */
   sampleCount: number;
   /** The newest sample's id: pass it as `samplesAfter` to fetch only what arrived since. */
@@ -63,12 +67,37 @@ export const sampleIdSchema = z
   .regex(/^(0|[1-9]\d{0,18})$/, "a sample id (a non-negative integer, from lastSampleId)")
   .transform((value) => BigInt(value));
 
+/** How the samples come: all raw ones, downsampled for the charts, or none (steps and verdicts only). */
+export const sampleModes = ["raw", "display", "none"] as const;
+export type SampleMode = (typeof sampleModes)[number];
+
 /**
- * A deployment with everything its page shows. `samplesAfter` limits the samples to those stored
- * after that id, so a page watching a live canary fetches only the new ones. Sample ids grow in
- * insertion order; one agent attempt writes a deployment's samples, so they arrive in id order.
+ * A deployment's samples by cohort in time order. Raw SQL on purpose: this is the hot path of the
+ * deployment page, and formatting the time in the query and skipping the client's per-row model
+ * mapping halves the time Prisma's findMany takes for 20,000 rows. `at` is stored as UTC.
  */
-export async function loadDeploymentOrThrow(db: Db, options: { id: string; samplesAfter?: bigint }): Promise<DeploymentDetail> {
+async function readSamples(db: Db, deploymentId: string, after: bigint | undefined): Promise<CohortSamples> {
+  const rows = await db.$queryRaw<({ cohort: "canary" | "baseline" } & MetricSamplePoint)[]>`
+    SELECT cohort::text AS cohort, to_char(at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, "errorRate", "p99Ms", requests
+      FROM "MetricSample"
+     WHERE "deploymentId" = ${deploymentId} ${after !== undefined ? Prisma.sql`AND id > ${after}` : Prisma.empty}
+     ORDER BY cohort, at, id`;
+  const samples: CohortSamples = { canary: [], baseline: [] };
+  for (const { cohort, at, errorRate, p99Ms, requests } of rows) samples[cohort].push({ at, errorRate, p99Ms, requests });
+  return samples;
+}
+
+/**
+ * A deployment with everything its page shows. Samples come raw (`samplesAfter` limits them to
+ * those stored after that id, so a client watching a live canary fetches only the new ones: ids
+ * grow in insertion order, and one agent attempt writes a deployment's samples), downsampled for
+ * display, or not at all.
+ */
+export async function loadDeploymentOrThrow(
+  db: Db,
+  options: { id: string; samples?: SampleMode; samplesAfter?: bigint },
+): Promise<DeploymentDetail> {
+  const mode = options.samples ?? "raw";
   const row = await db.deployment.findUnique({
     where: { id: options.id },
     include: {
@@ -88,11 +117,7 @@ export async function loadDeploymentOrThrow(db: Db, options: { id: string; sampl
   if (!row) throw new ApiError("not_found", `No deployment ${options.id}`);
 
   const [samples, sampleCount, newest, staging] = await Promise.all([
-    db.metricSample.findMany({
-      where: { deploymentId: row.id, ...(options.samplesAfter !== undefined ? { id: { gt: options.samplesAfter } } : {}) },
-      orderBy: [{ cohort: "asc" }, { at: "asc" }, { id: "asc" }],
-      select: { cohort: true, at: true, errorRate: true, p99Ms: true, requests: true },
-    }),
+    mode === "none" ? null : readSamples(db, row.id, mode === "raw" ? options.samplesAfter : undefined),
     db.metricSample.count({ where: { deploymentId: row.id } }),
     db.metricSample.findFirst({ where: { deploymentId: row.id }, orderBy: { id: "desc" }, select: { id: true } }),
     row.environment === "production"
@@ -113,10 +138,6 @@ export async function loadDeploymentOrThrow(db: Db, options: { id: string; sampl
     summary: step.summary,
     detail: step.detail,
   }));
-  const bySample = { canary: [] as MetricSamplePoint[], baseline: [] as MetricSamplePoint[] };
-  for (const sample of samples) {
-    bySample[sample.cohort].push({ at: sample.at.toISOString(), errorRate: sample.errorRate, p99Ms: sample.p99Ms, requests: sample.requests });
-  }
   const { pullRequest } = row.run;
 
   return {
@@ -149,9 +170,10 @@ export async function loadDeploymentOrThrow(db: Db, options: { id: string; sampl
     incidentReport: parseIncidentReport(row.incidentReport),
     steps,
     ...describeSteps(steps),
-    samples: bySample,
+    samples: mode === "raw" ? samples : null,
+    display: mode === "display" && samples ? chartRows(samples, DISPLAY_POINTS_PER_COHORT) : null,
     sampleCount,
     lastSampleId: newest?.id.toString() ?? null,
-    samplesAfter: options.samplesAfter?.toString() ?? null,
+    samplesAfter: mode === "raw" ? (options.samplesAfter?.toString() ?? null) : null,
   };
 }

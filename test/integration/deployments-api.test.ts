@@ -38,13 +38,13 @@ describe("deployments: list, detail and export", () => {
   describe("one deployment", () => {
     it("has every raw sample, by cohort in time order", () => {
       expect(detail.sampleCount).toBe(2 * SAMPLES);
-      expect(detail.samples.canary).toHaveLength(SAMPLES);
-      expect(detail.samples.baseline).toHaveLength(SAMPLES);
-      const times = detail.samples.canary.map((s) => Date.parse(s.at));
+      expect(detail.samples!.canary).toHaveLength(SAMPLES);
+      expect(detail.samples!.baseline).toHaveLength(SAMPLES);
+      const times = detail.samples!.canary.map((s) => Date.parse(s.at));
       expect(times.every((time, i) => i === 0 || time > times[i - 1])).toBe(true);
-      expect(Math.max(...detail.samples.canary.map((s) => s.errorRate))).toBe(rolledBack.spikeErrorRate);
-      expect(Math.max(...detail.samples.baseline.map((s) => s.errorRate))).toBeLessThan(0.5);
-      expect(Object.keys(detail.samples.canary[0]).sort()).toEqual(["at", "errorRate", "p99Ms", "requests"]);
+      expect(Math.max(...detail.samples!.canary.map((s) => s.errorRate))).toBe(rolledBack.spikeErrorRate);
+      expect(Math.max(...detail.samples!.baseline.map((s) => s.errorRate))).toBeLessThan(0.5);
+      expect(Object.keys(detail.samples!.canary[0]).sort()).toEqual(["at", "errorRate", "p99Ms", "requests"]);
       expect(detail.lastSampleId).toMatch(/^\d+$/);
     });
 
@@ -85,11 +85,28 @@ describe("deployments: list, detail and export", () => {
       expect(detail.pullRequest.number).toBe(41);
     });
 
+    it("gives the charts' rows instead of the raw samples when asked: bounded, with the spike that tripped the rollback", async () => {
+      const display = await loadDeploymentOrThrow(t.db, { id: rolledBack.canaryDeploymentId, samples: "display" });
+      expect(display.samples).toBeNull();
+      expect(display.display).not.toBeNull();
+      const { errorRate, p99Ms, rawCount, span } = display.display!;
+      expect(rawCount).toBe(2 * SAMPLES);
+      expect(errorRate.length).toBeLessThanOrEqual(1_200);
+      expect(p99Ms.length).toBeLessThanOrEqual(1_200);
+      expect(Math.max(...errorRate.map((row) => row.canary ?? 0))).toBe(rolledBack.spikeErrorRate);
+      expect(span).toEqual([Date.parse(detail.samples!.canary[0].at), Date.parse(detail.samples!.canary.at(-1)!.at)]);
+      // Everything else is the same as with raw samples.
+      expect({ ...display, display: null, samples: null }).toEqual({ ...detail, display: null, samples: null });
+
+      const none = await loadDeploymentOrThrow(t.db, { id: rolledBack.canaryDeploymentId, samples: "none" });
+      expect([none.samples, none.display, none.sampleCount]).toEqual([null, null, 2 * SAMPLES]);
+    });
+
     it("returns only the samples stored after a given one, for a page watching a live canary", async () => {
       const fresh = await loadDeploymentOrThrow(t.db, { id: live.canaryDeploymentId });
       expect(fresh.deployment).toMatchObject({ status: "canary", live: true });
       expect(fresh.outcome).toBeNull();
-      const at = new Date(Date.parse(fresh.samples.canary.at(-1)!.at) + 10_000);
+      const at = new Date(Date.parse(fresh.samples!.canary.at(-1)!.at) + 10_000);
       await t.db.metricSample.createMany({
         data: [
           { deploymentId: live.canaryDeploymentId, cohort: "canary", at, errorRate: 0.2, p99Ms: 333, requests: 410 },
@@ -155,7 +172,7 @@ describe("deployments: list, detail and export", () => {
       expect(rows.filter((r) => r[0] === "baseline")).toHaveLength(SAMPLES);
       expect(Math.max(...rows.filter((r) => r[0] === "canary").map((r) => Number(r[2])))).toBe(rolledBack.spikeErrorRate);
       // The same values as the JSON detail, in the same order.
-      const json = detail.samples.canary[1234];
+      const json = detail.samples!.canary[1234];
       const csv = rows.filter((r) => r[0] === "canary")[1234];
       expect(csv).toEqual(["canary", json.at, String(json.errorRate), String(json.p99Ms), String(json.requests)]);
       expect(new Set(rows.map((r) => `${r[0]} ${r[1]}`)).size).toBe(2 * SAMPLES);
@@ -278,10 +295,22 @@ describe("deployments: list, detail and export", () => {
       const response = await get(detailRoute, `/api/v1/deployments/${rolledBack.canaryDeploymentId}`, tokens.auditor, { id: rolledBack.canaryDeploymentId });
       expect(response.status).toBe(200);
       const body = (await response.json()) as DeploymentDetail;
-      expect(body.samples.canary).toHaveLength(SAMPLES);
-      expect(body.samples.canary[42]).toEqual(detail.samples.canary[42]);
+      expect(body.samples!.canary).toHaveLength(SAMPLES);
+      expect(body.samples!.canary[42]).toEqual(detail.samples!.canary[42]);
       expect(body.outcome?.tripped?.metric).toBe("error_rate_percent");
       expect(body.evaluations.map((e) => e.verdict)).toEqual(detail.evaluations.map((e) => e.verdict));
+    });
+
+    it("serves the charts' rows for the page, a fraction of the raw samples' size", async () => {
+      const url = (search: string) => `/api/v1/deployments/${rolledBack.canaryDeploymentId}${search}`;
+      const raw = await (await get(detailRoute, url(""), tokens.reader, { id: rolledBack.canaryDeploymentId })).text();
+      const response = await get(detailRoute, url("?samples=display"), tokens.reader, { id: rolledBack.canaryDeploymentId });
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      const body = JSON.parse(text) as DeploymentDetail;
+      expect(body.samples).toBeNull();
+      expect(body.display?.rawCount).toBe(2 * SAMPLES);
+      expect(text.length).toBeLessThan(raw.length / 5);
     });
 
     it("serves the raw samples as a CSV download", async () => {
@@ -299,6 +328,9 @@ describe("deployments: list, detail and export", () => {
       ["?samplesAfter=-1", 422],
       ["?format=csv&samplesAfter=5", 422],
       ["?sample=1", 422],
+      ["?samples=some", 422],
+      ["?format=csv&samples=display", 422],
+      ["?samples=display&samplesAfter=5", 422],
     ])("refuses %s with %i", async (search, status) => {
       const response = await get(detailRoute, `/api/v1/deployments/${rolledBack.canaryDeploymentId}${search}`, tokens.reader, { id: rolledBack.canaryDeploymentId });
       expect(response.status).toBe(status);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { appendSamples, chartRows, timeDomain, timeTicks, weightRows } from "@/lib/deployments/chart-series";
+import { chartRows, timeDomain, timeTicks, weightRows } from "@/lib/deployments/chart-series";
 import type { MetricSamplePoint } from "@/lib/deployments/load-deployment";
 
 const t0 = Date.parse("2026-11-25T10:00:00.000Z");
@@ -14,8 +14,10 @@ describe("the canary charts' rows", () => {
   it("joins canary and baseline on time, leaving a cohort without a sample at that time empty", () => {
     const canary = [sample(0, 0.1, 310, 400), sample(10, 0.2, 320, 410)];
     const baseline = [sample(0, 0.05, 300, 8000), sample(5, 0.06, 305, 8100)];
-    const { errorRate, p99Ms, rawCount } = chartRows({ canary, baseline }, 100);
+    const { errorRate, p99Ms, rawCount, span } = chartRows({ canary, baseline }, 100);
     expect(rawCount).toBe(4);
+    expect(span).toEqual([t0, t0 + 10_000]);
+    expect(chartRows({ canary: [], baseline: [] }, 100)).toEqual({ errorRate: [], p99Ms: [], rawCount: 0, span: null });
     expect(errorRate).toEqual([
       { t: t0, canary: 0.1, baseline: 0.05, canaryRequests: 400, baselineRequests: 8000 },
       { t: t0 + 5_000, canary: null, baseline: 0.06, canaryRequests: null, baselineRequests: 8100 },
@@ -65,12 +67,10 @@ describe("the canary charts' rows", () => {
   });
 
   it("runs the time axis to now while live, and to the end (or last sample or step) when finished", () => {
-    const samples = { canary: [sample(-30, 0.1), sample(100, 0.1)], baseline: [sample(0, 0.1)] };
-    const base = { startedAt: new Date(t0).toISOString(), samples, stepTimes: [new Date(t0 + 200_000).toISOString()] };
+    const base = { startedAt: new Date(t0).toISOString(), sampleSpan: [t0 - 30_000, t0 + 100_000] as const, stepTimes: [new Date(t0 + 200_000).toISOString()] };
     expect(timeDomain({ ...base, finishedAt: null, live: true, now: t0 + 900_000 })).toEqual([t0 - 30_000, t0 + 900_000]);
     expect(timeDomain({ ...base, finishedAt: new Date(t0 + 150_000).toISOString(), live: false, now: t0 + 900_000 })).toEqual([t0 - 30_000, t0 + 200_000]);
-    const empty = { canary: [], baseline: [] };
-    expect(timeDomain({ startedAt: new Date(t0).toISOString(), finishedAt: null, live: false, now: t0, samples: empty, stepTimes: [] })).toEqual([t0, t0 + 60_000]);
+    expect(timeDomain({ startedAt: new Date(t0).toISOString(), finishedAt: null, live: false, now: t0, sampleSpan: null, stepTimes: [] })).toEqual([t0, t0 + 60_000]);
   });
 });
 
@@ -86,21 +86,5 @@ describe("the time axis' ticks", () => {
     const month = timeTicks([t0, t0 + 30 * 86_400_000]);
     expect(month.step % 86_400_000).toBe(0);
     expect(month.ticks.length).toBeLessThanOrEqual(7);
-  });
-});
-
-describe("adding a poll's samples to those shown", () => {
-  it("appends samples that come later, and keeps the arrays as they are when none arrived", () => {
-    const shown = { canary: [sample(0, 0.1), sample(10, 0.1)], baseline: [sample(0, 0.1)] };
-    const next = appendSamples(shown, { canary: [sample(20, 0.3)], baseline: [] });
-    expect(next.canary.map((s) => s.errorRate)).toEqual([0.1, 0.1, 0.3]);
-    expect(next.baseline).toBe(shown.baseline);
-    expect(appendSamples(shown, { canary: [], baseline: [] }).canary).toBe(shown.canary);
-  });
-
-  it("merges a late sample into its place in time", () => {
-    const shown = { canary: [sample(0, 0.1), sample(20, 0.2)], baseline: [] };
-    const next = appendSamples(shown, { canary: [sample(10, 0.15), sample(30, 0.3)], baseline: [] });
-    expect(next.canary.map((s) => s.errorRate)).toEqual([0.1, 0.15, 0.2, 0.3]);
   });
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { samplesCsvStream } from "@/lib/deployments/export-samples-csv";
-import { loadDeploymentOrThrow, sampleIdSchema } from "@/lib/deployments/load-deployment";
+import { loadDeploymentOrThrow, sampleIdSchema, sampleModes } from "@/lib/deployments/load-deployment";
 import { ApiError } from "@/lib/http/errors";
 import { json, route } from "@/lib/http/route";
 
@@ -9,21 +9,30 @@ export const dynamic = "force-dynamic";
 const detailQuerySchema = z
   .strictObject({
     format: z.enum(["json", "csv"]).default("json"),
+    samples: z.enum(sampleModes).optional(),
     samplesAfter: sampleIdSchema.optional(),
   })
-  .refine((query) => query.format === "json" || query.samplesAfter === undefined, {
-    path: ["samplesAfter"],
-    message: "the CSV export always has every sample",
+  .superRefine((query, ctx) => {
+    if (query.format === "csv" && (query.samples !== undefined || query.samplesAfter !== undefined)) {
+      ctx.addIssue({ code: "custom", path: [query.samples !== undefined ? "samples" : "samplesAfter"], message: "the CSV export always has every raw sample" });
+    }
+    if (query.samplesAfter !== undefined && (query.samples ?? "raw") !== "raw") {
+      ctx.addIssue({ code: "custom", path: ["samplesAfter"], message: "only raw samples can be fetched after an id" });
+    }
   });
 
 /**
- * One deployment with its steps, evaluations, weight history, raw samples and incident report;
- * ?samplesAfter=<lastSampleId> for only the samples since; ?format=csv for the raw samples as CSV.
+ * One deployment with its steps, evaluations, weight history, samples and incident report.
+ * Samples are raw by default (?samplesAfter=<lastSampleId> for only those since), or
+ * ?samples=display for the charts' downsampled rows, or ?samples=none; ?format=csv exports the
+ * raw samples as CSV.
  */
 export const GET = route<{ id: string }>(
   async ({ req, db, params }) => {
     const query = detailQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
-    if (query.format === "json") return json(await loadDeploymentOrThrow(db, { id: params.id, samplesAfter: query.samplesAfter }));
+    if (query.format === "json") {
+      return json(await loadDeploymentOrThrow(db, { id: params.id, samples: query.samples, samplesAfter: query.samplesAfter }));
+    }
 
     const deployment = await db.deployment.findUnique({ where: { id: params.id }, select: { id: true } });
     if (!deployment) throw new ApiError("not_found", `No deployment ${params.id}`);
