@@ -255,6 +255,9 @@ describe("the HTTP API of a running Flowgate", () => {
       () => ({ test: { preset: "not-a-preset" } }),
     ],
     ["GET", "/api/v1/runs/no-such-run/test-patch", { anonymous: 401, admin: 404, reviewer: 404, manager: 404, auditor: 404 }],
+    ["GET", "/api/v1/audit/verify/no-such-verification", { anonymous: 401, admin: 404, reviewer: 403, manager: 403, auditor: 404 }],
+    ["GET", "/api/v1/audit/sample?n=0", { anonymous: 401, admin: 422, reviewer: 403, manager: 403, auditor: 422 }],
+    ["GET", "/api/v1/audit/export?format=pdf&runId=no-such-run", { anonymous: 401, admin: 404, reviewer: 403, manager: 403, auditor: 404 }],
   ];
 
   it.each(matrix)("%s %s answers each role as the role table says", async (method, route, expected, body) => {
