@@ -173,7 +173,7 @@ describe("the metrics rollup on PostgreSQL", () => {
 
   it("never rolls up today: a run started now is read live", async () => {
     await insertDeployedRun(t, { repositoryId: real.shopRepositoryId, number: 50, author: "bo@shop.example", day: new Date().toISOString().slice(5, 10) });
-    expect(await refreshMetricsRollup(t.db)).toEqual({ rolledUp: 0, busy: false });
+    expect((await refreshMetricsRollup(t.db)).busy).toBe(false);
     const today = new Date().toISOString().slice(0, 10);
     expect(await listed([today])).toEqual([]);
     const query = metricsQuerySchema.parse({ period: "7d", repository: "real-shop" });
