@@ -22,8 +22,11 @@ import { SqlParams } from "./sql-scope";
 
 /** Advisory lock key; the same number is written in the migration's trigger functions. */
 export const METRICS_ROLLUP_LOCK = 7_310_447_020;
-/** Days per transaction: bounds how long a refresh holds the lock (and the trigger writers wait). */
-const DAYS_PER_TRANSACTION = 31;
+/**
+ * Days per transaction: bounds how long a refresh holds the lock, and so how long a writer of a
+ * settled day may wait (a week of 240 runs a day takes a few hundred milliseconds).
+ */
+const DAYS_PER_TRANSACTION = 7;
 
 export interface MetricsRollupRefresh {
   /** Days rolled up by this call. */
