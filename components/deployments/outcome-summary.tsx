@@ -89,7 +89,8 @@ export function OutcomeSummary({ detail }: { detail: DeploymentDetail }) {
   } else if (deployment.status === "promoted") {
     tone = "border-emerald-200 bg-emerald-50";
     headline = `Promoted${outcome ? ` at ${formatClock(outcome.at)}` : ""}`;
-    reason = outcome?.summary ?? null;
+    // The staging agent promotes without a promote step: its last step (the comparison) says why.
+    reason = outcome?.summary ?? detail.steps.at(-1)?.summary ?? null;
   } else if (deployment.status === "canary") {
     tone = "border-indigo-200 bg-indigo-50";
     headline = `Canary running at ${formatNumber(deployment.trafficPercent)}% of traffic`;
@@ -115,7 +116,11 @@ export function OutcomeSummary({ detail }: { detail: DeploymentDetail }) {
             </span>
           </p>
         )}
-        {evaluations.length > 0 && <span className="text-sm text-slate-600">{evaluations.length} evaluations: {tally(evaluations)}</span>}
+        {evaluations.length > 0 && (
+          <span className="text-sm text-slate-600">
+            {evaluations.length === 1 ? "1 evaluation" : `${evaluations.length} evaluations`}: {tally(evaluations)}
+          </span>
+        )}
       </div>
       {reason && (
         <p className="mt-1 text-sm text-slate-800" data-testid="outcome-reason">

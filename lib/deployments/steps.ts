@@ -21,6 +21,7 @@ export interface EvaluationPoint {
   at: string;
   verdict: string;
   summary: string;
+  /** The canary interval's verdict; absent for the staging comparison (its table shows it). */
   result: StoredJson<IntervalVerdict>;
   /** The canary's values judged in this interval (from the threshold checks), for the charts. */
   errorRatePercent: number | null;
@@ -66,8 +67,13 @@ function measured(result: IntervalVerdict, metric: "error_rate_percent" | "p99_l
   return result.hardThresholds.checks.find((check) => check.metric === metric)?.value ?? null;
 }
 
+/** The staging agent records its comparison (shown as the staging table) as an evaluation step. */
+function isStagingComparison(detail: unknown): boolean {
+  return typeof detail === "object" && detail !== null && (detail as { kind?: unknown }).kind === "staging";
+}
+
 function evaluationOf(step: DeploymentStepRow): EvaluationPoint {
-  const result = parseStoredJson(intervalVerdictSchema, step.detail);
+  const result: StoredJson<IntervalVerdict> = isStagingComparison(step.detail) ? { state: "absent" } : parseStoredJson(intervalVerdictSchema, step.detail);
   const verdict = result.state === "ok" ? result.value : null;
   return {
     stepId: step.id,

@@ -133,6 +133,14 @@ describe("deployments: list, detail and export", () => {
       await t.db.deployment.delete({ where: { id: deployment.id } });
     });
 
+    it("reads the staging comparison of a staging deployment, recorded as its evaluation step", async () => {
+      const staging = await loadDeploymentOrThrow(t.db, { id: rolledBack.stagingDeploymentId });
+      expect(staging.analysis).toMatchObject({ state: "ok", value: { kind: "staging", adjustmentFactor: 1.25 } });
+      expect(staging.stagingComparison).toBeNull();
+      expect(staging.evaluations).toMatchObject([{ verdict: "pass", summary: "Staging comparison within tolerance.", result: { state: "absent" }, errorRatePercent: null }]);
+      expect(staging.outcome).toBeNull();
+    });
+
     it("shows what it cannot read as unreadable instead of failing", async () => {
       const deployment = await t.db.deployment.create({
         data: {

@@ -155,7 +155,8 @@ export async function seedDeploymentFixture(db: Db, options: DeploymentFixtureOp
     data: [
       { deploymentId: staging.id, kind: "deploy", at: new Date(startedAt - 1_800_000), verdict: "ok", weight: 100, summary: "Deployed the candidate to staging." },
       { deploymentId: staging.id, kind: "smoke_check", at: new Date(startedAt - 1_500_000), verdict: "ok", summary: "Smoke checks passed: 6 of 6." },
-      { deploymentId: staging.id, kind: "promote", at: new Date(startedAt - 1_200_000), verdict: "ok", summary: "Staging comparison within tolerance." },
+      // As the staging agent records it: the comparison is the evaluation step's detail.
+      { deploymentId: staging.id, kind: "evaluation", at: new Date(startedAt - 1_200_000), verdict: "pass", summary: "Staging comparison within tolerance.", detail: stagingAnalysis },
     ],
   });
 
