@@ -9,8 +9,6 @@ import { createDeployTarget, createMetricSource, deploySettingsOf, realDurationM
 export const STAGING_AGENT_VERSION = "staging-1";
 /** Metric points per staging window: the statistics need at least ten per cohort. */
 const POINTS_PER_WINDOW = 24;
-/** How long staging is watched, in the repository's clock. */
-const STAGING_WINDOW_SECONDS = 120;
 
 /**
  * The staging agent: deploys the candidate to staging through the repository's target, runs the
@@ -84,7 +82,7 @@ export function createStagingAgent(): StageAgent {
       }
 
       // The staging window, on the repository's clock (the demo compresses it and says so).
-      const windowSeconds = STAGING_WINDOW_SECONDS;
+      const windowSeconds = settings.stagingWindowSeconds;
       const from = new Date();
       await sleep(realDurationMs(settings, windowSeconds));
       // The candidate takes all of staging's traffic; the baseline is what production runs now.

@@ -129,6 +129,8 @@ export const deploySettingsSchema = z
     production: environmentSettingsSchema.prefault({}),
     /** Staging latency is divided by it before it is compared with production's. */
     adjustmentFactor: z.number().min(0.1).max(10).default(1.3),
+    /** How long the staging agent watches staging's metrics, in seconds of the repository's clock. */
+    stagingWindowSeconds: z.number().int().min(10).max(3600).default(120),
     /** Simulated seconds per real second (the demo uses 60: a 10-minute canary takes 10 s). */
     clockScale: z.number().min(1).max(3600).default(1),
   })
