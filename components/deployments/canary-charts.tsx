@@ -9,6 +9,7 @@ import { cohortColor, formatClock, formatMeasure, formatNumber, formatSpan, form
 import { EvaluationCard, EvaluationMarkers, type HoveredEvaluation } from "./evaluation-markers";
 
 const CHART_HEIGHT = 220;
+const capitalize = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
 const axisTick = { fontSize: 11, fill: "#475569" };
 
 interface MetricChartSpec {
@@ -47,7 +48,7 @@ function Legend({ items }: { items: { key: string; label: string; swatch: ReactN
   );
 }
 
-function MetricTooltip({ row, spec, start }: { row: MetricRow; spec: MetricChartSpec; start: number }) {
+function MetricTooltip({ row, spec, start, candidate }: { row: MetricRow; spec: MetricChartSpec; start: number; candidate: string }) {
   const { canary, baseline } = row;
   const over = canary !== null && canary > spec.threshold;
   return (
@@ -59,7 +60,7 @@ function MetricTooltip({ row, spec, start }: { row: MetricRow; spec: MetricChart
         <tbody>
           <tr>
             <td className="pr-2">
-              <Swatch color={cohortColor.canary} /> Canary
+              <Swatch color={cohortColor.canary} /> {capitalize(candidate)}
             </td>
             <td className={`pr-2 text-right font-medium ${over ? "text-red-700" : ""}`}>{optionalMeasure(canary, spec.unit)}</td>
             <td className="text-slate-500">{row.canaryRequests === null ? "" : `${formatNumber(row.canaryRequests)} req`}</td>
@@ -73,7 +74,7 @@ function MetricTooltip({ row, spec, start }: { row: MetricRow; spec: MetricChart
           </tr>
           {canary !== null && baseline !== null && (
             <tr>
-              <td className="pr-2 text-slate-500">Canary − baseline</td>
+              <td className="pr-2 text-slate-500">{capitalize(candidate)} − baseline</td>
               <td className="pr-2 text-right">
                 {canary - baseline >= 0 ? "+" : "−"}
                 {formatMeasure(Math.abs(canary - baseline), spec.unit)}
@@ -103,6 +104,7 @@ function MetricChart({
   evaluations,
   outcome,
   syncId,
+  candidate,
 }: {
   spec: MetricChartSpec;
   rows: MetricRow[];
@@ -110,13 +112,14 @@ function MetricChart({
   evaluations: EvaluationPoint[];
   outcome: DeploymentOutcome | null;
   syncId: string;
+  candidate: string;
 }) {
   const [hovered, setHovered] = useState<HoveredEvaluation | null>(null);
   const { ticks, tickFormatter } = useTimeAxis(domain);
   const valueTick = useCallback((value: number) => formatMeasure(value, spec.unit), [spec.unit]);
   const testId = spec.metric === "errorRate" ? "chart-error-rate" : "chart-p99";
   return (
-    <figure className="relative" data-testid={testId} aria-label={`${spec.title} of canary and baseline over time`}>
+    <figure className="relative" data-testid={testId} aria-label={`${spec.title} of ${candidate} and baseline over time`}>
       <figcaption className="mb-1 text-sm font-medium text-slate-800">{spec.title}</figcaption>
       <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
         <LineChart data={rows} syncId={syncId} syncMethod="value" margin={{ top: 16, right: 24, bottom: 4, left: 8 }}>
@@ -131,7 +134,7 @@ function MetricChart({
           />
           <Tooltip
             isAnimationActive={false}
-            content={({ active, payload }) => (active && payload?.length ? <MetricTooltip row={payload[0].payload as MetricRow} spec={spec} start={domain[0]} /> : null)}
+            content={({ active, payload }) => (active && payload?.length ? <MetricTooltip row={payload[0].payload as MetricRow} spec={spec} start={domain[0]} candidate={candidate} /> : null)}
           />
           <ReferenceLine
             y={spec.threshold}
@@ -153,7 +156,7 @@ function MetricChart({
             isAnimationActive={false}
           />
           <Line
-            name="Canary"
+            name={capitalize(candidate)}
             dataKey="canary"
             stroke={cohortColor.canary}
             strokeWidth={1.25}
@@ -188,13 +191,13 @@ function MetricChart({
   );
 }
 
-function WeightChart({ detail, domain, syncId }: { detail: DeploymentDetail; domain: [number, number]; syncId: string }) {
+function WeightChart({ detail, domain, syncId, candidate }: { detail: DeploymentDetail; domain: [number, number]; syncId: string; candidate: string }) {
   const rows = useMemo(() => weightRows(detail.weightHistory, domain), [detail.weightHistory, domain]);
   const { ticks, tickFormatter } = useTimeAxis(domain);
   const outcome = detail.outcome;
   return (
-    <figure data-testid="chart-weight" aria-label="Canary traffic weight over time">
-      <figcaption className="mb-1 text-sm font-medium text-slate-800">Traffic to the canary</figcaption>
+    <figure data-testid="chart-weight" aria-label={`Traffic to the ${candidate} over time`}>
+      <figcaption className="mb-1 text-sm font-medium text-slate-800">Traffic to the {candidate}</figcaption>
       <ResponsiveContainer width="100%" height={140}>
         <LineChart data={rows} syncId={syncId} syncMethod="value" margin={{ top: 16, right: 24, bottom: 4, left: 8 }}>
           <CartesianGrid stroke="#e2e8f0" strokeDasharray="3 3" verticalValues={ticks} />
@@ -215,13 +218,13 @@ function WeightChart({ detail, domain, syncId }: { detail: DeploymentDetail; dom
                 <div className="rounded-md border border-slate-200 bg-white px-3 py-2 text-xs shadow-md">
                   <div className="font-medium text-slate-900">{formatClock(row.t)}</div>
                   <div>
-                    Canary traffic <b>{formatNumber(row.weight)}%</b>
+                    Traffic to the {candidate} <b>{formatNumber(row.weight)}%</b>
                   </div>
                 </div>
               );
             }}
           />
-          <Line name="Canary traffic" type="stepAfter" dataKey="weight" stroke={cohortColor.canary} strokeWidth={2} dot={false} isAnimationActive={false} />
+          <Line name="Traffic" type="stepAfter" dataKey="weight" stroke={cohortColor.canary} strokeWidth={2} dot={false} isAnimationActive={false} />
           {outcome && (
             <ReferenceLine x={Date.parse(outcome.at)} stroke={outcome.kind === "rollback" ? thresholdColor : verdictColor.pass} strokeWidth={2} ifOverflow="extendDomain" />
           )}
@@ -240,6 +243,8 @@ function WeightChart({ detail, domain, syncId }: { detail: DeploymentDetail; dom
 export function CanaryCharts({ detail, rows, domain }: { detail: DeploymentDetail; rows: ChartRows; domain: [number, number] }) {
   const { thresholds, evaluations, outcome } = detail;
   const syncId = `deployment-${detail.deployment.id}`;
+  // The canary cohort of a staging deployment is the candidate build.
+  const candidate = detail.deployment.environment === "staging" ? "candidate" : "canary";
   const specs: MetricChartSpec[] = [
     {
       metric: "errorRate",
@@ -260,7 +265,7 @@ export function CanaryCharts({ detail, rows, domain }: { detail: DeploymentDetai
   ];
   const drawn = new Set([...rows.errorRate, ...rows.p99Ms]).size;
   const legend = [
-    { key: "canary", label: "Canary", swatch: <Swatch color={cohortColor.canary} /> },
+    { key: "canary", label: capitalize(candidate), swatch: <Swatch color={cohortColor.canary} /> },
     { key: "baseline", label: "Baseline", swatch: <Swatch color={cohortColor.baseline} wide /> },
     { key: "limit", label: `Limit (policy v${thresholds.policyVersion}${thresholds.source === "defaults" ? ", unreadable: defaults shown" : ""})`, swatch: <Swatch color={thresholdColor} dashed /> },
     ...(["pass", "marginal", "fail", "no_data"] as const).map((verdict) => ({
@@ -274,7 +279,7 @@ export function CanaryCharts({ detail, rows, domain }: { detail: DeploymentDetai
   if (rows.rawCount === 0) {
     return (
       <p className="rounded-md border border-dashed border-slate-300 bg-white px-4 py-6 text-center text-sm text-slate-600" data-testid="no-samples">
-        No metric samples yet. {detail.deployment.live ? "The deployment agent records canary and baseline samples once traffic reaches the canary; this page updates by itself." : "None were recorded for this deployment."}
+        No metric samples yet. {detail.deployment.live ? `The agent records ${candidate} and baseline samples once traffic reaches the ${candidate}; this page updates by itself.` : "None were recorded for this deployment."}
       </p>
     );
   }
@@ -290,9 +295,9 @@ export function CanaryCharts({ detail, rows, domain }: { detail: DeploymentDetai
         </p>
       </div>
       {specs.map((spec) => (
-        <MetricChart key={spec.metric} spec={spec} rows={rows[spec.metric]} domain={domain} evaluations={evaluations} outcome={outcome} syncId={syncId} />
+        <MetricChart key={spec.metric} spec={spec} rows={rows[spec.metric]} domain={domain} evaluations={evaluations} outcome={outcome} syncId={syncId} candidate={candidate} />
       ))}
-      <WeightChart detail={detail} domain={domain} syncId={syncId} />
+      <WeightChart detail={detail} domain={domain} syncId={syncId} candidate={candidate} />
     </div>
   );
 }

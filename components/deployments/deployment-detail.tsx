@@ -130,7 +130,7 @@ export function DeploymentDetailView({ id }: { id: string }) {
       )}
 
       {isCanary && (
-        <Section title="Canary against baseline" id="charts">
+        <Section title={deployment.environment === "staging" ? "Candidate against baseline" : "Canary against baseline"} id="charts">
           {detail.display && <CanaryCharts detail={detail} rows={detail.display} domain={domain} />}
           {detail.outcome && (
             <p className="mt-2 text-sm" data-testid="outcome-marker-reason">
