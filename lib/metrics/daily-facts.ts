@@ -6,7 +6,6 @@ import {
   restoredAtLateral,
   restoredAtSql,
   runDecidedSql,
-  runJoins,
   type SqlParams,
   verdictLateral,
 } from "./sql-scope";
@@ -24,6 +23,14 @@ import { teamSql } from "./teams";
  */
 
 const key = `pr."repositoryId" AS repository_id, ${teamSql} AS team, r.simulated`;
+/**
+ * The run, pull request and repository behind a fact (`r`, `pr`, `repo`). LEFT JOINs on primary
+ * keys, which foreign keys make the same as inner joins here, so that PostgreSQL drops a join whose
+ * columns a query does not use: the metrics query reads `team` and `repository_id` only to filter
+ * by them, and an unfiltered query over months of live days skips those joins and the team rule.
+ */
+const pullRequestOf = `LEFT JOIN "PullRequest" pr ON pr.id = r."pullRequestId" LEFT JOIN "Repository" repo ON repo.id = pr."repositoryId"`;
+const runOf = (runId: string) => `LEFT JOIN "PipelineRun" r ON r.id = ${runId} ${pullRequestOf}`;
 
 /** A condition on a timestamp column: within one of the ranges being read. */
 export type During = (column: string) => string;
@@ -50,7 +57,7 @@ export const runFactsSql = (during: During) => `
   SELECT r."createdAt" AS at, ${key}, first_escalation.reason AS primary_reason,
          (first_escalation.reason IS NOT NULL OR ${runDecidedSql}) AS decided
     FROM "PipelineRun" r
-    ${runJoins}
+    ${pullRequestOf}
     LEFT JOIN LATERAL (
       SELECT COALESCE(e.reasons[1], 'unknown') AS reason FROM "Escalation" e WHERE e."runId" = r.id ORDER BY e."createdAt", e.id LIMIT 1
     ) first_escalation ON true
@@ -61,8 +68,7 @@ export const runFactsSql = (during: During) => `
 export const escalationReasonFactsSql = (during: During) => `
   SELECT e."createdAt" AS at, ${key}, reason
     FROM "Escalation" e
-    JOIN "PipelineRun" r ON r.id = e."runId"
-    ${runJoins}
+    ${runOf('e."runId"')}
     CROSS JOIN LATERAL unnest(e.reasons) AS reason
    WHERE ${during('e."createdAt"')}`;
 
@@ -70,8 +76,7 @@ export const escalationReasonFactsSql = (during: During) => `
 export const decisionFactsSql = (during: During) => `
   SELECT e."decidedAt" AS at, ${key}, e.status = 'approved' AS approved
     FROM "Escalation" e
-    JOIN "PipelineRun" r ON r.id = e."runId"
-    ${runJoins}
+    ${runOf('e."runId"')}
    WHERE ${decidedEscalationSql} AND ${during('e."decidedAt"')}`;
 
 /**
@@ -86,8 +91,7 @@ export const deploymentFactsSql = (during: During) => `
          CASE WHEN ${changeFailureSql} THEN ${hoursSql(restoredAtSql, 'd."startedAt"')} END AS restore_hours,
          next_good."startedAt" AS restore_lookup_at
     FROM "Deployment" d
-    JOIN "PipelineRun" r ON r.id = d."runId"
-    ${runJoins}
+    ${runOf('d."runId"')}
     ${restoredAtLateral('pr."repositoryId"')}
    WHERE ${finishedProductionSql} AND ${during('d."startedAt"')}`;
 
@@ -100,14 +104,12 @@ export const attemptFactsSql = (during: During) => `
          COALESCE(${hoursSql('COALESCE(s."startedAt", s."finishedAt")', 's."queuedAt"')}, 0) AS queue_hours,
          COALESCE(${hoursSql('s."finishedAt"', 's."startedAt"')}, 0) AS agent_hours
     FROM "StageRun" s
-    JOIN "PipelineRun" r ON r.id = s."runId"
-    ${runJoins}
+    ${runOf('s."runId"')}
    WHERE s.status <> 'not_configured' AND ${during('s."queuedAt"')}`;
 
 /** Time waiting for a person, by escalation creation, for escalations decided or cancelled. */
 export const humanFactsSql = (during: During) => `
   SELECT e."createdAt" AS at, ${key}, e.stage::text AS stage, ${hoursSql('e."decidedAt"', 'e."createdAt"')} AS human_hours
     FROM "Escalation" e
-    JOIN "PipelineRun" r ON r.id = e."runId"
-    ${runJoins}
+    ${runOf('e."runId"')}
    WHERE e."decidedAt" IS NOT NULL AND ${during('e."createdAt"')}`;
