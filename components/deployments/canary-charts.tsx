@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useMemo, useState, type ReactNode } from "react";
+import { useCallback, useDeferredValue, useMemo, useState, type ReactNode } from "react";
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { timeTicks, weightRows, type ChartMetric, type ChartRows, type MetricRow } from "@/lib/deployments/chart-series";
 import type { DeploymentDetail } from "@/lib/deployments/load-deployment";
@@ -9,6 +9,7 @@ import { cohortColor, formatClock, formatMeasure, formatNumber, formatSpan, form
 import { EvaluationCard, EvaluationMarkers, type HoveredEvaluation } from "./evaluation-markers";
 
 const CHART_HEIGHT = 220;
+const WEIGHT_HEIGHT = 140;
 const capitalize = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
 const axisTick = { fontSize: 11, fill: "#475569" };
 
@@ -90,6 +91,16 @@ function MetricTooltip({ row, spec, start, candidate }: { row: MetricRow; spec: 
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** The space a chart takes while it is still being drawn, so nothing below it jumps. */
+function ChartPlaceholder({ title, height }: { title: string; height: number }) {
+  return (
+    <figure aria-busy="true">
+      <figcaption className="mb-1 text-sm font-medium text-slate-800">{title}</figcaption>
+      <div style={{ height }} className="rounded bg-slate-50" />
+    </figure>
   );
 }
 
@@ -198,7 +209,7 @@ function WeightChart({ detail, domain, syncId, candidate }: { detail: Deployment
   return (
     <figure data-testid="chart-weight" aria-label={`Traffic to the ${candidate} over time`}>
       <figcaption className="mb-1 text-sm font-medium text-slate-800">Traffic to the {candidate}</figcaption>
-      <ResponsiveContainer width="100%" height={140}>
+      <ResponsiveContainer width="100%" height={WEIGHT_HEIGHT}>
         <LineChart data={rows} syncId={syncId} syncMethod="value" margin={{ top: 16, right: 24, bottom: 4, left: 8 }}>
           <CartesianGrid stroke="#e2e8f0" strokeDasharray="3 3" verticalValues={ticks} />
           <XAxis dataKey="t" type="number" scale="time" domain={domain} ticks={ticks} tickFormatter={tickFormatter} tick={axisTick} allowDataOverflow />
@@ -242,6 +253,7 @@ function WeightChart({ detail, domain, syncId, candidate }: { detail: Deployment
  */
 export function CanaryCharts({ detail, rows, domain }: { detail: DeploymentDetail; rows: ChartRows; domain: [number, number] }) {
   const { thresholds, evaluations, outcome } = detail;
+  const deferred = useDeferredValue(rows, null);
   const syncId = `deployment-${detail.deployment.id}`;
   // The canary cohort of a staging deployment is the candidate build.
   const candidate = detail.deployment.environment === "staging" ? "candidate" : "canary";
@@ -294,10 +306,16 @@ export function CanaryCharts({ detail, rows, domain }: { detail: DeploymentDetai
           </a>
         </p>
       </div>
-      {specs.map((spec) => (
-        <MetricChart key={spec.metric} spec={spec} rows={rows[spec.metric]} domain={domain} evaluations={evaluations} outcome={outcome} syncId={syncId} candidate={candidate} />
-      ))}
-      <WeightChart detail={detail} domain={domain} syncId={syncId} candidate={candidate} />
+      {specs.map((spec, index) =>
+        // The error rate first; the others follow as soon as the browser is free, so the first
+        // chart shows without waiting for all three and the page never freezes while they draw.
+        index === 0 || deferred ? (
+          <MetricChart key={spec.metric} spec={spec} rows={rows[spec.metric]} domain={domain} evaluations={evaluations} outcome={outcome} syncId={syncId} candidate={candidate} />
+        ) : (
+          <ChartPlaceholder key={spec.metric} title={spec.title} height={CHART_HEIGHT} />
+        ),
+      )}
+      {deferred ? <WeightChart detail={detail} domain={domain} syncId={syncId} candidate={candidate} /> : <ChartPlaceholder title={`Traffic to the ${candidate}`} height={WEIGHT_HEIGHT} />}
     </div>
   );
 }

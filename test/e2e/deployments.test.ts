@@ -59,8 +59,9 @@ describe("the deployments pages in Chromium", () => {
     // Both cohorts drawn on both metric charts, and the weight as a line.
     const curves = (chart: string) => page.locator(`[data-testid="${chart}"] .recharts-line path.recharts-curve`);
     await expect.poll(() => curves("chart-error-rate").count(), { timeout: 20_000 }).toBe(2);
-    expect(await curves("chart-p99").count()).toBe(2);
-    expect(await curves("chart-weight").count()).toBe(1);
+    // The error rate is drawn first; the other two follow.
+    await expect.poll(() => curves("chart-p99").count(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => curves("chart-weight").count(), { timeout: 10_000 }).toBe(1);
     expect(await page.getByTestId("chart-legend").innerText()).toMatch(/Canary[\s\S]*Baseline[\s\S]*Limit/);
     // Axis titles with units, the threshold lines and the rollback marker (Recharts draws their
     // labels in a layer of their own, so they are found as the chart's SVG text).
