@@ -48,7 +48,7 @@ describe("the app shell in Chromium", () => {
     await page.getByRole("button", { name: "Create token" }).click();
     const token = await page.getByTestId("new-token").innerText();
     expect(token).toMatch(/^fgt_/);
-    await expect.poll(() => page.getByRole("cell", { name: "browser-ci" }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByRole("cell", { name: "browser-ci" }).isVisible(), { timeout: 15_000 }).toBe(true);
     await page.screenshot({ path: path.join(artifactsDir, "settings-tokens.png"), fullPage: true });
     const response = await fetch(`${session.app.url}/api/v1/runs`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(200);
