@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db/client";
 import type { Prisma } from "../db/generated/client";
-import { deploymentStatuses, environments, isLiveDeployment, liveDeploymentStatuses } from "./status";
+import { deploymentStatuses, deploymentSummary, environments, liveDeploymentStatuses } from "./status";
 
 export const MAX_DEPLOYMENT_PAGE = 200;
 
@@ -98,16 +98,7 @@ export async function listDeployments(db: Db, query: DeploymentListQuery): Promi
   const last = page.at(-1);
   return {
     deployments: page.map((row) => ({
-      id: row.id,
-      environment: row.environment,
-      strategy: row.strategy,
-      target: row.target,
-      trafficPercent: row.trafficPercent,
-      status: row.status,
-      live: isLiveDeployment(row.status),
-      startedAt: row.startedAt.toISOString(),
-      finishedAt: row.finishedAt?.toISOString() ?? null,
-      rollbackReason: row.rollbackReason,
+      ...deploymentSummary(row),
       run: { id: row.run.id, status: row.run.status, simulated: row.run.simulated },
       pullRequest: { number: row.run.pullRequest.number, title: row.run.pullRequest.title, author: row.run.pullRequest.author },
       repository: row.run.pullRequest.repository.name,

@@ -5,7 +5,7 @@ import { ApiError } from "../http/errors";
 import { chartRows, DISPLAY_POINTS_PER_COHORT, type ChartRows, type CohortSamples } from "./chart-series";
 import { parseDeploymentAnalysis, stagingAnalysisSchema, type DeploymentAnalysis, type StagingAnalysis } from "./analysis";
 import { parseIncidentReport, type ParsedIncidentReport } from "./incident-report";
-import { isLiveDeployment } from "./status";
+import { deploymentSummary } from "./status";
 import { describeSteps, type DeploymentOutcome, type DeploymentStepRow, type EvaluationPoint, type WeightPoint } from "./steps";
 import { parseStoredJson, type StoredJson } from "./stored-json";
 import { thresholdsFromPolicy, type DeploymentThresholds } from "./thresholds";
@@ -141,18 +141,7 @@ export async function loadDeploymentOrThrow(
   const { pullRequest } = row.run;
 
   return {
-    deployment: {
-      id: row.id,
-      environment: row.environment,
-      strategy: row.strategy,
-      target: row.target,
-      trafficPercent: row.trafficPercent,
-      status: row.status,
-      live: isLiveDeployment(row.status),
-      startedAt: row.startedAt.toISOString(),
-      finishedAt: row.finishedAt?.toISOString() ?? null,
-      rollbackReason: row.rollbackReason,
-    },
+    deployment: deploymentSummary(row),
     run: { id: row.run.id, status: row.run.status, currentStage: row.run.currentStage },
     pullRequest: { number: pullRequest.number, title: pullRequest.title, author: pullRequest.author, baseRef: pullRequest.baseRef, headRef: pullRequest.headRef },
     repository: pullRequest.repository,

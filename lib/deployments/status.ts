@@ -11,3 +11,29 @@ export const liveDeploymentStatuses: readonly DeploymentStatus[] = ["pending", "
 export function isLiveDeployment(status: string): boolean {
   return (liveDeploymentStatuses as readonly string[]).includes(status);
 }
+
+/** The fields of a deployment that the list and the detail both show, as the API sends them. */
+export function deploymentSummary(row: {
+  id: string;
+  environment: string;
+  strategy: string;
+  target: string;
+  trafficPercent: number;
+  status: string;
+  startedAt: Date;
+  finishedAt: Date | null;
+  rollbackReason: string | null;
+}) {
+  return {
+    id: row.id,
+    environment: row.environment,
+    strategy: row.strategy,
+    target: row.target,
+    trafficPercent: row.trafficPercent,
+    status: row.status,
+    live: isLiveDeployment(row.status),
+    startedAt: row.startedAt.toISOString(),
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+    rollbackReason: row.rollbackReason,
+  };
+}
