@@ -35,9 +35,16 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
       // The run's row first (see lockRun for the lock order), then the attempt's row:
       // concurrent recorders of the same attempt queue up here.
       const runState = await lockRun(tx, job.runId);
-      const [locked] = await tx.$queryRaw<{ id: string; status: string }[]>`
-        SELECT id, status::text FROM "StageRun"
-         WHERE "runId" = ${job.runId} AND stage = ${job.stage}::"Stage" AND attempt = ${job.attempt} FOR UPDATE`;
+      // The attempt's row, locked, with what the audit events and an escalation need of its run.
+      // The diff can be megabytes; only an escalation's package needs it, so it is read there.
+      const [locked] = await tx.$queryRaw<LockedAttempt[]>`
+        SELECT s.id, s.status::text, r."headSha", pr.number, pr.title, pr.author, pr."repositoryId", repo.name AS "repositoryName"
+          FROM "StageRun" s
+          JOIN "PipelineRun" r ON r.id = s."runId"
+          JOIN "PullRequest" pr ON pr.id = r."pullRequestId"
+          JOIN "Repository" repo ON repo.id = pr."repositoryId"
+         WHERE s."runId" = ${job.runId} AND s.stage = ${job.stage}::"Stage" AND s.attempt = ${job.attempt}
+           FOR UPDATE OF s`;
       if (!runState || !locked || (locked.status !== "queued" && locked.status !== "running")) return { recorded: false };
       if (runState.status !== "queued" && runState.status !== "running") {
         // Superseded (or otherwise ended) while the agent worked: its result must not move the run.
@@ -47,11 +54,11 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
         });
         return { recorded: false };
       }
-      // The diff can be megabytes; only an escalation's package needs it, so it is read there.
-      const run = await tx.pipelineRun.findUniqueOrThrow({
-        where: { id: job.runId },
-        select: { id: true, headSha: true, pullRequest: { include: { repository: { select: { name: true } } } } },
-      });
+      const run = {
+        id: job.runId,
+        headSha: locked.headSha,
+        pullRequest: { number: locked.number, title: locked.title, author: locked.author, repositoryId: locked.repositoryId, repository: { name: locked.repositoryName } },
+      };
 
       const transition = decideTransition({ stage: job.stage, attempt: job.attempt, outcome: result.outcome, retry: input.retry, isConfigured: input.isConfigured });
       const now = new Date();
@@ -114,23 +121,20 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
         });
       }
 
-      const runStatus = runStatusAfter(transition);
-      await tx.pipelineRun.update({
-        where: { id: run.id },
-        data: {
-          status: runStatus,
-          currentStage: job.stage,
-          finishedAt: ["failed", "rolled_back"].includes(runStatus) ? now : null,
-          ...(decision?.riskScore != null && job.stage === "review" ? { riskScore: decision.riskScore } : {}),
-        },
-      });
+      const riskScore = decision?.riskScore != null && job.stage === "review" ? { riskScore: decision.riskScore } : {};
+      const continues = transition.type === "advance" || transition.type === "wait_not_configured" || transition.type === "complete";
+      if (continues) {
+        // continueRun writes the run's new state (and the risk score with it): one update, not two.
+        await continueRun(tx, { runId: run.id, fromStage: job.stage, isConfigured: input.isConfigured, runData: riskScore });
+      } else {
+        const runStatus = runStatusAfter(transition);
+        await tx.pipelineRun.update({
+          where: { id: run.id },
+          data: { status: runStatus, currentStage: job.stage, finishedAt: ["failed", "rolled_back"].includes(runStatus) ? now : null, ...riskScore },
+        });
+      }
 
       switch (transition.type) {
-        case "advance":
-        case "wait_not_configured":
-        case "complete":
-          await continueRun(tx, { runId: run.id, fromStage: job.stage, isConfigured: input.isConfigured });
-          break;
         case "retry":
           await tx.stageRun.create({ data: { runId: run.id, stage: job.stage, attempt: transition.nextAttempt } });
           await enqueueStageJob(tx, { runId: run.id, stage: job.stage, attempt: transition.nextAttempt }, { delayMs: transition.delayMs });
@@ -211,6 +215,17 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
     },
     { timeout: 30_000 },
   );
+}
+
+interface LockedAttempt {
+  id: string;
+  status: string;
+  headSha: string;
+  number: number;
+  title: string;
+  author: string;
+  repositoryId: string;
+  repositoryName: string;
 }
 
 /** What the agents did not check, stated rather than hidden. */

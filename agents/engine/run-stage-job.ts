@@ -22,51 +22,43 @@ export interface EngineDeps {
 export async function runStageJob(deps: EngineDeps, job: StageJobPayload) {
   const { db } = deps;
   const log = deps.log.child({ runId: job.runId, stage: job.stage, attempt: job.attempt });
-  const stageRun = await db.stageRun.findUnique({
-    where: { runId_stage_attempt: { runId: job.runId, stage: job.stage, attempt: job.attempt } },
-    include: { run: { include: { policy: true, pullRequest: { include: { repository: true } } } } },
-  });
-  if (!stageRun) {
-    log.warn("stage job for an unknown stage attempt; ignoring");
-    return;
-  }
-  if (stageRun.status !== "queued" && stageRun.status !== "running") {
-    log.info({ status: stageRun.status }, "stage attempt already recorded; not running it again");
-    return;
-  }
-  const { run } = stageRun;
-  if (run.status !== "queued" && run.status !== "running") {
-    log.info({ runStatus: run.status }, "run is no longer active; stage attempt skipped");
-    return;
-  }
   const agent = deps.agents[job.stage];
   if (!agent) {
     log.warn("no agent configured for this stage");
     return;
   }
 
-  // One statement marks the run and its attempt as running (atomic without a transaction; this
-  // sits on the hot path of every stage transition). The run's row is locked first, as lockRun
-  // orders it, and only a run that is still active starts: a superseded one returns no row.
-  const started = await db.$queryRaw<{ id: string }[]>`
-    WITH run AS (
+  // First, one statement marks the run and its attempt as running: this is the start of the stage,
+  // so it comes right after the claim, before the run's details are read (atomic without a
+  // transaction; this sits on the hot path of every stage transition). The run's row is locked
+  // first, as lockRun orders it, and only an active attempt of a still active run starts: an
+  // attempt already recorded (a job retried after a crash) or a superseded run returns no row.
+  const [started] = await db.$queryRaw<{ id: string }[]>`
+    WITH attempt AS (
+      SELECT id FROM "StageRun"
+       WHERE "runId" = ${job.runId} AND stage = ${job.stage}::"Stage" AND attempt = ${job.attempt} AND status IN ('queued', 'running')
+    ), run AS (
       UPDATE "PipelineRun" SET status = 'running', "currentStage" = ${job.stage}::"Stage", "updatedAt" = now()
-       WHERE id = ${run.id} AND status IN ('queued', 'running') RETURNING id
+       WHERE id = ${job.runId} AND status IN ('queued', 'running') AND EXISTS (SELECT 1 FROM attempt) RETURNING id
     )
     UPDATE "StageRun" SET status = 'running', "startedAt" = now()
-      FROM run WHERE "StageRun".id = ${stageRun.id} AND "StageRun"."runId" = run.id AND "StageRun".status IN ('queued', 'running')
+      FROM run, attempt WHERE "StageRun".id = attempt.id AND "StageRun".status IN ('queued', 'running')
     RETURNING "StageRun".id`;
-  if (started.length === 0) {
-    log.info("run or attempt changed before it started; stage attempt skipped");
+  if (!started) {
+    await explainSkippedJob(db, log, job);
     return;
   }
 
+  const run = await db.pipelineRun.findUniqueOrThrow({
+    where: { id: job.runId },
+    include: { policy: true, pullRequest: { include: { repository: true } } },
+  });
   const policy = policyRulesSchema.parse(run.policy.rules);
   const retry: RetryPolicy = { ...defaultRetryPolicy, maxAttempts: policy.retries.maxAttempts, ...deps.retry };
   let result;
   const startedAt = performance.now();
   try {
-    result = await agent.run({ db, log, policy, attempt: job.attempt, stageRunId: stageRun.id, run });
+    result = await agent.run({ db, log, policy, attempt: job.attempt, stageRunId: started.id, run });
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     log.warn({ err }, "stage agent failed");
@@ -80,4 +72,15 @@ export async function runStageJob(deps: EngineDeps, job: StageJobPayload) {
     isConfigured: (stage) => Boolean(deps.agents[stage]),
   });
   log.info({ outcome: result.outcome.kind, transition: recorded.transition?.type, ms: Math.round(performance.now() - startedAt) }, "stage attempt finished");
+}
+
+/** Says in the log why a stage job did not start; off the hot path, so it may read again. */
+async function explainSkippedJob(db: Db, log: Logger, job: StageJobPayload) {
+  const stageRun = await db.stageRun.findUnique({
+    where: { runId_stage_attempt: { runId: job.runId, stage: job.stage, attempt: job.attempt } },
+    select: { status: true, run: { select: { status: true } } },
+  });
+  if (!stageRun) log.warn("stage job for an unknown stage attempt; ignoring");
+  else if (stageRun.status !== "queued" && stageRun.status !== "running") log.info({ status: stageRun.status }, "stage attempt already recorded; not running it again");
+  else log.info({ runStatus: stageRun.run.status }, "run is no longer active; stage attempt skipped");
 }

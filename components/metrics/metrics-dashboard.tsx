@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { usePathname, useRouter } from "next/navigation";
+import { usePathname } from "next/navigation";
 import { useState } from "react";
 import { Code } from "@/components/ui/empty-state";
 import { fetchJson } from "@/components/ui/fetch-json";
@@ -28,7 +28,6 @@ export interface MetricsInitial {
 
 /** The metrics page: filters kept in the URL, headline cards, trends, where the time goes, definitions. */
 export function MetricsDashboard({ initial }: { initial: MetricsInitial }) {
-  const router = useRouter();
   const pathname = usePathname();
   const [filters, setFilters] = useState(initial.filters);
   const params = metricsParams(filters).toString();
@@ -50,7 +49,9 @@ export function MetricsDashboard({ initial }: { initial: MetricsInitial }) {
     const next = { ...filters, ...patch };
     setFilters(next);
     const query = metricsParams(next).toString();
-    router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+    // The native history call (which the App Router follows) only changes the address: the query
+    // above fetches the numbers. router.replace would render the whole page on the server again.
+    window.history.replaceState(null, "", query ? `${pathname}?${query}` : pathname);
   };
 
   const data = report.data;

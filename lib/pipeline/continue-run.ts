@@ -7,20 +7,25 @@ export const NOT_CONFIGURED = "waiting: stage not configured";
 /**
  * Moves a run past `fromStage` inside the caller's transaction: queues the next stage's first
  * attempt (and its job), or leaves the run waiting at a stage without an agent, or completes it.
+ * `runData` is written with the run's new state (the recorder passes the review's risk score).
  */
-export async function continueRun(tx: Prisma.TransactionClient, options: { runId: string; fromStage: Stage; isConfigured: (stage: Stage) => boolean }) {
+export async function continueRun(
+  tx: Prisma.TransactionClient,
+  options: { runId: string; fromStage: Stage; isConfigured: (stage: Stage) => boolean; runData?: Prisma.PipelineRunUpdateInput },
+) {
   const next = nextStage(options.fromStage);
+  const runData = options.runData ?? {};
   if (!next) {
-    await tx.pipelineRun.update({ where: { id: options.runId }, data: { status: "done", currentStage: options.fromStage, finishedAt: new Date() } });
+    await tx.pipelineRun.update({ where: { id: options.runId }, data: { ...runData, status: "done", currentStage: options.fromStage, finishedAt: new Date() } });
     return { status: "done" as const, stage: options.fromStage };
   }
   if (!options.isConfigured(next)) {
     await tx.stageRun.create({ data: { runId: options.runId, stage: next, attempt: 1, status: "not_configured", summary: NOT_CONFIGURED } });
-    await tx.pipelineRun.update({ where: { id: options.runId }, data: { status: "waiting", currentStage: next } });
+    await tx.pipelineRun.update({ where: { id: options.runId }, data: { ...runData, status: "waiting", currentStage: next } });
     return { status: "waiting" as const, stage: next };
   }
   await tx.stageRun.create({ data: { runId: options.runId, stage: next, attempt: 1 } });
-  await tx.pipelineRun.update({ where: { id: options.runId }, data: { status: "queued", currentStage: next } });
+  await tx.pipelineRun.update({ where: { id: options.runId }, data: { ...runData, status: "queued", currentStage: next } });
   await enqueueStageJob(tx, { runId: options.runId, stage: next, attempt: 1 });
   return { status: "queued" as const, stage: next };
 }
