@@ -61,7 +61,7 @@ export function StageBreakdown({ report, filters, definition }: { report: Metric
             <Tooltip formatter={(value) => formatHours(value as number)} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             {parts.map((part) => (
-              <Bar key={part.key} dataKey={part.key} name={part.label} stackId="time" fill={part.color} />
+              <Bar isAnimationActive={false} key={part.key} dataKey={part.key} name={part.label} stackId="time" fill={part.color} />
             ))}
           </BarChart>
         </ResponsiveContainer>

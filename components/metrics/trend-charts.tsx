@@ -29,6 +29,11 @@ function reasonsIn(series: MetricsAnswer["series"], pick: (b: MetricsAnswer["ser
   return [...totals.entries()].sort((a, b) => b[1] - a[1]).map(([reason]) => reason);
 }
 
+/**
+ * Every series is drawn without Recharts' entry animation: with day buckets the stacked bars are
+ * thousands of SVG shapes, and animating them kept the browser busy for seconds after the data
+ * arrived (bench/metrics.ts measures the page).
+ */
 export function TrendCharts({ report, filters }: { report: MetricsAnswer; filters: MetricsFilterState }) {
   const router = useRouter();
   const size = report.window.bucket;
@@ -65,8 +70,8 @@ export function TrendCharts({ report, filters }: { report: MetricsAnswer; filter
             <YAxis tickFormatter={(h: number) => formatHours(h)} tick={{ fontSize: 11 }} width={48} />
             <Tooltip formatter={(value) => formatHours(value as number)} labelFormatter={labelFormatter} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Line type="monotone" dataKey="median" name="median" stroke="#4f46e5" dot={false} strokeWidth={2} connectNulls />
-            <Line type="monotone" dataKey="p90" name="p90" stroke="#a5b4fc" dot={false} strokeWidth={2} connectNulls />
+            <Line isAnimationActive={false} type="monotone" dataKey="median" name="median" stroke="#4f46e5" dot={false} strokeWidth={2} connectNulls />
+            <Line isAnimationActive={false} type="monotone" dataKey="p90" name="p90" stroke="#a5b4fc" dot={false} strokeWidth={2} connectNulls />
           </LineChart>
         </ResponsiveContainer>
       </ChartCard>
@@ -84,7 +89,7 @@ export function TrendCharts({ report, filters }: { report: MetricsAnswer; filter
             <Tooltip formatter={(value) => formatShare(value as number)} labelFormatter={labelFormatter} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             {primaryReasons.map((reason, i) => (
-              <Bar key={reason} dataKey={`rate:${reason}`} name={reasonName(reason)} stackId="reasons" fill={reasonColors[i % reasonColors.length]} />
+              <Bar isAnimationActive={false} key={reason} dataKey={`rate:${reason}`} name={reasonName(reason)} stackId="reasons" fill={reasonColors[i % reasonColors.length]} />
             ))}
           </BarChart>
         </ResponsiveContainer>
@@ -98,8 +103,8 @@ export function TrendCharts({ report, filters }: { report: MetricsAnswer; filter
             <YAxis tickFormatter={(v: number) => formatShare(v)} tick={{ fontSize: 11 }} width={44} />
             <Tooltip formatter={(value) => formatShare(value as number)} labelFormatter={labelFormatter} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Line type="monotone" dataKey="rollbackRate" name="autonomous rollback rate" stroke="#dc2626" dot={false} strokeWidth={2} connectNulls />
-            <Line type="monotone" dataKey="changeFailureRate" name="change failure rate" stroke="#f59e0b" dot={false} strokeWidth={2} connectNulls />
+            <Line isAnimationActive={false} type="monotone" dataKey="rollbackRate" name="autonomous rollback rate" stroke="#dc2626" dot={false} strokeWidth={2} connectNulls />
+            <Line isAnimationActive={false} type="monotone" dataKey="changeFailureRate" name="change failure rate" stroke="#f59e0b" dot={false} strokeWidth={2} connectNulls />
           </LineChart>
         </ResponsiveContainer>
       </ChartCard>
@@ -112,8 +117,8 @@ export function TrendCharts({ report, filters }: { report: MetricsAnswer; filter
             <YAxis tick={{ fontSize: 11 }} width={44} />
             <Tooltip labelFormatter={labelFormatter} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Bar dataKey="runsStarted" name="runs started" fill="#94a3b8" />
-            <Bar dataKey="deployed" name="deployed to production" fill="#059669" />
+            <Bar isAnimationActive={false} dataKey="runsStarted" name="runs started" fill="#94a3b8" />
+            <Bar isAnimationActive={false} dataKey="deployed" name="deployed to production" fill="#059669" />
           </BarChart>
         </ResponsiveContainer>
       </ChartCard>
@@ -132,9 +137,9 @@ export function TrendCharts({ report, filters }: { report: MetricsAnswer; filter
             <Tooltip formatter={(value, name) => (name === "false escalations" ? formatShare(value as number) : String(value))} labelFormatter={labelFormatter} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             {allReasons.map((reason, i) => (
-              <Bar key={reason} yAxisId="count" dataKey={`count:${reason}`} name={reasonName(reason)} stackId="reasons" fill={reasonColors[i % reasonColors.length]} />
+              <Bar isAnimationActive={false} key={reason} yAxisId="count" dataKey={`count:${reason}`} name={reasonName(reason)} stackId="reasons" fill={reasonColors[i % reasonColors.length]} />
             ))}
-            <Line yAxisId="share" type="monotone" dataKey="falseShare" name="false escalations" stroke="#0f172a" dot={false} strokeWidth={2} connectNulls />
+            <Line isAnimationActive={false} yAxisId="share" type="monotone" dataKey="falseShare" name="false escalations" stroke="#0f172a" dot={false} strokeWidth={2} connectNulls />
           </ComposedChart>
         </ResponsiveContainer>
       </ChartCard>

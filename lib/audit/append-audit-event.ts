@@ -35,10 +35,10 @@ const headWrittenBy = new WeakMap<Prisma.TransactionClient, { sequence: bigint; 
 export async function appendAuditEvent(tx: Prisma.TransactionClient, input: AuditEventInput) {
   let last = headWrittenBy.get(tx) ?? null;
   if (!last) {
-    // pg_advisory_xact_lock returns void, which the adapter cannot read through $queryRaw. The
-    // head is read in a statement after the lock's: a statement's snapshot predates its locks.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_APPEND_LOCK}::bigint)`;
-    last = await tx.auditEvent.findFirst({ orderBy: { sequence: "desc" }, select: { sequence: true, hash: true } });
+    // Takes the append lock, then reads the head with a snapshot taken after it (see the
+    // migration 20261125060000_audit_head for why that needs a function).
+    const [head] = await tx.$queryRaw<{ sequence: string; hash: string }[]>`SELECT sequence::text, hash FROM "audit_lock_and_read_head"(${AUDIT_APPEND_LOCK}::bigint)`;
+    last = head ? { sequence: BigInt(head.sequence), hash: head.hash } : null;
   }
   const sequence = (last?.sequence ?? 0n) + 1n;
   const prevHash = last?.hash ?? GENESIS_HASH;
