@@ -27,9 +27,14 @@ export function formatUnit(value: number | null, unit: "hours" | "share" | "per_
   return unit === "hours" ? formatHours(value) : unit === "share" ? formatShare(value) : formatPerDay(value);
 }
 
-/** "Mar 2" for a day bucket, "wk of Mar 2" for a week. */
+const monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/**
+ * "Mar 2" for a day bucket ("YYYY-MM-DD", UTC), "wk Mar 2" for a week. Read off the string, not
+ * through Intl: Recharts formats every tick of every chart several times per render, and
+ * toLocaleDateString (a new formatter per call) took most of the metrics page's render time.
+ */
 export function bucketLabel(bucket: string, size: "day" | "week"): string {
-  const date = new Date(`${bucket}T00:00:00Z`);
-  const text = date.toLocaleDateString("en", { month: "short", day: "numeric", timeZone: "UTC" });
+  const text = `${monthNames[Number(bucket.slice(5, 7)) - 1]} ${Number(bucket.slice(8, 10))}`;
   return size === "week" ? `wk ${text}` : text;
 }

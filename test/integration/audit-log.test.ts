@@ -37,6 +37,28 @@ describe("audit log on PostgreSQL", () => {
     expect(status).toMatchObject({ ok: true, verifiedThrough: "60", eventsChecked: 60, broken: null });
   });
 
+  it("links a transaction's later events to its own earlier ones while others race to append", async () => {
+    const before = Number((await t.sql<{ n: string }>(`SELECT count(*)::text AS n FROM "AuditEvent"`))[0].n);
+    const clients = Array.from({ length: 3 }, () => createPrismaClient(t.url));
+    await Promise.all(
+      Array.from({ length: 15 }, (_, i) =>
+        clients[i % clients.length].$transaction(
+          async (tx) => {
+            // Only the first append takes the lock and reads the head; the next two reuse what it wrote.
+            for (const step of [1, 2, 3]) await appendAuditEvent(tx, { actor, action: "test.multi", subject: { type: "test", id: `${i}.${step}` }, payload: { i, step } });
+          },
+          { maxWait: 30_000, timeout: 30_000 },
+        ),
+      ),
+    );
+    await Promise.all(clients.map((c) => c.$disconnect()));
+    const rows = await t.sql<{ subjectId: string }>(`SELECT "subjectId" FROM "AuditEvent" WHERE sequence > ${before} ORDER BY sequence`);
+    expect(rows).toHaveLength(45);
+    // Each transaction's three events are consecutive: nobody appended between them.
+    for (let k = 0; k < 45; k += 3) expect(rows.slice(k, k + 3).map((r) => r.subjectId.split(".")[1])).toEqual(["1", "2", "3"]);
+    expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true, eventsChecked: before + 45, broken: null });
+  });
+
   it("writes nothing when the surrounding transaction rolls back", async () => {
     const before = await t.db.auditEvent.count();
     await expect(
