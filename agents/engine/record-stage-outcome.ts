@@ -14,6 +14,9 @@ import { stages, type Stage } from "../../lib/pipeline/stages";
 import { decideTransition, runStatusAfter, type RetryPolicy, type Transition } from "../../lib/pipeline/transitions";
 import type { StageAgentResult } from "../stage-agent";
 
+/** Writes return only the id: a stage's output, a decision's prompt and a run's diff can be large. */
+const ONLY_ID = { id: true } as const;
+
 export interface RecordInput {
   job: StageJobPayload;
   result: StageAgentResult | { outcome: { kind: "error"; summary: string }; decision: null; stageOutput: unknown };
@@ -50,6 +53,7 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
         // Superseded (or otherwise ended) while the agent worked: its result must not move the run.
         await tx.stageRun.update({
           where: { id: locked.id },
+          select: ONLY_ID,
           data: { status: "cancelled", finishedAt: new Date(), summary: `cancelled: the run was ${runState.status.replace("_", " ")} while this stage ran (${result.outcome.summary})`.slice(0, 500) },
         });
         return { recorded: false };
@@ -64,6 +68,7 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
       const now = new Date();
       await tx.stageRun.update({
         where: { id: locked.id },
+        select: ONLY_ID,
         data: { status: transition.stageStatus, finishedAt: now, summary: result.outcome.summary, output: (result.stageOutput ?? undefined) as Prisma.InputJsonValue, error: result.outcome.kind === "error" ? result.outcome.summary : null },
       });
 
@@ -72,6 +77,7 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
       const agentActor: AuditActor = { type: "agent", id: decision?.agent ?? job.stage, label: `${job.stage} agent${decision ? ` (${decision.provider})` : ""}` };
       if (decision) {
         const stored = await tx.agentDecision.create({
+          select: ONLY_ID,
           data: {
             runId: run.id,
             stageRunId: locked.id,
@@ -130,13 +136,14 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
         const runStatus = runStatusAfter(transition);
         await tx.pipelineRun.update({
           where: { id: run.id },
+          select: ONLY_ID,
           data: { status: runStatus, currentStage: job.stage, finishedAt: ["failed", "rolled_back"].includes(runStatus) ? now : null, ...riskScore },
         });
       }
 
       switch (transition.type) {
         case "retry":
-          await tx.stageRun.create({ data: { runId: run.id, stage: job.stage, attempt: transition.nextAttempt } });
+          await tx.stageRun.create({ select: ONLY_ID, data: { runId: run.id, stage: job.stage, attempt: transition.nextAttempt } });
           await enqueueStageJob(tx, { runId: run.id, stage: job.stage, attempt: transition.nextAttempt }, { delayMs: transition.delayMs });
           await appendAuditEvent(tx, {
             actor: { type: "system", id: "engine", label: "pipeline engine" },

@@ -8,6 +8,7 @@ import type { StageTime } from "@/lib/metrics/report";
 import { stageLabels, type Stage } from "@/lib/pipeline/stages";
 import { bucketLabel, formatHours, formatShare } from "./format";
 import { drillDownHref, type MetricsFilterState } from "./params";
+import { useRestOfTheChartsDrawn } from "./trend-charts";
 
 const parts = [
   { key: "agentHours", label: "agent work", color: "#4f46e5" },
@@ -26,6 +27,7 @@ function perRunOf(times: StageTime[]) {
 /** Where the time goes: per stage, agent work vs queue vs waiting for a person, over time and in a table. */
 export function StageBreakdown({ report, filters, definition }: { report: MetricsAnswer; filters: MetricsFilterState; definition: string }) {
   const [stage, setStage] = useState<string>("all");
+  const drawn = useRestOfTheChartsDrawn();
   const chosen = (times: StageTime[]) => (stage === "all" ? times : times.filter((t) => t.stage === stage));
   const rows = report.stageSeries.map((b) => ({ bucket: b.bucket, ...perRunOf(chosen(b.stages)) }));
   const totalPerRun = (t: StageTime) => perRun(t.agentHours + t.queueHours + t.humanHours, t.runs);
@@ -53,18 +55,20 @@ export function StageBreakdown({ report, filters, definition }: { report: Metric
         </label>
       </div>
       <div className="mt-3 h-64">
-        <ResponsiveContainer width="100%" height="100%">
-          <BarChart data={rows}>
-            <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
-            <XAxis dataKey="bucket" tickFormatter={(b: string) => bucketLabel(b, report.window.bucket)} tick={{ fontSize: 11 }} minTickGap={16} />
-            <YAxis tickFormatter={(h: number) => formatHours(h)} tick={{ fontSize: 11 }} width={48} />
-            <Tooltip formatter={(value) => formatHours(value as number)} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
-            {parts.map((part) => (
-              <Bar isAnimationActive={false} key={part.key} dataKey={part.key} name={part.label} stackId="time" fill={part.color} />
-            ))}
-          </BarChart>
-        </ResponsiveContainer>
+        {drawn && (
+          <ResponsiveContainer width="100%" height="100%">
+            <BarChart data={rows}>
+              <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+              <XAxis dataKey="bucket" tickFormatter={(b: string) => bucketLabel(b, report.window.bucket)} tick={{ fontSize: 11 }} minTickGap={16} />
+              <YAxis tickFormatter={(h: number) => formatHours(h)} tick={{ fontSize: 11 }} width={48} />
+              <Tooltip formatter={(value) => formatHours(value as number)} />
+              <Legend wrapperStyle={{ fontSize: 12 }} />
+              {parts.map((part) => (
+                <Bar isAnimationActive={false} key={part.key} dataKey={part.key} name={part.label} stackId="time" fill={part.color} />
+              ))}
+            </BarChart>
+          </ResponsiveContainer>
+        )}
       </div>
       <table className="mt-4 w-full text-left text-sm" data-testid="stage-table">
         <thead className="text-xs uppercase tracking-wide text-slate-500">

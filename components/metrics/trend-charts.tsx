@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import type { ReactNode } from "react";
+import { useDeferredValue, type ReactNode } from "react";
 import { Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { MouseHandlerDataParam } from "recharts/types/synchronisation/types";
 import { reasonName } from "@/components/inbox/reasons";
@@ -30,12 +30,22 @@ function reasonsIn(series: MetricsAnswer["series"], pick: (b: MetricsAnswer["ser
 }
 
 /**
+ * True once the page has painted: the lead time chart is drawn in the first render and the other
+ * charts (and the stage breakdown) in a background render right after it (useDeferredValue), so the first chart does not
+ * wait for all of them and the filters respond while they draw.
+ */
+export function useRestOfTheChartsDrawn(): boolean {
+  return useDeferredValue(true, false);
+}
+
+/**
  * Every series is drawn without Recharts' entry animation: with day buckets the stacked bars are
  * thousands of SVG shapes, and animating them kept the browser busy for seconds after the data
  * arrived (bench/metrics.ts measures the page).
  */
 export function TrendCharts({ report, filters }: { report: MetricsAnswer; filters: MetricsFilterState }) {
   const router = useRouter();
+  const restDrawn = useRestOfTheChartsDrawn();
   const size = report.window.bucket;
   const tick = (bucket: string) => bucketLabel(bucket, size);
   /** Clicking a bucket opens the runs behind it. */
@@ -81,46 +91,52 @@ export function TrendCharts({ report, filters }: { report: MetricsAnswer; filter
         description="Share of runs with a verdict that were escalated, stacked by the first reason of their first escalation. Click a bucket for its escalated runs."
         testId="chart-escalation-rate"
       >
-        <ResponsiveContainer width="100%" height="100%">
-          <BarChart data={rows} onClick={openBucket("runs_escalated")} className="cursor-pointer">
-            <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
-            <XAxis {...axis} />
-            <YAxis tickFormatter={(v: number) => formatShare(v)} tick={{ fontSize: 11 }} width={44} />
-            <Tooltip formatter={(value) => formatShare(value as number)} labelFormatter={labelFormatter} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
-            {primaryReasons.map((reason, i) => (
-              <Bar isAnimationActive={false} key={reason} dataKey={`rate:${reason}`} name={reasonName(reason)} stackId="reasons" fill={reasonColors[i % reasonColors.length]} />
-            ))}
-          </BarChart>
-        </ResponsiveContainer>
+        {restDrawn && (
+          <ResponsiveContainer width="100%" height="100%">
+            <BarChart data={rows} onClick={openBucket("runs_escalated")} className="cursor-pointer">
+              <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+              <XAxis {...axis} />
+              <YAxis tickFormatter={(v: number) => formatShare(v)} tick={{ fontSize: 11 }} width={44} />
+              <Tooltip formatter={(value) => formatShare(value as number)} labelFormatter={labelFormatter} />
+              <Legend wrapperStyle={{ fontSize: 12 }} />
+              {primaryReasons.map((reason, i) => (
+                <Bar isAnimationActive={false} key={reason} dataKey={`rate:${reason}`} name={reasonName(reason)} stackId="reasons" fill={reasonColors[i % reasonColors.length]} />
+              ))}
+            </BarChart>
+          </ResponsiveContainer>
+        )}
       </ChartCard>
 
       <ChartCard title="Rollbacks and change failures" description="Of finished production deployments: rolled back by the agent, and rolled back or followed by an incident." testId="chart-rollback-rate">
-        <ResponsiveContainer width="100%" height="100%">
-          <LineChart data={rows} onClick={openBucket("change_failures")} className="cursor-pointer">
-            <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
-            <XAxis {...axis} />
-            <YAxis tickFormatter={(v: number) => formatShare(v)} tick={{ fontSize: 11 }} width={44} />
-            <Tooltip formatter={(value) => formatShare(value as number)} labelFormatter={labelFormatter} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Line isAnimationActive={false} type="monotone" dataKey="rollbackRate" name="autonomous rollback rate" stroke="#dc2626" dot={false} strokeWidth={2} connectNulls />
-            <Line isAnimationActive={false} type="monotone" dataKey="changeFailureRate" name="change failure rate" stroke="#f59e0b" dot={false} strokeWidth={2} connectNulls />
-          </LineChart>
-        </ResponsiveContainer>
+        {restDrawn && (
+          <ResponsiveContainer width="100%" height="100%">
+            <LineChart data={rows} onClick={openBucket("change_failures")} className="cursor-pointer">
+              <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+              <XAxis {...axis} />
+              <YAxis tickFormatter={(v: number) => formatShare(v)} tick={{ fontSize: 11 }} width={44} />
+              <Tooltip formatter={(value) => formatShare(value as number)} labelFormatter={labelFormatter} />
+              <Legend wrapperStyle={{ fontSize: 12 }} />
+              <Line isAnimationActive={false} type="monotone" dataKey="rollbackRate" name="autonomous rollback rate" stroke="#dc2626" dot={false} strokeWidth={2} connectNulls />
+              <Line isAnimationActive={false} type="monotone" dataKey="changeFailureRate" name="change failure rate" stroke="#f59e0b" dot={false} strokeWidth={2} connectNulls />
+            </LineChart>
+          </ResponsiveContainer>
+        )}
       </ChartCard>
 
       <ChartCard title="Throughput" description="Runs started and successful production deployments per bucket. Click a bucket for its runs." testId="chart-throughput">
-        <ResponsiveContainer width="100%" height="100%">
-          <BarChart data={rows} onClick={openBucket("runs_started")} className="cursor-pointer">
-            <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
-            <XAxis {...axis} />
-            <YAxis tick={{ fontSize: 11 }} width={44} />
-            <Tooltip labelFormatter={labelFormatter} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Bar isAnimationActive={false} dataKey="runsStarted" name="runs started" fill="#94a3b8" />
-            <Bar isAnimationActive={false} dataKey="deployed" name="deployed to production" fill="#059669" />
-          </BarChart>
-        </ResponsiveContainer>
+        {restDrawn && (
+          <ResponsiveContainer width="100%" height="100%">
+            <BarChart data={rows} onClick={openBucket("runs_started")} className="cursor-pointer">
+              <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+              <XAxis {...axis} />
+              <YAxis tick={{ fontSize: 11 }} width={44} />
+              <Tooltip labelFormatter={labelFormatter} />
+              <Legend wrapperStyle={{ fontSize: 12 }} />
+              <Bar isAnimationActive={false} dataKey="runsStarted" name="runs started" fill="#94a3b8" />
+              <Bar isAnimationActive={false} dataKey="deployed" name="deployed to production" fill="#059669" />
+            </BarChart>
+          </ResponsiveContainer>
+        )}
       </ChartCard>
 
       <ChartCard
@@ -128,20 +144,22 @@ export function TrendCharts({ report, filters }: { report: MetricsAnswer; filter
         description="Escalations raised per reason (one with two reasons counts in both), and the share of decided escalations approved without changes."
         testId="chart-escalation-reasons"
       >
-        <ResponsiveContainer width="100%" height="100%">
-          <ComposedChart data={rows} onClick={openBucket("escalations_approved")} className="cursor-pointer">
-            <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
-            <XAxis {...axis} />
-            <YAxis yAxisId="count" tick={{ fontSize: 11 }} width={36} />
-            <YAxis yAxisId="share" orientation="right" tickFormatter={(v: number) => formatShare(v)} tick={{ fontSize: 11 }} width={44} domain={[0, 1]} />
-            <Tooltip formatter={(value, name) => (name === "false escalations" ? formatShare(value as number) : String(value))} labelFormatter={labelFormatter} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
-            {allReasons.map((reason, i) => (
-              <Bar isAnimationActive={false} key={reason} yAxisId="count" dataKey={`count:${reason}`} name={reasonName(reason)} stackId="reasons" fill={reasonColors[i % reasonColors.length]} />
-            ))}
-            <Line isAnimationActive={false} yAxisId="share" type="monotone" dataKey="falseShare" name="false escalations" stroke="#0f172a" dot={false} strokeWidth={2} connectNulls />
-          </ComposedChart>
-        </ResponsiveContainer>
+        {restDrawn && (
+          <ResponsiveContainer width="100%" height="100%">
+            <ComposedChart data={rows} onClick={openBucket("escalations_approved")} className="cursor-pointer">
+              <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
+              <XAxis {...axis} />
+              <YAxis yAxisId="count" tick={{ fontSize: 11 }} width={36} />
+              <YAxis yAxisId="share" orientation="right" tickFormatter={(v: number) => formatShare(v)} tick={{ fontSize: 11 }} width={44} domain={[0, 1]} />
+              <Tooltip formatter={(value, name) => (name === "false escalations" ? formatShare(value as number) : String(value))} labelFormatter={labelFormatter} />
+              <Legend wrapperStyle={{ fontSize: 12 }} />
+              {allReasons.map((reason, i) => (
+                <Bar isAnimationActive={false} key={reason} yAxisId="count" dataKey={`count:${reason}`} name={reasonName(reason)} stackId="reasons" fill={reasonColors[i % reasonColors.length]} />
+              ))}
+              <Line isAnimationActive={false} yAxisId="share" type="monotone" dataKey="falseShare" name="false escalations" stroke="#0f172a" dot={false} strokeWidth={2} connectNulls />
+            </ComposedChart>
+          </ResponsiveContainer>
+        )}
       </ChartCard>
     </div>
   );

@@ -105,7 +105,7 @@ export async function decideEscalation(db: Db, options: { escalationId: string; 
         await continueRun(tx, { runId: escalation.runId, fromStage: escalation.stage as Stage, isConfigured: isStageConfigured });
       } else {
         const runStatus = input.decision === "reject" ? "rejected" : "changes_requested";
-        await tx.pipelineRun.update({ where: { id: escalation.runId }, data: { status: runStatus, finishedAt: new Date() } });
+        await tx.pipelineRun.update({ where: { id: escalation.runId }, select: { id: true }, data: { status: runStatus, finishedAt: new Date() } });
       }
       const run = await tx.pipelineRun.findUniqueOrThrow({ where: { id: escalation.runId }, select: { id: true, status: true, currentStage: true } });
       await audit("escalation.decided", { runStatus: run.status });
