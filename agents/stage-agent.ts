@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Db } from "../lib/db/client";
 import type { Logger } from "../lib/log";
 import type { PolicyRules } from "../lib/pipeline/policy-rules";
@@ -37,6 +38,42 @@ export interface AgentDecisionRecord {
   inputTokens: number | null;
   outputTokens: number | null;
   latencyMs: number | null;
+}
+
+/**
+ * The decision of an agent that decided by measuring and rules, without a model call of its own
+ * (staging, validation, the canary): no token counts or latency, and a person is needed exactly
+ * when the outcome escalates. `inputParts` are hashed into the input hash, so the same inputs
+ * give the same hash. A deployment's incident report may carry the LLM's prompt and response.
+ */
+export function measuredDecision(fields: {
+  agent: string;
+  agentVersion: string;
+  provider: string;
+  model?: string | null;
+  inputParts: (string | number)[];
+  outcome: StageOutcome;
+  output: unknown;
+  rationale: string;
+  prompt?: string | null;
+  response?: string | null;
+}): AgentDecisionRecord {
+  return {
+    agent: fields.agent,
+    agentVersion: fields.agentVersion,
+    provider: fields.provider,
+    model: fields.model ?? null,
+    inputHash: createHash("sha256").update([fields.agentVersion, ...fields.inputParts].join("\n")).digest("hex"),
+    riskScore: null,
+    output: fields.output,
+    rationale: fields.rationale,
+    requiresHuman: fields.outcome.kind === "escalate",
+    prompt: fields.prompt ?? null,
+    response: fields.response ?? null,
+    inputTokens: null,
+    outputTokens: null,
+    latencyMs: null,
+  };
 }
 
 export interface StageAgentResult {

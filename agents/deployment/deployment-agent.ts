@@ -1,11 +1,10 @@
-import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { IntervalVerdict } from "../../lib/canary";
 import { deploymentLink, enqueueNotifications } from "../../lib/notifications/notify";
 import type { EscalationReason } from "../../lib/pipeline/escalation-reasons";
 import type { StageOutcome } from "../../lib/pipeline/transitions";
 import type { LlmProvider } from "../llm/provider";
-import type { StageAgent, StageAgentResult, StageContext } from "../stage-agent";
+import { measuredDecision, type StageAgent, type StageAgentResult, type StageContext } from "../stage-agent";
 import { createDeployTarget, createMetricSource, deploySettingsOf, realDurationMs } from "../targets/select";
 import type { DeployContext, DeployTarget, MetricSource } from "../targets/types";
 import { evaluateCanaryInterval } from "./canary-analysis";
@@ -279,22 +278,18 @@ function result(
   return {
     outcome,
     stageOutput: output,
-    decision: {
+    decision: measuredDecision({
       agent: "deployment",
       agentVersion: DEPLOYMENT_AGENT_VERSION,
       provider: llm ? llm.provider.name : "statistics",
       model: llm?.provider.model ?? null,
-      inputHash: createHash("sha256").update([DEPLOYMENT_AGENT_VERSION, context.run.headSha, JSON.stringify(context.policy.deployment)].join("\n")).digest("hex"),
-      riskScore: null,
+      inputParts: [context.run.headSha, JSON.stringify(context.policy.deployment)],
+      outcome,
       output,
       rationale,
-      requiresHuman: outcome.kind === "escalate",
       prompt: llm?.prompt ?? null,
       response: llm?.response ?? null,
-      inputTokens: null,
-      outputTokens: null,
-      latencyMs: null,
-    },
+    }),
   };
 }
 

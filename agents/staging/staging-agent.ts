@@ -1,9 +1,8 @@
-import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { adjustForStaging, compareCohorts, describeComparison } from "../deployment/canary-analysis";
 import { deployContextFor } from "../deployment/deploy-context";
 import { loadSamples, openDeployment, recordStep, storeSamples } from "../deployment/deployment-record";
-import type { StageAgent, StageAgentResult } from "../stage-agent";
+import { measuredDecision, type StageAgent, type StageAgentResult } from "../stage-agent";
 import { createDeployTarget, createMetricSource, deploySettingsOf, realDurationMs, runSmokeChecks } from "../targets/select";
 
 export const STAGING_AGENT_VERSION = "staging-1";
@@ -40,22 +39,15 @@ export function createStagingAgent(): StageAgent {
       const decision = (outcome: StageAgentResult["outcome"], output: Record<string, unknown>, rationale: string): StageAgentResult => ({
         outcome,
         stageOutput: { deploymentId: handle.id, ...output },
-        decision: {
+        decision: measuredDecision({
           agent: "staging",
           agentVersion: STAGING_AGENT_VERSION,
           provider: "heuristic",
-          model: null,
-          inputHash: createHash("sha256").update([STAGING_AGENT_VERSION, run.headSha, JSON.stringify(settings)].join("\n")).digest("hex"),
-          riskScore: null,
+          inputParts: [run.headSha, JSON.stringify(settings)],
+          outcome,
           output: { deploymentId: handle.id, ...output },
           rationale,
-          requiresHuman: outcome.kind === "escalate",
-          prompt: null,
-          response: null,
-          inputTokens: null,
-          outputTokens: null,
-          latencyMs: null,
-        },
+        }),
       });
 
       if (resumed) await recordStep(context.db, handle, { kind: "resume", summary: "Staging restarted after a runner crash: deploying again", verdict: "ok" });

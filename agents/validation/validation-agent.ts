@@ -1,8 +1,7 @@
-import { createHash } from "node:crypto";
 import { evaluateValidation } from "../../lib/pipeline/evaluate-validation";
 import { adjustForStaging, compareCohorts, describeComparison } from "../deployment/canary-analysis";
 import { loadSamples } from "../deployment/deployment-record";
-import type { StageAgent, StageAgentResult } from "../stage-agent";
+import { measuredDecision, type StageAgent, type StageAgentResult } from "../stage-agent";
 
 export const VALIDATION_AGENT_VERSION = "validation-1";
 
@@ -32,22 +31,15 @@ export function createValidationAgent(): StageAgent {
       return {
         outcome,
         stageOutput: output,
-        decision: {
+        decision: measuredDecision({
           agent: "validation",
           agentVersion: VALIDATION_AGENT_VERSION,
           provider: "statistics",
-          model: null,
-          inputHash: createHash("sha256").update([VALIDATION_AGENT_VERSION, run.headSha, staging?.id ?? "none", samples.canary.length, samples.baseline.length].join("\n")).digest("hex"),
-          riskScore: null,
+          inputParts: [run.headSha, staging?.id ?? "none", samples.canary.length, samples.baseline.length],
+          outcome,
           output,
           rationale,
-          requiresHuman: outcome.kind === "escalate",
-          prompt: null,
-          response: null,
-          inputTokens: null,
-          outputTokens: null,
-          latencyMs: null,
-        },
+        }),
       };
     },
   };
