@@ -1,4 +1,4 @@
-import { appendAuditEvent, type AuditActor } from "../../lib/audit/append-audit-event";
+import { appendAuditEvent, type AuditActor, type AuditEventInput } from "../../lib/audit/append-audit-event";
 import type { Db, Prisma } from "../../lib/db/client";
 import { parseUnifiedDiff } from "../../lib/diff/unified-diff";
 import { addBusinessHours } from "../../lib/escalations/business-hours";
@@ -72,6 +72,10 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
         data: { status: transition.stageStatus, finishedAt: now, summary: result.outcome.summary, output: (result.stageOutput ?? undefined) as Prisma.InputJsonValue, error: result.outcome.kind === "error" ? result.outcome.summary : null },
       });
 
+      // Appended last, in this order, just before the commit: the append lock serializes every
+      // recording transaction, so it is taken after the run's other writes and held only for the
+      // inserts and the commit.
+      const auditEvents: AuditEventInput[] = [];
       const subject = { runId: run.id, repositoryId: run.pullRequest.repositoryId };
       const decision = result.decision;
       const agentActor: AuditActor = { type: "agent", id: decision?.agent ?? job.stage, label: `${job.stage} agent${decision ? ` (${decision.provider})` : ""}` };
@@ -97,7 +101,7 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
             latencyMs: decision.latencyMs,
           },
         });
-        await appendAuditEvent(tx, {
+        auditEvents.push({
           actor: agentActor,
           action: "stage.decided",
           subject: { type: "agent_decision", id: stored.id },
@@ -118,7 +122,7 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
           },
         });
       } else {
-        await appendAuditEvent(tx, {
+        auditEvents.push({
           actor: agentActor,
           action: "stage.errored",
           subject: { type: "stage_run", id: locked.id },
@@ -145,7 +149,7 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
         case "retry":
           await tx.stageRun.create({ select: ONLY_ID, data: { runId: run.id, stage: job.stage, attempt: transition.nextAttempt } });
           await enqueueStageJob(tx, { runId: run.id, stage: job.stage, attempt: transition.nextAttempt }, { delayMs: transition.delayMs });
-          await appendAuditEvent(tx, {
+          auditEvents.push({
             actor: { type: "system", id: "engine", label: "pipeline engine" },
             action: "stage.retry_scheduled",
             subject: { type: "run", id: run.id },
@@ -200,7 +204,7 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
               dueAt: addBusinessHours(now, input.policy.escalation.slaBusinessHours),
             },
           });
-          await appendAuditEvent(tx, {
+          auditEvents.push({
             actor: { type: "system", id: "engine", label: "pipeline engine" },
             action: "run.escalated",
             subject: { type: "escalation", id: escalation.id },
@@ -218,6 +222,7 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
         default:
           break;
       }
+      for (const event of auditEvents) await appendAuditEvent(tx, event);
       return { recorded: true, transition };
     },
     { timeout: 30_000 },
