@@ -10,17 +10,10 @@
  * The deployment is written as the agents leave it (test/support/deployment-fixture.ts): real
  * steps, raw samples and evaluations computed by lib/canary from those samples.
  */
-import fs from "node:fs";
 import { chromium } from "playwright-core";
-import { ensureDefaultPolicy } from "../lib/db/bootstrap";
-import { createPrismaClient } from "../lib/db/client";
-import { findFreePort, startEmbeddedPostgres } from "../lib/db/embedded";
-import { migrateDatabase } from "../lib/db/migrations";
-import { createUser } from "../lib/users/create-user";
 import { chromiumArgs, chromiumPath } from "../test/support/chromium";
 import { seedDeploymentFixture } from "../test/support/deployment-fixture";
-import { startFlowgate, testDataDir } from "../test/support/flowgate-process";
-import { signIn } from "../test/support/http-session";
+import { startBenchDatabase, startBenchSite, type BenchSite } from "./support/bench-site";
 
 const SAMPLES_PER_COHORT = 10_000;
 const API_SAMPLES = 30;
@@ -38,16 +31,11 @@ function summarize(label: string, samples: number[]) {
 }
 
 async function main() {
-  const dataDir = testDataDir("bench-deployments");
-  const port = await findFreePort();
   say("starting PostgreSQL and writing the deployment");
-  const database = await startEmbeddedPostgres({ dataDir, port });
-  let app: Awaited<ReturnType<typeof startFlowgate>> | undefined;
+  const database = await startBenchDatabase("bench-deployments", [{ email: "bench@example.com", role: "manager" }]);
+  let site: BenchSite | undefined;
   try {
-    await migrateDatabase(database.databaseUrl);
-    const db = createPrismaClient(database.databaseUrl);
-    await ensureDefaultPolicy(db);
-    await createUser(db, { input: { email: "bench@example.com", role: "manager", password: "bench-password-1" }, actor: { type: "system", id: "bench", label: "bench" } });
+    const { db } = database;
     const fixture = await seedDeploymentFixture(db, { samplesPerCohort: SAMPLES_PER_COHORT, ending: "rolled_back" });
     await db.$executeRawUnsafe("ANALYZE");
     await db.$disconnect();
@@ -55,9 +43,8 @@ async function main() {
     say(`  deployment ${id}: ${2 * SAMPLES_PER_COHORT} samples, ${fixture.verdicts.length} evaluations, rolled back`);
 
     say("starting Flowgate on it (production build)");
-    app = await startFlowgate({ env: { DATABASE_URL: database.databaseUrl, NEXTAUTH_SECRET: "b".repeat(40), LOG_LEVEL: "warn" } });
-    const cookie = await signIn(app.url, "bench@example.com", "bench-password-1");
-    if (!cookie) throw new Error("could not sign in");
+    site = await startBenchSite(database.databaseUrl, "bench@example.com");
+    const { app, cookie } = site;
 
     // The raw JSON (every sample, for API clients) and the page's own request (the charts' rows).
     const baseUrl = app.url;
@@ -80,13 +67,12 @@ async function main() {
     say("measuring the page in Chromium");
     const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
     const firstChart: number[] = [];
-    const [name, value] = cookie.split("; ").find((c) => c.startsWith("next-auth.session-token="))!.split(/=(.*)/s);
     try {
       // Each load in a fresh context (empty cache, as for someone opening a link to the rollback);
       // the first also warms the server's page code and is reported on its own.
       for (let i = 0; i < PAGE_LOADS; i++) {
         const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
-        await context.addCookies([{ name, value, url: app.url }]);
+        await context.addCookies([site.browserCookie]);
         const page = await context.newPage();
         await page.goto(`${app.url}/deployments/${id}`, { waitUntil: "commit" });
         await page.locator(CHART_PATH).first().waitFor({ state: "attached", timeout: 60_000 });
@@ -105,9 +91,8 @@ async function main() {
     say(summarize(`  ?samples=display (${display.kib} KiB)`, display.durations));
     say(`${summarize("time to first chart render", firstChart)}   (${firstChart.length} fresh contexts; first load after start ${cold.toFixed(0)} ms)`);
   } finally {
-    await app?.stop();
+    await site?.app.stop();
     await database.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

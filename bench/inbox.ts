@@ -9,17 +9,10 @@
  * rows have the same shape the engine writes, and generating them through review would take
  * an hour without changing what the inbox reads.
  */
-import fs from "node:fs";
 import pg from "pg";
 import { chromium } from "playwright-core";
-import { ensureDefaultPolicy } from "../lib/db/bootstrap";
-import { createPrismaClient } from "../lib/db/client";
-import { findFreePort, startEmbeddedPostgres } from "../lib/db/embedded";
-import { migrateDatabase } from "../lib/db/migrations";
-import { createUser } from "../lib/users/create-user";
 import { chromiumArgs, chromiumPath } from "../test/support/chromium";
-import { startFlowgate, testDataDir } from "../test/support/flowgate-process";
-import { signIn } from "../test/support/http-session";
+import { startBenchDatabase, startBenchSite, type BenchSite } from "./support/bench-site";
 
 const OPEN_ESCALATIONS = 2_000;
 const FINISHED_RUNS = 50_000;
@@ -93,23 +86,16 @@ async function time(url: string, cookie: string, samples: number) {
 }
 
 async function main() {
-  const dataDir = testDataDir("bench-inbox");
-  const port = await findFreePort();
   say("starting PostgreSQL and generating the dataset");
-  const database = await startEmbeddedPostgres({ dataDir, port });
-  let app: Awaited<ReturnType<typeof startFlowgate>> | undefined;
+  const database = await startBenchDatabase("bench-inbox", [{ email: "bench@example.com", role: "reviewer" }]);
+  let site: BenchSite | undefined;
   try {
-    await migrateDatabase(database.databaseUrl);
-    const db = createPrismaClient(database.databaseUrl);
-    await ensureDefaultPolicy(db);
-    await createUser(db, { input: { email: "bench@example.com", role: "reviewer", password: "bench-password-1" }, actor: { type: "system", id: "bench", label: "bench" } });
-    await db.$disconnect();
+    await database.db.$disconnect();
     await seed(database.databaseUrl);
 
     say("starting Flowgate on the dataset (production build)");
-    app = await startFlowgate({ env: { DATABASE_URL: database.databaseUrl, NEXTAUTH_SECRET: "b".repeat(40), LOG_LEVEL: "warn" } });
-    const cookie = await signIn(app.url, "bench@example.com", "bench-password-1");
-    if (!cookie) throw new Error("could not sign in");
+    site = await startBenchSite(database.databaseUrl, "bench@example.com");
+    const { app, cookie } = site;
     await time(`${app.url}/api/v1/escalations`, cookie, 20); // warm-up: JIT, connection pool, plan cache
 
     say(`timing ${SAMPLES} requests each`);
@@ -122,13 +108,12 @@ async function main() {
     say("measuring the inbox page in Chromium");
     const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
     const tti: number[] = [];
-    const [name, value] = cookie.split("; ").find((c) => c.startsWith("next-auth.session-token="))!.split(/=(.*)/s);
     try {
       // Each load in a fresh browser context (empty cache, as for a reviewer opening the inbox);
       // the first one also warms the server after its start-up and is reported separately.
       for (let i = 0; i < 6; i++) {
         const context = await browser.newContext();
-        await context.addCookies([{ name, value, url: app.url }]);
+        await context.addCookies([site.browserCookie]);
         const page = await context.newPage();
         await page.goto(`${app.url}/inbox`, { waitUntil: "commit" });
         // Interactive, not just painted: the rows are server-rendered, so wait until the keyboard
@@ -155,9 +140,8 @@ async function main() {
     const median = sortedTti[Math.floor(sortedTti.length / 2)];
     say(`target: list p99 < 100 ms → ${p99 < 100 ? "met" : "missed"}; page interactive (median) < 1500 ms → ${median < 1500 ? "met" : "missed"}`);
   } finally {
-    await app?.stop();
+    await site?.app.stop();
     await database.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

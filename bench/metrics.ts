@@ -12,22 +12,15 @@
  * BENCH_SAMPLES (default 100) sets the number of timed requests per period (a fifth of them
  * without the rollup, which is slow).
  */
-import fs from "node:fs";
 import os from "node:os";
 import pg from "pg";
 import { chromium } from "playwright-core";
-import { ensureDefaultPolicy } from "../lib/db/bootstrap";
-import { createPrismaClient } from "../lib/db/client";
-import { findFreePort, startEmbeddedPostgres } from "../lib/db/embedded";
-import { migrateDatabase } from "../lib/db/migrations";
 import { loadMetrics } from "../lib/metrics/load-metrics";
 import { refreshMetricsRollup } from "../lib/metrics/refresh-metrics-rollup";
 import { metricsQuerySchema } from "../lib/metrics/window";
 import { simulateHistory } from "../lib/simulation/simulate-history";
-import { createUser } from "../lib/users/create-user";
 import { chromiumArgs, chromiumPath } from "../test/support/chromium";
-import { startFlowgate, testDataDir } from "../test/support/flowgate-process";
-import { signIn } from "../test/support/http-session";
+import { benchActor as actor, startBenchDatabase, startBenchSite, type BenchSite } from "./support/bench-site";
 
 const DAYS = 210;
 // About 1.26 runs per pull request (reworks, supersedes): 186 pull requests a day gives ~50,000 runs.
@@ -36,7 +29,6 @@ const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 100);
 const LIVE_SAMPLES = Math.max(5, Math.round(SAMPLES / 5));
 const withServer = !process.argv.includes("--no-server");
 const say = (line: string) => process.stdout.write(`${line}\n`);
-const actor = { type: "system", id: "bench", label: "bench" } as const;
 
 function percentile(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -74,19 +66,15 @@ const periods = [
 ];
 
 async function main() {
-  const dataDir = testDataDir("bench-metrics");
-  const port = await findFreePort();
   say("starting PostgreSQL");
-  const database = await startEmbeddedPostgres({ dataDir, port });
-  let app: Awaited<ReturnType<typeof startFlowgate>> | undefined;
+  const database = await startBenchDatabase("bench-metrics", [
+    { email: "bench-manager@example.com", role: "manager" },
+    { email: "bench-reviewer-1@example.com", role: "reviewer" },
+    { email: "bench-reviewer-2@example.com", role: "reviewer" },
+  ]);
+  let site: BenchSite | undefined;
   try {
-    await migrateDatabase(database.databaseUrl);
-    const db = createPrismaClient(database.databaseUrl);
-    await ensureDefaultPolicy(db);
-    await createUser(db, { input: { email: "bench-manager@example.com", role: "manager", password: "bench-password-1" }, actor });
-    for (const email of ["bench-reviewer-1@example.com", "bench-reviewer-2@example.com"]) {
-      await createUser(db, { input: { email, role: "reviewer", password: "bench-password-1" }, actor });
-    }
+    const { db } = database;
     say(`generating ${DAYS} days at ${PRS_PER_DAY} pull requests a day`);
     const generated = await simulateHistory(db, { days: DAYS, prsPerDay: PRS_PER_DAY, seed: 1, actor, log: (line) => say(`  ${line}`) });
     const client = new pg.Client({ connectionString: database.databaseUrl });
@@ -136,9 +124,8 @@ async function main() {
     const steps: { firstByte: number; domContentLoaded: number; cards: number; chart: number }[] = [];
     if (withServer) {
       say("starting Flowgate on the dataset (production build)");
-      app = await startFlowgate({ env: { DATABASE_URL: database.databaseUrl, NEXTAUTH_SECRET: "b".repeat(40), LOG_LEVEL: "warn" } });
-      const cookie = await signIn(app.url, "bench-manager@example.com", "bench-password-1");
-      if (!cookie) throw new Error("could not sign in");
+      site = await startBenchSite(database.databaseUrl, "bench-manager@example.com");
+      const { app, cookie } = site;
       for (const period of periods) {
         const url = `${app.url}/api/v1/metrics?${period.search}`;
         await timeHttp(url, cookie, 10); // warm-up: JIT, connection pool, plan cache
@@ -147,14 +134,13 @@ async function main() {
 
       say("measuring the metrics page in Chromium");
       const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
-      const [name, value] = cookie.split("; ").find((c) => c.startsWith("next-auth.session-token="))!.split(/=(.*)/s);
       try {
         // Each load in a fresh browser context (empty cache). Interactive: the cards are
         // server-rendered, so wait until the lead time chart has drawn its lines and a filter works
         // (it needs the hydrated client component): day buckets fetched and drawn.
         for (let i = 0; i < 6; i++) {
           const context = await browser.newContext();
-          await context.addCookies([{ name, value, url: app.url }]);
+          await context.addCookies([site.browserCookie]);
           const page = await context.newPage();
           await page.goto(`${app.url}/metrics?period=210d`, { waitUntil: "commit" });
           await page.getByTestId("metric-card-lead_time").waitFor({ timeout: 60_000 });
@@ -201,9 +187,8 @@ async function main() {
     const target = http.find(([label]) => label === "210 days") ?? inProcess.find(([label]) => label === "210 days")!;
     say(`target: ${http.length ? "API" : "in-process"} p99 for 210 days < 200 ms → ${p99(target[1]) < 200 ? "met" : "missed"} (${p99(target[1]).toFixed(0)} ms)`);
   } finally {
-    await app?.stop();
+    await site?.app.stop();
     await database.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
