@@ -1,6 +1,6 @@
 import type { Prisma } from "../db/client";
 import type { AuditEvent } from "../db/generated/client";
-import { eventHash, GENESIS_HASH } from "./chain";
+import { eventContent, GENESIS_HASH, sha256Hex } from "./chain";
 
 export type AuditActor =
   | { type: "user"; id: string; label: string }
@@ -57,16 +57,14 @@ export async function appendAuditEvent(tx: Prisma.TransactionClient, input: Audi
     repositoryId: input.repositoryId ?? null,
     payload,
   };
-  const hash = eventHash(prevHash, content);
-  // Raw SQL with the payload as JSON text: Prisma's Json serialization rounds numbers to 15
-  // significant digits (0.1 + 0.2 is stored as 0.3), so the stored event would no longer match
-  // the hash computed here. PostgreSQL parses the shortest round-trip text exactly.
-  await tx.$executeRaw`
-    INSERT INTO "AuditEvent" (sequence, "occurredAt", "actorType", "actorId", "actorLabel", action, "subjectType", "subjectId", "runId", "repositoryId", payload, "prevHash", hash)
-    VALUES (${sequence}, ${content.occurredAt.toISOString().slice(0, -1)}::timestamp(3), ${content.actorType}::"ActorType", ${content.actorId}, ${content.actorLabel},
-            ${content.action}, ${content.subjectType}, ${content.subjectId}, ${content.runId}, ${content.repositoryId}, ${JSON.stringify(payload)}::jsonb, ${prevHash}, ${hash})`;
+  const contentText = eventContent(content);
+  const hash = sha256Hex(`${prevHash}\n${contentText}`);
+  // Only the hashed text and the links are written: every other column is generated from the
+  // text by PostgreSQL (ADR 003). The text keeps numbers as JSON.stringify wrote them, so the
+  // stored payload is what was hashed (Prisma's Json serialization would round 0.1 + 0.2 to 0.3).
+  await tx.$executeRaw`INSERT INTO "AuditEvent" (content, "prevHash", hash) VALUES (${contentText}, ${prevHash}, ${hash})`;
   // A client outside a transaction (which has $transaction) released the lock with its statement.
   if (!("$transaction" in tx)) headWrittenBy.set(tx, { sequence, hash });
-  const event: AuditEvent = { ...content, payload, prevHash, hash };
+  const event: AuditEvent = { ...content, payload, content: contentText, prevHash, hash };
   return event;
 }

@@ -68,9 +68,14 @@ export function chainedFields(event: ChainedEventContent) {
   };
 }
 
+/** The exact text an event's hash covers, and what `AuditEvent.content` stores. */
+export function eventContent(event: ChainedEventContent): string {
+  return canonicalJson(chainedFields(event));
+}
+
 /** SHA-256 over the previous hash and the event's canonical content. */
 export function eventHash(prevHash: string, event: ChainedEventContent): string {
-  return sha256Hex(`${prevHash}\n${canonicalJson(chainedFields(event))}`);
+  return sha256Hex(`${prevHash}\n${eventContent(event)}`);
 }
 
 /** One-shot SHA-256 (crypto.hash): for small inputs about twice as fast as a createHash object. */
@@ -99,38 +104,46 @@ export interface ChainRow {
   hash: string;
 }
 
-const jsonOrNull = (text: string | null) => (text === null ? "null" : JSON.stringify(text));
+/**
+ * An event as the verifier reads it: its links and the bytes its hash covers. The queryable
+ * columns are generated from `content` (migration 20261203000000_audit_content), so checking the
+ * bytes checks them too, and nothing is parsed or re-serialized per event.
+ */
+export interface HashedRecord {
+  sequence: bigint;
+  prevHash: string;
+  hash: string;
+  /** `prevHash`, a line break and the stored content, as PostgreSQL concatenated them. */
+  hashInput: Buffer;
+}
+
+/** checkLink for a record read as stored bytes. */
+export function checkRecordLink(previous: { sequence: bigint; hash: string } | null, record: HashedRecord): ChainBreak | null {
+  const expectedSequence = previous ? previous.sequence + 1n : 1n;
+  if (record.sequence !== expectedSequence) return { kind: "gap", sequence: record.sequence, expected: expectedSequence };
+  const expectedPrevHash = previous ? previous.hash : GENESIS_HASH;
+  if (record.prevHash !== expectedPrevHash) return { kind: "link", sequence: record.sequence, expectedPrevHash, storedPrevHash: record.prevHash };
+  const expectedHash = hash("sha256", record.hashInput, "hex");
+  if (record.hash !== expectedHash && record.hash !== canonicalizedHash(record)) {
+    return { kind: "content", sequence: record.sequence, expectedHash, storedHash: record.hash };
+  }
+  return null;
+}
 
 /**
- * canonicalJson(chainedFields(event)) for a row read as text, written out field by field: the top
- * level's keys are fixed, so they are listed here already sorted, and only the payload is parsed
- * and re-serialized. The audit-log tests verify chains written by appendAuditEvent with this, so
- * the two cannot drift apart unnoticed.
+ * The hash of a record whose stored content is not canonical JSON: events written before content
+ * was stored got theirs from their columns as jsonb text (same values, other key order and
+ * spacing), and their hashes cover the canonical form. Any other event reaches this only if it
+ * was edited; then its content either fails to parse or hashes to something else.
  */
-export function chainRowContentJson(row: ChainRow): string {
-  return (
-    `{"action":${JSON.stringify(row.action)},"actorId":${JSON.stringify(row.actorId)},"actorLabel":${JSON.stringify(row.actorLabel)}` +
-    `,"actorType":${JSON.stringify(row.actorType)},"occurredAt":${JSON.stringify(row.occurredAt)},"payload":${canonicalJson(JSON.parse(row.payload))}` +
-    `,"repositoryId":${jsonOrNull(row.repositoryId)},"runId":${jsonOrNull(row.runId)},"sequence":${JSON.stringify(row.sequence)}` +
-    `,"subjectId":${JSON.stringify(row.subjectId)},"subjectType":${JSON.stringify(row.subjectType)}}`
-  );
-}
-
-/** The bytes an event's hash covers: the previous hash, a line break, the canonical content. */
-export function chainRowHashInput(row: ChainRow): string {
-  return `${row.prevHash}\n${chainRowContentJson(row)}`;
-}
-
-/** checkLink for a row read as text. */
-export function checkRowLink(previous: { sequence: bigint; hash: string } | null, row: ChainRow): ChainBreak | null {
-  const sequence = BigInt(row.sequence);
-  const expectedSequence = previous ? previous.sequence + 1n : 1n;
-  if (sequence !== expectedSequence) return { kind: "gap", sequence, expected: expectedSequence };
-  const expectedPrevHash = previous ? previous.hash : GENESIS_HASH;
-  if (row.prevHash !== expectedPrevHash) return { kind: "link", sequence, expectedPrevHash, storedPrevHash: row.prevHash };
-  const expectedHash = sha256Hex(chainRowHashInput(row));
-  if (row.hash !== expectedHash) return { kind: "content", sequence, expectedHash, storedHash: row.hash };
-  return null;
+function canonicalizedHash(record: HashedRecord): string | null {
+  let content: unknown;
+  try {
+    content = JSON.parse(record.hashInput.toString("utf8", Buffer.byteLength(record.prevHash) + 1));
+  } catch {
+    return null;
+  }
+  return sha256Hex(`${record.prevHash}\n${canonicalJson(content)}`);
 }
 
 export type ChainBreak =

@@ -1,11 +1,9 @@
 /**
- * Reads a stretch of the audit chain, in sequence order, as text rows (ChainRow): either through
- * Prisma in keyset pages, or with `COPY (SELECT …) TO STDOUT` on a connection of its own. COPY
- * streams while the verifier hashes, with no round trip per page and no per-row objects from the
- * driver, which makes it several times faster over millions of events (bench/audit-verify.ts).
+ * Reads a stretch of the audit chain, in sequence order, as text rows (ChainRow) with
+ * `COPY (SELECT …) TO STDOUT`: what a contiguous export writes out (bench/audit-export.ts).
+ * The verifier reads the hashed bytes instead (read-hashed-records.ts).
  */
-import pg from "pg";
-import type { Db } from "../db/client";
+import { copyOut, type CopyDecoder } from "../db/copy-out";
 import type { ChainRow } from "./chain";
 
 /** Events after `afterSequence`, up to and including `throughSequence` (the head when unset). */
@@ -14,7 +12,7 @@ export interface ChainStretch {
   throughSequence?: bigint;
 }
 
-const MAX_SEQUENCE = 9_223_372_036_854_775_807n;
+export const MAX_SEQUENCE = 9_223_372_036_854_775_807n;
 
 /**
  * occurredAt is printed by the server as ISO 8601 with milliseconds, whatever its DateStyle. The
@@ -43,25 +41,6 @@ function toRow(f: RowFields): ChainRow {
   };
 }
 
-/** Keyset pages through Prisma: no connection of its own, fine for the short stretch after a checkpoint. */
-export async function* prismaChainRows(db: Db, stretch: ChainStretch, batchSize = 5000): AsyncGenerator<ChainRow[]> {
-  let after = stretch.afterSequence;
-  const through = stretch.throughSequence ?? MAX_SEQUENCE;
-  for (;;) {
-    const page = await db.$queryRawUnsafe<Record<string, string | null>[]>(
-      `SELECT ${rowColumns} FROM "AuditEvent" e WHERE e.sequence > $1 AND e.sequence <= $2 ORDER BY e.sequence LIMIT $3`,
-      after,
-      through,
-      batchSize,
-    );
-    if (page.length === 0) return;
-    const rows = page.map((record) => toRow(Object.values(record) as RowFields));
-    yield rows;
-    if (page.length < batchSize) return;
-    after = BigInt(rows[rows.length - 1].sequence);
-  }
-}
-
 /** COPY's text format escapes backslash, tab, line breaks and a few controls; \N alone is NULL. */
 const copyEscapes: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v", "\\": "\\" };
 function unescapeCopyField(field: string): string {
@@ -78,81 +57,25 @@ function parseCopyLine(line: string): ChainRow {
   return toRow(fields as RowFields);
 }
 
-/** Pause the socket when this many rows wait for the reader: COPY has no other flow control. */
-const HIGH_WATER_ROWS = 20_000;
-
-/**
- * COPY on a connection of its own, read through pg's "submittable" interface (what
- * pg-copy-streams is built on): each CopyData message is handed over as it arrives, and the
- * socket is paused while the reader is behind. Returning early (a break in the chain) closes the
- * connection, which ends the COPY on the server.
- */
-export async function* copyChainRows(databaseUrl: string, stretch: ChainStretch): AsyncGenerator<ChainRow[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  // Failures reach the query's handleError; without a listener, closing early would crash the process.
-  client.on("error", () => {});
-  await client.connect();
-  const socket = (client as unknown as { connection: { stream: { pause(): void; resume(): void } } }).connection.stream;
-  let pending: string[] = [];
-  let partial = "";
-  let finished = false;
-  let failure: unknown = null;
-  let paused = false;
-  let wake: (() => void) | null = null;
-  const signal = () => {
-    wake?.();
-    wake = null;
-  };
+/** COPY's text format: one row per line, fields split by tabs. */
+function textRowDecoder(): CopyDecoder<ChainRow> {
   const decoder = new TextDecoder();
+  let partial = "";
+  return {
+    push(chunk, rows) {
+      const lines = (partial + decoder.decode(chunk, { stream: true })).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) rows.push(parseCopyLine(line));
+    },
+    end() {
+      if (partial !== "") throw new Error("COPY ended in the middle of a row");
+    },
+  };
+}
+
+/** The stretch's events as text rows, on a connection of its own. */
+export function copyChainRows(databaseUrl: string, stretch: ChainStretch): AsyncGenerator<ChainRow[]> {
   const through = stretch.throughSequence ?? MAX_SEQUENCE;
   const sql = `COPY (SELECT ${rowColumns} FROM "AuditEvent" e WHERE e.sequence > ${stretch.afterSequence} AND e.sequence <= ${through} ORDER BY e.sequence) TO STDOUT`;
-  client.query({
-    submit: (connection: { query(text: string): void }) => connection.query(sql),
-    handleCopyData: (message: { chunk: Buffer }) => {
-      // PostgreSQL sends one row per message, but the protocol does not promise it.
-      const text = partial + decoder.decode(message.chunk, { stream: true });
-      const lines = text.split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) pending.push(line);
-      if (pending.length >= HIGH_WATER_ROWS && !paused) {
-        paused = true;
-        socket.pause();
-      }
-      signal();
-    },
-    handleCommandComplete: () => {},
-    handleError: (error: unknown) => {
-      failure = error;
-    },
-    handleReadyForQuery: () => {
-      finished = true;
-      signal();
-    },
-  } as never);
-  let completed = false;
-  try {
-    for (;;) {
-      if (pending.length > 0) {
-        const lines = pending;
-        pending = [];
-        if (paused) {
-          paused = false;
-          socket.resume();
-        }
-        yield lines.map(parseCopyLine);
-        continue;
-      }
-      if (finished) {
-        if (failure) throw failure;
-        if (partial !== "") throw new Error("COPY ended in the middle of a row");
-        completed = true;
-        return;
-      }
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
-  } finally {
-    if (completed) await client.end();
-    // Stopped early: the server is still sending. Closing the socket ends the COPY.
-    else (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
-  }
+  return copyOut(databaseUrl, sql, textRowDecoder());
 }

@@ -1,6 +1,6 @@
 import type { Db } from "../db/client";
-import { checkRowLink, describeBreak, type ChainBreak, type ChainRow } from "./chain";
-import { copyChainRows, prismaChainRows } from "./read-chain-rows";
+import { checkRecordLink, describeBreak, type ChainBreak } from "./chain";
+import { copyHashedRecords, keysetHashedRecords } from "./read-hashed-records";
 
 export interface ChainStatus {
   ok: boolean;
@@ -43,28 +43,33 @@ export interface VerifyOptions {
 export async function verifyAuditChain(db: Db, options: VerifyOptions = {}): Promise<ChainStatus> {
   const start = options.after ?? null;
   const stretch = { afterSequence: start?.sequence ?? 0n, throughSequence: options.through };
-  const batches = options.databaseUrl ? copyChainRows(options.databaseUrl, stretch) : prismaChainRows(db, stretch, options.batchSize);
+  const batches = options.databaseUrl ? copyHashedRecords(options.databaseUrl, stretch) : keysetHashedRecords(db, stretch, options.batchSize);
   let previous: { sequence: bigint; hash: string } | null = start;
-  let last: ChainRow | null = null;
   let checked = 0;
-  const status = (broken: ChainStatus["broken"]): ChainStatus => ({
+  const status = async (broken: ChainStatus["broken"]): Promise<ChainStatus> => ({
     ok: broken === null,
     verifiedThrough: previous?.sequence.toString() ?? null,
     verifiedThroughHash: previous?.hash ?? null,
-    verifiedAt: last?.occurredAt ?? start?.occurredAt ?? null,
+    // Read once at the end: the records carry only what the hash covers, unparsed.
+    verifiedAt: checked > 0 && previous ? await occurredAt(db, previous.sequence) : (start?.occurredAt ?? null),
     eventsChecked: checked,
     broken,
   });
-  for await (const rows of batches) {
-    for (const row of rows) {
-      const problem = checkRowLink(previous, row);
+  for await (const records of batches) {
+    for (const record of records) {
+      const problem = checkRecordLink(previous, record);
       // Leaving the loop closes the reader (for COPY, its connection).
       if (problem) return status({ ...problem, description: describeBreak(problem) });
-      previous = { sequence: BigInt(row.sequence), hash: row.hash };
-      last = row;
+      previous = record;
       checked += 1;
     }
     if (previous) await options.onProgress?.(checked, previous.sequence);
   }
   return status(null);
+}
+
+async function occurredAt(db: Db, sequence: bigint): Promise<string | null> {
+  const [row] = await db.$queryRaw<{ occurredAt: string }[]>`
+    SELECT to_char("occurredAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "occurredAt" FROM "AuditEvent" WHERE sequence = ${sequence}`;
+  return row?.occurredAt ?? null;
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anchorChainHead, readAnchorFile, verifyAnchors, type ChainAnchor } from "@/lib/audit/anchor-chain-head";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { verifyFromCheckpoint } from "@/lib/audit/verify-from-checkpoint";
-import { buildChain, insertChainedEvents } from "../support/audit-chain";
+import { buildChain, editEventSql, insertChainedEvents } from "../support/audit-chain";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 describe("anchoring the chain head to an external sink", () => {
@@ -84,7 +84,7 @@ describe("anchoring the chain head to an external sink", () => {
 
   it("does not anchor a broken chain, or without a sink", async () => {
     const t = await chainOf(20);
-    await asAdmin(t, `UPDATE "AuditEvent" SET "actorLabel" = 'x' WHERE sequence = 12`);
+    await asAdmin(t, editEventSql(12, "actorLabel", `"x"`));
     const file = path.join(dir, "broken.jsonl");
     expect(await anchorChainHead(t.db, { file })).toMatchObject({ anchored: false, reason: expect.stringMatching(/^the chain is broken at event 12/) });
     expect(fs.existsSync(file)).toBe(false);

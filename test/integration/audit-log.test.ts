@@ -4,7 +4,7 @@ import { getFullVerification, runFullVerification, startFullVerification } from 
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { verifyFromCheckpoint } from "@/lib/audit/verify-from-checkpoint";
 import { createPrismaClient } from "@/lib/db/client";
-import { buildChain, insertChainedEvents } from "../support/audit-chain";
+import { buildChain, editEventSql, insertChainedEvents } from "../support/audit-chain";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 const actor = { type: "agent", id: "review", label: "review agent" } as const;
@@ -73,7 +73,7 @@ describe("audit log on PostgreSQL", () => {
 
   it("reports the exact event a database admin edited behind the trigger's back", async () => {
     await t.sql(`ALTER TABLE "AuditEvent" DISABLE TRIGGER "AuditEvent_append_only"`);
-    await t.sql(`UPDATE "AuditEvent" SET payload = '{"i": 999}' WHERE sequence = 17`);
+    await t.sql(editEventSql(17, "payload", `{"i": 999}`));
     await t.sql(`ALTER TABLE "AuditEvent" ENABLE TRIGGER "AuditEvent_append_only"`);
     const status = await verifyAuditChain(t.db, { batchSize: 5 });
     expect(status.ok).toBe(false);
@@ -134,14 +134,16 @@ describe("verifying the chain", () => {
     expect(await verifyAuditChain(t.db, { batchSize: 3 })).toMatchObject({ ok: true, verifiedThrough: String(count), eventsChecked: count });
     expect(await verifyAuditChain(t.db, { databaseUrl: t.url })).toMatchObject({ ok: true, verifiedThrough: String(count), eventsChecked: count });
     // Editing one character of one awkward payload is seen by both readers.
-    await behindTheTriggersBack(t, `UPDATE "AuditEvent" SET payload = jsonb_set(payload, '{unicode}', '"Grüße ✓ 😀 "') WHERE sequence = 2`);
+    await behindTheTriggersBack(t, editEventSql(2, "payload,unicode", `"Grüße ✓ 😀 "`));
     for (const options of [{}, { databaseUrl: t.url }]) {
       expect((await verifyAuditChain(t.db, options)).broken).toMatchObject({ kind: "content", sequence: 2n });
     }
   });
 
   it.each([
-    ["an edited row", `UPDATE "AuditEvent" SET "actorLabel" = 'someone else' WHERE sequence = 40`, { kind: "content", sequence: 40n }, "39"],
+    ["an edited row", editEventSql(40, "actorLabel", `"someone else"`), { kind: "content", sequence: 40n }, "39"],
+    // An admin who knows the format keeps the content canonical: same result.
+    ["an edited row, still canonical JSON", `UPDATE "AuditEvent" SET content = replace(content, '"risk":0', '"risk":9') WHERE sequence = 40`, { kind: "content", sequence: 40n }, "39"],
     ["a deleted row", `DELETE FROM "AuditEvent" WHERE sequence = 30`, { kind: "gap", sequence: 31n, expected: 30n }, "29"],
   ])("names the exact sequence of %s, with either reader", async (_name, statement, broken, intactThrough) => {
     const t = await fresh(120);
@@ -156,9 +158,10 @@ describe("verifying the chain", () => {
     const t = await fresh(60);
     await behindTheTriggersBack(
       t,
-      `UPDATE "AuditEvent" SET sequence = -1 WHERE sequence = 20`,
-      `UPDATE "AuditEvent" SET sequence = 20 WHERE sequence = 21`,
-      `UPDATE "AuditEvent" SET sequence = 21 WHERE sequence = -1`,
+      // The sequence is generated from the content, so a swap rewrites the content's.
+      `UPDATE "AuditEvent" SET content = replace(content, '"sequence":"20"', '"sequence":"-1"') WHERE sequence = 20`,
+      `UPDATE "AuditEvent" SET content = replace(content, '"sequence":"21"', '"sequence":"20"') WHERE sequence = 21`,
+      `UPDATE "AuditEvent" SET content = replace(content, '"sequence":"-1"', '"sequence":"21"') WHERE sequence = -1`,
     );
     for (const options of [{}, { databaseUrl: t.url }]) {
       expect(await verifyAuditChain(t.db, options)).toMatchObject({ ok: false, verifiedThrough: "19", broken: { kind: "link", sequence: 20n } });
@@ -189,7 +192,7 @@ describe("verifying the chain", () => {
     await insertChainedEvents((text, params) => t.sql(text, params), buildChain(50, { firstSequence: 301, prevHash: head.hash }));
 
     // After the checkpoint: the incremental run reads it and names it.
-    await behindTheTriggersBack(t, `UPDATE "AuditEvent" SET payload = '{"forged": true}' WHERE sequence = 321`);
+    await behindTheTriggersBack(t, editEventSql(321, "payload", `{"forged": true}`));
     const incremental = await verifyFromCheckpoint(t.db, { databaseUrl: t.url });
     expect(incremental).toMatchObject({ ok: false, eventsChecked: 20, verifiedThrough: "320", broken: { sequence: "321", kind: "content", foundBy: "incremental" }, recorded: null });
   });
@@ -197,7 +200,7 @@ describe("verifying the chain", () => {
   it("finds a row tampered with before the checkpoint with a full run, and keeps reporting it", async () => {
     const t = await fresh(300);
     expect((await verifyFromCheckpoint(t.db)).recorded?.sequence).toBe("300");
-    await behindTheTriggersBack(t, `UPDATE "AuditEvent" SET "actorLabel" = 'nobody' WHERE sequence = 123`);
+    await behindTheTriggersBack(t, editEventSql(123, "actorLabel", `"nobody"`));
     // Before the checkpoint the incremental run does not look: that is what a full run is for.
     expect(await verifyFromCheckpoint(t.db)).toMatchObject({ ok: true, eventsChecked: 0 });
 

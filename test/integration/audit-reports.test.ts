@@ -17,6 +17,7 @@ import { registerRepository } from "@/lib/repositories/register-repository";
 import { submitRun } from "@/lib/runs/submit-run";
 import { createUser } from "@/lib/users/create-user";
 import { createDemoRepository } from "@/scripts/lib/demo-repository";
+import { editEventSql } from "../support/audit-chain";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { cleanDiff } from "../support/diffs";
 import { pdfPageTexts } from "../support/pdf-text";
@@ -195,7 +196,8 @@ describe("PDF reports from a seeded database", () => {
 
   it("prints a broken chain on every page of the report", async () => {
     await t.sql(`ALTER TABLE "AuditEvent" DISABLE TRIGGER "AuditEvent_append_only"`);
-    await t.sql(`UPDATE "AuditEvent" SET "actorLabel" = 'someone else' WHERE sequence = (SELECT max(sequence) FROM "AuditEvent")`);
+    const [last] = await t.sql<{ sequence: string }>(`SELECT max(sequence)::text AS sequence FROM "AuditEvent"`);
+    await t.sql(editEventSql(Number(last.sequence), "actorLabel", `"someone else"`));
     await t.sql(`ALTER TABLE "AuditEvent" ENABLE TRIGGER "AuditEvent_append_only"`);
     const head = await chainHead();
     const report = await createPdfReport(t.db, { format: "pdf", runId: runs.passed }, auditor, { databaseUrl: t.url });

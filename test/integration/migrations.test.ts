@@ -1,8 +1,13 @@
 import { execFile } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { appendAuditEvent } from "@/lib/audit/append-audit-event";
+import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
+import { createPrismaClient } from "@/lib/db/client";
+import { buildChain, editEventSql, insertChainedEvents } from "../support/audit-chain";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
 const run = promisify(execFile);
@@ -44,6 +49,22 @@ const handWrittenIndexes = [
     name: "AuditEvent_payload_outcome_idx",
     definition: `CREATE INDEX "AuditEvent_payload_outcome_idx" ON public."AuditEvent" USING btree (((payload ->> 'outcome'::text)))`,
   },
+];
+
+/** The audit columns generated from `content` (20261203000000_audit_content; ADR 003). */
+const CONTENT_MIGRATION = "20261203000000_audit_content";
+const generatedAuditColumns = [
+  { column_name: "action", generation_expression: "((content)::jsonb ->> 'action'::text)" },
+  { column_name: "actorId", generation_expression: "((content)::jsonb ->> 'actorId'::text)" },
+  { column_name: "actorLabel", generation_expression: "((content)::jsonb ->> 'actorLabel'::text)" },
+  { column_name: "actorType", generation_expression: "audit_content_actor_type(((content)::jsonb ->> 'actorType'::text))" },
+  { column_name: "occurredAt", generation_expression: "audit_content_time(((content)::jsonb ->> 'occurredAt'::text))" },
+  { column_name: "payload", generation_expression: "((content)::jsonb -> 'payload'::text)" },
+  { column_name: "repositoryId", generation_expression: "((content)::jsonb ->> 'repositoryId'::text)" },
+  { column_name: "runId", generation_expression: "((content)::jsonb ->> 'runId'::text)" },
+  { column_name: "sequence", generation_expression: "(((content)::jsonb ->> 'sequence'::text))::bigint" },
+  { column_name: "subjectId", generation_expression: "((content)::jsonb ->> 'subjectId'::text)" },
+  { column_name: "subjectType", generation_expression: "((content)::jsonb ->> 'subjectType'::text)" },
 ];
 
 describe("migrations", () => {
@@ -89,15 +110,94 @@ describe("migrations", () => {
     expect(fromMigrations.filter((row) => !(row.kind === "index" && handWritten.has(row.name)))).toEqual(expected);
   });
 
-  it("make the audit log append-only: UPDATE, DELETE and TRUNCATE fail", async () => {
-    await migrated.sql(
-      `INSERT INTO "AuditEvent" (sequence, "actorType", "actorId", "actorLabel", action, "subjectType", "subjectId", payload, "prevHash", hash)
-       VALUES (1, 'system', 'test', 'test', 'test.event', 'test', '1', '{}', $1, 'h1')`,
-      ["0".repeat(64)],
+  it("generate every audit column but the hashed content and the links from that content", async () => {
+    const generated = await migrated.sql(
+      `SELECT column_name, generation_expression FROM information_schema.columns
+        WHERE table_schema = 'public' AND table_name = 'AuditEvent' AND is_generated = 'ALWAYS' ORDER BY column_name`,
     );
-    await expect(migrated.sql(`UPDATE "AuditEvent" SET action = 'edited'`)).rejects.toThrow(/append-only: UPDATE/);
+    expect(generated).toEqual(generatedAuditColumns);
+  });
+
+  it("make the audit log append-only: UPDATE, DELETE and TRUNCATE fail", async () => {
+    const [event] = buildChain(1);
+    await insertChainedEvents((text, params) => migrated.sql(text, params), [event]);
+    await expect(migrated.sql(`UPDATE "AuditEvent" SET content = '{}'`)).rejects.toThrow(/append-only: UPDATE/);
     await expect(migrated.sql(`DELETE FROM "AuditEvent"`)).rejects.toThrow(/append-only: DELETE/);
     await expect(migrated.sql(`TRUNCATE "AuditEvent"`)).rejects.toThrow(/append-only: TRUNCATE/);
-    expect(await migrated.sql(`SELECT action FROM "AuditEvent"`)).toEqual([{ action: "test.event" }]);
+    // Even with the trigger off, a column cannot drift from the hashed content.
+    await migrated.sql(`ALTER TABLE "AuditEvent" DISABLE TRIGGER "AuditEvent_append_only"`);
+    await expect(migrated.sql(`UPDATE "AuditEvent" SET action = 'edited'`)).rejects.toThrow(/can only be updated to DEFAULT/);
+    await migrated.sql(`ALTER TABLE "AuditEvent" ENABLE TRIGGER "AuditEvent_append_only"`);
+    expect(await migrated.sql(`SELECT sequence::text, action, "occurredAt" FROM "AuditEvent"`)).toEqual([
+      { sequence: "1", action: event.action, occurredAt: event.occurredAt },
+    ]);
+  });
+});
+
+describe("the migration that stores the audit log's hashed content", () => {
+  let url: string;
+  const name = `legacy_${Date.now()}`;
+  const migrationSql = (migration: string) => fs.readFileSync(path.join(root, "prisma", "migrations", migration, "migration.sql"), "utf8");
+
+  afterAll(async () => {
+    const admin = new pg.Client({ connectionString: inject("postgresAdminUrl") });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it("keeps a chain written before it verifiable, with either reader, and still catches edits to it", async () => {
+    const adminUrl = inject("postgresAdminUrl");
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    url = adminUrl.replace(/\/postgres$/, `/${name}`);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const migrations = fs.readdirSync(path.join(root, "prisma", "migrations")).filter((entry) => /^\d+_/.test(entry)).sort();
+    const at = migrations.indexOf(CONTENT_MIGRATION);
+    expect(at).toBeGreaterThan(0);
+    for (const migration of migrations.slice(0, at)) await client.query(migrationSql(migration));
+
+    // Events as the appender wrote them before: columns only, the payload as jsonb.
+    const legacy = buildChain(30);
+    await client.query(
+      `INSERT INTO "AuditEvent" (sequence, "occurredAt", "actorType", "actorId", "actorLabel", action, "subjectType", "subjectId", "runId", "repositoryId", payload, "prevHash", hash)
+       SELECT s, o::timestamp, a::"ActorType", ai, al, ac, st, si, r, rp, p::jsonb, ph, h
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+           AS u(s, o, a, ai, al, ac, st, si, r, rp, p, ph, h)`,
+      [
+        legacy.map((e) => String(e.sequence)),
+        legacy.map((e) => e.occurredAt.toISOString().slice(0, -1)),
+        ...(["actorType", "actorId", "actorLabel", "action", "subjectType", "subjectId", "runId", "repositoryId"] as const).map((key) => legacy.map((e) => e[key])),
+        legacy.map((e) => JSON.stringify(e.payload)),
+        legacy.map((e) => e.prevHash),
+        legacy.map((e) => e.hash),
+      ],
+    );
+    for (const migration of migrations.slice(at)) await client.query(migrationSql(migration));
+
+    const db = createPrismaClient(url);
+    try {
+      const [row] = await client.query(`SELECT action, payload, "occurredAt" FROM "AuditEvent" WHERE sequence = 8`).then((r) => r.rows);
+      expect(row).toEqual({ action: legacy[7].action, payload: legacy[7].payload, occurredAt: legacy[7].occurredAt });
+      for (const options of [{ batchSize: 7 }, { databaseUrl: url }]) {
+        expect(await verifyAuditChain(db, options)).toMatchObject({ ok: true, verifiedThrough: "30", eventsChecked: 30 });
+      }
+      // New events continue the old chain, stored canonical.
+      await db.$transaction((tx) => appendAuditEvent(tx, { actor: { type: "system", id: "test", label: "test" }, action: "test.after", subject: { type: "test", id: "1" }, payload: { n: 0.1 + 0.2 } }));
+      for (const options of [{}, { databaseUrl: url }]) {
+        expect(await verifyAuditChain(db, options)).toMatchObject({ ok: true, verifiedThrough: "31", eventsChecked: 31 });
+      }
+      await client.query(`ALTER TABLE "AuditEvent" DISABLE TRIGGER "AuditEvent_append_only"`);
+      await client.query(editEventSql(12, "payload,risk", "7"));
+      for (const options of [{}, { databaseUrl: url }]) {
+        expect(await verifyAuditChain(db, options)).toMatchObject({ ok: false, verifiedThrough: "11", broken: { kind: "content", sequence: 12n } });
+      }
+    } finally {
+      await db.$disconnect();
+      await client.end();
+    }
   });
 });

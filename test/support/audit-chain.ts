@@ -1,4 +1,4 @@
-import { eventHash, GENESIS_HASH, type StoredEvent } from "@/lib/audit/chain";
+import { eventContent, eventHash, GENESIS_HASH, type StoredEvent } from "@/lib/audit/chain";
 
 type Query = (text: string, params: unknown[]) => Promise<unknown>;
 
@@ -8,29 +8,19 @@ type Query = (text: string, params: unknown[]) => Promise<unknown>;
  */
 export async function insertChainedEvents(query: Query, events: StoredEvent[]) {
   if (events.length === 0) return;
-  const column = <K extends keyof StoredEvent>(key: K) => events.map((e) => e[key]);
   await query(
-    `INSERT INTO "AuditEvent" (sequence, "occurredAt", "actorType", "actorId", "actorLabel", action, "subjectType", "subjectId", "runId", "repositoryId", payload, "prevHash", hash)
-     SELECT s, o::timestamp, a::"ActorType", ai, al, ac, st, si, r, rp, p::jsonb, ph, h
-     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
-       AS u(s, o, a, ai, al, ac, st, si, r, rp, p, ph, h)`,
-    [
-      column("sequence").map(String),
-      // timestamp(3) without time zone holds UTC: drop the Z so nothing converts it.
-      events.map((e) => e.occurredAt.toISOString().slice(0, -1)),
-      column("actorType"),
-      column("actorId"),
-      column("actorLabel"),
-      column("action"),
-      column("subjectType"),
-      column("subjectId"),
-      column("runId"),
-      column("repositoryId"),
-      events.map((e) => JSON.stringify(e.payload)),
-      column("prevHash"),
-      column("hash"),
-    ],
+    `INSERT INTO "AuditEvent" (content, "prevHash", hash) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
+    [events.map(eventContent), events.map((e) => e.prevHash), events.map((e) => e.hash)],
   );
+}
+
+/**
+ * SQL that edits one field of an event (a path such as "payload,unicode") the only way left to a
+ * database admin: in its hashed content, from which PostgreSQL generates the other columns. The
+ * result is jsonb text, no longer canonical JSON. Run it with the append-only trigger disabled.
+ */
+export function editEventSql(sequence: number, path: string, valueJson: string) {
+  return `UPDATE "AuditEvent" SET content = jsonb_set(content::jsonb, '{${path}}', '${valueJson.replaceAll("'", "''")}')::text WHERE sequence = ${sequence}`;
 }
 
 export interface ChainShape {
