@@ -79,8 +79,8 @@ export function eventHash(prevHash: string, event: ChainedEventContent): string 
 }
 
 /** One-shot SHA-256 (crypto.hash): for small inputs about twice as fast as a createHash object. */
-export function sha256Hex(text: string): string {
-  return hash("sha256", text, "hex");
+export function sha256Hex(input: string | Buffer): string {
+  return hash("sha256", input, "hex");
 }
 
 /**
@@ -105,45 +105,65 @@ export interface ChainRow {
 }
 
 /**
- * An event as the verifier reads it: its links and the bytes its hash covers. The queryable
- * columns are generated from `content` (migration 20261203000000_audit_content), so checking the
- * bytes checks them too, and nothing is parsed or re-serialized per event.
+ * Walks the chain in sequence order, one stored event at a time, and stops at the first break.
+ * It takes each event as the verifier reads it: its sequence, its links and the bytes its hash
+ * covers (`prevHash`, a line break and the stored content). The queryable columns are generated
+ * from the content (migration 20261203000000_audit_content), so checking the bytes checks them
+ * too, and nothing is parsed or re-serialized per event.
  */
-export interface HashedRecord {
-  sequence: bigint;
-  prevHash: string;
-  hash: string;
-  /** `prevHash`, a line break and the stored content, as PostgreSQL concatenated them. */
-  hashInput: Buffer;
-}
+export class ChainWalker {
+  private nextSequence: number;
+  private previousHash: string;
+  checked = 0;
+  broken: ChainBreak | null = null;
 
-/** checkLink for a record read as stored bytes. */
-export function checkRecordLink(previous: { sequence: bigint; hash: string } | null, record: HashedRecord): ChainBreak | null {
-  const expectedSequence = previous ? previous.sequence + 1n : 1n;
-  if (record.sequence !== expectedSequence) return { kind: "gap", sequence: record.sequence, expected: expectedSequence };
-  const expectedPrevHash = previous ? previous.hash : GENESIS_HASH;
-  if (record.prevHash !== expectedPrevHash) return { kind: "link", sequence: record.sequence, expectedPrevHash, storedPrevHash: record.prevHash };
-  const expectedHash = hash("sha256", record.hashInput, "hex");
-  if (record.hash !== expectedHash && record.hash !== canonicalizedHash(record)) {
-    return { kind: "content", sequence: record.sequence, expectedHash, storedHash: record.hash };
+  /** Starts after an event known good (a checkpoint), or at the genesis. */
+  constructor(start: { sequence: bigint; hash: string } | null) {
+    // A Number, not a BigInt, per event: exact up to 2^53 events.
+    this.nextSequence = start ? Number(start.sequence) + 1 : 1;
+    this.previousHash = start?.hash ?? GENESIS_HASH;
   }
-  return null;
+
+  /** The last event known good: the last one checked, or the start. */
+  get verifiedThrough(): { sequence: bigint; hash: string } | null {
+    return this.nextSequence > 1 ? { sequence: BigInt(this.nextSequence - 1), hash: this.previousHash } : null;
+  }
+
+  /** Checks the next event; false once the chain is broken (at this event or before). */
+  visit(sequence: number, prevHash: string, hash: string, hashInput: Buffer): boolean {
+    if (this.broken) return false;
+    if (sequence !== this.nextSequence) return this.stop({ kind: "gap", sequence: BigInt(sequence), expected: BigInt(this.nextSequence) });
+    if (prevHash !== this.previousHash) return this.stop({ kind: "link", sequence: BigInt(sequence), expectedPrevHash: this.previousHash, storedPrevHash: prevHash });
+    const expectedHash = sha256Hex(hashInput);
+    if (hash !== expectedHash && hash !== canonicalizedHash(prevHash, hashInput)) {
+      return this.stop({ kind: "content", sequence: BigInt(sequence), expectedHash, storedHash: hash });
+    }
+    this.previousHash = hash;
+    this.nextSequence += 1;
+    this.checked += 1;
+    return true;
+  }
+
+  private stop(problem: ChainBreak) {
+    this.broken = problem;
+    return false;
+  }
 }
 
 /**
- * The hash of a record whose stored content is not canonical JSON: events written before content
+ * The hash of an event whose stored content is not canonical JSON: events written before content
  * was stored got theirs from their columns as jsonb text (same values, other key order and
  * spacing), and their hashes cover the canonical form. Any other event reaches this only if it
  * was edited; then its content either fails to parse or hashes to something else.
  */
-function canonicalizedHash(record: HashedRecord): string | null {
+function canonicalizedHash(prevHash: string, hashInput: Buffer): string | null {
   let content: unknown;
   try {
-    content = JSON.parse(record.hashInput.toString("utf8", Buffer.byteLength(record.prevHash) + 1));
+    content = JSON.parse(hashInput.toString("utf8", Buffer.byteLength(prevHash) + 1));
   } catch {
     return null;
   }
-  return sha256Hex(`${record.prevHash}\n${canonicalJson(content)}`);
+  return sha256Hex(`${prevHash}\n${canonicalJson(content)}`);
 }
 
 export type ChainBreak =

@@ -1,6 +1,6 @@
 import type { Db } from "../db/client";
-import { checkRecordLink, describeBreak, type ChainBreak } from "./chain";
-import { copyHashedRecords, keysetHashedRecords } from "./read-hashed-records";
+import { ChainWalker, describeBreak, type ChainBreak } from "./chain";
+import { walkCopy, walkKeysetPages } from "./walk-stored-chain";
 
 export interface ChainStatus {
   ok: boolean;
@@ -43,29 +43,25 @@ export interface VerifyOptions {
 export async function verifyAuditChain(db: Db, options: VerifyOptions = {}): Promise<ChainStatus> {
   const start = options.after ?? null;
   const stretch = { afterSequence: start?.sequence ?? 0n, throughSequence: options.through };
-  const batches = options.databaseUrl ? copyHashedRecords(options.databaseUrl, stretch) : keysetHashedRecords(db, stretch, options.batchSize);
-  let previous: { sequence: bigint; hash: string } | null = start;
-  let checked = 0;
-  const status = async (broken: ChainStatus["broken"]): Promise<ChainStatus> => ({
-    ok: broken === null,
-    verifiedThrough: previous?.sequence.toString() ?? null,
-    verifiedThroughHash: previous?.hash ?? null,
-    // Read once at the end: the records carry only what the hash covers, unparsed.
-    verifiedAt: checked > 0 && previous ? await occurredAt(db, previous.sequence) : (start?.occurredAt ?? null),
-    eventsChecked: checked,
-    broken,
-  });
-  for await (const records of batches) {
-    for (const record of records) {
-      const problem = checkRecordLink(previous, record);
-      // Leaving the loop closes the reader (for COPY, its connection).
-      if (problem) return status({ ...problem, description: describeBreak(problem) });
-      previous = record;
-      checked += 1;
-    }
-    if (previous) await options.onProgress?.(checked, previous.sequence);
+  const walker = new ChainWalker(start);
+  const batches = options.databaseUrl ? walkCopy(options.databaseUrl, stretch, walker) : walkKeysetPages(db, stretch, walker, options.batchSize);
+  for await (const walked of batches) {
+    void walked;
+    // Leaving the loop closes the reader (for COPY, its connection).
+    if (walker.broken) break;
+    const through = walker.verifiedThrough;
+    if (through) await options.onProgress?.(walker.checked, through.sequence);
   }
-  return status(null);
+  const through = walker.verifiedThrough;
+  return {
+    ok: walker.broken === null,
+    verifiedThrough: through?.sequence.toString() ?? null,
+    verifiedThroughHash: through?.hash ?? null,
+    // Read once at the end: the walker sees only what the hash covers, unparsed.
+    verifiedAt: walker.checked > 0 && through ? await occurredAt(db, through.sequence) : (start?.occurredAt ?? null),
+    eventsChecked: walker.checked,
+    broken: walker.broken ? { ...walker.broken, description: describeBreak(walker.broken) } : null,
+  };
 }
 
 async function occurredAt(db: Db, sequence: bigint): Promise<string | null> {

@@ -1,17 +1,20 @@
 import { describe, expect, it } from "vitest";
-import type { HashedRecord } from "@/lib/audit/chain";
-import { binaryRecordDecoder } from "@/lib/audit/read-hashed-records";
+import { ChainWalker, eventContent, type StoredEvent } from "@/lib/audit/chain";
+import { binaryChainDecoder, type EventVisitor } from "@/lib/audit/walk-stored-chain";
+import { buildChain } from "../support/audit-chain";
 
 /** What `COPY (SELECT sequence, "prevHash", hash, "prevHash" || E'\n' || content) TO STDOUT (FORMAT binary)` sends. */
-function binaryCopy(rows: { sequence: bigint; prevHash: string; hash: string; content: string }[], extension = Buffer.alloc(0)) {
-  const header = Buffer.concat([Buffer.from("PGCOPY\n\xff\r\n\0", "latin1"), Buffer.from([0, 0, 0, 0]), u32(extension.length), extension]);
-  const body = rows.map((row) => {
+function binaryCopy(events: StoredEvent[], options: { extension?: Buffer; content?: (event: StoredEvent) => string } = {}) {
+  const extension = options.extension ?? Buffer.alloc(0);
+  const header = Buffer.concat([Buffer.from("PGCOPY\n\xff\r\n\0", "latin1"), u32(0), u32(extension.length), extension]);
+  const rows = events.map((event) => {
     const sequence = Buffer.alloc(8);
-    sequence.writeBigInt64BE(row.sequence);
-    const fields = [sequence, Buffer.from(row.prevHash), Buffer.from(row.hash), Buffer.from(`${row.prevHash}\n${row.content}`)];
+    sequence.writeBigInt64BE(event.sequence);
+    const content = (options.content ?? eventContent)(event);
+    const fields = [sequence, Buffer.from(event.prevHash), Buffer.from(event.hash), Buffer.from(`${event.prevHash}\n${content}`)];
     return Buffer.concat([Buffer.from([0, 4]), ...fields.flatMap((field) => [u32(field.length), field])]);
   });
-  return Buffer.concat([header, ...body, Buffer.from([0xff, 0xff])]);
+  return Buffer.concat([header, ...rows, Buffer.from([0xff, 0xff])]);
 }
 
 function u32(n: number) {
@@ -20,41 +23,64 @@ function u32(n: number) {
   return b;
 }
 
-function decodeInChunks(stream: Buffer, size: number) {
-  const decoder = binaryRecordDecoder();
-  const records: HashedRecord[] = [];
+/** Feeds the stream in chunks of `size` bytes, as pg hands CopyData messages over. */
+function feed(stream: Buffer, size: number, visitor: EventVisitor) {
+  const decoder = binaryChainDecoder(visitor);
+  const walked: number[] = [];
   for (let at = 0; at < stream.length; at += size) {
-    // pg reuses its read buffer: overwrite each chunk after the decoder has seen it.
+    // pg reuses its read buffer: overwrite each chunk once the decoder has seen it.
     const chunk = Buffer.from(stream.subarray(at, at + size));
-    decoder.push(chunk, records);
+    decoder.push(chunk, walked);
     chunk.fill(0);
   }
   decoder.end();
-  return records.map((r) => ({ sequence: r.sequence, prevHash: r.prevHash, hash: r.hash, hashInput: r.hashInput.toString() }));
+  return walked.reduce((a, b) => a + b, 0);
 }
 
-const rows = [
-  { sequence: 1n, prevHash: "0".repeat(64), hash: "a".repeat(64), content: '{"action":"run.submitted","payload":{"note":"Grüße ✓ 😀\\n"}}' },
-  { sequence: 2n, prevHash: "a".repeat(64), hash: "b".repeat(64), content: "{}" },
-  { sequence: 9_007_199_254_740_993n, prevHash: "b".repeat(64), hash: "c".repeat(64), content: '{"x":1}' },
-];
-const expected = rows.map((r) => ({ sequence: r.sequence, prevHash: r.prevHash, hash: r.hash, hashInput: `${r.prevHash}\n${r.content}` }));
+const chain = buildChain(12);
 
 describe("the binary COPY decoder of the audit verifier", () => {
-  it.each([1, 2, 5, 19, 64, 100_000])("decodes the same records whatever the chunk size (%i bytes)", (size) => {
-    expect(decodeInChunks(binaryCopy(rows), size)).toEqual(expected);
+  it.each([1, 2, 5, 19, 64, 1000, 100_000])("walks the same events whatever the chunk size (%i bytes)", (size) => {
+    const seen: unknown[] = [];
+    const probe: EventVisitor = { broken: null, visit: (sequence, prevHash, hash, hashInput) => seen.push({ sequence, prevHash, hash, hashInput: hashInput.toString() }) > 0 };
+    expect(feed(binaryCopy(chain), size, probe)).toBe(12);
+    expect(seen).toEqual(chain.map((e) => ({ sequence: Number(e.sequence), prevHash: e.prevHash, hash: e.hash, hashInput: `${e.prevHash}\n${eventContent(e)}` })));
+
+    const walker = new ChainWalker(null);
+    feed(binaryCopy(chain), size, walker);
+    expect(walker).toMatchObject({ checked: 12, broken: null, verifiedThrough: { sequence: 12n, hash: chain[11].hash } });
   });
 
   it("skips a header extension", () => {
-    expect(decodeInChunks(binaryCopy(rows, Buffer.from("ext")), 3)).toEqual(expected);
+    const walker = new ChainWalker(null);
+    feed(binaryCopy(chain, { extension: Buffer.from("ext") }), 3, walker);
+    expect(walker).toMatchObject({ checked: 12, broken: null });
+  });
+
+  it("stops at an edited event and reads no further", () => {
+    const edited = (event: StoredEvent) => (event.sequence === 7n ? eventContent(event).replace('"risk":7', '"risk":1') : eventContent(event));
+    const walker = new ChainWalker(null);
+    expect(feed(binaryCopy(chain, { content: edited }), 50, walker)).toBeLessThanOrEqual(7);
+    expect(walker).toMatchObject({ checked: 6, broken: { kind: "content", sequence: 7n }, verifiedThrough: { sequence: 6n } });
+  });
+
+  it("accepts content stored as jsonb text (events from before content was stored), and catches an edit to it", () => {
+    const asJsonb = (event: StoredEvent) => JSON.stringify(JSON.parse(eventContent(event)), null, 1);
+    const walker = new ChainWalker(null);
+    feed(binaryCopy(chain, { content: asJsonb }), 64, walker);
+    expect(walker).toMatchObject({ checked: 12, broken: null });
+    const editedJsonb = (event: StoredEvent) => (event.sequence === 3n ? asJsonb(event).replace('"run-0"', '"run-9"') : asJsonb(event));
+    const second = new ChainWalker(null);
+    feed(binaryCopy(chain, { content: editedJsonb }), 64, second);
+    expect(second.broken).toMatchObject({ kind: "content", sequence: 3n });
   });
 
   it("refuses a stream that ends in the middle of a row, or a row of another shape", () => {
-    const stream = binaryCopy(rows);
-    expect(() => decodeInChunks(stream.subarray(0, stream.length - 20), 7)).toThrow(/middle of a row/);
+    const stream = binaryCopy(chain);
+    expect(() => feed(stream.subarray(0, stream.length - 20), 7, new ChainWalker(null))).toThrow(/middle of a row/);
     const threeFields = Buffer.from(stream);
     threeFields.writeInt16BE(3, 19);
-    expect(() => decodeInChunks(threeFields, 1000)).toThrow(/3 fields, expected 4/);
-    expect(() => decodeInChunks(Buffer.from("1\t0000000000000000\taaaaaaaaaaaaaaaa\n"), 1000)).toThrow(/binary format/);
+    expect(() => feed(threeFields, 1000, new ChainWalker(null))).toThrow(/3 fields, expected 4/);
+    expect(() => feed(Buffer.from("1\t0000000000000000\taaaaaaaaaaaaaaaa\n"), 1000, new ChainWalker(null))).toThrow(/binary format/);
   });
 });
