@@ -85,8 +85,8 @@ export function sha256Hex(input: string | Buffer): string {
 
 /**
  * An event as PostgreSQL prints it, every field text: sequence as digits, occurredAt already as
- * ISO 8601 (to_char on the server), payload as jsonb text. What the verifier reads, so it never
- * builds Dates, BigInts or Prisma objects per event.
+ * ISO 8601 (to_char on the server), and its stored content for the payload. What a contiguous
+ * export reads, so it never builds Dates, BigInts or Prisma objects per event.
  */
 export interface ChainRow {
   sequence: string;
@@ -99,10 +99,28 @@ export interface ChainRow {
   subjectId: string;
   runId: string | null;
   repositoryId: string | null;
-  payload: string;
+  content: string;
   prevHash: string;
   hash: string;
 }
+
+/**
+ * The payload as canonical JSON, cut out of an event's stored content without parsing it. In
+ * canonical content the top-level keys are sorted, so the payload follows `"occurredAt"` and is
+ * followed by `"repositoryId"`, and only string or null values come after it: the last
+ * `,"repositoryId":` is the top-level one (a quote inside a string is escaped). Content stored
+ * before it was canonical (jsonb text, which starts with the shortest key) is parsed instead.
+ */
+export function canonicalPayloadOf(content: string): string {
+  if (content.startsWith('{"action":')) {
+    const start = content.indexOf(PAYLOAD_KEY);
+    const end = content.lastIndexOf(',"repositoryId":');
+    if (start >= 0 && end > start) return content.slice(start + PAYLOAD_KEY.length, end);
+  }
+  return canonicalJson((JSON.parse(content) as { payload: unknown }).payload);
+}
+
+const PAYLOAD_KEY = ',"payload":';
 
 /**
  * Walks the chain in sequence order, one stored event at a time, and stops at the first break.

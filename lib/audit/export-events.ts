@@ -22,7 +22,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { appendAuditEvent, type AuditActor } from "./append-audit-event";
-import { canonicalJson, chainedFields, type ChainRow, type StoredEvent } from "./chain";
+import { canonicalJson, canonicalPayloadOf, chainedFields, type ChainRow, type StoredEvent } from "./chain";
 import { copyChainRows } from "./read-chain-rows";
 
 export const exportFormats = ["csv", "jsonl"] as const;
@@ -219,7 +219,7 @@ function jsonLineFromRow(row: ChainRow): string {
     `{"sequence":${JSON.stringify(row.sequence)},"occurredAt":${JSON.stringify(row.occurredAt)},"actorType":${JSON.stringify(row.actorType)}` +
     `,"actorId":${JSON.stringify(row.actorId)},"actorLabel":${JSON.stringify(row.actorLabel)},"action":${JSON.stringify(row.action)}` +
     `,"subjectType":${JSON.stringify(row.subjectType)},"subjectId":${JSON.stringify(row.subjectId)},"runId":${nullable(row.runId)}` +
-    `,"repositoryId":${nullable(row.repositoryId)},"payload":${canonicalJson(JSON.parse(row.payload))},"prevHash":${JSON.stringify(row.prevHash)},"hash":${JSON.stringify(row.hash)}}\n`
+    `,"repositoryId":${nullable(row.repositoryId)},"payload":${canonicalPayloadOf(row.content)},"prevHash":${JSON.stringify(row.prevHash)},"hash":${JSON.stringify(row.hash)}}\n`
   );
 }
 
@@ -228,7 +228,7 @@ function csvLineFromRow(row: ChainRow): string {
   return (
     `${row.sequence},${row.occurredAt},${csvField(row.actorType)},${csvField(row.actorId)},${csvField(row.actorLabel)},${csvField(row.action)}` +
     `,${csvField(row.subjectType)},${csvField(row.subjectId)},${csvField(row.runId)},${csvField(row.repositoryId)}` +
-    `,${csvField(canonicalJson(JSON.parse(row.payload)))},${row.prevHash},${row.hash}\r\n`
+    `,${csvField(canonicalPayloadOf(row.content))},${row.prevHash},${row.hash}\r\n`
   );
 }
 

@@ -19,7 +19,7 @@ export const MAX_SEQUENCE = 9_223_372_036_854_775_807n;
  * queries order by `e.sequence`: a bare `sequence` would mean the text column and sort 10 before 2.
  */
 const rowColumns = `sequence::text, to_char("occurredAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), "actorType"::text, "actorId", "actorLabel", action,
-  "subjectType", "subjectId", "runId", "repositoryId", payload::text, "prevHash", hash`;
+  "subjectType", "subjectId", "runId", "repositoryId", content, "prevHash", hash`;
 
 type RowFields = [string, string, string, string, string, string, string, string, string | null, string | null, string, string, string];
 
@@ -35,7 +35,7 @@ function toRow(f: RowFields): ChainRow {
     subjectId: f[7],
     runId: f[8],
     repositoryId: f[9],
-    payload: f[10],
+    content: f[10],
     prevHash: f[11],
     hash: f[12],
   };

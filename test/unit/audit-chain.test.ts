@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, checkLink, eventHash, GENESIS_HASH, type StoredEvent } from "@/lib/audit/chain";
+import { canonicalJson, canonicalPayloadOf, checkLink, eventContent, eventHash, GENESIS_HASH, type StoredEvent } from "@/lib/audit/chain";
 
 function chain(length: number): StoredEvent[] {
   const events: StoredEvent[] = [];
@@ -24,6 +24,29 @@ function chain(length: number): StoredEvent[] {
   }
   return events;
 }
+
+describe("the canonical payload cut out of stored content", () => {
+  const payloads: unknown[] = [
+    { risk: 1, nested: { b: 1, a: [1, 2] } },
+    // Keys and strings that look like the top level's: only the top-level ones may count.
+    { repositoryId: "x", zz: { repositoryId: null, payload: 1 }, text: ',"repositoryId":"r","payload":{}' },
+    {},
+    [],
+    "just text",
+    null,
+  ];
+  it.each(payloads.map((payload) => [payload]))("is the payload's canonical JSON: %j", (payload) => {
+    const [event] = chain(1);
+    for (const repositoryId of [null, "repo-1", ',"repositoryId":"fake"']) {
+      const content = eventContent({ ...event, payload, repositoryId });
+      expect(canonicalPayloadOf(content)).toBe(canonicalJson(payload));
+      // Content stored before it was canonical is jsonb text: other key order, spaces.
+      const parsed = JSON.parse(content) as Record<string, unknown>;
+      const asJsonb = JSON.stringify(Object.fromEntries(Object.keys(parsed).reverse().map((key) => [key, parsed[key]])), null, 1);
+      expect(canonicalPayloadOf(asJsonb)).toBe(canonicalJson(payload));
+    }
+  });
+});
 
 describe("canonical JSON", () => {
   it("is independent of key order at every level", () => {
