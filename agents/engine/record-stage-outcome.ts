@@ -1,5 +1,7 @@
 import { appendAuditEvent, type AuditActor, type AuditEventInput } from "../../lib/audit/append-audit-event";
-import type { Db, Prisma } from "../../lib/db/client";
+import type { Db } from "../../lib/db/client";
+import { Prisma } from "../../lib/db/generated/client";
+import { withWrites } from "../../lib/db/with-writes";
 import { parseUnifiedDiff } from "../../lib/diff/unified-diff";
 import { addBusinessHours } from "../../lib/escalations/business-hours";
 import { buildContextPackage, contextPackageHash, suggestDecision } from "../../lib/escalations/context-package";
@@ -13,7 +15,7 @@ import type { PolicyRules } from "../../lib/pipeline/policy-rules";
 import { stages, type Stage } from "../../lib/pipeline/stages";
 import { decideTransition, runStatusAfter, type RetryPolicy, type Transition } from "../../lib/pipeline/transitions";
 import type { StageAgentResult } from "../stage-agent";
-import { finishStageAttempt } from "./finish-stage-attempt";
+import { finishStageAttemptWrites } from "./finish-stage-attempt";
 
 /** Writes return only the id: a stage's output, a decision's prompt and a run's diff can be large. */
 const ONLY_ID = { id: true } as const;
@@ -68,7 +70,8 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
       const transition = decideTransition({ stage: job.stage, attempt: job.attempt, outcome: result.outcome, retry: input.retry, isConfigured: input.isConfigured });
       const now = new Date();
       const decision = result.decision;
-      const { decisionId } = await finishStageAttempt(tx, {
+      // Not sent yet: these writes go in the same statement as the run's new state, below.
+      const finished = finishStageAttemptWrites({
         id: locked.id,
         runId: run.id,
         status: transition.stageStatus,
@@ -86,6 +89,7 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
       const auditEvents: AuditEventInput[] = [];
       const subject = { runId: run.id, repositoryId: run.pullRequest.repositoryId };
       const agentActor: AuditActor = { type: "agent", id: decision?.agent ?? job.stage, label: `${job.stage} agent${decision ? ` (${decision.provider})` : ""}` };
+      const { decisionId } = finished;
       if (decision && decisionId) {
         auditEvents.push({
           actor: agentActor,
@@ -119,16 +123,21 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
 
       const riskScore = decision?.riskScore != null && job.stage === "review" ? decision.riskScore : undefined;
       const continues = transition.type === "advance" || transition.type === "wait_not_configured" || transition.type === "complete";
+      // One statement after the stamp: the attempt's end, its decision and the run's new state (with
+      // the next attempt and its job when the run continues). Each round trip here is on the hot path.
       if (continues) {
-        // continueRun writes the run's new state (and the risk score with it): one update, not two.
-        await continueRun(tx, { runId: run.id, fromStage: job.stage, isConfigured: input.isConfigured, riskScore, at: now });
+        await continueRun(tx, { runId: run.id, fromStage: job.stage, isConfigured: input.isConfigured, riskScore, at: now, alsoWrite: finished.writes });
       } else {
         const runStatus = runStatusAfter(transition);
-        await tx.pipelineRun.update({
-          where: { id: run.id },
-          select: ONLY_ID,
-          data: { status: runStatus, currentStage: job.stage, finishedAt: ["failed", "rolled_back"].includes(runStatus) ? now : null, riskScore },
-        });
+        const ended = runStatus === "failed" || runStatus === "rolled_back";
+        await tx.$executeRaw(
+          withWrites(
+            finished.writes,
+            Prisma.sql`UPDATE "PipelineRun" SET status = ${runStatus}::"RunStatus", "currentStage" = ${job.stage}::"Stage", "updatedAt" = ${now},
+                                                "finishedAt" = ${ended ? now : null}, "riskScore" = COALESCE(${riskScore ?? null}::int, "riskScore")
+                        WHERE id = ${run.id}`,
+          ),
+        );
       }
 
       switch (transition.type) {

@@ -1,5 +1,7 @@
-import type { Prisma } from "../db/client";
+import type { Prisma as PrismaTypes } from "../db/client";
+import { Prisma } from "../db/generated/client";
 import { newId } from "../db/new-id";
+import { withWrites } from "../db/with-writes";
 import { addStageJobCall } from "../jobs/stage-job";
 import { nextStage, type Stage } from "./stages";
 
@@ -10,7 +12,8 @@ export const NOT_CONFIGURED = "waiting: stage not configured";
  * attempt (and its job), or leaves the run waiting at a stage without an agent, or completes it.
  * `riskScore` is written with the run's new state (the recorder passes the review's).
  *
- * Each branch is ONE statement (data-modifying CTEs): this sits on the hot path of every stage
+ * It is ONE statement (data-modifying CTEs), together with the caller's `alsoWrite` (the recorder
+ * passes the end of the stage attempt and its decision): this sits on the hot path of every stage
  * transition, inside a transaction that holds the run's lock, so every round trip saved shortens
  * the transition. Raw SQL also returns nothing of the run's row (which holds its diff). The next
  * attempt's id is made here (newId) because Prisma's `@default(cuid())` applies only to its own
@@ -18,42 +21,32 @@ export const NOT_CONFIGURED = "waiting: stage not configured";
  * (the recorder passes the time its stage finished, so queue time runs from there).
  */
 export async function continueRun(
-  tx: Prisma.TransactionClient,
-  options: { runId: string; fromStage: Stage; isConfigured: (stage: Stage) => boolean; riskScore?: number; at?: Date },
+  tx: PrismaTypes.TransactionClient,
+  options: { runId: string; fromStage: Stage; isConfigured: (stage: Stage) => boolean; riskScore?: number; at?: Date; alsoWrite?: Prisma.Sql[] },
 ) {
   const { runId, fromStage } = options;
   const next = nextStage(fromStage);
   const at = options.at ?? new Date();
-  const riskScore = options.riskScore ?? null;
+  const alsoWrite = options.alsoWrite ?? [];
+  const updateRun = (status: "done" | "waiting" | "queued", stage: Stage) => Prisma.sql`
+    UPDATE "PipelineRun" SET status = ${status}::"RunStatus", "currentStage" = ${stage}::"Stage", "updatedAt" = ${at},
+                             "finishedAt" = ${status === "done" ? at : null}, "riskScore" = COALESCE(${options.riskScore ?? null}::int, "riskScore")
+     WHERE id = ${runId}`;
   if (!next) {
-    await tx.$executeRaw`
-      UPDATE "PipelineRun" SET status = 'done', "currentStage" = ${fromStage}::"Stage", "finishedAt" = ${at}, "updatedAt" = ${at},
-                               "riskScore" = COALESCE(${riskScore}::int, "riskScore")
-       WHERE id = ${runId}`;
+    await tx.$executeRaw(withWrites(alsoWrite, updateRun("done", fromStage)));
     return { status: "done" as const, stage: fromStage };
   }
   if (!options.isConfigured(next)) {
-    await tx.$executeRaw`
-      WITH next_attempt AS (
-        INSERT INTO "StageRun" (id, "runId", stage, attempt, status, summary, "queuedAt")
-        VALUES (${newId()}, ${runId}, ${next}::"Stage", 1, 'not_configured', ${NOT_CONFIGURED}, ${at})
-      )
-      UPDATE "PipelineRun" SET status = 'waiting', "currentStage" = ${next}::"Stage", "updatedAt" = ${at},
-                               "riskScore" = COALESCE(${riskScore}::int, "riskScore")
-       WHERE id = ${runId}`;
+    const waitingAttempt = Prisma.sql`
+      INSERT INTO "StageRun" (id, "runId", stage, attempt, status, summary, "queuedAt")
+      VALUES (${newId()}, ${runId}, ${next}::"Stage", 1, 'not_configured', ${NOT_CONFIGURED}, ${at})`;
+    await tx.$executeRaw(withWrites([...alsoWrite, waitingAttempt], updateRun("waiting", next)));
     return { status: "waiting" as const, stage: next };
   }
-  // A SELECT in a CTE runs only if the statement reads it, so add_job is the main query and the
-  // writes are the CTEs (which always run to completion).
-  await tx.$executeRaw`
-    WITH next_attempt AS (
-      INSERT INTO "StageRun" (id, "runId", stage, attempt, status, "queuedAt")
-      VALUES (${newId()}, ${runId}, ${next}::"Stage", 1, 'queued', ${at})
-    ), run AS (
-      UPDATE "PipelineRun" SET status = 'queued', "currentStage" = ${next}::"Stage", "updatedAt" = ${at},
-                               "riskScore" = COALESCE(${riskScore}::int, "riskScore")
-       WHERE id = ${runId}
-    )
-    SELECT ${addStageJobCall({ runId, stage: next, attempt: 1 })}`;
+  const queuedAttempt = Prisma.sql`
+    INSERT INTO "StageRun" (id, "runId", stage, attempt, status, "queuedAt")
+    VALUES (${newId()}, ${runId}, ${next}::"Stage", 1, 'queued', ${at})`;
+  // A SELECT in a CTE runs only if the statement reads it, so add_job is the main query.
+  await tx.$executeRaw(withWrites([...alsoWrite, queuedAttempt, updateRun("queued", next)], Prisma.sql`SELECT ${addStageJobCall({ runId, stage: next, attempt: 1 })}`));
   return { status: "queued" as const, stage: next };
 }
