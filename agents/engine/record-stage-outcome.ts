@@ -1,5 +1,7 @@
 import { appendAuditEvent, type AuditActor, type AuditEventInput } from "../../lib/audit/append-audit-event";
-import type { Db, Prisma } from "../../lib/db/client";
+import type { Db } from "../../lib/db/client";
+import { Prisma } from "../../lib/db/generated/client";
+import { withWrites } from "../../lib/db/with-writes";
 import { parseUnifiedDiff } from "../../lib/diff/unified-diff";
 import { addBusinessHours } from "../../lib/escalations/business-hours";
 import { buildContextPackage, contextPackageHash, suggestDecision } from "../../lib/escalations/context-package";
@@ -13,6 +15,7 @@ import type { PolicyRules } from "../../lib/pipeline/policy-rules";
 import { stages, type Stage } from "../../lib/pipeline/stages";
 import { decideTransition, runStatusAfter, type RetryPolicy, type Transition } from "../../lib/pipeline/transitions";
 import type { StageAgentResult } from "../stage-agent";
+import { finishStageAttemptWrites } from "./finish-stage-attempt";
 
 /** Writes return only the id: a stage's output, a decision's prompt and a run's diff can be large. */
 const ONLY_ID = { id: true } as const;
@@ -66,10 +69,18 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
 
       const transition = decideTransition({ stage: job.stage, attempt: job.attempt, outcome: result.outcome, retry: input.retry, isConfigured: input.isConfigured });
       const now = new Date();
-      await tx.stageRun.update({
-        where: { id: locked.id },
-        select: ONLY_ID,
-        data: { status: transition.stageStatus, finishedAt: now, summary: result.outcome.summary, output: (result.stageOutput ?? undefined) as Prisma.InputJsonValue, error: result.outcome.kind === "error" ? result.outcome.summary : null },
+      const decision = result.decision;
+      // Not sent yet: these writes go in the same statement as the run's new state, below.
+      const finished = finishStageAttemptWrites({
+        id: locked.id,
+        runId: run.id,
+        status: transition.stageStatus,
+        finishedAt: now,
+        summary: result.outcome.summary,
+        output: result.stageOutput,
+        error: result.outcome.kind === "error" ? result.outcome.summary : null,
+        outcome: result.outcome.kind,
+        decision,
       });
 
       // Appended last, in this order, just before the commit: the append lock serializes every
@@ -77,34 +88,13 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
       // inserts and the commit.
       const auditEvents: AuditEventInput[] = [];
       const subject = { runId: run.id, repositoryId: run.pullRequest.repositoryId };
-      const decision = result.decision;
       const agentActor: AuditActor = { type: "agent", id: decision?.agent ?? job.stage, label: `${job.stage} agent${decision ? ` (${decision.provider})` : ""}` };
-      if (decision) {
-        const stored = await tx.agentDecision.create({
-          select: ONLY_ID,
-          data: {
-            runId: run.id,
-            stageRunId: locked.id,
-            agent: decision.agent,
-            agentVersion: decision.agentVersion,
-            provider: decision.provider,
-            model: decision.model,
-            inputHash: decision.inputHash,
-            outcome: result.outcome.kind,
-            riskScore: decision.riskScore,
-            output: decision.output as Prisma.InputJsonValue,
-            rationale: decision.rationale,
-            prompt: decision.prompt,
-            response: decision.response,
-            inputTokens: decision.inputTokens,
-            outputTokens: decision.outputTokens,
-            latencyMs: decision.latencyMs,
-          },
-        });
+      const { decisionId } = finished;
+      if (decision && decisionId) {
         auditEvents.push({
           actor: agentActor,
           action: "stage.decided",
-          subject: { type: "agent_decision", id: stored.id },
+          subject: { type: "agent_decision", id: decisionId },
           ...subject,
           payload: {
             pullRequest: run.pullRequest.number,
@@ -131,18 +121,23 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
         });
       }
 
-      const riskScore = decision?.riskScore != null && job.stage === "review" ? { riskScore: decision.riskScore } : {};
+      const riskScore = decision?.riskScore != null && job.stage === "review" ? decision.riskScore : undefined;
       const continues = transition.type === "advance" || transition.type === "wait_not_configured" || transition.type === "complete";
+      // One statement after the stamp: the attempt's end, its decision and the run's new state (with
+      // the next attempt and its job when the run continues). Each round trip here is on the hot path.
       if (continues) {
-        // continueRun writes the run's new state (and the risk score with it): one update, not two.
-        await continueRun(tx, { runId: run.id, fromStage: job.stage, isConfigured: input.isConfigured, runData: riskScore });
+        await continueRun(tx, { runId: run.id, fromStage: job.stage, isConfigured: input.isConfigured, riskScore, at: now, alsoWrite: finished.writes });
       } else {
         const runStatus = runStatusAfter(transition);
-        await tx.pipelineRun.update({
-          where: { id: run.id },
-          select: ONLY_ID,
-          data: { status: runStatus, currentStage: job.stage, finishedAt: ["failed", "rolled_back"].includes(runStatus) ? now : null, ...riskScore },
-        });
+        const ended = runStatus === "failed" || runStatus === "rolled_back";
+        await tx.$executeRaw(
+          withWrites(
+            finished.writes,
+            Prisma.sql`UPDATE "PipelineRun" SET status = ${runStatus}::"RunStatus", "currentStage" = ${job.stage}::"Stage", "updatedAt" = ${now},
+                                                "finishedAt" = ${ended ? now : null}, "riskScore" = COALESCE(${riskScore ?? null}::int, "riskScore")
+                        WHERE id = ${run.id}`,
+          ),
+        );
       }
 
       switch (transition.type) {

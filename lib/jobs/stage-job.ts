@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { Prisma } from "../db/client";
+import type { Prisma as PrismaTypes } from "../db/client";
+import { Prisma } from "../db/generated/client";
 import { stages } from "../pipeline/stages";
 
 export const STAGE_JOB = "stage.run";
@@ -20,11 +21,19 @@ const QUEUE_MAX_ATTEMPTS = 10;
  * the state change that asked for it commits, and never if it rolls back. The job key makes a
  * repeated enqueue of the same attempt a no-op.
  */
-export async function enqueueStageJob(tx: Prisma.TransactionClient, payload: StageJobPayload, options: { delayMs?: number } = {}) {
+export async function enqueueStageJob(tx: PrismaTypes.TransactionClient, payload: StageJobPayload, options: { delayMs?: number } = {}) {
+  await tx.$executeRaw`SELECT ${addStageJobCall(payload, options)}`;
+}
+
+/**
+ * The `graphile_worker.add_job(...)` call that enqueues a stage job, as an SQL expression, for a
+ * statement that makes the state change and enqueues its job in one round trip (continueRun).
+ */
+export function addStageJobCall(payload: StageJobPayload, options: { delayMs?: number } = {}): Prisma.Sql {
   const job = stageJobPayloadSchema.parse(payload);
   const runAt = new Date(Date.now() + (options.delayMs ?? 0));
   const key = `${job.runId}:${job.stage}:${job.attempt}`;
-  await tx.$executeRaw`SELECT graphile_worker.add_job(
+  return Prisma.sql`graphile_worker.add_job(
     ${STAGE_JOB}, ${JSON.stringify(job)}::json,
     run_at => ${runAt}::timestamptz, max_attempts => ${QUEUE_MAX_ATTEMPTS}::int,
     job_key => ${key}, job_key_mode => 'preserve_run_at')`;

@@ -1,34 +1,52 @@
-import type { Prisma } from "../db/client";
-import { enqueueStageJob } from "../jobs/stage-job";
+import type { Prisma as PrismaTypes } from "../db/client";
+import { Prisma } from "../db/generated/client";
+import { newId } from "../db/new-id";
+import { withWrites } from "../db/with-writes";
+import { addStageJobCall } from "../jobs/stage-job";
 import { nextStage, type Stage } from "./stages";
 
 export const NOT_CONFIGURED = "waiting: stage not configured";
 
-/** Writes here return only the id: a run's row holds its diff (up to megabytes), which Prisma would otherwise send back. */
-const ONLY_ID = { id: true } as const;
-
 /**
  * Moves a run past `fromStage` inside the caller's transaction: queues the next stage's first
  * attempt (and its job), or leaves the run waiting at a stage without an agent, or completes it.
- * `runData` is written with the run's new state (the recorder passes the review's risk score).
+ * `riskScore` is written with the run's new state (the recorder passes the review's).
+ *
+ * It is ONE statement (data-modifying CTEs), together with the caller's `alsoWrite` (the recorder
+ * passes the end of the stage attempt and its decision): this sits on the hot path of every stage
+ * transition, inside a transaction that holds the run's lock, so every round trip saved shortens
+ * the transition. Raw SQL also returns nothing of the run's row (which holds its diff). The next
+ * attempt's id is made here (newId) because Prisma's `@default(cuid())` applies only to its own
+ * model calls. `at` is when the run moved on: the next attempt's queuedAt and the run's updatedAt
+ * (the recorder passes the time its stage finished, so queue time runs from there).
  */
 export async function continueRun(
-  tx: Prisma.TransactionClient,
-  options: { runId: string; fromStage: Stage; isConfigured: (stage: Stage) => boolean; runData?: Prisma.PipelineRunUpdateInput },
+  tx: PrismaTypes.TransactionClient,
+  options: { runId: string; fromStage: Stage; isConfigured: (stage: Stage) => boolean; riskScore?: number; at?: Date; alsoWrite?: Prisma.Sql[] },
 ) {
-  const next = nextStage(options.fromStage);
-  const runData = options.runData ?? {};
+  const { runId, fromStage } = options;
+  const next = nextStage(fromStage);
+  const at = options.at ?? new Date();
+  const alsoWrite = options.alsoWrite ?? [];
+  const updateRun = (status: "done" | "waiting" | "queued", stage: Stage) => Prisma.sql`
+    UPDATE "PipelineRun" SET status = ${status}::"RunStatus", "currentStage" = ${stage}::"Stage", "updatedAt" = ${at},
+                             "finishedAt" = ${status === "done" ? at : null}, "riskScore" = COALESCE(${options.riskScore ?? null}::int, "riskScore")
+     WHERE id = ${runId}`;
   if (!next) {
-    await tx.pipelineRun.update({ where: { id: options.runId }, select: ONLY_ID, data: { ...runData, status: "done", currentStage: options.fromStage, finishedAt: new Date() } });
-    return { status: "done" as const, stage: options.fromStage };
+    await tx.$executeRaw(withWrites(alsoWrite, updateRun("done", fromStage)));
+    return { status: "done" as const, stage: fromStage };
   }
   if (!options.isConfigured(next)) {
-    await tx.stageRun.create({ select: ONLY_ID, data: { runId: options.runId, stage: next, attempt: 1, status: "not_configured", summary: NOT_CONFIGURED } });
-    await tx.pipelineRun.update({ where: { id: options.runId }, select: ONLY_ID, data: { ...runData, status: "waiting", currentStage: next } });
+    const waitingAttempt = Prisma.sql`
+      INSERT INTO "StageRun" (id, "runId", stage, attempt, status, summary, "queuedAt")
+      VALUES (${newId()}, ${runId}, ${next}::"Stage", 1, 'not_configured', ${NOT_CONFIGURED}, ${at})`;
+    await tx.$executeRaw(withWrites([...alsoWrite, waitingAttempt], updateRun("waiting", next)));
     return { status: "waiting" as const, stage: next };
   }
-  await tx.stageRun.create({ select: ONLY_ID, data: { runId: options.runId, stage: next, attempt: 1 } });
-  await tx.pipelineRun.update({ where: { id: options.runId }, select: ONLY_ID, data: { ...runData, status: "queued", currentStage: next } });
-  await enqueueStageJob(tx, { runId: options.runId, stage: next, attempt: 1 });
+  const queuedAttempt = Prisma.sql`
+    INSERT INTO "StageRun" (id, "runId", stage, attempt, status, "queuedAt")
+    VALUES (${newId()}, ${runId}, ${next}::"Stage", 1, 'queued', ${at})`;
+  // A SELECT in a CTE runs only if the statement reads it, so add_job is the main query.
+  await tx.$executeRaw(withWrites([...alsoWrite, queuedAttempt, updateRun("queued", next)], Prisma.sql`SELECT ${addStageJobCall({ runId, stage: next, attempt: 1 })}`));
   return { status: "queued" as const, stage: next };
 }

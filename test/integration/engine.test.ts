@@ -170,6 +170,35 @@ describe("the pipeline engine on PostgreSQL", () => {
       ]);
     });
 
+    it("advances to a configured stage: the attempt, its decision, the next attempt, the run and its job, exactly as recorded", async () => {
+      const { run } = await submit();
+      const measured = 0.1 + 0.2; // 17 significant digits: stored exactly, not rounded to 0.3
+      const reviewing: StageAgent = {
+        stage: "review",
+        run: async (ctx) => {
+          const result = await heuristic.review.run(ctx);
+          return { ...result, decision: result.decision && { ...result.decision, output: { measured } }, stageOutput: { measured } };
+        },
+      };
+      const idle: StageAgent = { stage: "test", run: async () => { throw new Error("not run here"); } };
+      await runStageJob({ db: t.db, log: quiet, agents: { review: reviewing, test: idle } }, { runId: run.id, stage: "review", attempt: 1 });
+
+      const [review, next] = await stageRuns(run.id);
+      expect(review).toMatchObject({ stage: "review", status: "passed", output: { measured }, error: null });
+      // The next attempt is queued at the moment the stage finished, so its queue time runs from there.
+      expect(next).toMatchObject({ stage: "test", attempt: 1, status: "queued", startedAt: null, finishedAt: null, queuedAt: review.finishedAt });
+      expect(next.id).toMatch(/^c[0-9a-z]{24}$/);
+      const stored = await t.db.pipelineRun.findUniqueOrThrow({ where: { id: run.id } });
+      expect(stored).toMatchObject({ status: "queued", currentStage: "test", riskScore: 1, updatedAt: review.finishedAt, finishedAt: null });
+
+      const decision = await t.db.agentDecision.findFirstOrThrow({ where: { runId: run.id } });
+      expect(decision).toMatchObject({ stageRunId: review.id, agent: "review", provider: "heuristic", outcome: "pass", riskScore: 1, output: { measured }, createdAt: review.finishedAt });
+      expect(decision.id).toMatch(/^c[0-9a-z]{24}$/);
+      const decided = await t.db.auditEvent.findFirstOrThrow({ where: { runId: run.id, action: "stage.decided" } });
+      expect(decided).toMatchObject({ subjectType: "agent_decision", subjectId: decision.id });
+      expect((await jobs()).map((j) => j.key)).toContain(`${run.id}:test:1`);
+    });
+
     it("escalates a risky change with its context package, audited in the same transaction", async () => {
       const { run } = await submit({ diff: evalDiff(false) });
       await runStageJob({ db: t.db, log: quiet, agents: heuristic }, { runId: run.id, stage: "review", attempt: 1 });
