@@ -1,6 +1,5 @@
 import { appendAuditEvent, type AuditActor, type AuditEventInput } from "../../lib/audit/append-audit-event";
-import type { Db } from "../../lib/db/client";
-import { Prisma } from "../../lib/db/generated/client";
+import type { Db, Prisma } from "../../lib/db/client";
 import { withWrites } from "../../lib/db/with-writes";
 import { parseUnifiedDiff } from "../../lib/diff/unified-diff";
 import { addBusinessHours } from "../../lib/escalations/business-hours";
@@ -9,7 +8,7 @@ import { loadPackageHistory } from "../../lib/escalations/package-history";
 import type { ReviewOutput } from "../../lib/review/review-output";
 import { enqueueStageJob, type StageJobPayload } from "../../lib/jobs/stage-job";
 import { enqueueNotifications, escalationNotificationPayload } from "../../lib/notifications/notify";
-import { continueRun } from "../../lib/pipeline/continue-run";
+import { continueRun, runStateUpdate } from "../../lib/pipeline/continue-run";
 import { lockRun } from "../../lib/runs/lock-run";
 import type { PolicyRules } from "../../lib/pipeline/policy-rules";
 import { stages, type Stage } from "../../lib/pipeline/stages";
@@ -130,14 +129,7 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
       } else {
         const runStatus = runStatusAfter(transition);
         const ended = runStatus === "failed" || runStatus === "rolled_back";
-        await tx.$executeRaw(
-          withWrites(
-            finished.writes,
-            Prisma.sql`UPDATE "PipelineRun" SET status = ${runStatus}::"RunStatus", "currentStage" = ${job.stage}::"Stage", "updatedAt" = ${now},
-                                                "finishedAt" = ${ended ? now : null}, "riskScore" = COALESCE(${riskScore ?? null}::int, "riskScore")
-                        WHERE id = ${run.id}`,
-          ),
-        );
+        await tx.$executeRaw(withWrites(finished.writes, runStateUpdate({ runId: run.id, status: runStatus, stage: job.stage, at: now, finished: ended, riskScore })));
       }
 
       switch (transition.type) {

@@ -28,10 +28,8 @@ export async function continueRun(
   const next = nextStage(fromStage);
   const at = options.at ?? new Date();
   const alsoWrite = options.alsoWrite ?? [];
-  const updateRun = (status: "done" | "waiting" | "queued", stage: Stage) => Prisma.sql`
-    UPDATE "PipelineRun" SET status = ${status}::"RunStatus", "currentStage" = ${stage}::"Stage", "updatedAt" = ${at},
-                             "finishedAt" = ${status === "done" ? at : null}, "riskScore" = COALESCE(${options.riskScore ?? null}::int, "riskScore")
-     WHERE id = ${runId}`;
+  const updateRun = (status: "done" | "waiting" | "queued", stage: Stage) =>
+    runStateUpdate({ runId, status, stage, at, finished: status === "done", riskScore: options.riskScore });
   if (!next) {
     await tx.$executeRaw(withWrites(alsoWrite, updateRun("done", fromStage)));
     return { status: "done" as const, stage: fromStage };
@@ -49,4 +47,16 @@ export async function continueRun(
   // A SELECT in a CTE runs only if the statement reads it, so add_job is the main query.
   await tx.$executeRaw(withWrites([...alsoWrite, queuedAttempt, updateRun("queued", next)], Prisma.sql`SELECT ${addStageJobCall({ runId, stage: next, attempt: 1 })}`));
   return { status: "queued" as const, stage: next };
+}
+
+/**
+ * The UPDATE that moves a run to its new state at `at`: `finishedAt` is set when it ended and
+ * cleared otherwise, and a risk score, when given, replaces the stored one. As SQL, for a caller
+ * that sends it in one statement with other writes (withWrites).
+ */
+export function runStateUpdate(update: { runId: string; status: string; stage: Stage; at: Date; finished: boolean; riskScore?: number }): Prisma.Sql {
+  return Prisma.sql`
+    UPDATE "PipelineRun" SET status = ${update.status}::"RunStatus", "currentStage" = ${update.stage}::"Stage", "updatedAt" = ${update.at},
+                             "finishedAt" = ${update.finished ? update.at : null}, "riskScore" = COALESCE(${update.riskScore ?? null}::int, "riskScore")
+     WHERE id = ${update.runId}`;
 }
