@@ -22,6 +22,7 @@ import { createPrismaClient } from "../lib/db/client";
 import { startEmbeddedPostgres } from "../lib/db/embedded";
 import { migrateDatabase } from "../lib/db/migrations";
 import { chainBatches, insertChainedEvents } from "../test/support/audit-chain";
+import { AUDIT_BENCH_PAYLOADS } from "./support/audit-dataset";
 
 const root = path.resolve(import.meta.dirname, "..");
 const SMALL = 200_000;
@@ -39,7 +40,7 @@ interface ExportFigures {
 }
 
 async function insertChain(client: pg.Client, count: number) {
-  for (const events of chainBatches(count)) {
+  for (const events of chainBatches(count, { payloads: AUDIT_BENCH_PAYLOADS })) {
     await insertChainedEvents((text, params) => client.query(text, params), events);
   }
 }

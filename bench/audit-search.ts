@@ -15,6 +15,7 @@ import { createPrismaClient } from "../lib/db/client";
 import { startEmbeddedPostgres } from "../lib/db/embedded";
 import { migrateDatabase } from "../lib/db/migrations";
 import { chainBatches, insertChainedEvents } from "../test/support/audit-chain";
+import { AUDIT_BENCH_PAYLOADS } from "./support/audit-dataset";
 
 const root = path.resolve(import.meta.dirname, "..");
 const EVENTS = Number(process.env.AUDIT_BENCH_EVENTS || 2_000_000);
@@ -50,7 +51,7 @@ async function main() {
       `INSERT INTO "Repository" (id, name, location, "updatedAt") SELECT 'repo-' || i, 'repo' || i, '/tmp/repo' || i, now() FROM generate_series(0, ${REPOSITORIES - 1}) i`,
     );
     let started = performance.now();
-    for (const batch of chainBatches(EVENTS, { repositories: REPOSITORIES, spacingMs: SPACING_MS, startAt: START })) {
+    for (const batch of chainBatches(EVENTS, { repositories: REPOSITORIES, spacingMs: SPACING_MS, startAt: START, payloads: AUDIT_BENCH_PAYLOADS })) {
       await insertChainedEvents((text, params) => client.query(text, params), batch);
     }
     await client.query(`VACUUM ANALYZE "AuditEvent"`);
@@ -66,7 +67,7 @@ async function main() {
       ["one week, one repository", () => ({ ...week(), repository: repository() })],
       ["one week", () => week()],
       ["one repository", () => ({ repository: repository() })],
-      ["action", () => ({ action: "escalation.decided" })],
+      ["action", () => ({ action: "run.escalated" })],
       ["actor label prefix", () => ({ actor: `PERSON${Math.floor(next() * 17)}@` })],
       ["one week, one repository, action", () => ({ ...week(), repository: repository(), action: "stage.decided" })],
     ];

@@ -8,6 +8,7 @@
  *   AUDIT_BENCH_EVENTS=200000 node --import tsx bench/audit-verify.ts
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { sha256Hex } from "../lib/audit/chain";
@@ -19,14 +20,15 @@ import { createPrismaClient } from "../lib/db/client";
 import { startEmbeddedPostgres } from "../lib/db/embedded";
 import { migrateDatabase } from "../lib/db/migrations";
 import { chainBatches, insertChainedEvents } from "../test/support/audit-chain";
+import { AUDIT_BENCH_PAYLOADS } from "./support/audit-dataset";
+import { settledPostgresCpuMs } from "./support/postgres-cpu";
 
 const root = path.resolve(import.meta.dirname, "..");
 const EVENTS = Number(process.env.AUDIT_BENCH_EVENTS || 2_000_000);
-// The engine's own event shapes and sizes (1 KB on average, as the demo's runs write); "compact"
-// gives every event one small payload (about 340 bytes), the dataset of the earlier figures.
-const PAYLOADS = process.env.AUDIT_BENCH_PAYLOADS === "compact" ? "compact" : "engine";
 const say = (line: string) => process.stdout.write(`${line}\n`);
-const rate = (events: number, ms: number) => `${Math.round(events / (ms / 1000)).toLocaleString("en").padStart(9)} events/s`;
+const micros = (ms: number) => `${(ms * 1000).toFixed(2)} µs`;
+const perSecond = (events: number) => `${Math.round(events).toLocaleString("en").padStart(9)} events/s`;
+const rate = (events: number, ms: number) => perSecond(events / (ms / 1000));
 
 async function main() {
   const dataDir = path.join(root, ".test-data", `bench-audit-verify-${process.pid}`);
@@ -38,9 +40,9 @@ async function main() {
     await migrateDatabase(database.databaseUrl);
     await client.connect();
     let started = performance.now();
-    for (const batch of chainBatches(EVENTS, { payloads: PAYLOADS })) await insertChainedEvents((text, params) => client.query(text, params), batch);
+    for (const batch of chainBatches(EVENTS, { payloads: AUDIT_BENCH_PAYLOADS })) await insertChainedEvents((text, params) => client.query(text, params), batch);
     await client.query(`VACUUM ANALYZE "AuditEvent"`);
-    say(`inserted a valid chain of ${EVENTS.toLocaleString("en")} events (${PAYLOADS} payloads) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    say(`inserted a valid chain of ${EVENTS.toLocaleString("en")} events (${AUDIT_BENCH_PAYLOADS} payloads) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
     // Warm-up: one read of every row, so no contender pays for the first cold read.
     const readAll = async (probe: EventVisitor, afterBatch = () => {}) => {
@@ -53,14 +55,23 @@ async function main() {
 
     // 1. The whole verifier: binary COPY, decoding, SHA-256, link checks. Three runs, the median
     // counts (the first also warms up the JIT).
-    const verifyRuns: number[] = [];
+    // The CPU both sides spend on it is measured too: PostgreSQL's (its backends are other processes
+    // on this machine) and this process's.
+    const clusterDir = path.join(dataDir, "pg");
+    const verifyRuns: { ms: number; postgresCpuMs: number; nodeCpuMs: number }[] = [];
     for (let run = 0; run < 3; run++) {
+      const postgresBefore = await settledPostgresCpuMs(clusterDir);
+      const nodeBefore = process.cpuUsage();
       started = performance.now();
       const full = await verifyAuditChain(db, { databaseUrl: database.databaseUrl });
-      verifyRuns.push(performance.now() - started);
+      const ms = performance.now() - started;
+      const nodeCpu = process.cpuUsage(nodeBefore);
+      verifyRuns.push({ ms, postgresCpuMs: (await settledPostgresCpuMs(clusterDir)) - postgresBefore, nodeCpuMs: (nodeCpu.user + nodeCpu.system) / 1000 });
       if (!full.ok || full.eventsChecked !== EVENTS) throw new Error(`the benchmark's own chain does not verify: ${JSON.stringify(full.broken)}`);
     }
-    const verifyMs = [...verifyRuns].sort((a, b) => a - b)[1];
+    const median = [...verifyRuns].sort((a, b) => a.ms - b.ms)[1];
+    const verifyMs = median.ms;
+    const cpuPerEvent = { postgres: median.postgresCpuMs / EVENTS, node: median.nodeCpuMs / EVENTS };
 
     // 2. The same reading, timing only SHA-256 of each event's bytes, already in memory as one
     // Buffer each (the raw rate): the probe keeps a copy of each event's bytes, hashed per batch.
@@ -90,15 +101,25 @@ async function main() {
 
     say("");
     say(`full-chain verification of ${EVENTS.toLocaleString("en")} events (${(bytes / 1024 / 1024).toFixed(0)} MB hashed)`);
-    say(`  verifyAuditChain (binary COPY)  ${rate(EVENTS, verifyMs)}  ${(verifyMs / 1000).toFixed(1)} s  (median of 3: ${verifyRuns.map((ms) => (ms / 1000).toFixed(2)).join(" / ")} s)`);
+    say(`  verifyAuditChain (binary COPY)  ${rate(EVENTS, verifyMs)}  ${(verifyMs / 1000).toFixed(1)} s  (median of 3: ${verifyRuns.map((run) => (run.ms / 1000).toFixed(2)).join(" / ")} s)`);
     say(`  raw SHA-256 of the same bytes   ${rate(EVENTS, shaMs)}  (one crypto.hash per event, as the chain needs)  → verification at ${((shaMs / verifyMs) * 100).toFixed(0)}% of it`);
     say(`  of which: COPY + decoding alone ${rate(copied, copyMs)}`);
+    say(`  CPU per event in that run: PostgreSQL ${micros(cpuPerEvent.postgres)}, this process ${micros(cpuPerEvent.node)} (of which SHA-256 ${micros(shaMs / EVENTS)})`);
+    // The verifier reads with one backend and one thread, which can at best overlap; no design that
+    // reads every event from PostgreSQL at these costs beats all cores busy with nothing else.
+    const cores = os.availableParallelism();
+    const rawRate = EVENTS / (shaMs / 1000);
+    const ceiling = (eventsPerSecond: number) => `${perSecond(eventsPerSecond)} (${((eventsPerSecond / rawRate) * 100).toFixed(0)}% of raw)`;
+    say(
+      `  ceiling at these costs: ${ceiling(1000 / Math.max(cpuPerEvent.postgres, cpuPerEvent.node))} with the two sides overlapped, ` +
+        `${ceiling((cores * 1000) / (cpuPerEvent.postgres + cpuPerEvent.node))} with all ${cores} cores busy`,
+    );
     say(`  Prisma keyset pages             ${rate(prismaEvents, prismaMs)}  (first ${prismaEvents.toLocaleString("en")} events; what the incremental check reads)`);
 
     // 5. Incremental: a checkpoint at the head, then 1000 more events.
     const [head] = (await client.query(`SELECT sequence::text, hash FROM "AuditEvent" e ORDER BY e.sequence DESC LIMIT 1`)).rows as { sequence: string; hash: string }[];
     await recordCheckpoint(db, { sequence: BigInt(head.sequence), hash: head.hash, mode: "full", eventsChecked: EVENTS });
-    for (const batch of chainBatches(1000, { firstSequence: EVENTS + 1, prevHash: head.hash, payloads: PAYLOADS })) await insertChainedEvents((text, params) => client.query(text, params), batch);
+    for (const batch of chainBatches(1000, { firstSequence: EVENTS + 1, prevHash: head.hash, payloads: AUDIT_BENCH_PAYLOADS })) await insertChainedEvents((text, params) => client.query(text, params), batch);
     started = performance.now();
     const incremental = await verifyFromCheckpoint(db);
     const incrementalMs = performance.now() - started;
