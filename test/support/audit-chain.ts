@@ -1,4 +1,7 @@
-import { eventContent, eventHash, GENESIS_HASH, type StoredEvent } from "@/lib/audit/chain";
+import { eventContent, GENESIS_HASH, sha256Hex, type StoredEvent } from "@/lib/audit/chain";
+
+/** An event with the canonical content its hash was computed over, kept so it is written as is. */
+export type SeededEvent = StoredEvent & { content: string };
 
 type Query = (text: string, params: unknown[]) => Promise<unknown>;
 
@@ -6,11 +9,11 @@ type Query = (text: string, params: unknown[]) => Promise<unknown>;
  * Inserts already-chained events in one statement (unnest of arrays): appending many thousands
  * one by one through appendAuditEvent would dominate a test or benchmark.
  */
-export async function insertChainedEvents(query: Query, events: StoredEvent[]) {
+export async function insertChainedEvents(query: Query, events: (StoredEvent | SeededEvent)[]) {
   if (events.length === 0) return;
   await query(
     `INSERT INTO "AuditEvent" (content, "prevHash", hash) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
-    [events.map(eventContent), events.map((e) => e.prevHash), events.map((e) => e.hash)],
+    [events.map((e) => ("content" in e ? e.content : eventContent(e))), events.map((e) => e.prevHash), events.map((e) => e.hash)],
   );
 }
 
@@ -47,14 +50,14 @@ export interface ChainShape {
  * A valid chain shaped like the engine's (a run id, a repository, a payload of a few fields, a
  * person every third event), hashed with eventHash, in batches so millions never sit in memory.
  */
-export function* chainBatches(count: number, shape: ChainShape = {}, batchSize = 5000): Generator<StoredEvent[]> {
+export function* chainBatches(count: number, shape: ChainShape = {}, batchSize = 5000): Generator<SeededEvent[]> {
   let prevHash = shape.prevHash ?? GENESIS_HASH;
   const first = shape.firstSequence ?? 1;
   const start = shape.startAt ?? Date.UTC(2026, 0, 1);
   const repositories = shape.repositories ?? 20;
   const spacing = shape.spacingMs ?? 10;
   for (let from = first; from < first + count; from += batchSize) {
-    const batch: StoredEvent[] = [];
+    const batch: SeededEvent[] = [];
     for (let i = from; i < Math.min(from + batchSize, first + count); i++) {
       const person = i % 3 === 0;
       const content = {
@@ -74,15 +77,16 @@ export function* chainBatches(count: number, shape: ChainShape = {}, batchSize =
               payload: { stage: "review", risk: i % 10, reasons: ["large_diff", "touches_auth"], note: `decision ${i}, "quoted"` },
             }),
       };
-      const hash = eventHash(prevHash, content);
-      batch.push({ ...content, prevHash, hash });
+      const text = eventContent(content);
+      const hash = sha256Hex(`${prevHash}\n${text}`);
+      batch.push({ ...content, content: text, prevHash, hash });
       prevHash = hash;
     }
     yield batch;
   }
 }
 
-export function buildChain(count: number, shape: ChainShape = {}): StoredEvent[] {
+export function buildChain(count: number, shape: ChainShape = {}): SeededEvent[] {
   return [...chainBatches(count, shape)].flat();
 }
 
