@@ -48,7 +48,8 @@ export interface ChainShape {
 
 /**
  * A valid chain shaped like the engine's (a run id, a repository, a payload of a few fields, a
- * person every third event), hashed with eventHash, in batches so millions never sit in memory.
+ * person every third event), each hashed over its canonical content (kept beside it for the insert), in
+ * batches so millions never sit in memory.
  */
 export function* chainBatches(count: number, shape: ChainShape = {}, batchSize = 5000): Generator<SeededEvent[]> {
   let prevHash = shape.prevHash ?? GENESIS_HASH;
@@ -96,7 +97,7 @@ export function buildChain(count: number, shape: ChainShape = {}): SeededEvent[]
  * pipeline, 101 events): stored content 1,140 bytes on average; stage.decided about 1,050 (31 of
  * the 101), deployment.evaluation about 3,400 (16: one per canary interval), run.submitted 560 (12),
  * smoke checks and deploy steps about 460 (18), run.escalated 650 (7). The cycle below keeps those
- * proportions (1,100 bytes on average), so a benchmark hashes and reads what a real log holds.
+ * proportions (about 1,040 bytes on average), so a benchmark hashes and reads what a real log holds.
  */
 export function engineShapedEvent(i: number): { action: string; payload: Record<string, unknown> } {
   const pullRequest = 1 + Math.floor(i / 20);
