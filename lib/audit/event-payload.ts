@@ -2,9 +2,10 @@ import type { AuditEvent } from "../db/generated/client";
 
 /**
  * An audit event with its payload, as the API, the change record and the chain checks use it.
- * The payload is read from the stored content, the bytes the event's hash covers.
+ * The table keeps no payload column (migration 20261204000000_audit_payload_from_content): the
+ * payload is read from the stored content, the bytes the event's hash covers.
  */
-export type AuditEventWithPayload = Omit<AuditEvent, "payload"> & { payload: unknown };
+export type AuditEventWithPayload = AuditEvent & { payload: unknown };
 
 /**
  * The payload in an event's stored content. Parsed whole: canonical content and the jsonb text

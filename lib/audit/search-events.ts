@@ -141,7 +141,11 @@ function conditions(filter: AuditSearchFilter, scope: Scope): Prisma.Sql[] {
   if (filter.actor) where.push(Prisma.sql`(e."actorId" = ${filter.actor} OR lower(e."actorLabel") LIKE lower(${likePrefix(filter.actor)}))`);
   if (filter.action?.endsWith("*")) where.push(Prisma.sql`e.action LIKE ${likePrefix(filter.action.slice(0, -1))}`);
   else if (filter.action) where.push(Prisma.sql`e.action = ${filter.action}`);
-  if (filter.decision) where.push(Prisma.sql`(e.payload->>'decision' = ${filter.decision} OR e.payload->>'outcome' = ${filter.decision})`);
+  // Spelt exactly as the expression indexes of the 20261204000000_audit_payload_from_content
+  // migration, or the planner cannot use them.
+  if (filter.decision) {
+    where.push(Prisma.sql`(e.content::jsonb -> 'payload' ->> 'decision' = ${filter.decision} OR e.content::jsonb -> 'payload' ->> 'outcome' = ${filter.decision})`);
+  }
   return where;
 }
 
