@@ -1,6 +1,6 @@
 import type { Prisma } from "../db/client";
-import type { AuditEvent } from "../db/generated/client";
 import { eventContent, GENESIS_HASH, sha256Hex } from "./chain";
+import type { AuditEventWithPayload } from "./event-payload";
 
 export type AuditActor =
   | { type: "user"; id: string; label: string }
@@ -42,7 +42,8 @@ export async function appendAuditEvent(tx: Prisma.TransactionClient, input: Audi
   }
   const sequence = (last?.sequence ?? 0n) + 1n;
   const prevHash = last?.hash ?? GENESIS_HASH;
-  // Round-trip through JSON so the hash covers exactly what jsonb will store.
+  // Round-trip through JSON so the payload hashed and returned is plain JSON, the same values a
+  // reader parses out of the stored content (toJSON applied, undefined fields gone).
   const payload = JSON.parse(JSON.stringify(input.payload, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
   const content = {
     sequence,
@@ -60,11 +61,11 @@ export async function appendAuditEvent(tx: Prisma.TransactionClient, input: Audi
   const contentText = eventContent(content);
   const hash = sha256Hex(`${prevHash}\n${contentText}`);
   // Only the hashed text and the links are written: every other column is generated from the
-  // text by PostgreSQL (ADR 003). The text keeps numbers as JSON.stringify wrote them, so the
-  // stored payload is what was hashed (Prisma's Json serialization would round 0.1 + 0.2 to 0.3).
+  // text by PostgreSQL (ADR 003), and the payload is read from the text itself. The text keeps
+  // numbers as JSON.stringify wrote them (Prisma's Json serialization would round 0.1 + 0.2 to 0.3).
   await tx.$executeRaw`INSERT INTO "AuditEvent" (content, "prevHash", hash) VALUES (${contentText}, ${prevHash}, ${hash})`;
   // A client outside a transaction (which has $transaction) released the lock with its statement.
   if (!("$transaction" in tx)) headWrittenBy.set(tx, { sequence, hash });
-  const event: AuditEvent = { ...content, payload, content: contentText, prevHash, hash };
+  const event: AuditEventWithPayload = { ...content, payload, content: contentText, prevHash, hash };
   return event;
 }

@@ -2,6 +2,7 @@ import type { Db } from "../db/client";
 import { isStageConfigured } from "../pipeline/configured-stages";
 import { finishedRunStatuses, stageLabels, type Stage } from "../pipeline/stages";
 import { checkLink, describeBreak, type StoredEvent } from "./chain";
+import { withPayload } from "./event-payload";
 import { verifyFromCheckpoint } from "./verify-from-checkpoint";
 
 /**
@@ -388,7 +389,7 @@ async function chainNow(db: Db, databaseUrl: string | undefined): Promise<Change
 export async function loadChangeRecord(db: Db, runId: string, options: { databaseUrl?: string } = {}): Promise<ChangeRecord | null> {
   const run = await loadRun(db, runId);
   if (!run) return null;
-  const events: RunEvent[] = await db.auditEvent.findMany({ where: { runId }, orderBy: { sequence: "asc" } });
+  const events: RunEvent[] = (await db.auditEvent.findMany({ where: { runId }, orderBy: { sequence: "asc" } })).map(withPayload);
   const [metrics, eventIntegrity, chain] = await Promise.all([
     metricSummaries(db, run.deployments.map((d) => d.id)),
     checkEvents(db, events),

@@ -23,6 +23,7 @@ import { z } from "zod";
 import type { Db } from "../db/client";
 import { appendAuditEvent, type AuditActor } from "./append-audit-event";
 import { canonicalJson, canonicalPayloadOf, chainedFields, type ChainRow, type StoredEvent } from "./chain";
+import { withPayload } from "./event-payload";
 import { copyChainRows } from "./read-chain-rows";
 
 export const exportFormats = ["csv", "jsonl"] as const;
@@ -261,11 +262,12 @@ async function* exportPages(db: Db, query: AuditExportQuery, window: ExportWindo
   const line = query.format === "csv" ? csvLine : jsonLine;
   let after = window.afterSequence;
   while (after < window.untilSequence) {
-    const events: StoredEvent[] = await db.auditEvent.findMany({
+    const rows = await db.auditEvent.findMany({
       where: { sequence: { gt: after, lte: window.untilSequence }, ...(query.runId ? { runId: { in: query.runId } } : {}) },
       orderBy: { sequence: "asc" },
       take: batchSize,
     });
+    const events: StoredEvent[] = rows.map(withPayload);
     if (events.length > 0) yield { text: events.map(line).join(""), events };
     if (events.length < batchSize) return;
     after = events[events.length - 1].sequence;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Db } from "../db/client";
 import { Prisma } from "../db/generated/client";
 import { checkLink, describeBreak } from "./chain";
+import { withPayload } from "./event-payload";
 
 export const actorTypes = ["agent", "user", "system"] as const;
 /** Values a payload's `decision` (people) or `outcome` (agents) can take. */
@@ -140,7 +141,11 @@ function conditions(filter: AuditSearchFilter, scope: Scope): Prisma.Sql[] {
   if (filter.actor) where.push(Prisma.sql`(e."actorId" = ${filter.actor} OR lower(e."actorLabel") LIKE lower(${likePrefix(filter.actor)}))`);
   if (filter.action?.endsWith("*")) where.push(Prisma.sql`e.action LIKE ${likePrefix(filter.action.slice(0, -1))}`);
   else if (filter.action) where.push(Prisma.sql`e.action = ${filter.action}`);
-  if (filter.decision) where.push(Prisma.sql`(e.payload->>'decision' = ${filter.decision} OR e.payload->>'outcome' = ${filter.decision})`);
+  // Spelt exactly as the expression indexes of the 20261204000000_audit_payload_from_content
+  // migration, or the planner cannot use them.
+  if (filter.decision) {
+    where.push(Prisma.sql`(e.content::jsonb -> 'payload' ->> 'decision' = ${filter.decision} OR e.content::jsonb -> 'payload' ->> 'outcome' = ${filter.decision})`);
+  }
   return where;
 }
 
@@ -211,19 +216,25 @@ export async function auditSearchQuery(db: Db, input: AuditSearchInput): Promise
   const scope = await resolveScope(db, filter);
   if (!scope) return { filter, query: null };
   const where = conditions(filter, scope);
+  // The page is found first, then each of its events' content is parsed once for the summary
+  // fields. Written as one expression per field, the text would be parsed once per field (3.7 ms
+  // instead of 0.65 ms for a page of 51 engine-shaped events). A function in FROM runs once per
+  // row; a subquery there would be flattened back into the expressions.
   const query = Prisma.sql`
     SELECT e.sequence, e."occurredAt", e."actorType"::text AS "actorType", e."actorId", e."actorLabel", e.action,
            e."subjectType", e."subjectId", e."runId", e."repositoryId", repo.name AS "repositoryName", e.hash,
-           e.payload->>'decision' AS decision, e.payload->>'outcome' AS outcome,
-           left(e.payload->>'summary', ${SUMMARY_CHARS}) AS summary, left(e.payload->>'rationale', ${SUMMARY_CHARS}) AS rationale,
-           left(e.payload->>'title', ${SUMMARY_CHARS}) AS title, e.payload->>'pullRequest' AS "pullRequest",
-           e.payload->>'stage' AS stage, e.payload->>'riskScore' AS "riskScore",
-           left(e.payload->>'error', ${SUMMARY_CHARS}) AS error, left(e.payload::text, ${SUMMARY_CHARS + 1}) AS "payloadText"
-      FROM "AuditEvent" e
+           p.payload->>'decision' AS decision, p.payload->>'outcome' AS outcome,
+           left(p.payload->>'summary', ${SUMMARY_CHARS}) AS summary, left(p.payload->>'rationale', ${SUMMARY_CHARS}) AS rationale,
+           left(p.payload->>'title', ${SUMMARY_CHARS}) AS title, p.payload->>'pullRequest' AS "pullRequest",
+           p.payload->>'stage' AS stage, p.payload->>'riskScore' AS "riskScore",
+           left(p.payload->>'error', ${SUMMARY_CHARS}) AS error, left(p.payload::text, ${SUMMARY_CHARS + 1}) AS "payloadText"
+      FROM (SELECT e.* FROM "AuditEvent" e
+             WHERE ${where.length > 0 ? Prisma.join(where, " AND ") : Prisma.sql`TRUE`}
+             ORDER BY e.sequence DESC
+             LIMIT ${filter.limit + 1}) e
+      CROSS JOIN LATERAL jsonb_extract_path(e.content::jsonb, 'payload') AS p(payload)
       LEFT JOIN "Repository" repo ON repo.id = e."repositoryId"
-     WHERE ${where.length > 0 ? Prisma.join(where, " AND ") : Prisma.sql`TRUE`}
-     ORDER BY e.sequence DESC
-     LIMIT ${filter.limit + 1}`;
+     ORDER BY e.sequence DESC`;
   return { filter, query };
 }
 
@@ -298,8 +309,9 @@ async function linkedAgentDecision(db: Db, id: string): Promise<LinkedAgentDecis
 /** One event with its whole payload, its own integrity check and, for agent decisions, the stored prompt and response. */
 export async function getAuditEvent(db: Db, sequence: string | bigint): Promise<AuditEventDetail | null> {
   const key = typeof sequence === "bigint" ? sequence : BigInt(sequenceString.parse(sequence));
-  const event = await db.auditEvent.findUnique({ where: { sequence: key } });
-  if (!event) return null;
+  const stored = await db.auditEvent.findUnique({ where: { sequence: key } });
+  if (!stored) return null;
+  const event = withPayload(stored);
   const repository = event.repositoryId ? await db.repository.findUnique({ where: { id: event.repositoryId }, select: { name: true } }) : null;
   const [integrity, agentDecision] = await Promise.all([
     checkEventIntegrity(db, event),

@@ -1,3 +1,4 @@
+import { withPayload } from "../audit/event-payload";
 import type { Db } from "../db/client";
 import { ApiError } from "../http/errors";
 
@@ -33,7 +34,7 @@ export async function loadRunDetailOrThrow(db: Db, runId: string) {
     },
   });
   if (!run) throw new ApiError("not_found", `No run ${runId}`);
-  const auditEvents = await db.auditEvent.findMany({ where: { runId }, orderBy: { sequence: "asc" }, take: 500 });
+  const auditEvents = (await db.auditEvent.findMany({ where: { runId }, orderBy: { sequence: "asc" }, take: 500 })).map(withPayload);
   const { diff, ...rest } = run;
   return { run: { ...rest, diffLines: diff.split("\n").length }, diff, auditEvents };
 }

@@ -90,7 +90,7 @@ describe("audit export", () => {
     });
     // The export recorded itself after its cap, so the file never contains its own event.
     const [recorded] = await t.sql<{ sequence: string; actorId: string; payload: Record<string, unknown> }>(
-      `SELECT sequence, "actorId", payload FROM "AuditEvent" WHERE action = 'audit.exported' ORDER BY sequence DESC LIMIT 1`,
+      `SELECT sequence, "actorId", content::jsonb -> 'payload' AS payload FROM "AuditEvent" WHERE action = 'audit.exported' ORDER BY sequence DESC LIMIT 1`,
     );
     expect(BigInt(recorded.sequence)).toBeGreaterThan(through);
     expect(recorded).toMatchObject({ actorId: auditor.id, payload: { format, throughSequence: through.toString(), filter: { from: null, to: null, runIds: null } } });
@@ -364,7 +364,7 @@ describe("audit export", () => {
       expect(verifyExport(body, manifest)).toMatchObject({ ok: true, rows: Math.floor(EVENTS / 4) });
 
       const [recorded] = await t.sql<{ actorLabel: string; payload: Record<string, unknown> }>(
-        `SELECT "actorLabel", payload FROM "AuditEvent" WHERE action = 'audit.exported' ORDER BY sequence DESC LIMIT 1`,
+        `SELECT "actorLabel", content::jsonb -> 'payload' AS payload FROM "AuditEvent" WHERE action = 'audit.exported' ORDER BY sequence DESC LIMIT 1`,
       );
       expect(recorded.actorLabel).toMatch(/^auditor@example\.test \(API token /);
       expect(recorded.payload).toEqual({ format: "jsonl", filter: { from: null, to: null, runIds: ["run-a"] }, throughSequence: through });

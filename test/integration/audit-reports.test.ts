@@ -127,7 +127,7 @@ describe("PDF reports from a seeded database", () => {
     for (const event of actions) expect(text).toMatch(new RegExp(` ${event.sequence} \\d{4}-\\d\\d-\\d\\d [\\d:]+ UTC [^#]+ ${event.action.replace(".", "\\.")} [0-9a-f]{16}`));
 
     const [exported] = await t.sql<{ sequence: string; actorId: string; subjectId: string; payload: Record<string, unknown> }>(
-      `SELECT sequence::text, "actorId", "subjectId", payload FROM "AuditEvent" e WHERE action = 'audit.exported' ORDER BY e.sequence DESC LIMIT 1`,
+      `SELECT sequence::text, "actorId", "subjectId", content::jsonb -> 'payload' AS payload FROM "AuditEvent" e WHERE action = 'audit.exported' ORDER BY e.sequence DESC LIMIT 1`,
     );
     expect(BigInt(exported.sequence)).toBe(BigInt(head.sequence) + 1n);
     expect(exported).toMatchObject({
@@ -166,7 +166,7 @@ describe("PDF reports from a seeded database", () => {
     expect(text).toContain("production deployment rolled back: canary error rate 1.2% > 0.5%");
     expect(text).toMatch(/Result\s*verified/);
     if (expectedOverrides > 0) expect(text).toContain("against the agent's suggestion");
-    const [exported] = await t.sql<{ payload: Record<string, unknown> }>(`SELECT payload FROM "AuditEvent" WHERE action = 'audit.exported' ORDER BY sequence DESC LIMIT 1`);
+    const [exported] = await t.sql<{ payload: Record<string, unknown> }>(`SELECT content::jsonb -> 'payload' AS payload FROM "AuditEvent" WHERE action = 'audit.exported' ORDER BY sequence DESC LIMIT 1`);
     expect(exported.payload).toMatchObject({ report: "period_summary", filter: { from: periodStart, to, runIds: null }, sha256: sha256(report.bytes) });
   });
 

@@ -112,7 +112,7 @@ describe("a sample bundle from a seeded database", () => {
     }
 
     const [recorded] = await t.sql<{ actorId: string; payload: Record<string, unknown> }>(
-      `SELECT "actorId", payload FROM "AuditEvent" e WHERE action = 'audit.sampled' ORDER BY e.sequence DESC LIMIT 1`,
+      `SELECT "actorId", content::jsonb -> 'payload' AS payload FROM "AuditEvent" e WHERE action = 'audit.sampled' ORDER BY e.sequence DESC LIMIT 1`,
     );
     expect(recorded).toMatchObject({ actorId: auditor.id, payload: { seed: "audit-2026-q4", runIds: manifest.changes.map((c) => c.runId), sha256: bundle.sha256, population: RUNS } });
   });

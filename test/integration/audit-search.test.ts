@@ -8,9 +8,10 @@ import { createReviewAgent } from "@/agents/review/review-agent";
 import { appendAuditEvent, type AuditActor } from "@/lib/audit/append-audit-event";
 import { loadChangeRecord, NOT_CONFIGURED_NOTE } from "@/lib/audit/change-record";
 import { isStageConfigured } from "@/lib/pipeline/configured-stages";
-import { getAuditEvent, searchAuditEvents, type AuditSearchInput } from "@/lib/audit/search-events";
+import { auditSearchQuery, getAuditEvent, searchAuditEvents, type AuditSearchInput } from "@/lib/audit/search-events";
 import type { Actor } from "@/lib/auth/actor";
 import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
+import { Prisma } from "@/lib/db/generated/client";
 import { decideEscalation } from "@/lib/escalations/decide-escalation";
 import { log } from "@/lib/log";
 import { registerRepository } from "@/lib/repositories/register-repository";
@@ -128,6 +129,21 @@ describe("searching the audit log", () => {
   it.each(filterCases)("filters by %s", async (_name, filter, expected) => {
     const want = newestFirst(seeded.filter(expected));
     expect(await allPages(t, filter())).toEqual(want);
+  });
+
+  it("can answer the decision filter from the indexes on the content's decision and outcome", async () => {
+    // With sequential and plain index scans off, the rows can only be found through a bitmap of
+    // the expression indexes, and the planner can use those only if the search spells their
+    // expressions exactly (a table this small would otherwise be read whole).
+    const { query } = await auditSearchQuery(t.db, { decision: "reject" });
+    const plan = await t.db.$transaction(async (tx) => {
+      await tx.$executeRaw`SET LOCAL enable_seqscan = off`;
+      await tx.$executeRaw`SET LOCAL enable_indexscan = off`;
+      return tx.$queryRaw<{ "QUERY PLAN": string }[]>(Prisma.sql`EXPLAIN ${query!}`);
+    });
+    const text = plan.map((row) => row["QUERY PLAN"]).join("\n");
+    expect(text).toContain('Bitmap Index Scan on "AuditEvent_content_decision_idx"');
+    expect(text).toContain('Bitmap Index Scan on "AuditEvent_content_outcome_idx"');
   });
 
   it("filters by a time range: from inclusive, to exclusive", async () => {

@@ -11,6 +11,7 @@ import type { StageAgent } from "@/agents/stage-agent";
 import { createStagingAgent } from "@/agents/staging/staging-agent";
 import { createTestAgent } from "@/agents/test/test-agent";
 import { createValidationAgent } from "@/agents/validation/validation-agent";
+import { payloadOf } from "@/lib/audit/event-payload";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { intervalVerdictSchema } from "@/lib/canary";
 import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
@@ -175,7 +176,7 @@ describe("staging, validation and the canary on the simulated target", () => {
     expect((error as ZodError).issues.map((i) => i.path.join("."))).toContain("deploy.production.target.setWeightCommand");
     await updateRepositorySettings(t.db, { repositoryId: repository.id, input: { deploy: { clockScale: 3600, adjustmentFactor: 1.5 } }, actor });
     const event = await t.db.auditEvent.findFirstOrThrow({ where: { action: "repository.settings_changed" }, orderBy: { sequence: "desc" } });
-    expect(event.payload).toMatchObject({ before: { deploy: { clockScale: 3600 } }, after: { deploy: { clockScale: 3600, adjustmentFactor: 1.5 } } });
+    expect(payloadOf(event.content)).toMatchObject({ before: { deploy: { clockScale: 3600 } }, after: { deploy: { clockScale: 3600, adjustmentFactor: 1.5 } } });
   });
 
   it("keeps the audit chain intact through every deployment step", async () => {

@@ -6,6 +6,7 @@ import { runStageJob } from "@/agents/engine/run-stage-job";
 import { createAnthropicProvider } from "@/agents/llm/anthropic";
 import { createReviewAgent } from "@/agents/review/review-agent";
 import type { StageAgent } from "@/agents/stage-agent";
+import { payloadOf } from "@/lib/audit/event-payload";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
 import { log } from "@/lib/log";
@@ -209,7 +210,7 @@ describe("the pipeline engine on PostgreSQL", () => {
       const actions = (await t.db.auditEvent.findMany({ where: { runId: run.id }, orderBy: { sequence: "asc" } })).map((e) => e.action);
       expect(actions).toEqual(["run.submitted", "stage.decided", "run.escalated"]);
       const decided = await t.db.auditEvent.findFirstOrThrow({ where: { runId: run.id, action: "stage.decided" } });
-      expect(decided.payload).toMatchObject({ stage: "review", provider: "heuristic", riskScore: 8, requiresHuman: true, agentVersion: "review-1" });
+      expect(payloadOf(decided.content)).toMatchObject({ stage: "review", provider: "heuristic", riskScore: 8, requiresHuman: true, agentVersion: "review-1" });
     });
 
     it("does not run or record a stage attempt twice", async () => {

@@ -6,6 +6,7 @@ import { runStageJob } from "@/agents/engine/run-stage-job";
 import { createReviewAgent } from "@/agents/review/review-agent";
 import type { Actor } from "@/lib/auth/actor";
 import type { Role } from "@/lib/auth/roles";
+import { payloadOf } from "@/lib/audit/event-payload";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
 import { createPrismaClient } from "@/lib/db/client";
@@ -156,7 +157,7 @@ describe("deciding escalations", () => {
     const result = await decide(escalation.id, people.reviewer);
     expect(result).toMatchObject({ status: "approved", approvals: 1, requiredApprovals: 1, run: { status: "queued", currentStage: "test" } });
     const event = await t.db.auditEvent.findFirstOrThrow({ where: { runId: escalation.runId, action: "escalation.decided" } });
-    expect(event.payload).toMatchObject({ decision: "approve", decidedBy: "rev1@example.com", contextHash: escalation.contextHash });
+    expect(payloadOf(event.content)).toMatchObject({ decision: "approve", decidedBy: "rev1@example.com", contextHash: escalation.contextHash });
     expect(event.actorId).toBe(people.reviewer.user.id);
   });
 

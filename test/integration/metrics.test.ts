@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { payloadOf } from "@/lib/audit/event-payload";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
 import { drillDown } from "@/lib/metrics/drill-down";
@@ -221,7 +222,7 @@ describe("metrics on PostgreSQL", () => {
     expect(problems).toEqual({ unmarked: 0, unfinished: 0, bad_attempts: 0, open_escalations: 0, bad_deployments: 0, done_without_deploy: 0, approvals_without_decision: 0 });
     const events = await t.db.auditEvent.findMany({ where: { action: { startsWith: "simulation." } } });
     expect(events.map((e) => e.action)).toEqual(["simulation.generated"]);
-    expect(events[0].payload).toMatchObject({ seed: SEED, days: 70, runs: await countSimulatedRuns(t.db) });
+    expect(payloadOf(events[0].content)).toMatchObject({ seed: SEED, days: 70, runs: await countSimulatedRuns(t.db) });
     await expect(simulateHistory(t.db, { days: 1, prsPerDay: 1, seed: 1, now, actor })).rejects.toBeInstanceOf(SimulatedHistoryExistsError);
   });
 
@@ -248,7 +249,7 @@ describe("metrics on PostgreSQL", () => {
              (SELECT count(*) FROM "Repository")::int AS repositories`);
     // What is left is exactly the hand-built real history.
     expect(orphans).toEqual({ stage_runs: 5, escalations: 1, deployments: 3, pull_requests: 3, repositories: 1 });
-    expect((await t.db.auditEvent.findMany({ where: { action: "simulation.deleted" } })).map((e) => e.payload)).toEqual([result]);
+    expect((await t.db.auditEvent.findMany({ where: { action: "simulation.deleted" } })).map((e) => payloadOf(e.content))).toEqual([result]);
     expect(await deleteSimulatedHistory(t.db, { actor })).toEqual({ runs: 0, pullRequests: 0, repositories: 0 });
   });
 

@@ -247,7 +247,7 @@ describe("escalation notifications", () => {
     await deleteChannel(t.db, { id: hook.id, actor: system });
     const audit = await t.db.auditEvent.findMany({ where: { subjectId: hook.id }, orderBy: { sequence: "asc" } });
     expect(audit.map((e) => e.action)).toEqual(["notification_channel.created", "notification_channel.deleted"]);
-    const auditText = JSON.stringify(audit.map((e) => e.payload));
+    const auditText = audit.map((e) => e.content).join("\n");
     expect(auditText).not.toContain(SECRET);
     expect(auditText).not.toContain("secret-path");
     await expect(deleteChannel(t.db, { id: hook.id, actor: system })).rejects.toMatchObject({ code: "not_found" });
