@@ -98,7 +98,8 @@ function runExportChild(databaseUrl: string, through: number): Promise<ExportFig
 }
 
 async function measureCopy(client: pg.Client, through: number) {
-  const columns = `sequence, "occurredAt", "actorType", "actorId", "actorLabel", action, "subjectType", "subjectId", "runId", "repositoryId", payload, "prevHash", hash`;
+  // The columns the export reads: the payload is taken from the stored canonical content.
+  const columns = `sequence, "occurredAt", "actorType", "actorId", "actorLabel", action, "subjectType", "subjectId", "runId", "repositoryId", content, "prevHash", hash`;
   const started = performance.now();
   const bytes = await copyOut(client, `COPY (SELECT ${columns} FROM "AuditEvent" WHERE sequence <= ${through} ORDER BY sequence) TO STDOUT WITH (FORMAT csv, HEADER)`);
   return { bytes, ms: performance.now() - started };
