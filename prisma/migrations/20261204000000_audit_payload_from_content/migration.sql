@@ -1,5 +1,5 @@
 -- The audit event's payload is read from its hashed content instead of a stored copy (ADR 003,
--- amended 2026-12-04). The generated "payload" column duplicated most of "content": an event the
+-- amended 2026-12-03). The generated "payload" column duplicated most of "content": an event the
 -- engine writes (about 1.1 KB of content) took a row past the 2 KB at which PostgreSQL compresses
 -- it (pglz), and 200k such events took 361 MB instead of 228 MB. Read from "content", the payload
 -- is also exactly what the hash covers, with no projection of it in between.
