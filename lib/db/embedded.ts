@@ -219,11 +219,15 @@ async function stopOrphanedPostgres(clusterDir: string, log: (line: string) => v
 /**
  * PostgreSQL's stock 128 MB of shared buffers holds a tenth of a 2M-event audit log: every full
  * verification or export then copies each page in from the kernel's cache again (about 1 µs per
- * event of the server's CPU, bench/audit-verify.ts). A quarter of the machine's memory is what the
+ * event of the server's CPU, bench/audit-verify.ts). A quarter of the memory is what the
  * PostgreSQL manual suggests as a starting point; the segment is touched only as pages are used.
+ * In a container the memory is its limit, not the host's (a cache that outgrew the limit would
+ * get the server killed).
  */
 function sharedBuffersMb(): number {
-  return Math.max(128, Math.floor(os.totalmem() / 4 / 1024 / 1024));
+  const limit = process.constrainedMemory?.() ?? 0;
+  const memory = limit > 0 && limit < os.totalmem() ? limit : os.totalmem();
+  return Math.max(128, Math.floor(memory / 4 / 1024 / 1024));
 }
 
 /**
