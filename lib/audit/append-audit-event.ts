@@ -1,5 +1,5 @@
 import type { Prisma } from "../db/client";
-import { eventContent, GENESIS_HASH, sha256Hex } from "./chain";
+import { contentHash, eventContent, GENESIS_HASH } from "./chain";
 import type { AuditEventWithPayload } from "./event-payload";
 
 export type AuditActor =
@@ -59,7 +59,7 @@ export async function appendAuditEvent(tx: Prisma.TransactionClient, input: Audi
     payload,
   };
   const contentText = eventContent(content);
-  const hash = sha256Hex(`${prevHash}\n${contentText}`);
+  const hash = contentHash(prevHash, contentText);
   // Only the hashed text and the links are written: every other column is generated from the
   // text by PostgreSQL (ADR 003), and the payload is read from the text itself. The text keeps
   // numbers as JSON.stringify wrote them (Prisma's Json serialization would round 0.1 + 0.2 to 0.3).

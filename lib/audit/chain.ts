@@ -73,9 +73,14 @@ export function eventContent(event: ChainedEventContent): string {
   return canonicalJson(chainedFields(event));
 }
 
+/** The chain's hash: SHA-256 over the previous hash, a line break and the event's content text. */
+export function contentHash(prevHash: string, contentText: string): string {
+  return sha256Hex(`${prevHash}\n${contentText}`);
+}
+
 /** SHA-256 over the previous hash and the event's canonical content. */
 export function eventHash(prevHash: string, event: ChainedEventContent): string {
-  return sha256Hex(`${prevHash}\n${eventContent(event)}`);
+  return contentHash(prevHash, eventContent(event));
 }
 
 /** One-shot SHA-256 (crypto.hash): for small inputs about twice as fast as a createHash object. */
@@ -181,7 +186,7 @@ function canonicalizedHash(prevHash: string, hashInput: Buffer): string | null {
   } catch {
     return null;
   }
-  return sha256Hex(`${prevHash}\n${canonicalJson(content)}`);
+  return contentHash(prevHash, canonicalJson(content));
 }
 
 export type ChainBreak =

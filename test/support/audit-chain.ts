@@ -1,4 +1,4 @@
-import { eventContent, GENESIS_HASH, sha256Hex, type StoredEvent } from "@/lib/audit/chain";
+import { contentHash, eventContent, GENESIS_HASH, type StoredEvent } from "@/lib/audit/chain";
 
 /** An event with the canonical content its hash was computed over, kept so it is written as is. */
 export type SeededEvent = StoredEvent & { content: string };
@@ -79,7 +79,7 @@ export function* chainBatches(count: number, shape: ChainShape = {}, batchSize =
             }),
       };
       const text = eventContent(content);
-      const hash = sha256Hex(`${prevHash}\n${text}`);
+      const hash = contentHash(prevHash, text);
       batch.push({ ...content, content: text, prevHash, hash });
       prevHash = hash;
     }
