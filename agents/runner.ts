@@ -1,4 +1,3 @@
-import path from "node:path";
 import { run, type Runner } from "graphile-worker";
 import { startChainAnchoring } from "../lib/audit/anchor-chain-head";
 import { createPrismaClient } from "../lib/db/client";
@@ -17,8 +16,9 @@ import { deliverNotification } from "./notifications/deliver";
 import { createDeploymentAgent } from "./deployment/deployment-agent";
 import { createReviewAgent } from "./review/review-agent";
 import { createStagingAgent } from "./staging/staging-agent";
+import { createSandbox } from "./sandbox/sandbox";
 import { createTestAgent } from "./test/test-agent";
-import { sweepWorkspaces } from "./test/workspace";
+import { sweepWorkspaces, workspaceRootFor } from "./test/workspace";
 import { createValidationAgent } from "./validation/validation-agent";
 import type { StageAgent } from "./stage-agent";
 
@@ -33,15 +33,26 @@ const log = rootLog.child({ component: "runner" });
 async function main() {
   const config = env();
   const db = createPrismaClient(config.DATABASE_URL);
-  const heartbeat = await startRunnerHeartbeat({ db, log, concurrency: config.RUNNER_CONCURRENCY, leaseSeconds: LEASE_SECONDS });
+  // Pull-request code runs only in the sandbox; where none can be made, test stages escalate.
+  const sandbox = createSandbox(config.FLOWGATE_SANDBOX);
+  const sandboxProblem = await sandbox.problem();
+  if (sandbox.mode === "off") log.warn("FLOWGATE_SANDBOX=off: pull-request code runs WITHOUT a sandbox, as this runner's user; every test decision says so");
+  else if (sandboxProblem) log.error({ reason: sandboxProblem.reason, fix: sandboxProblem.fix }, "cannot run untrusted code safely on this runner: test stages will escalate");
+  const heartbeat = await startRunnerHeartbeat({
+    db,
+    log,
+    concurrency: config.RUNNER_CONCURRENCY,
+    leaseSeconds: LEASE_SECONDS,
+    sandbox: { mode: sandbox.mode, problem: sandboxProblem ? `${sandboxProblem.reason}. To fix: ${sandboxProblem.fix}` : null },
+  });
 
   const provider = selectLlmProvider();
   // Workspaces of crashed stages are removed before this runner takes new work.
-  const workspaceRoot = path.resolve(config.FLOWGATE_DATA_DIR, "workspaces");
+  const workspaceRoot = workspaceRootFor(config.FLOWGATE_DATA_DIR);
   await sweepWorkspaces(db, { root: workspaceRoot, log });
   const agents: Partial<Record<Stage, StageAgent>> = {
     review: createReviewAgent(provider),
-    test: createTestAgent(provider, { workspaceRoot }),
+    test: createTestAgent(provider, { workspaceRoot, sandbox }),
     staging: createStagingAgent(),
     validation: createValidationAgent(),
     deployment: createDeploymentAgent(provider),

@@ -27,6 +27,8 @@ export const runtimeEnvSchema = z.object({
   FLOWGATE_AUDIT_ANCHOR_FILE: optional(z.string()),
   FLOWGATE_AUDIT_ANCHOR_WEBHOOK: optional(z.url()),
   FLOWGATE_AUDIT_ANCHOR_SECONDS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(10).default(300)),
+  // How pull-request code runs (agents/sandbox): in bubblewrap, or "off" for a single trusted developer.
+  FLOWGATE_SANDBOX: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["bubblewrap", "off"]).default("bubblewrap")),
 });
 
 export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;

@@ -2,6 +2,8 @@ import type { Db } from "../../lib/db/client";
 import type { StageJobPayload } from "../../lib/jobs/stage-job";
 import type { Logger } from "../../lib/log";
 import { policyRulesSchema } from "../../lib/pipeline/policy-rules";
+import { knownSecretsOf, redactKnownSecrets } from "../../lib/secrets/redact-known-secrets";
+import { cleanUntrustedJson, cleanUntrustedText } from "../../lib/text/untrusted-text";
 import type { Stage } from "../../lib/pipeline/stages";
 import { defaultRetryPolicy, type RetryPolicy } from "../../lib/pipeline/transitions";
 import type { StageAgent } from "../stage-agent";
@@ -66,12 +68,22 @@ export async function runStageJob(deps: EngineDeps, job: StageJobPayload) {
   }
   const recorded = await recordStageOutcome(db, {
     job,
-    result,
+    result: storableResult(result),
     policy,
     retry,
     isConfigured: (stage) => Boolean(deps.agents[stage]),
   });
   log.info({ outcome: result.outcome.kind, transition: recorded.transition?.type, ms: Math.round(performance.now() - startedAt) }, "stage attempt finished");
+}
+
+/**
+ * A stage's result carries bytes that pull-request code wrote (test output, report contents, file
+ * names). Before it is stored: every string made storable (no NUL, no lone surrogates, terminal
+ * escapes removed), and every exact occurrence of this process's own secrets redacted.
+ */
+function storableResult<T>(result: T): T {
+  const secrets = knownSecretsOf(process.env);
+  return cleanUntrustedJson(result, (text) => redactKnownSecrets(cleanUntrustedText(text), secrets));
 }
 
 /** Says in the log why a stage job did not start; off the hot path, so it may read again. */

@@ -21,14 +21,22 @@ export interface RunnerHeartbeat {
  * A runner's heartbeat row, refreshed every 2 s with its queue worker ids; each refresh also
  * releases the jobs of runners silent for `leaseSeconds` (the lease, see docs/decisions/005).
  */
-export async function startRunnerHeartbeat(options: { db: Db; log: AppLogger; concurrency: number; leaseSeconds: number; idPrefix?: string }): Promise<RunnerHeartbeat> {
+export async function startRunnerHeartbeat(options: {
+  db: Db;
+  log: AppLogger;
+  concurrency: number;
+  leaseSeconds: number;
+  idPrefix?: string;
+  /** How this runner runs pull-request code, for Settings. */
+  sandbox?: { mode: string; problem: string | null };
+}): Promise<RunnerHeartbeat> {
   const { db, log } = options;
   const runnerId = `${options.idPrefix ?? ""}${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const workerIds: string[] = [];
   const beat = async () => {
     await db.runnerHeartbeat.upsert({
       where: { id: runnerId },
-      create: { id: runnerId, hostname: os.hostname(), pid: process.pid, concurrency: options.concurrency, workerIds },
+      create: { id: runnerId, hostname: os.hostname(), pid: process.pid, concurrency: options.concurrency, workerIds, sandbox: options.sandbox },
       update: { lastSeenAt: new Date(), workerIds },
     });
     await releaseDeadRunners(db, log, options.leaseSeconds);

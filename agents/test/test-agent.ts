@@ -5,13 +5,14 @@ import type { TestSuiteResult } from "../../lib/coverage/junit-results";
 import { evaluateTestStage } from "../../lib/pipeline/evaluate-test";
 import { testSettingsOf, type TestSettings } from "../../lib/repositories/test-settings";
 import type { LlmProvider } from "../llm/provider";
+import type { Sandbox, SandboxRecord } from "../sandbox/sandbox";
 import type { StageAgent, StageAgentResult, StageContext } from "../stage-agent";
 import { generateTests, TEST_PROMPT_VERSION, type GenerationResult } from "./generate-tests";
 import type { CommandResult } from "./run-command";
-import { runSuite, type SuiteRun } from "./run-suite";
+import { runSuite, sandboxLimitsOf, type SuiteRun } from "./run-suite";
 import { createWorkspace } from "./workspace";
 
-export const TEST_AGENT_VERSION = "test-1";
+export const TEST_AGENT_VERSION = "test-2";
 
 /** What the run page shows for the test stage (StageRun.output); the decision keeps the same minus command output. */
 export interface TestStageOutput {
@@ -19,6 +20,8 @@ export interface TestStageOutput {
   commands: (Omit<CommandResult, "output"> & { output?: string })[];
   suite: TestSuiteResult | null;
   problem: string | null;
+  /** How the pull request's code was isolated (null when none ran). */
+  sandbox: SandboxRecord | null;
   coverage: { target: number; before: ChangedLineCoverage | null; after: ChangedLineCoverage | null };
   generation: {
     mode: "llm" | "not_needed" | "heuristic";
@@ -31,11 +34,13 @@ export interface TestStageOutput {
 
 /**
  * The test agent: runs the repository's suite with coverage on the PR head in a private
- * workspace, maps coverage onto the changed lines, and, when an LLM is configured and coverage
- * is short of the target, generates tests and keeps only those that pass and add coverage.
+ * workspace, inside the sandbox, maps coverage onto the changed lines, and, when an LLM is
+ * configured and coverage is short of the target, generates tests and keeps only those that pass
+ * and add coverage. Where no sandbox can be made, no pull-request code runs: the stage escalates.
  * The workspace is removed when the stage ends, whatever the outcome.
  */
-export function createTestAgent(provider: LlmProvider | null, options: { workspaceRoot: string }): StageAgent {
+export function createTestAgent(provider: LlmProvider | null, options: { workspaceRoot: string; sandbox: Sandbox }): StageAgent {
+  const { sandbox } = options;
   return {
     stage: "test",
     async run(context): Promise<StageAgentResult> {
@@ -47,6 +52,7 @@ export function createTestAgent(provider: LlmProvider | null, options: { workspa
         commands: [],
         suite: null,
         problem: null,
+        sandbox: null,
         coverage: { target, before: null, after: null },
         generation: { mode: "not_needed", note: "", attempts: 0, tests: [], patch: null },
       };
@@ -54,6 +60,13 @@ export function createTestAgent(provider: LlmProvider | null, options: { workspa
         output.problem = `no test command is configured for ${repository.name} (set one in Settings → Repositories or with npm run ctl -- repo test-settings)`;
         return finish(context, output, settings);
       }
+
+      const unsafe = await sandbox.problem();
+      if (unsafe) {
+        output.problem = `cannot run untrusted code safely on this runner: ${unsafe.reason}. To fix: ${unsafe.fix}`;
+        return finish(context, output, settings);
+      }
+      output.sandbox = sandbox.record({ installNetwork: settings.installNetwork, limits: sandboxLimitsOf(settings) });
 
       const diff = parseUnifiedDiff(context.run.diff);
       const workspace = await createWorkspace({
@@ -65,7 +78,9 @@ export function createTestAgent(provider: LlmProvider | null, options: { workspa
         attempt: context.attempt,
       });
       try {
-        const suite = await runSuite(workspace, settings, { install: true });
+        sandbox.prepare(workspace);
+        const suiteContext = { sandbox, workspace, settings };
+        const suite = await runSuite(suiteContext, { install: true });
         record(output, suite);
         if (suite.coverage) output.coverage.before = output.coverage.after = mapCoverageToDiff(diff, suite.coverage);
         const before = output.coverage.before;
@@ -83,8 +98,7 @@ export function createTestAgent(provider: LlmProvider | null, options: { workspa
         }
         const generation = await generateTests({
           provider,
-          workspace,
-          settings,
+          suite: suiteContext,
           diff,
           coverage: before,
           maxAttempts: context.policy.test.maxGenerationAttempts,
@@ -150,6 +164,7 @@ function finish(
 
 function rationaleOf(output: TestStageOutput, summary: string): string {
   const lines = [summary + "."];
+  if (output.sandbox?.warning) lines.push(`Warning: ${output.sandbox.warning}.`);
   if (output.suite) lines.push(`Suite: ${output.suite.passed} passed, ${output.suite.failed} failed, ${output.suite.errored} errored, ${output.suite.skipped} skipped.`);
   if (output.problem) lines.push(`Problem: ${output.problem}.`);
   const { before, after, target } = output.coverage;

@@ -1,15 +1,15 @@
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { Db } from "../../lib/db/client";
 import { git } from "../../lib/git/git";
 import type { Logger } from "../../lib/log";
 import { stages, type Stage } from "../../lib/pipeline/stages";
+import type { SandboxWorkspace } from "../sandbox/sandbox";
 
-export interface Workspace {
-  /** The checkout of the PR head. */
-  dir: string;
-  /** A private HOME and TMPDIR for the repository's commands, outside the checkout. */
-  home: string;
+export interface Workspace extends SandboxWorkspace {
   remove(): Promise<void>;
 }
 
@@ -26,32 +26,81 @@ const parseName = (name: string) => {
 };
 
 /**
- * A workspace of the PR head for one stage attempt, never shared: a detached git worktree of a
- * local repository, or a clone of a remote one. A retried attempt (after a crash) starts over.
+ * Where a runner keeps its workspaces: FLOWGATE_WORKSPACE_DIR, or a directory of its own under
+ * the system's temporary directory. Never inside the data directory: a wrong bind mount of a
+ * workspace must not be able to reach secrets.json, the database cluster or another instance's
+ * files. The directory is ours, 0711: the sandbox's user may reach its own workspace by its exact
+ * name, but cannot list the others.
+ */
+export function workspaceRootFor(dataDir: string, configured = process.env.FLOWGATE_WORKSPACE_DIR): string {
+  const root = configured ? path.resolve(configured) : path.join(os.tmpdir(), `flowgate-workspaces-${process.getuid?.() ?? 0}-${createHash("sha256").update(path.resolve(dataDir)).digest("hex").slice(0, 12)}`);
+  const inside = path.relative(path.resolve(dataDir), root);
+  if (inside === "" || (!inside.startsWith("..") && !path.isAbsolute(inside))) throw new Error(`FLOWGATE_WORKSPACE_DIR (${root}) must not be inside the data directory (${path.resolve(dataDir)})`);
+  return ensureWorkspaceRoot(root);
+}
+
+/** Creates the workspace directory, or checks an existing one: ours, not a link, 0711. */
+export function ensureWorkspaceRoot(root: string): string {
+  fs.mkdirSync(root, { recursive: true, mode: 0o711 });
+  const stat = fs.lstatSync(root);
+  if (!stat.isDirectory() || stat.uid !== process.getuid?.()) throw new Error(`the workspace directory ${root} is not a directory owned by this user; remove it or set FLOWGATE_WORKSPACE_DIR`);
+  fs.chmodSync(root, 0o711);
+  return root;
+}
+
+/**
+ * A workspace of the PR head for one stage attempt, never shared: the head's tree exported from
+ * the repository (`git archive`), with no `.git` that points back into the source repository, and
+ * beside it a private HOME and TMPDIR. A retried attempt (after a crash) starts over.
  */
 export async function createWorkspace(options: { root: string; repository: RepositoryLocation; headSha: string; runId: string; stage: string; attempt: number }): Promise<Workspace> {
   const base = path.join(options.root, workspaceName(options.runId, options.stage, options.attempt));
-  await removeDirectory(base);
-  const dir = path.join(base, "checkout");
-  const home = path.join(base, "home");
-  fs.mkdirSync(home, { recursive: true });
-  if (options.repository.kind === "local") {
-    await git(options.repository.location, ["worktree", "add", "--detach", dir, options.headSha]);
-  } else {
-    await git(base, ["clone", "--quiet", "--no-checkout", options.repository.location, dir]);
-    await git(dir, ["checkout", "--quiet", "--detach", options.headSha]);
+  fs.rmSync(base, { recursive: true, force: true });
+  const workspace = { base, dir: path.join(base, "checkout"), home: path.join(base, "home"), tmp: path.join(base, "tmp") };
+  fs.mkdirSync(base, { mode: 0o700 });
+  for (const dir of [workspace.dir, workspace.home, workspace.tmp]) fs.mkdirSync(dir);
+  const remove = async () => fs.rmSync(base, { recursive: true, force: true });
+  try {
+    if (options.repository.kind === "local") {
+      await exportTree(options.repository.location, options.headSha, workspace.dir);
+    } else {
+      // A remote repository: fetch just the head commit into a bare repository beside the checkout
+      // (never bound into a sandbox), export its tree, and drop it.
+      const source = path.join(base, "source.git");
+      await git(base, ["init", "--quiet", "--bare", source]);
+      await git(source, ["fetch", "--quiet", "--depth", "1", options.repository.location, options.headSha]);
+      await exportTree(source, options.headSha, workspace.dir);
+      fs.rmSync(source, { recursive: true, force: true });
+    }
+  } catch (err) {
+    await remove();
+    throw err;
   }
-  return { dir, home, remove: () => removeDirectory(base) };
+  return { ...workspace, remove };
 }
 
-async function removeDirectory(base: string) {
-  if (!fs.existsSync(base)) return;
-  // A worktree's checkout has a .git file naming its bookkeeping in the source repository
-  // (<repo>/.git/worktrees/<name>); that is pruned with the files, whoever created them.
-  const dotGit = path.join(base, "checkout", ".git");
-  const gitdir = fs.existsSync(dotGit) && fs.statSync(dotGit).isFile() ? /^gitdir: (.+)$/m.exec(fs.readFileSync(dotGit, "utf8"))?.[1] : undefined;
-  fs.rmSync(base, { recursive: true, force: true });
-  if (gitdir) await git(path.dirname(base), ["--git-dir", path.resolve(gitdir, "..", ".."), "worktree", "prune"]).catch(() => undefined);
+/** `git archive <sha> | tar -x`: the commit's files, nothing of the repository around them. */
+function exportTree(repository: string, sha: string, into: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const archive = spawn("git", ["archive", "--format=tar", sha], { cwd: repository, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
+    const tar = spawn("tar", ["-x", "-f", "-", "-C", into, "--no-same-owner"], { stdio: ["pipe", "ignore", "pipe"] });
+    archive.stdout.pipe(tar.stdin);
+    let errors = "";
+    archive.stderr.on("data", (c: Buffer) => (errors += c.toString()));
+    tar.stderr.on("data", (c: Buffer) => (errors += c.toString()));
+    let exited = 0;
+    let failed = false;
+    const done = (code: number | null) => {
+      if (code !== 0) failed = true;
+      if (++exited < 2) return;
+      if (failed) reject(new Error(`could not export ${sha} from the repository: ${errors.trim().split("\n")[0] || "git archive failed"}`));
+      else resolve();
+    };
+    archive.on("close", done);
+    tar.on("close", done);
+    archive.on("error", reject);
+    tar.on("error", reject);
+  });
 }
 
 /**
@@ -66,7 +115,7 @@ export async function sweepWorkspaces(db: Db, options: { root: string; log: Logg
     const owner = parseName(name);
     const attempt = owner ? await db.stageRun.findFirst({ where: owner, select: { status: true } }) : null;
     if (attempt && (attempt.status === "queued" || attempt.status === "running")) continue;
-    await removeDirectory(path.join(options.root, name));
+    fs.rmSync(path.join(options.root, name), { recursive: true, force: true });
     removed++;
   }
   if (removed > 0) options.log.info({ removed, root: options.root }, "removed workspaces left behind by finished or crashed stages");

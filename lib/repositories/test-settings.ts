@@ -72,6 +72,12 @@ export const testSettingsSchema = z.object({
   generatedTestDir: relativePath.optional(),
   timeLimitSeconds: z.number().int().min(5).max(3600).default(600),
   memoryLimitMb: z.number().int().min(64).max(65536).default(2048),
+  // What the sandbox allows the repository's commands (agents/sandbox): the disk the workspace may
+  // fill, the processes they may run at once, and whether the install command may reach the
+  // network (the test command never can).
+  diskLimitMb: z.number().int().min(16).max(262144).default(4096),
+  processLimit: z.number().int().min(8).max(4096).default(512),
+  installNetwork: z.enum(["none", "egress"]).default("none"),
 });
 export type TestSettingsInput = z.input<typeof testSettingsSchema>;
 
@@ -87,6 +93,9 @@ export interface TestSettings {
   generatedTestSuffix: string;
   timeLimitSeconds: number;
   memoryLimitMb: number;
+  diskLimitMb: number;
+  processLimit: number;
+  installNetwork: "none" | "egress";
 }
 
 /** The repository's effective test settings (preset + overrides), or null when it has none. */
@@ -107,5 +116,8 @@ export function testSettingsOf(repositorySettings: unknown): TestSettings | null
     generatedTestSuffix: preset.generatedTestSuffix,
     timeLimitSeconds: parsed.timeLimitSeconds,
     memoryLimitMb: parsed.memoryLimitMb,
+    diskLimitMb: parsed.diskLimitMb,
+    processLimit: parsed.processLimit,
+    installNetwork: parsed.installNetwork,
   };
 }

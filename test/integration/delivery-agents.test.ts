@@ -9,6 +9,8 @@ import { createAnthropicProvider } from "@/agents/llm/anthropic";
 import { createReviewAgent } from "@/agents/review/review-agent";
 import type { StageAgent } from "@/agents/stage-agent";
 import { createStagingAgent } from "@/agents/staging/staging-agent";
+import { createSandbox } from "@/agents/sandbox/sandbox";
+import { ensureWorkspaceRoot } from "@/agents/test/workspace";
 import { createTestAgent } from "@/agents/test/test-agent";
 import { createValidationAgent } from "@/agents/validation/validation-agent";
 import { payloadOf } from "@/lib/audit/event-payload";
@@ -32,13 +34,14 @@ describe("staging, validation and the canary on the simulated target", () => {
   let t: TestDatabase;
   let repoDir: string;
   let workspaceRoot: string;
+  const sandbox = createSandbox("bubblewrap");
   let number = 1;
 
   async function deliver(branch: string, overrides: Partial<Record<Stage, StageAgent>> = {}) {
     const { run } = await submitWithGit(t.db, { repoPath: repoDir, base: "main", head: branch, number: number++, author: demoBranches.find((b) => b.name === branch)!.author, actor, note: () => {} });
     const agents = {
       review: createReviewAgent(null),
-      test: createTestAgent(null, { workspaceRoot }),
+      test: createTestAgent(null, { workspaceRoot, sandbox }),
       staging: createStagingAgent(),
       validation: createValidationAgent(),
       deployment: createDeploymentAgent(null),
@@ -59,7 +62,7 @@ describe("staging, validation and the canary on the simulated target", () => {
     t = await createTestDatabase();
     await ensureDefaultPolicy(t.db);
     repoDir = fs.mkdtempSync(path.join(os.tmpdir(), "flowgate-delivery-repo-"));
-    workspaceRoot = fs.mkdtempSync(path.join(os.tmpdir(), "flowgate-delivery-ws-"));
+    workspaceRoot = ensureWorkspaceRoot(fs.mkdtempSync(path.join(os.tmpdir(), "flowgate-delivery-ws-")));
     await createDemoRepository(repoDir);
     // 3600 simulated seconds per real second: the 10-minute canary takes a sixth of a second.
     await registerRepository(t.db, { input: { name: "demo-shop", path: repoDir, test: demoTestSettings, deploy: { clockScale: 3600 } }, actor });

@@ -7,8 +7,9 @@ import { runStageJob } from "@/agents/engine/run-stage-job";
 import { createAnthropicProvider } from "@/agents/llm/anthropic";
 import { createReviewAgent } from "@/agents/review/review-agent";
 import type { StageAgent } from "@/agents/stage-agent";
+import { createSandbox } from "@/agents/sandbox/sandbox";
 import { createTestAgent, type TestStageOutput } from "@/agents/test/test-agent";
-import { createWorkspace, sweepWorkspaces } from "@/agents/test/workspace";
+import { createWorkspace, sweepWorkspaces, ensureWorkspaceRoot } from "@/agents/test/workspace";
 import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
 import { log } from "@/lib/log";
 import { registerRepository } from "@/lib/repositories/register-repository";
@@ -64,10 +65,11 @@ describe("the test agent on real workspaces", () => {
   let t: TestDatabase;
   let repoDir: string;
   let workspaceRoot: string;
+  const sandbox = createSandbox("bubblewrap");
   let fake: FakeAnthropic;
   let number = 1;
 
-  const heuristicAgents = () => ({ review: createReviewAgent(null), test: createTestAgent(null, { workspaceRoot }) });
+  const heuristicAgents = () => ({ review: createReviewAgent(null), test: createTestAgent(null, { workspaceRoot, sandbox }) });
 
   /** Submits a demo branch and runs review then test, as a runner would. */
   async function runBranch(name: string, testAgent: StageAgent = heuristicAgents().test) {
@@ -85,7 +87,7 @@ describe("the test agent on real workspaces", () => {
     t = await createTestDatabase();
     await ensureDefaultPolicy(t.db);
     repoDir = fs.mkdtempSync(path.join(os.tmpdir(), "flowgate-test-agent-repo-"));
-    workspaceRoot = fs.mkdtempSync(path.join(os.tmpdir(), "flowgate-workspaces-"));
+    workspaceRoot = ensureWorkspaceRoot(fs.mkdtempSync(path.join(os.tmpdir(), "flowgate-workspaces-")));
     await createDemoRepository(repoDir);
     await registerRepository(t.db, { input: { name: "demo-shop", path: repoDir, test: demoTestSettings }, actor });
     fake = await startFakeAnthropic();
@@ -145,7 +147,7 @@ describe("the test agent on real workspaces", () => {
     );
     const before = fake.requests.length;
     const provider = createAnthropicProvider({ apiKey: "sk-ant-test-key-0000000000000000000000", baseURL: fake.baseURL, maxRetries: 0 });
-    const { output, run, decision, runId } = await runBranch("feature/loyalty-points", createTestAgent(provider, { workspaceRoot }));
+    const { output, run, decision, runId } = await runBranch("feature/loyalty-points", createTestAgent(provider, { workspaceRoot, sandbox }));
 
     const tests = output.generation.tests.map((g) => [g.path, g.attempt, g.status]);
     expect(tests).toEqual([
@@ -182,7 +184,7 @@ describe("the test agent on real workspaces", () => {
       reply([{ path: "test/generated/loyalty.test.js", content: fixtureLoyaltyTest.replace("loyalty-cases", "other-cases") }]),
     );
     const provider = createAnthropicProvider({ apiKey: "sk-ant-test-key-0000000000000000000000", baseURL: fake.baseURL, maxRetries: 0 });
-    const { output, run } = await runBranch("feature/loyalty-points", createTestAgent(provider, { workspaceRoot }));
+    const { output, run } = await runBranch("feature/loyalty-points", createTestAgent(provider, { workspaceRoot, sandbox }));
     expect(output.generation.tests.map((g) => [g.attempt, g.status])).toEqual([
       [1, "failed"],
       [2, "failed"],
