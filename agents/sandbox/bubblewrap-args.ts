@@ -29,6 +29,8 @@ export interface BubblewrapView {
 // The minimal /etc: certificates for TLS, name resolution, the dynamic linker's cache, timezones.
 const ETC_READ_ONLY = ["/etc/ssl", "/etc/ca-certificates", "/etc/pki", "/etc/nsswitch.conf", "/etc/hosts", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/alternatives", "/etc/mime.types"];
 
+const DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"];
+
 /**
  * The bubblewrap command line: new user, pid, ipc, uts, cgroup and network namespaces; the toolchain
  * read-only; the checkout, a private HOME and TMPDIR read-write; its own /proc and a minimal /dev;
@@ -50,7 +52,12 @@ export function bubblewrapArgs(view: BubblewrapView, command: string): string[] 
   for (const entry of ETC_READ_ONLY) args.push("--ro-bind-try", entry, entry);
   args.push("--ro-bind", view.passwd, "/etc/passwd", "--ro-bind", view.group, "/etc/group");
   if (view.resolvConf) args.push("--ro-bind", view.resolvConf, "/etc/resolv.conf");
-  args.push("--proc", "/proc", "--dev", "/dev");
+  // A minimal /dev of device nodes bound from the host. Not bubblewrap's --dev: that mounts a devpts,
+  // for which bubblewrap must map root first and then nest a second user namespace, and the
+  // network namespace would belong to the first, which slirp4netns (egress) can then no longer join.
+  args.push("--proc", "/proc", "--tmpfs", "/dev");
+  for (const device of DEVICES) args.push("--dev-bind", device, device);
+  args.push("--tmpfs", "/dev/shm", "--symlink", "/proc/self/fd", "/dev/fd", "--symlink", "/proc/self/fd/0", "/dev/stdin", "--symlink", "/proc/self/fd/1", "/dev/stdout", "--symlink", "/proc/self/fd/2", "/dev/stderr");
   args.push("--bind", view.tmp, INSIDE.tmp, "--bind", view.home, INSIDE.home, "--bind", view.checkout, INSIDE.checkout);
   // The root itself (bubblewrap's tmpfs) read-only: the code writes only where it was given room.
   args.push("--remount-ro", "/", "--chdir", INSIDE.checkout, "--", "/bin/sh", "-c", command);

@@ -5,7 +5,7 @@ import type { Readable, Writable } from "node:stream";
 /**
  * Outbound network for an install command that a repository granted it (installNetwork: "egress"),
  * without the host's loopback: the sandbox keeps its own network namespace, and slirp4netns
- * (user-mode TCP/IP, run as the sandbox's user, in its own sandbox with seccomp) connects it to
+ * (user-mode TCP/IP, run as the sandbox's user, with its seccomp filter) connects it to
  * the outside with --disable-host-loopback, so 127.0.0.1 on the host (PostgreSQL, the web server)
  * stays unreachable. See docs/decisions/013-pull-request-code-sandbox.md.
  *
@@ -36,26 +36,50 @@ export async function startEgress(child: ChildProcess, host: { uid: number; gid:
     info.on("close", () => resolve(null));
   });
   if (pid === null) return null;
+  // bubblewrap reports the pid as soon as the child exists, a moment before it has written the
+  // child's uid map; joining the namespaces before that fails with EPERM. So: wait for the map,
+  // and try slirp4netns again, briefly, if it still could not join.
+  await waitFor(() => fs.readFileSync(`/proc/${pid}/uid_map`, "utf8").trim() !== "", 2000);
+  let slirp: ChildProcess | null = null;
+  for (let attempt = 0; attempt < 5 && !slirp; attempt++) slirp = await startSlirp(pid, host);
+  // Start the command, with or without a network: without one, its downloads fail and say so.
+  block.write("1");
+  return { stop: () => slirp?.kill("SIGKILL") };
+}
+
+/** slirp4netns attached to the sandbox's network namespace, once it reports ready; null if it exited first. */
+async function startSlirp(pid: number, host: { uid: number; gid: number } | null): Promise<ChildProcess | null> {
   const argv = [
     ...(host ? ["/usr/bin/setpriv", `--reuid=${host.uid}`, `--regid=${host.gid}`, "--clear-groups", "--no-new-privs"] : []),
     SLIRP4NETNS,
     "--configure",
     "--mtu=65520",
     "--disable-host-loopback",
-    "--enable-sandbox",
     "--enable-seccomp",
     "--ready-fd=3",
     `--userns-path=/proc/${pid}/ns/user`,
     String(pid),
     "tap0",
   ];
-  const slirp = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "ignore", "pipe"], env: { PATH: "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv });
-  await new Promise<void>((resolve) => {
-    (slirp.stdio[3] as Readable).once("data", () => resolve());
-    slirp.once("exit", () => resolve());
-    slirp.once("error", () => resolve());
+  const slirp = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", process.env.DEBUG_EGRESS ? "inherit" : "ignore", "pipe"], env: { PATH: "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv });
+  const ready = await new Promise<boolean>((resolve) => {
+    (slirp.stdio[3] as Readable).once("data", () => resolve(true));
+    slirp.once("exit", () => resolve(false));
+    slirp.once("error", () => resolve(false));
   });
-  // Start the command, with or without a network: without one, its downloads fail and say so.
-  block.write("1");
-  return { stop: () => slirp.kill("SIGKILL") };
+  if (ready) return slirp;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  return null;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if (condition()) return;
+    } catch {
+      // Not there yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
 }

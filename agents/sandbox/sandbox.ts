@@ -262,7 +262,7 @@ async function runInBubblewrap(
       argv,
       cwd: "/",
       // bubblewrap passes its environment to the command: only this, nothing of Flowgate's.
-      env: scrubbedEnv(INSIDE.home, {}, INSIDE.tmp),
+      env: scrubbedEnv(INSIDE.home, trustStoreEnv(), INSIDE.tmp),
       timeLimitMs: limits.timeLimitMs,
       outputCapBytes: limits.outputCapBytes,
       meters,
@@ -282,6 +282,19 @@ async function runInBubblewrap(
     (egress as Egress | null)?.stop();
     await cgroup?.remove();
   }
+}
+
+/**
+ * Extra CA certificates the host trusts (a company's TLS-inspecting proxy), when their file is one
+ * the sandbox can see: without them an install command's downloads would fail verification.
+ */
+function trustStoreEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE"]) {
+    const file = process.env[name];
+    if (file && (file.startsWith("/etc/ssl/") || file.startsWith("/usr/"))) env[name] = file;
+  }
+  return env;
 }
 
 /** A shell that moves itself into the command's cgroups, then execs the rest (arguments, never interpolated). */
