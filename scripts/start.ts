@@ -10,6 +10,7 @@ import { openDatabase, type OpenDatabase } from "../lib/db/open-database";
 import { parseEnv, startEnvSchema } from "../lib/env";
 import { StartupError } from "../lib/startup-error";
 import { ensureBuild, ensurePrismaClient, projectRoot } from "./lib/prepare";
+import { ensureSystemPackages, SANDBOX_NEEDS } from "./lib/system-packages";
 
 const startedAt = Date.now();
 const say = (line: string) => process.stdout.write(`[flowgate ${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)}s] ${line}\n`);
@@ -75,6 +76,8 @@ async function main() {
     throw new StartupError("environment variable NEXTAUTH_SECRET is required with an external DATABASE_URL (32+ random characters, e.g. `openssl rand -base64 32`)");
   }
   await assertPortFree(config.PORT, "PORT");
+  // The runner tests pull requests in a bubblewrap sandbox; without it the test stage can only escalate.
+  if (process.env.FLOWGATE_SANDBOX !== "off") ensureSystemPackages(SANDBOX_NEEDS, say);
   await ensurePrismaClient(say);
 
   database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir, share: false, log: say });

@@ -1,5 +1,6 @@
 /**
- * `npm test`: the whole suite. Checks what the tests need (Chromium, Prometheus, the Prisma client, a current
+ * `npm test`: the whole suite. Checks what the tests need (Chromium, Prometheus, bubblewrap, installed
+ * with apt-get when run as root; the Prisma client, a current
  * build for the server and browser tests), type-checks, then runs vitest. Extra arguments go to
  * vitest, e.g. `npm test -- test/unit`.
  */
@@ -7,6 +8,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { ensureBuild, ensurePrismaClient, projectRoot, runTool } from "./lib/prepare";
+import { ensureSystemPackages, SANDBOX_NEEDS } from "./lib/system-packages";
 
 const say = (line: string) => process.stdout.write(`[flowgate test] ${line}\n`);
 
@@ -18,24 +20,15 @@ function run(command: string, args: string[]) {
 }
 
 async function main() {
-  const chromium = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-  if (!fs.existsSync(chromium)) {
-    process.stderr.write(
-      `flowgate test: Chromium not found at ${chromium}. The browser tests need it:\n` +
-        `  apt-get update && apt-get install -y chromium     (Debian/Ubuntu)\n` +
-        `or point CHROMIUM_PATH at a Chromium or Chrome binary.\n`,
-    );
-    process.exit(1);
-  }
-  const prometheus = process.env.PROMETHEUS_PATH || "/usr/bin/prometheus";
-  if (!fs.existsSync(prometheus)) {
-    process.stderr.write(
-      `flowgate test: Prometheus not found at ${prometheus}. The metric source tests run a real one:\n` +
-        `  apt-get update && apt-get install -y --no-install-recommends prometheus     (Debian/Ubuntu)\n` +
-        `or point PROMETHEUS_PATH at a prometheus binary.\n`,
-    );
-    process.exit(1);
-  }
+  // The browser tests need Chromium, the metric source tests a real Prometheus, the sandbox tests bubblewrap.
+  ensureSystemPackages(
+    [
+      { binary: "/usr/bin/chromium", override: "CHROMIUM_PATH", debianPackage: "chromium", why: "the browser tests drive it (or point CHROMIUM_PATH at a Chromium)" },
+      { binary: "/usr/bin/prometheus", override: "PROMETHEUS_PATH", debianPackage: "prometheus", why: "the Prometheus metric source is tested against a real one (or set PROMETHEUS_PATH)" },
+      ...SANDBOX_NEEDS,
+    ],
+    say,
+  );
   await ensurePrismaClient(say);
   say("type-checking");
   await runTool("tsc", ["--noEmit"], { onLine: (line) => process.stdout.write(`${line}\n`) });

@@ -303,23 +303,28 @@ function joinCgroups(cgroup: CommandCgroup): string[] {
 }
 
 /**
- * RLIMIT_NPROC counts every process of the real uid. With a cgroup the pids controller is the limit
+ * RLIMIT_NPROC counts every thread of the real uid. With a cgroup the pids controller is the limit
  * and this is a backstop; without one, as the dedicated user it is the limit; as the runner's own
- * user it must leave room for the runner's processes.
+ * user it must leave room for the threads the runner's user already has (Node alone runs about ten).
  */
 function processRlimit(cgroup: CommandCgroup | null, identity: Identity, limits: SandboxLimits): string[] {
   if (cgroup) return [];
   if (identity.host) return [`--nproc=${limits.processLimit}`];
-  const mine = fs.readdirSync("/proc").filter((entry) => /^\d+$/.test(entry) && ownedByMe(entry)).length;
-  return [`--nproc=${mine + limits.processLimit}`];
+  return [`--nproc=${threadsOfThisUser() + limits.processLimit}`];
 }
 
-function ownedByMe(pid: string): boolean {
-  try {
-    return fs.statSync(`/proc/${pid}`).uid === process.getuid?.();
-  } catch {
-    return false;
+function threadsOfThisUser(): number {
+  let threads = 0;
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.statSync(`/proc/${entry}`).uid !== process.getuid?.()) continue;
+      threads += fs.readdirSync(`/proc/${entry}/task`).length;
+    } catch {
+      // Gone meanwhile.
+    }
   }
+  return threads;
 }
 
 /** Bytes the command has written to its checkout, HOME and TMPDIR, by du (off the event loop). */

@@ -73,7 +73,11 @@ function readLockFileRaw(dataDir: string): InstanceLock | null {
  */
 export function loadOrCreateSecrets(dataDir: string): DataDirSecrets {
   const file = path.join(dataDir, "secrets.json");
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as DataDirSecrets;
+  if (fs.existsSync(file)) {
+    // Readable by this service's user alone, whatever an older version or a copy left it as.
+    if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
+    return JSON.parse(fs.readFileSync(file, "utf8")) as DataDirSecrets;
+  }
   const secrets: DataDirSecrets = {
     pgPassword: randomBytes(24).toString("hex"),
     authSecret: randomBytes(32).toString("base64url"),
@@ -119,7 +123,7 @@ function makeTraversable(dir: string) {
   while (current !== path.dirname(current)) {
     try {
       const mode = fs.statSync(current).mode;
-      if ((mode & 0o001) === 0) fs.chmodSync(current, mode | 0o011);
+      if ((mode & 0o001) === 0) fs.chmodSync(current, mode | 0o001);
     } catch {
       // A parent we cannot stat or change: postgres will report the real problem.
     }
@@ -245,14 +249,17 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedDatabase> {
   const log = options.log ?? (() => {});
   const dataDir = path.resolve(options.dataDir);
-  fs.mkdirSync(dataDir, { recursive: true });
+  // The data directory is the service's alone (secrets, the cluster); as root, PostgreSQL's user
+  // may pass through it to its cluster, and nobody may list it.
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dataDir, 0o700);
   const owner = readInstanceLock(dataDir);
   if (owner && owner.pid !== process.pid) {
     throw new StartupError(
       `data directory ${dataDir} is in use by another Flowgate (pid ${owner.pid}); stop it or set FLOWGATE_DATA_DIR to another directory`,
     );
   }
-  makeTraversable(dataDir);
+  if ("uid" in serverUser()) makeTraversable(dataDir);
   const clusterDir = path.join(dataDir, "pg");
   await stopOrphanedPostgres(clusterDir, log);
 

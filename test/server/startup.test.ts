@@ -1,9 +1,10 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { findFreePort } from "@/lib/db/embedded";
+import { findFreePort, runningInstanceDatabaseUrl } from "@/lib/db/embedded";
 import { demoBranches } from "@/scripts/lib/demo-repository";
 import { runScript, startFlowgate, testDataDir, type FlowgateProcess } from "../support/flowgate-process";
 
@@ -11,6 +12,17 @@ const started: FlowgateProcess[] = [];
 afterAll(async () => {
   for (const app of started) await app.stop();
 });
+
+/** A system user of its own for the test (created once), as a platform engineer would run Flowgate. */
+function ordinaryUser(name: string) {
+  const id = (flag: string) => Number(execFileSync("id", [flag, name], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim());
+  try {
+    id("-u");
+  } catch {
+    execFileSync("useradd", ["--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", name]);
+  }
+  return { uid: id("-u"), gid: id("-g") };
+}
 
 /** Runs the start command expecting it to refuse; returns its stderr. */
 async function startFailure(env: Record<string, string>) {
@@ -57,6 +69,41 @@ describe("npm start", () => {
     expectOneLine(stderr, /data directory .* is in use by another Flowgate \(pid \d+\)/);
     expect(await second.stop("SIGINT")).toBe(0);
   }, 180_000);
+
+  it("runs as an ordinary user: its own PostgreSQL, and the demo's pull requests tested in the sandbox with the same outcomes", async () => {
+    // As root, a user of its own is made for this; run by an ordinary user, the test is that user.
+    const asUser = process.getuid?.() === 0 ? ordinaryUser("flowgate-ci") : undefined;
+    const uid = asUser?.uid ?? process.getuid!();
+    const dataDir = testDataDir("ordinary-user");
+    fs.mkdirSync(dataDir, { recursive: true });
+    if (asUser) fs.chownSync(dataDir, asUser.uid, asUser.gid);
+    const app = await startFlowgate({ dataDir, asUser, env: { HOME: dataDir, LOG_LEVEL: "warn" } });
+    started.push(app);
+    // The embedded server runs as that user, not as a `postgres` user made by root.
+    const postmaster = Number(fs.readFileSync(path.join(dataDir, "pg", "postmaster.pid"), "utf8").split("\n")[0]);
+    expect(fs.statSync(`/proc/${postmaster}`).uid).toBe(uid);
+    expect(fs.statSync(path.join(dataDir, "secrets.json")).mode & 0o777).toBe(0o600);
+
+    const client = new pg.Client({ connectionString: runningInstanceDatabaseUrl(dataDir)! });
+    await client.connect();
+    try {
+      let ends: Record<number, { status: string; stage: string }> = {};
+      for (let waited = 0; waited < 150_000; waited += 1000) {
+        const rows = (await client.query(`SELECT pr.number, r.status::text, r."currentStage"::text AS stage FROM "PipelineRun" r JOIN "PullRequest" pr ON pr.id = r."pullRequestId" WHERE NOT r.simulated`)).rows;
+        ends = Object.fromEntries(rows.map((r) => [r.number, { status: r.status, stage: r.stage }]));
+        if (rows.length === demoBranches.length && rows.every((r) => ["done", "escalated", "failed", "rolled_back"].includes(r.status))) break;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      expect(ends).toEqual(Object.fromEntries(demoBranches.map((b, i) => [i + 1, b.ends])));
+      const [runner] = (await client.query(`SELECT sandbox FROM "RunnerHeartbeat"`)).rows;
+      expect(runner.sandbox).toEqual({ mode: "bubblewrap", problem: null });
+      const tested = (await client.query(`SELECT s.output FROM "StageRun" s JOIN "PipelineRun" r ON r.id = s."runId" WHERE s.stage = 'test' AND s.status = 'passed' AND NOT r.simulated LIMIT 1`)).rows[0];
+      expect(tested.output.sandbox).toMatchObject({ mode: "bubblewrap", warning: null });
+    } finally {
+      await client.end();
+    }
+    expect(await app.stop("SIGTERM")).toBe(0);
+  }, 240_000);
 
   it("uses an external PostgreSQL from DATABASE_URL, without demo accounts", async () => {
     const adminUrl = inject("postgresAdminUrl");

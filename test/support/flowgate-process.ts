@@ -28,13 +28,16 @@ export function testDataDir(name: string) {
  * Runs `npm start`'s own script as a child process, exactly as a user would, on its own data
  * directory and port. Resolves once it reports ready (or rejects with its output if it exits).
  */
-export async function startFlowgate(options: { dataDir?: string; port?: number; env?: Record<string, string> } = {}): Promise<FlowgateProcess> {
+export async function startFlowgate(
+  options: { dataDir?: string; port?: number; env?: Record<string, string>; asUser?: { uid: number; gid: number } } = {},
+): Promise<FlowgateProcess> {
   const port = options.port ?? (await findFreePort());
   const dataDir = options.dataDir ?? testDataDir("flowgate");
   const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "start.ts")], {
     cwd: root,
     env: { ...process.env, PORT: String(port), FLOWGATE_DATA_DIR: dataDir, LOG_LEVEL: "warn", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
+    ...(options.asUser ? { uid: options.asUser.uid, gid: options.asUser.gid } : {}),
   });
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
