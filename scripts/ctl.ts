@@ -25,7 +25,8 @@ const usage = `Usage: npm run ctl -- <command> [options]
   repo add --name <name> --path <path-to-git-repo> [--default-branch main] [--test-preset <preset>]
   repo list
   repo test-settings --name <name> (--preset <preset> [--test-command <cmd>] [--install-command <cmd>]
-      [--time-limit <seconds>] [--memory-limit <mb>] | --clear)
+      [--time-limit <seconds>] [--memory-limit <mb>] [--disk-limit <mb>] [--process-limit <n>]
+      [--install-network none|egress] | --clear)
       How the test agent tests the repository. Presets: node-test, node-vitest, node-jest,
       python-pytest; a preset fills every field, options override it.
   repo deploy-settings --name <name> (--file <deploy.json> | --clear)
@@ -121,6 +122,9 @@ async function main() {
       "install-command": { type: "string" },
       "time-limit": { type: "string" },
       "memory-limit": { type: "string" },
+      "disk-limit": { type: "string" },
+      "process-limit": { type: "string" },
+      "install-network": { type: "string" },
       clear: { type: "boolean" },
       days: { type: "string" },
       "prs-per-day": { type: "string" },
@@ -289,7 +293,7 @@ async function runCommand(command: string, { db, databaseUrl, values, rest, pass
         const name = required(values.name as string | undefined, "name");
         const repository = await db.repository.findUnique({ where: { name } });
         if (!repository) throw new StartupError(`no repository named ${name} (see npm run ctl -- repo list)`);
-        const optionalNumber = (flag: "time-limit" | "memory-limit") => (values[flag] === undefined ? undefined : Number(values[flag]));
+        const optionalNumber = (flag: "time-limit" | "memory-limit" | "disk-limit" | "process-limit") => (values[flag] === undefined ? undefined : Number(values[flag]));
         const test = values.clear
           ? null
           : {
@@ -298,6 +302,9 @@ async function runCommand(command: string, { db, databaseUrl, values, rest, pass
               installCommand: values["install-command"] as string | undefined,
               timeLimitSeconds: optionalNumber("time-limit"),
               memoryLimitMb: optionalNumber("memory-limit"),
+              diskLimitMb: optionalNumber("disk-limit"),
+              processLimit: optionalNumber("process-limit"),
+              installNetwork: values["install-network"] as string | undefined,
             };
         await updateRepositorySettings(db, { repositoryId: repository.id, input: { test: test as never }, actor: CLI_ACTOR });
         note(test ? `${name}: tests run with the ${test.preset} preset` : `${name}: test settings cleared`);

@@ -11,6 +11,8 @@ export interface TestStageOutput {
   commands: { command: string; exitCode: number | null; timedOut: boolean; memoryExceeded: boolean; durationMs: number; truncatedBytes: number; output?: string }[];
   suite: { total: number; passed: number; failed: number; errored: number; skipped: number; failures: { name: string; message: string }[] } | null;
   problem: string | null;
+  /** How the pull request's code was isolated (agents/sandbox); absent on runs from before the sandbox. */
+  sandbox?: SandboxRecord | null;
   coverage: { target: number; before: ChangedLineCoverage | null; after: ChangedLineCoverage | null };
   generation: {
     mode: "llm" | "not_needed" | "heuristic";
@@ -19,6 +21,14 @@ export interface TestStageOutput {
     tests: { path: string; content: string; covers: string; attempt: number; status: string; reason: string; linesGained: number }[];
     patch: string | null;
   };
+}
+interface SandboxRecord {
+  mode: "bubblewrap" | "off";
+  warning: string | null;
+  user: string;
+  network: { install: "none" | "egress"; test: "none" };
+  limits: { timeSeconds: number; memoryMb: number; diskMb: number; processes: number };
+  enforcement: { memory: string; processes: string; disk: string };
 }
 interface ChangedLineCoverage {
   percent: number | null;
@@ -68,6 +78,7 @@ export function TestStageView({ output, runId }: { output: TestStageOutput; runI
           {generation.mode === "llm" ? percent(coverage.after?.percent) : "no tests generated"}
         </Figure>
       </div>
+      {output.sandbox && <SandboxLine sandbox={output.sandbox} />}
       {output.problem && <p className="text-red-700">Problem: {output.problem}</p>}
       {suite && suite.failures.length > 0 && (
         <div>
@@ -130,6 +141,24 @@ export function TestStageView({ output, runId }: { output: TestStageOutput; runI
       )}
       <Commands commands={output.commands} />
     </div>
+  );
+}
+
+/** Where the pull request's code ran: one quiet line when sandboxed, a red warning when it was not. */
+function SandboxLine({ sandbox }: { sandbox: SandboxRecord }) {
+  const { limits, network } = sandbox;
+  const detail = `network: none for tests, ${network.install} for the install step · limits ${limits.timeSeconds} s, ${limits.memoryMb} MB memory (${sandbox.enforcement.memory}), ${limits.diskMb} MB disk, ${limits.processes} processes (${sandbox.enforcement.processes})`;
+  if (sandbox.warning) {
+    return (
+      <p className="rounded border border-red-300 bg-red-50 px-3 py-2 font-medium text-red-800" data-testid="sandbox-warning">
+        The pull request&apos;s code {sandbox.warning}.
+      </p>
+    );
+  }
+  return (
+    <p className="text-xs text-slate-600" data-testid="sandbox-line">
+      Ran in a bubblewrap sandbox as {sandbox.user} · {detail}
+    </p>
   );
 }
 

@@ -11,6 +11,9 @@ export interface EffectiveTestSettings {
   installCommand: string | null;
   timeLimitSeconds: number;
   memoryLimitMb: number;
+  diskLimitMb: number;
+  processLimit: number;
+  installNetwork: "none" | "egress";
 }
 
 /** How the test agent tests one repository: a preset, an optional command override and limits. */
@@ -21,13 +24,23 @@ export function RepositoryTestSettings({ repositoryId, current }: { repositoryId
   const [testCommand, setTestCommand] = useState("");
   const [timeLimit, setTimeLimit] = useState(String(current?.timeLimitSeconds ?? 600));
   const [memoryLimit, setMemoryLimit] = useState(String(current?.memoryLimitMb ?? 2048));
+  const [diskLimit, setDiskLimit] = useState(String(current?.diskLimitMb ?? 4096));
+  const [installNetwork, setInstallNetwork] = useState<"none" | "egress">(current?.installNetwork ?? "none");
   const save = useMutation({
     mutationFn: () =>
       fetchJson(`/api/v1/repositories/${repositoryId}`, {
         method: "PATCH",
         body: JSON.stringify({
           test: preset
-            ? { preset, testCommand: testCommand.trim() || undefined, timeLimitSeconds: Number(timeLimit), memoryLimitMb: Number(memoryLimit) }
+            ? {
+                preset,
+                testCommand: testCommand.trim() || undefined,
+                timeLimitSeconds: Number(timeLimit),
+                memoryLimitMb: Number(memoryLimit),
+                diskLimitMb: Number(diskLimit),
+                processLimit: current?.processLimit,
+                installNetwork,
+              }
             : null,
         }),
       }),
@@ -46,7 +59,8 @@ export function RepositoryTestSettings({ repositoryId, current }: { repositoryId
       <span className="flex items-center gap-2 text-xs text-slate-600" data-testid="repository-tests">
         {current ? (
           <>
-            tests: <b>{current.preset}</b> · limit {current.timeLimitSeconds} s, {current.memoryLimitMb} MB
+            tests: <b>{current.preset}</b> · limit {current.timeLimitSeconds} s, {current.memoryLimitMb} MB, {current.diskLimitMb} MB disk · install network{" "}
+            <b className={current.installNetwork === "egress" ? "text-amber-700" : undefined}>{current.installNetwork}</b>
           </>
         ) : (
           <span className="text-amber-700">tests not configured: the test stage escalates until they are</span>
@@ -81,6 +95,17 @@ export function RepositoryTestSettings({ repositoryId, current }: { repositoryId
       <label className="flex flex-col">
         <span className="mb-1 font-medium">Memory limit (MB)</span>
         <input value={memoryLimit} onChange={(e) => setMemoryLimit(e.target.value)} inputMode="numeric" className="w-20 rounded border border-slate-300 px-1 py-1" />
+      </label>
+      <label className="flex flex-col">
+        <span className="mb-1 font-medium">Disk limit (MB)</span>
+        <input value={diskLimit} onChange={(e) => setDiskLimit(e.target.value)} inputMode="numeric" className="w-20 rounded border border-slate-300 px-1 py-1" />
+      </label>
+      <label className="flex flex-col" title="The install command may reach the internet (never the host's own services); the test command never has a network">
+        <span className="mb-1 font-medium">Install network</span>
+        <select value={installNetwork} onChange={(e) => setInstallNetwork(e.target.value as "none" | "egress")} className="rounded border border-slate-300 px-1 py-1">
+          <option value="none">none</option>
+          <option value="egress">egress (no host loopback)</option>
+        </select>
       </label>
       <button type="submit" disabled={save.isPending} className="rounded border border-slate-300 px-2 py-1 hover:bg-slate-50">
         Save

@@ -74,6 +74,9 @@ describe("the inbox and the escalation page in Chromium", () => {
     await expect.poll(() => testStage.count(), { timeout: 30_000 }).toBe(1);
     expect(await page.getByTestId("coverage-before").innerText()).toMatch(/^0%/);
     expect(await page.getByTestId("coverage-files").innerText()).toContain("src/refunds.js");
+    // The refund code ran in the sandbox, and the page says so (no red warning).
+    expect(await page.getByTestId("sandbox-line").innerText()).toMatch(/^Ran in a bubblewrap sandbox as .*network: none for tests/);
+    expect(await page.getByTestId("sandbox-warning").count()).toBe(0);
     await expect.poll(() => page.getByTestId("run-status").innerText()).toBe("escalated");
     await page.close();
   }, 180_000);

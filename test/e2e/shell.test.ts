@@ -43,6 +43,14 @@ describe("the app shell in Chromium", () => {
     const page = await context.newPage();
     await signInAs(page, session.app.url, "admin@flowgate.local", { callbackUrl: "/settings" });
     await page.waitForURL(/\/settings/);
+    // The runner `npm start` started reports its sandbox.
+    await expect
+      .poll(async () => {
+        const text = await page.getByTestId("runner-sandboxes").innerText();
+        if (!text.includes("bubblewrap")) await page.reload();
+        return text;
+      }, { timeout: 20_000 })
+      .toContain("tests pull requests in a bubblewrap sandbox");
     await page.getByPlaceholder("ci-pipeline").fill("browser-ci");
     await page.getByRole("checkbox", { name: "runs:read" }).check();
     await page.getByRole("button", { name: "Create token" }).click();

@@ -2,6 +2,7 @@ import { ApiTokens } from "@/components/settings/api-tokens";
 import { NotificationChannels } from "@/components/settings/notification-channels";
 import { PolicyEditor } from "@/components/settings/policy-editor";
 import { Repositories } from "@/components/settings/repositories";
+import { RunnerSandboxes, type RunnerSandbox } from "@/components/settings/runner-sandboxes";
 import { NotAllowed, PageHeader } from "@/components/ui/empty-state";
 import { requirePageAccess } from "@/lib/auth/page-access";
 import { appPage, tokenScopes } from "@/lib/auth/roles";
@@ -14,12 +15,22 @@ export default async function SettingsPage() {
   const { user, allowed } = await requirePageAccess(page);
   if (!allowed) return <NotAllowed page={page.label} role={user.role} />;
   const users = await db().user.findMany({ orderBy: { email: "asc" }, select: { id: true, email: true, name: true, role: true } });
+  // Runners seen within the last minute (a heartbeat every 2 s; the lease is 30 s by default).
+  const runners = await db().runnerHeartbeat.findMany({
+    where: { lastSeenAt: { gt: new Date(Date.now() - 60_000) } },
+    orderBy: { startedAt: "asc" },
+    select: { id: true, hostname: true, lastSeenAt: true, sandbox: true },
+  });
   return (
     <>
-      <PageHeader title="Settings" description="People, API tokens, repositories and policy." />
+      <PageHeader title="Settings" description="People, API tokens, runners, repositories and policy." />
       <section className="mb-8">
         <h2 className="mb-3 text-lg font-semibold">Policy</h2>
         <PolicyEditor />
+      </section>
+      <section className="mb-8">
+        <h2 className="mb-3 text-lg font-semibold">Runners</h2>
+        <RunnerSandboxes runners={runners as RunnerSandbox[]} />
       </section>
       <section className="mb-8">
         <h2 className="mb-3 text-lg font-semibold">Repositories</h2>
