@@ -18,7 +18,7 @@ import { createReviewAgent } from "./review/review-agent";
 import { createStagingAgent } from "./staging/staging-agent";
 import { createSandbox } from "./sandbox/sandbox";
 import { createTestAgent } from "./test/test-agent";
-import { sweepWorkspaces, workspaceRootFor } from "./test/workspace";
+import { removeLegacyWorkspaces, sweepWorkspaces, workspaceRootFor } from "./test/workspace";
 import { createValidationAgent } from "./validation/validation-agent";
 import type { StageAgent } from "./stage-agent";
 
@@ -50,6 +50,7 @@ async function main() {
   // Workspaces of crashed stages are removed before this runner takes new work.
   const workspaceRoot = workspaceRootFor(config.FLOWGATE_DATA_DIR);
   await sweepWorkspaces(db, { root: workspaceRoot, log });
+  removeLegacyWorkspaces(config.FLOWGATE_DATA_DIR, log);
   const agents: Partial<Record<Stage, StageAgent>> = {
     review: createReviewAgent(provider),
     test: createTestAgent(provider, { workspaceRoot, sandbox }),

@@ -11,7 +11,9 @@ const STEP_LABEL: Record<DeployStep, string> = { deploy: "deploy", set_weight: "
 /**
  * Runs the team's own commands (kubectl argo rollouts …, a mesh's CLI, a deploy script) with the
  * test agent's command runner: its own process group, the time limit, capped output, and an
- * environment with nothing of Flowgate's in it but the run's FLOWGATE_* variables.
+ * environment with nothing of Flowgate's in it but the run's FLOWGATE_* variables. They run in a
+ * private empty directory, never in a pull request's checkout: a deploy script taken from the PR
+ * would be PR code with the runner's privileges (PR code runs only in agents/sandbox).
  */
 export function createCommandTarget(settings: CommandTargetSettings): DeployTarget {
   const limits = { timeLimitMs: settings.timeLimitSeconds * 1000, memoryLimitMb: settings.memoryLimitMb };
@@ -36,7 +38,7 @@ export async function runStep(
   // A private HOME per command, so tools' caches and credentials files from one run never reach another.
   const home = await fs.mkdtemp(path.join(os.tmpdir(), "flowgate-deploy-"));
   try {
-    const result = await runCommand(command, { cwd: ctx.workingDirectory ?? home, env: scrubbedEnv(home, deployVariables(ctx, step)), ...limits });
+    const result = await runCommand(command, { cwd: home, env: scrubbedEnv(home, deployVariables(ctx, step)), ...limits });
     return { ok: succeeded(result), summary: `${label} command ${verdict(result)}`, output: result.output, durationMs: result.durationMs };
   } catch (err) {
     return { ok: false, summary: `${label} command could not start: ${(err as Error).message}`, durationMs: 0 };

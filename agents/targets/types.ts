@@ -16,12 +16,6 @@ export interface DeployContext {
   profile: PerformanceProfile;
   /** Seed for deterministic simulation (e.g. a hash of runId + environment); see simulationSeed(). */
   seed: number;
-  /**
-   * Where the command target runs its commands and smoke commands (e.g. a checkout of the head
-   * commit, for a deploy script kept in the repository). Without it they run in a private
-   * temporary directory that is removed afterwards.
-   */
-  workingDirectory?: string;
 }
 
 export interface StepResult {

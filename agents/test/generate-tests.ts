@@ -132,7 +132,11 @@ async function tryCandidate(input: {
     return { test: { ...test, status: "invalid_path", reason: pathProblem }, coverage: input.coverage, suite: null };
   }
   // The checkout is the sandbox's: the file is created without following links, owned like the rest.
-  writeNewCheckoutFile(workspace.dir, candidate.path, candidate.content, context.sandbox.fileOwner());
+  try {
+    writeNewCheckoutFile(workspace.dir, candidate.path, candidate.content, context.sandbox.fileOwner());
+  } catch (err) {
+    return { test: { ...test, status: "invalid_path", reason: `${candidate.path} cannot be created in the checkout: ${(err as Error).message}` }, coverage: input.coverage, suite: null };
+  }
   const remove = () => removeCheckoutFile(workspace.dir, candidate.path);
 
   const suite = await runSuite(context, { install: false });

@@ -104,6 +104,17 @@ function exportTree(repository: string, sha: string, into: string): Promise<void
 }
 
 /**
+ * Versions before the sandbox kept git worktrees under `<data dir>/workspaces`; none is used any
+ * more (a run retried after the upgrade starts a new workspace), so the directory goes.
+ */
+export function removeLegacyWorkspaces(dataDir: string, log: Logger) {
+  const legacy = path.resolve(dataDir, "workspaces");
+  if (!fs.existsSync(legacy)) return;
+  fs.rmSync(legacy, { recursive: true, force: true });
+  log.info({ removed: legacy }, "removed the workspaces directory of an earlier version from the data directory");
+}
+
+/**
  * Removes workspaces whose stage attempt is no longer in progress: those a crashed runner left
  * behind. Attempts still queued or running keep theirs (another runner on this machine may be
  * using it, or the retried job will recreate it).

@@ -93,12 +93,14 @@ describe("the command target", () => {
     expect((await target.deploy({ ...ctx, environment: "staging" })).output).toContain("env=staging step=deploy weight=100");
   });
 
-  it("runs in the context's working directory when it has one", async () => {
-    const checkout = fs.mkdtempSync(path.join(tmp, "checkout-"));
-    fs.writeFileSync(path.join(checkout, "deploy.sh"), 'echo "$FLOWGATE_WEIGHT" > weight.txt\n');
-    const target = createCommandTarget(commandSettings({ setWeightCommand: "sh ./deploy.sh" }));
-    expect((await target.setWeight({ ...ctx, workingDirectory: checkout }, 25)).ok).toBe(true);
-    expect(fs.readFileSync(path.join(checkout, "weight.txt"), "utf8")).toBe("25\n");
+  it("runs in a private directory of its own, never in a pull request's checkout, and removes it", async () => {
+    const target = createCommandTarget(commandSettings({ setWeightCommand: "pwd; ls -A; touch left-behind" }));
+    const result = await target.setWeight(ctx, 25);
+    expect(result.ok).toBe(true);
+    const [cwd, listing] = result.output!.split("\n");
+    expect(cwd).toMatch(/flowgate-deploy-/);
+    expect(listing ?? "").toBe("");
+    expect(fs.existsSync(cwd)).toBe(false);
   });
 
   it("lets no variable stand in for the run's own facts, and passes none of Flowgate's secrets", async () => {

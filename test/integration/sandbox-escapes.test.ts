@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runStageJob } from "@/agents/engine/run-stage-job";
-import { createSandbox } from "@/agents/sandbox/sandbox";
+import { createSandbox, type Sandbox } from "@/agents/sandbox/sandbox";
 import { measuredDecision, type StageAgent } from "@/agents/stage-agent";
 import { createTestAgent, type TestStageOutput } from "@/agents/test/test-agent";
 import { ensureWorkspaceRoot } from "@/agents/test/workspace";
@@ -165,5 +165,28 @@ describe("pull-request code in the sandbox", () => {
     for (const secret of [secrets.pgPassword, secrets.authSecret]) expect(everything).not.toContain(secret);
     const audit = await t.sql<{ content: string }>(`SELECT content FROM "AuditEvent" WHERE "runId" = $1 AND action = 'stage.decided'`, [run.id]);
     expect(audit.map((a) => a.content).join("")).toContain("ran without a sandbox");
+  });
+
+  it("runs no pull-request code where no sandbox can be made, and escalates saying why and how to fix it", async () => {
+    // A runner whose probe failed (here: as if bubblewrap were not installed). Its run must never be called.
+    const unavailable: Sandbox = {
+      ...createSandbox("bubblewrap"),
+      problem: async () => ({ reason: "bubblewrap (/usr/bin/bwrap) is not installed on this runner", fix: "apt-get install -y bubblewrap" }),
+      run: () => {
+        throw new Error("pull-request code must not run without a sandbox");
+      },
+    };
+    const { run } = await submitWithGit(t.db, { repoPath: repoDir, base: "main", head: "attack/escape", number: 3, author: "mallory@example.com", actor, note: () => {} });
+    const agents = { review: passingReview, test: createTestAgent(null, { workspaceRoot, sandbox: unavailable }) };
+    await runStageJob({ db: t.db, log: quiet, agents }, { runId: run.id, stage: "review", attempt: 1 });
+    await runStageJob({ db: t.db, log: quiet, agents }, { runId: run.id, stage: "test", attempt: 1 });
+    const stage = await t.db.stageRun.findFirstOrThrow({ where: { runId: run.id, stage: "test" } });
+    expect(stage.status).toBe("escalated");
+    const output = stage.output as unknown as TestStageOutput;
+    expect(output.commands).toEqual([]);
+    expect(output.problem).toBe("cannot run untrusted code safely on this runner: bubblewrap (/usr/bin/bwrap) is not installed on this runner. To fix: apt-get install -y bubblewrap");
+    const escalation = await t.db.escalation.findFirstOrThrow({ where: { runId: run.id } });
+    expect(escalation.reasons).toEqual(["tests_not_runnable"]);
+    expect((await t.db.pipelineRun.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("escalated");
   });
 });
