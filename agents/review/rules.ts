@@ -278,25 +278,52 @@ interface SecretPattern {
   rule: string;
   /** What the message calls it. Never the value: findings are stored and shown. */
   label: string;
-  pattern: RegExp;
+  /** The first credential-shaped token in a line, if any. Linear in the line's length. */
+  match: (content: string) => string | undefined;
 }
+
+/** A pattern whose failing attempts end within a bounded distance of their start (linear scan). */
+const regex = (pattern: RegExp) => (content: string) => pattern.exec(content)?.[0];
 
 /** Credential formats with a recognizable shape: they fire in every file, tests included. */
 const SECRET_PATTERNS: SecretPattern[] = [
-  { rule: "secret.aws-access-key", label: "AWS access key literal", pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
-  { rule: "secret.private-key", label: "private key block", pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/ },
-  { rule: "secret.github-token", label: "GitHub token literal", pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/ },
-  { rule: "secret.slack-token", label: "Slack token literal", pattern: /\bxox[baprs]-[A-Za-z0-9-]{10,}/ },
-  { rule: "secret.stripe-live-key", label: "Stripe live secret key literal", pattern: /\b[sr]k_live_[A-Za-z0-9]{10,}/ },
-  { rule: "secret.anthropic-key", label: "Anthropic API key literal", pattern: /\bsk-ant-[A-Za-z0-9_-]{20,}/ },
-  // OpenAI-style keys: "sk-" then a long random run. The digit-and-letter lookaheads keep
-  // hyphenated identifiers such as "sk-long-descriptive-name-here" from firing.
-  {
-    rule: "secret.openai-key",
-    label: "OpenAI-style API key literal",
-    pattern: /\bsk-(?!ant-)(?:proj-)?(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{20,}/,
-  },
+  { rule: "secret.aws-access-key", label: "AWS access key literal", match: regex(/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/) },
+  { rule: "secret.private-key", label: "private key block", match: regex(/-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/) },
+  { rule: "secret.github-token", label: "GitHub token literal", match: regex(/\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/) },
+  { rule: "secret.slack-token", label: "Slack token literal", match: regex(/\bxox[baprs]-[A-Za-z0-9-]{10,}/) },
+  { rule: "secret.stripe-live-key", label: "Stripe live secret key literal", match: regex(/\b[sr]k_live_[A-Za-z0-9]{10,}/) },
+  { rule: "secret.anthropic-key", label: "Anthropic API key literal", match: regex(/\bsk-ant-[A-Za-z0-9_-]{20,}/) },
+  { rule: "secret.openai-key", label: "OpenAI-style API key literal", match: openAiStyleKey },
 ];
+
+/**
+ * OpenAI-style keys: "sk-" (not "sk-ant-"), optionally "proj-", then a run of 20 or more key
+ * characters holding a digit and a letter, so that hyphenated identifiers such as
+ * "sk-long-descriptive-name-here" do not fire. Written as one pass over each run of key characters
+ * (the regular expression it replaces rescanned the run from every "sk-" in it: quadratic).
+ */
+function openAiStyleKey(content: string): string | undefined {
+  for (const run of content.matchAll(/[A-Za-z0-9_-]+/g)) {
+    const token = run[0];
+    if (!token.includes("sk-")) continue;
+    // From the end: where the last digit and the last letter are, so each candidate is O(1).
+    let lastDigit = -1;
+    let lastLetter = -1;
+    for (let i = token.length - 1; i >= 0 && (lastDigit < 0 || lastLetter < 0); i--) {
+      const c = token.charCodeAt(i);
+      if (lastDigit < 0 && c >= 48 && c <= 57) lastDigit = i;
+      if (lastLetter < 0 && ((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) lastLetter = i;
+    }
+    for (let p = token.indexOf("sk-"); p >= 0; p = token.indexOf("sk-", p + 1)) {
+      // A word boundary before "sk": the run's start, or a "-" (the only non-word key character).
+      if (p > 0 && token[p - 1] !== "-") continue;
+      if (token.startsWith("ant-", p + 3)) continue;
+      const body = p + 3 + (token.startsWith("proj-", p + 3) ? 5 : 0);
+      if (token.length - body >= 20 && lastDigit >= body && lastLetter >= body) return token.slice(p);
+    }
+  }
+  return undefined;
+}
 
 /**
  * Keys that call themselves fake: AWS's documented AKIA...EXAMPLE, "sk-ant-test-..." fixtures. A
@@ -308,7 +335,10 @@ const FAKE_TOKEN = /example|test|fake|dummy|sample|placeholder|xxxx/i;
 const SECRET_NAME = /(?:password|passwd|passphrase|secret|api[_-]?key|access[_-]?key|private[_-]?key|token|credential)/i;
 
 /** `name = "literal"`, `name: "literal"`, `"name": "literal"`, Go's `name := "literal"`. */
-const LITERAL_ASSIGNMENT = /(["']?)([A-Za-z_$][\w$-]*)\1\s*(?::=|[:=])\s*(["'`])([^"'`]*)\3/g;
+// The lookbehind lets a match start only where a name starts: without it every position inside a
+// long identifier was a new start that rescanned the rest of it (quadratic: one added line of
+// 40,000 characters took 4.6 s and blocked the runner's heartbeat).
+const LITERAL_ASSIGNMENT = /(["']?)(?<![\w$-])([A-Za-z_$][\w$-]*)\1\s*(?::=|[:=])\s*(["'`])([^"'`]*)\3/g;
 
 /** Values that are obviously not a real credential. */
 const PLACEHOLDER = /changeme|change[_-]me|xxx|placeholder|your[_-]|example|dummy|redacted|replace|todo|\*\*\*|<[^>]*>|\$\{|\{\{/i;
@@ -329,8 +359,8 @@ function isPlaceholderValue(value: string): boolean {
 function detectSecrets(view: FileView): RuleFinding[] {
   const findings: RuleFinding[] = [];
   for (const { line, content } of view.added) {
-    for (const { rule, label, pattern } of SECRET_PATTERNS) {
-      const token = pattern.exec(content)?.[0];
+    for (const { rule, label, match } of SECRET_PATTERNS) {
+      const token = match(content);
       if (token && !FAKE_TOKEN.test(token)) findings.push(finding("hardcoded_secret", rule, "critical", view.path, line, `Hard-coded ${label}; move it to a secret store and rotate it.`));
     }
     // Generic assignments skip tests: fixtures hold throwaway passwords, and calling them critical
@@ -354,6 +384,15 @@ function genericSecretNames(content: string): string[] {
   return names;
 }
 
+/**
+ * Whether `first` occurs and `then` occurs somewhere after its first occurrence: what `first.*then`
+ * asks, in two linear searches.
+ */
+function followedBy(content: string, first: RegExp, then: RegExp): boolean {
+  const m = first.exec(content);
+  return m !== null && then.test(content.slice(m.index + m[0].length));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Interpolation shared by the SQL and command rules
 // ---------------------------------------------------------------------------------------------
@@ -375,7 +414,39 @@ function interpolationKind(content: string): string | null {
  * dangerous") is text, not a call; the interpolation check still reads the original line.
  */
 function withoutStringContents(content: string): string {
-  return content.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`/g, (literal) => literal[0] + literal[0]);
+  // One forward scan: a regular expression for "quote, then anything up to the closing quote"
+  // rescans the rest of the line from every unclosed quote (quadratic on a line of many quotes).
+  let out = "";
+  let quote = "";
+  const unclosed = new Set<string>();
+  for (let i = 0; i < content.length; i++) {
+    const char = content[i];
+    if (quote) {
+      if (char === "\\") i++;
+      else if (char === quote) {
+        out += quote + quote;
+        quote = "";
+      }
+    } else if ((char === '"' || char === "'" || char === "`") && !unclosed.has(char) && closingQuote(content, i) >= 0) {
+      quote = char;
+    } else {
+      // A quote that never closes is kept as written, and so is every later one of its kind (they
+      // cannot close either), so no position is scanned twice.
+      if (char === '"' || char === "'" || char === "`") unclosed.add(char);
+      out += char;
+    }
+  }
+  return out;
+}
+
+/** Where the literal opened at `start` closes (skipping escapes), or -1 when it does not. */
+function closingQuote(content: string, start: number): number {
+  const quote = content[start];
+  for (let i = start + 1; i < content.length; i++) {
+    if (content[i] === "\\") i++;
+    else if (content[i] === quote) return i;
+  }
+  return -1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -384,8 +455,12 @@ function withoutStringContents(content: string): string {
 
 // Upper-case keywords are how SQL is written inside code. Lower-case only counts on a line that
 // also calls a query API, so prose such as "select a file from " + dir does not fire.
-const SQL_UPPER = /\b(?:SELECT\b.*\bFROM|INSERT\s+INTO|UPDATE\b.*\bSET|DELETE\s+FROM|WHERE)\b/;
-const SQL_ANY_CASE = /\b(?:select\b.*\bfrom|insert\s+into|update\b.*\bset|delete\s+from|where)\b/i;
+// "SELECT ... FROM" is two searches, the second after the first keyword, never one `.*` pattern:
+// that rescans the rest of the line from every SELECT (quadratic on "SELECT SELECT SELECT ...").
+const sqlUpper = (content: string) =>
+  followedBy(content, /\bSELECT\b/, /\bFROM\b/) || followedBy(content, /\bUPDATE\b/, /\bSET\b/) || /\b(?:INSERT\s+INTO|DELETE\s+FROM|WHERE)\b/.test(content);
+const sqlAnyCase = (content: string) =>
+  followedBy(content, /\bselect\b/i, /\bfrom\b/i) || followedBy(content, /\bupdate\b/i, /\bset\b/i) || /\b(?:insert\s+into|delete\s+from|where)\b/i.test(content);
 const QUERY_CALL = /\.(?:query|execute|executemany|raw|exec)\s*\(|\$(?:query|execute)RawUnsafe|\bcursor\b|\bsql\b/i;
 
 /**
@@ -403,7 +478,7 @@ function detectSqlInjection(view: FileView): RuleFinding[] {
   newSide.forEach((entry, index) => {
     if (entry.kind !== "add" || isCommentLine(entry.content)) return;
     const { content } = entry;
-    const isSql = SQL_UPPER.test(content) || (SQL_ANY_CASE.test(content) && QUERY_CALL.test(content));
+    const isSql = sqlUpper(content) || (sqlAnyCase(content) && QUERY_CALL.test(content));
     if (!isSql) return;
     const kind = interpolationKind(content);
     if (!kind) return;
@@ -448,7 +523,8 @@ function insideSafeTaggedTemplate(lines: NewSideLine[], index: number): boolean 
 interface CommandPattern {
   rule: string;
   what: string;
-  pattern: RegExp;
+  /** A RegExp, or a linear test where one pattern would rescan the line (see followedBy). */
+  pattern: { test(code: string): boolean };
   /** Fires only when the line also splices a value into the command. */
   needsInterpolation: boolean;
 }
@@ -466,8 +542,18 @@ const COMMAND_PATTERNS: CommandPattern[] = [
     needsInterpolation: true,
   },
   { rule: "exec.os-system", what: "os.system() runs a shell command", pattern: /\bos\.(?:system|popen)\s*\(/, needsInterpolation: false },
-  { rule: "exec.subprocess-shell", what: "subprocess with shell=True", pattern: /\bsubprocess\.\w+\s*\(.*\bshell\s*=\s*True/, needsInterpolation: false },
-  { rule: "exec.spawn-shell", what: "a process spawned with shell: true", pattern: /\bspawn(?:Sync)?\s*\(.*\bshell\s*:\s*true/, needsInterpolation: false },
+  {
+    rule: "exec.subprocess-shell",
+    what: "subprocess with shell=True",
+    pattern: { test: (code) => followedBy(code, /\bsubprocess\.\w+\s*\(/, /\bshell\s*=\s*True/) },
+    needsInterpolation: false,
+  },
+  {
+    rule: "exec.spawn-shell",
+    what: "a process spawned with shell: true",
+    pattern: { test: (code) => followedBy(code, /\bspawn(?:Sync)?\s*\(/, /\bshell\s*:\s*true/) },
+    needsInterpolation: false,
+  },
 ];
 
 function detectCommandInjection(view: FileView): RuleFinding[] {

@@ -51,7 +51,8 @@ export interface SandboxRecord {
   /** Empty when sandboxed; otherwise the warning every page shows. */
   warning: string | null;
   user: string;
-  network: { install: "none" | "egress"; test: "none" };
+  /** "host" only without a sandbox: the runner's own network, loopback services included. */
+  network: { install: "none" | "egress" | "host"; test: "none" | "host" };
   limits: { timeSeconds: number; memoryMb: number; diskMb: number; processes: number };
   enforcement: { memory: string; processes: string; disk: string };
 }
@@ -102,7 +103,7 @@ function unsandboxed(): Sandbox {
       mode: "off",
       warning: UNSANDBOXED_WARNING,
       user: `the runner's own user (uid ${process.getuid?.() ?? "?"})`,
-      network: { install: "egress", test: "none" },
+      network: { install: "host", test: "host" },
       limits: limitsRecord(limits),
       enforcement: { memory: "sampled", processes: "none", disk: "none" },
     }),
@@ -137,10 +138,11 @@ function bubblewrap(): Sandbox {
       fs.writeFileSync(path.join(etc, "group"), `root:x:0:\nsandbox:x:${inside.gid}:\n`, { mode: 0o644 });
       fs.writeFileSync(path.join(etc, "resolv.conf"), "nameserver 10.0.2.3\n", { mode: 0o644 });
       if (host) {
-        // The writable parts belong to the sandbox's user; etc/ stays the runner's, read-only to it.
+        // The writable parts belong to the sandbox's user. The workspace itself and etc/ stay the
+        // runner's: the sandbox's user may pass through (bubblewrap binds from there as that user)
+        // but not list or change them.
         for (const dir of [workspace.dir, workspace.home, workspace.tmp]) chownTree(dir, host.uid, host.gid);
-        fs.chownSync(workspace.base, host.uid, host.gid);
-        fs.chmodSync(workspace.base, 0o700);
+        fs.chmodSync(workspace.base, 0o711);
       }
     },
     fileOwner: () => identityOf().host ?? undefined,

@@ -26,7 +26,7 @@ interface SandboxRecord {
   mode: "bubblewrap" | "off";
   warning: string | null;
   user: string;
-  network: { install: "none" | "egress"; test: "none" };
+  network: { install: "none" | "egress" | "host"; test: "none" | "host" };
   limits: { timeSeconds: number; memoryMb: number; diskMb: number; processes: number };
   enforcement: { memory: string; processes: string; disk: string };
 }
