@@ -16,6 +16,7 @@ export function SignInForm() {
     setPending(true);
     setError(null);
     let ok = false;
+    let refusal = "Wrong email or password.";
     try {
       const result = await signIn("credentials", {
         email: String(form.get("email")),
@@ -23,12 +24,14 @@ export function SignInForm() {
         redirect: false,
       });
       ok = Boolean(result?.ok && !result.error);
+      // Throttled sign-ins say how long to wait; every other refusal is the same sentence.
+      if (result?.error?.startsWith("Too many failed sign-ins")) refusal = result.error;
     } catch {
       // next-auth throws on some refusals instead of returning an error; both mean "not signed in".
     }
     setPending(false);
     if (!ok) {
-      setError("Wrong email or password.");
+      setError(refusal);
       return;
     }
     const callbackUrl = params.get("callbackUrl");

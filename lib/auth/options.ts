@@ -3,11 +3,19 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { db } from "../db/client";
 import { env } from "../env";
 import { log } from "../log";
+import { accessActor, auditAccess } from "./audit-access";
 import { hashPassword, verifyPassword } from "./passwords";
+import { accountKey, accountPolicy, addressKey, addressPolicy, clearFailures, clientAddress, heldUntil, recordFailure } from "./sign-in-throttle";
 import type { Role } from "./roles";
 
 // Compared against when the email is unknown, so a miss costs as long as a wrong password.
 let unknownUserHash: Promise<string> | undefined;
+
+/** The refusal a held-back sign-in gets: the same for every account, with the time left. */
+function tooManyAttempts(until: Date): string {
+  const seconds = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
+  return `Too many failed sign-ins. Try again in ${seconds >= 120 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds} s`}.`;
+}
 
 /** Credentials sign-in with JWT sessions; the role travels in the token and is re-checked per request. */
 export function authOptions(): NextAuthOptions {
@@ -19,22 +27,48 @@ export function authOptions(): NextAuthOptions {
       CredentialsProvider({
         name: "Email and password",
         credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-        async authorize(credentials) {
+        async authorize(credentials, req) {
           const email = credentials?.email?.trim().toLowerCase();
           const password = credentials?.password ?? "";
           if (!email || !password) return null;
+          const address = clientAddress(req?.headers ?? {}, process.env.FLOWGATE_TRUST_PROXY === "1");
+          const keys = { account: accountKey(email), address: addressKey(address) };
           const user = await db().user.findUnique({ where: { email } });
+          // Held back: refused before the password is even checked, with the time left. The same
+          // answer whether or not the account exists.
+          const held = await heldUntil(db(), [keys.account, keys.address]);
+          if (held) {
+            await auditAccess(db(), { action: "sign_in.throttled", actor: accessActor(user, email), subject: { type: "user", id: user?.id ?? email }, payload: { email, address, until: held.toISOString() } });
+            throw new Error(tooManyAttempts(held));
+          }
           unknownUserHash ??= hashPassword("no such user");
           const valid = await verifyPassword(password, user?.passwordHash ?? (await unknownUserHash));
           if (!user || !valid || user.disabledAt) {
-            log.info({ email }, "sign-in rejected");
+            const reason = !user ? "unknown account" : user.disabledAt ? "account disabled" : "wrong password";
+            const [account, fromAddress] = await Promise.all([recordFailure(db(), keys.account, accountPolicy), recordFailure(db(), keys.address, addressPolicy)]);
+            const actor = accessActor(user, email);
+            const subject = { type: "user", id: user?.id ?? email };
+            await auditAccess(db(), { action: "sign_in.failed", actor, subject, payload: { email, address, reason, accountFailures: account.failures, addressFailures: fromAddress.failures } });
+            if (account.locked || fromAddress.locked) {
+              await auditAccess(db(), { action: "sign_in.locked", actor, subject, payload: { email, address, lockedUntil: (account.lockedUntil ?? fromAddress.lockedUntil)!.toISOString(), by: account.locked ? "account" : "address" } });
+            }
+            log.info({ email, address, reason }, "sign-in rejected");
             return null;
           }
+          await clearFailures(db(), keys.account);
+          await auditAccess(db(), { action: "sign_in.succeeded", actor: accessActor(user, email), subject: { type: "user", id: user.id }, payload: { email, address, method: "password" } });
           log.info({ userId: user.id }, "signed in");
           return { id: user.id, email: user.email, name: user.name, role: user.role };
         },
       }),
     ],
+    events: {
+      async signOut({ token }) {
+        if (!token?.sub) return;
+        const user = await db().user.findUnique({ where: { id: token.sub }, select: { id: true, email: true } });
+        if (user) await auditAccess(db(), { action: "sign_out", actor: accessActor(user, user.email), subject: { type: "user", id: user.id }, payload: { email: user.email } });
+      },
+    },
     callbacks: {
       jwt({ token, user }) {
         if (user) token.role = (user as unknown as { role: Role }).role;

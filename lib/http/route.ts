@@ -4,7 +4,9 @@ import { actorCan, resolveActor, type Actor } from "../auth/actor";
 import type { Permission } from "../auth/roles";
 import { db, type Db } from "../db/client";
 import { log, type Logger } from "../log";
+import { env } from "../env";
 import { ApiError, errorResponse, fieldErrors, toApiError } from "./errors";
+import { assertSameOrigin } from "./same-origin";
 
 interface HandlerContext<Params> {
   req: Request;
@@ -56,6 +58,7 @@ export function route<Params = Record<string, string>>(
   return handle<Params>(async (ctx) => {
     const actor = await resolveActor(ctx.db, ctx.req);
     if (!actor) throw new ApiError("unauthenticated", "Sign in or send a valid API token (Authorization: Bearer ...)");
+    if (actor.via === "session") assertSameOrigin(ctx.req, env().NEXTAUTH_URL);
     if (options.permission !== "authenticated" && !actorCan(actor, options.permission)) {
       throw new ApiError("forbidden", `This needs the ${options.permission} permission`);
     }

@@ -39,8 +39,8 @@ describe("the HTTP API of a running Flowgate", () => {
   const cookies = {} as Record<Who, string>;
   const createdTokens: string[] = [];
 
-  async function call(who: Who | { bearer: string } | { cookie: string }, method: string, route: string, body?: unknown) {
-    const headers: Record<string, string> = {};
+  async function call(who: Who | { bearer: string } | { cookie: string }, method: string, route: string, body?: unknown, extraHeaders: Record<string, string> = {}) {
+    const headers: Record<string, string> = { ...extraHeaders };
     if (typeof who === "object") {
       if ("bearer" in who) headers.authorization = `Bearer ${who.bearer}`;
       else headers.cookie = who.cookie;
@@ -61,7 +61,7 @@ describe("the HTTP API of a running Flowgate", () => {
     } catch {
       // A page, not JSON.
     }
-    return { status: response.status, json: json as Record<string, any>, text, location: response.headers.get("location") };
+    return { status: response.status, json: json as Record<string, any>, text, location: response.headers.get("location"), headers: response.headers };
   }
 
   async function ctlToken(email: string, scopes: string) {
@@ -264,11 +264,39 @@ describe("the HTTP API of a running Flowgate", () => {
     for (const who of people) {
       const response = await call(who, method, route, body?.(who));
       expect({ who, status: response.status }).toEqual({ who, status: expected[who] });
+      // Every API response, error or not, carries the security headers.
+      expect(response.headers.get("x-frame-options")).toBe("DENY");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
       if (response.status >= 400) {
         const keys = Object.keys(response.json.error).sort();
         expect(keys).toEqual(response.status === 422 ? ["code", "fields", "message"] : ["code", "message"]);
       }
     }
+  });
+
+  // CSRF in depth: with a valid session cookie, a state-changing request from another site is refused
+  // before anything else is looked at, whether the browser says so by Origin or by Sec-Fetch-Site.
+  const stateChanging = matrix.filter(([method]) => method !== "GET");
+  it.each(stateChanging)("%s %s refuses a cross-site request that carries a valid session cookie", async (method, route, expected, body) => {
+    for (const who of people) {
+      const crossSiteHeaders: Record<string, string>[] = [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }, { origin: "http://localhost:1" }];
+      for (const crossSite of crossSiteHeaders) {
+        const response = await call(who, method, route, body?.(who), crossSite);
+        const status = who === "anonymous" ? expected.anonymous : 403;
+        expect({ who, crossSite, status: response.status }).toEqual({ who, crossSite, status });
+        if (who !== "anonymous") expect(response.json.error).toMatchObject({ code: "forbidden", message: expect.stringMatching(/^Cross-site request refused/) });
+      }
+    }
+  });
+
+  it("lets same-origin pages and API-token clients make state-changing requests", async () => {
+    const sameOrigin = await call("admin", "POST", "/api/v1/tokens", { name: "same-origin", scopes: ["runs:read"] }, { origin: app.url, "sec-fetch-site": "same-origin" });
+    expect(sameOrigin.status).toBe(201);
+    createdTokens.push(sameOrigin.json.token);
+    const token = await ctlToken("reviewer@flowgate.local", "runs:write");
+    const withToken = await call({ bearer: token }, "POST", "/api/v1/runs", runBody("token-cross-site"), { origin: "https://ci.example", "sec-fetch-site": "cross-site" });
+    expect(withToken.status).toBe(201);
   });
 
   const pages: [string, Record<Exclude<Who, "anonymous">, boolean>][] = [
@@ -287,6 +315,10 @@ describe("the HTTP API of a running Flowgate", () => {
     for (const [who, may] of Object.entries(allowed) as [Exclude<Who, "anonymous">, boolean][]) {
       const page = await call(who, "GET", route);
       expect(page.status).toBe(200);
+      // No page can be framed, and its scripts run only with this response's nonce.
+      expect(page.headers.get("x-frame-options")).toBe("DENY");
+      expect(page.headers.get("content-security-policy")).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'.*frame-ancestors 'none'/);
+      expect(page.text).toMatch(/<script[^>]* nonce="[^"]+"/);
       expect({ who, blocked: page.text.includes("is not available to the") }).toEqual({ who, blocked: !may });
     }
   });

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { DEMO_PASSWORD } from "@/lib/db/bootstrap";
 import { chromiumArgs, chromiumPath } from "./chromium";
 import { startFlowgate, type FlowgateProcess } from "./flowgate-process";
@@ -19,6 +19,41 @@ export const artifactsDir = path.resolve("test-results");
 export interface BrowserSession {
   app: FlowgateProcess;
   browser: Browser;
+  /** Content-Security-Policy violations reported by Flowgate's pages; the session fails on any. */
+  cspViolations: string[];
+}
+
+const CSP_VIOLATION = /Content Security Policy|Refused to (?:load|execute|apply|connect|evaluate|frame|display)/i;
+
+/**
+ * Every page of the browser reports CSP violations (Chromium logs them to the console): each page
+ * of Flowgate's origin must run under its policy without one. Pages of other origins (a test's
+ * attacker page) are not counted.
+ */
+function watchForCspViolations(browser: Browser, appUrl: string, violations: string[]) {
+  const origin = new URL(appUrl).origin;
+  const watched = new WeakSet<Page>();
+  const watch = (page: Page) => {
+    if (watched.has(page)) return;
+    watched.add(page);
+    page.on("console", (message) => {
+      if (!CSP_VIOLATION.test(message.text())) return;
+      const url = page.url();
+      if (url.startsWith(origin) || url.startsWith(origin.replace("localhost", "127.0.0.1"))) violations.push(`${url}: ${message.text()}`);
+    });
+  };
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    context.on("page", watch);
+    return context;
+  };
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = async (...args) => {
+    const page = await newPage(...args);
+    watch(page);
+    return page;
+  };
 }
 
 /**
@@ -31,8 +66,11 @@ export function useFlowgateInChromium(): BrowserSession {
     fs.mkdirSync(artifactsDir, { recursive: true });
     session.app = await startFlowgate();
     session.browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
+    session.cspViolations = [];
+    watchForCspViolations(session.browser, session.app.url, session.cspViolations);
   });
   afterAll(async () => {
+    expect(session.cspViolations ?? []).toEqual([]);
     await session.browser?.close();
     await session.app?.stop();
   });
