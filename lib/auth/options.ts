@@ -11,6 +11,27 @@ import type { Role } from "./roles";
 // Compared against when the email is unknown, so a miss costs as long as a wrong password.
 let unknownUserHash: Promise<string> | undefined;
 
+/**
+ * A failed or held-back attempt: counted against the account and the address (the hold it earns is
+ * returned) and written to the audit log, with a lock event when it is the attempt that locks a key.
+ */
+async function countFailure(
+  keys: { account: string; address: string },
+  attempt: { email: string; address: string; user: { id: string; email: string } | null; reason: string },
+  action: "sign_in.failed" | "sign_in.throttled",
+): Promise<Date | null> {
+  const [account, fromAddress] = await Promise.all([recordFailure(db(), keys.account, accountPolicy), recordFailure(db(), keys.address, addressPolicy)]);
+  const actor = accessActor(attempt.user, attempt.email);
+  const subject = { type: "user", id: attempt.user?.id ?? attempt.email };
+  const { email, address, reason } = attempt;
+  await auditAccess(db(), { action, actor, subject, payload: { email, address, reason, accountFailures: account.failures, addressFailures: fromAddress.failures } });
+  for (const [by, result] of [["account", account], ["address", fromAddress]] as const) {
+    if (result.justLocked) await auditAccess(db(), { action: "sign_in.locked", actor, subject, payload: { email, address, by, lockedUntil: result.lockedUntil!.toISOString() } });
+  }
+  const holds = [account.lockedUntil, fromAddress.lockedUntil].filter((d): d is Date => d !== null).map((d) => d.getTime());
+  return holds.length > 0 ? new Date(Math.max(...holds)) : null;
+}
+
 /** The refusal a held-back sign-in gets: the same for every account, with the time left. */
 function tooManyAttempts(until: Date): string {
   const seconds = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
@@ -31,27 +52,21 @@ export function authOptions(): NextAuthOptions {
           const email = credentials?.email?.trim().toLowerCase();
           const password = credentials?.password ?? "";
           if (!email || !password) return null;
-          const address = clientAddress(req?.headers ?? {}, process.env.FLOWGATE_TRUST_PROXY === "1");
+          const address = clientAddress(req?.headers ?? {});
           const keys = { account: accountKey(email), address: addressKey(address) };
           const user = await db().user.findUnique({ where: { email } });
           // Held back: refused before the password is even checked, with the time left. The same
           // answer whether or not the account exists.
           const held = await heldUntil(db(), [keys.account, keys.address]);
           if (held) {
-            await auditAccess(db(), { action: "sign_in.throttled", actor: accessActor(user, email), subject: { type: "user", id: user?.id ?? email }, payload: { email, address, until: held.toISOString() } });
-            throw new Error(tooManyAttempts(held));
+            const counted = await countFailure(keys, { email, address, user, reason: "attempted while held back" }, "sign_in.throttled");
+            throw new Error(tooManyAttempts(new Date(Math.max(held.getTime(), counted?.getTime() ?? 0))));
           }
           unknownUserHash ??= hashPassword("no such user");
           const valid = await verifyPassword(password, user?.passwordHash ?? (await unknownUserHash));
           if (!user || !valid || user.disabledAt) {
             const reason = !user ? "unknown account" : user.disabledAt ? "account disabled" : "wrong password";
-            const [account, fromAddress] = await Promise.all([recordFailure(db(), keys.account, accountPolicy), recordFailure(db(), keys.address, addressPolicy)]);
-            const actor = accessActor(user, email);
-            const subject = { type: "user", id: user?.id ?? email };
-            await auditAccess(db(), { action: "sign_in.failed", actor, subject, payload: { email, address, reason, accountFailures: account.failures, addressFailures: fromAddress.failures } });
-            if (account.locked || fromAddress.locked) {
-              await auditAccess(db(), { action: "sign_in.locked", actor, subject, payload: { email, address, lockedUntil: (account.lockedUntil ?? fromAddress.lockedUntil)!.toISOString(), by: account.locked ? "account" : "address" } });
-            }
+            await countFailure(keys, { email, address, user, reason }, "sign_in.failed");
             log.info({ email, address, reason }, "sign-in rejected");
             return null;
           }

@@ -4,8 +4,9 @@ import type { Db } from "../db/client";
  * Sign-in throttling, shared by every web server through the database. Two keys per attempt: the
  * account (the email as typed, whether or not such a user exists, so the answers for a known and
  * an unknown account are the same) and the client address. Each failure within the window grows a
- * delay before the key may try again (1 s, 2 s, 4 s … up to 60 s from the third failure on); past
- * the limit the key is locked for the lock time. A success clears the account's key, not the
+ * delay before the key may try again (1 s, 2 s, 4 s … up to 60 s once the free failures are used);
+ * past the limit the key is locked for the lock time. Attempts made while held count too, so a
+ * guesser who keeps going reaches the lock sooner. A success clears the account's key, not the
  * address's, so one good password does not reset a spray across accounts.
  */
 export interface ThrottlePolicy {
@@ -33,7 +34,12 @@ export async function heldUntil(db: Db, keys: string[], now = new Date()): Promi
 }
 
 /** Counts a failure against a key (atomically, whichever server sees it) and returns the hold it earns. */
-export async function recordFailure(db: Db, key: string, policy: ThrottlePolicy, now = new Date()): Promise<{ failures: number; lockedUntil: Date | null; locked: boolean }> {
+export async function recordFailure(
+  db: Db,
+  key: string,
+  policy: ThrottlePolicy,
+  now = new Date(),
+): Promise<{ failures: number; lockedUntil: Date | null; locked: boolean; justLocked: boolean }> {
   const windowStart = new Date(now.getTime() - policy.windowSeconds * 1000);
   const [row] = await db.$queryRaw<{ failures: number }[]>`
     INSERT INTO "SignInThrottle" (key, failures, "windowStart", "updatedAt") VALUES (${key}, 1, ${now}, ${now})
@@ -46,8 +52,9 @@ export async function recordFailure(db: Db, key: string, policy: ThrottlePolicy,
   const locked = failures >= policy.lockAfter;
   const holdSeconds = locked ? policy.lockSeconds : failures > policy.freeFailures ? Math.min(2 ** (failures - policy.freeFailures - 1), policy.maxDelaySeconds) : 0;
   const lockedUntil = holdSeconds > 0 ? new Date(now.getTime() + holdSeconds * 1000) : null;
-  if (lockedUntil) await db.signInThrottle.update({ where: { key }, data: { lockedUntil } });
-  return { failures, lockedUntil, locked };
+  // Never shortens a hold another server set meanwhile (a concurrent failure that earned more).
+  if (lockedUntil) await db.$executeRaw`UPDATE "SignInThrottle" SET "lockedUntil" = GREATEST(COALESCE("lockedUntil", ${lockedUntil}), ${lockedUntil}) WHERE key = ${key}`;
+  return { failures, lockedUntil, locked, justLocked: failures === policy.lockAfter };
 }
 
 export async function clearFailures(db: Db, key: string) {
@@ -55,18 +62,15 @@ export async function clearFailures(db: Db, key: string) {
 }
 
 /**
- * The client's address as the web server sees it: the first X-Forwarded-For hop when Flowgate runs
- * behind a proxy that sets it (FLOWGATE_TRUST_PROXY=1), otherwise X-Real-IP or "direct". An address
- * is only as trustworthy as the proxy that reports it; the account key holds regardless.
+ * The client's address as the web server sees it: the first X-Forwarded-For hop. Next.js sets that
+ * header from the connection's address when the request has none; a client talking to Next.js
+ * directly can send its own and so pick its address key (the account key holds regardless). In
+ * production, put Flowgate behind a proxy that overwrites X-Forwarded-For with the real address.
  */
-export function clientAddress(headers: Record<string, string | string[] | undefined>, trustProxy: boolean): string {
+export function clientAddress(headers: Record<string, string | string[] | undefined>): string {
   const header = (name: string) => {
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  if (trustProxy) {
-    const forwarded = header("x-forwarded-for")?.split(",")[0]?.trim();
-    if (forwarded) return forwarded;
-  }
-  return header("x-real-ip")?.trim() || "direct";
+  return header("x-forwarded-for")?.split(",")[0]?.trim() || header("x-real-ip")?.trim() || "unknown";
 }
