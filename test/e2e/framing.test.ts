@@ -42,4 +42,20 @@ describe("Flowgate inside another site's frame", () => {
     expect(await frame.locator("button").count().catch(() => 0)).toBe(0);
     await context.close();
   });
+
+  it("refuses markup injected into a page from running script, and the violation is seen", async () => {
+    const page = await session.browser.newPage();
+    await page.goto(`${session.app.url}/signin`);
+    // What an HTML injection would smuggle in: an inline event handler (no nonce can cover it).
+    await page.evaluate(() => {
+      document.body.insertAdjacentHTML("beforeend", '<img src="/no-such-image.png" onerror="window.__injected = true">');
+    });
+    // The session's watcher sees the refusal (so a violation on any other page fails the suite);
+    // this one was made on purpose, so it is taken off the list afterwards.
+    await expect.poll(() => session.cspViolations.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await page.evaluate(() => (window as unknown as { __injected?: boolean }).__injected)).toBeUndefined();
+    expect(session.cspViolations.join("\n")).toMatch(/Content Security Policy/);
+    session.cspViolations.length = 0;
+    await page.close();
+  });
 });
