@@ -16,6 +16,8 @@ const usage = `Usage: npm run ctl -- <command> [options]
 
   user create --email <email> --role <admin|reviewer|manager|auditor> [--name <name>]
       The password is prompted for, or read from stdin when it is not a terminal.
+  user update --email <email> [--role <role>] [--disable | --enable] [--sign-out]
+      Changes a role, disables or enables the account, or ends every session it has (audited).
   user list
   token create --user <email> --name <name> --scopes <scope,scope> [--expires-days <n>]
       Prints only the token. Scopes: runs:read, runs:write, escalations:read,
@@ -103,6 +105,9 @@ async function main() {
     options: {
       email: { type: "string" },
       role: { type: "string" },
+      disable: { type: "boolean" },
+      enable: { type: "boolean" },
+      "sign-out": { type: "boolean" },
       name: { type: "string" },
       user: { type: "string" },
       scopes: { type: "string" },
@@ -148,7 +153,7 @@ async function main() {
   const single = ["submit", "runs", "run", "simulate-history"].includes(noun);
   const command = single ? noun : `${noun} ${verb ?? ""}`.trim();
   if (single && verb) rest.unshift(verb);
-  const known = ["user create", "user list", "token create", "token list", "token revoke", "repo add", "repo list", "repo test-settings", "repo deploy-settings", "submit", "runs", "run", "audit verify-export", "audit verify", "audit sample", "audit anchor", "audit verify-anchors", "simulate-history"];
+  const known = ["user create", "user update", "user list", "token create", "token list", "token revoke", "repo add", "repo list", "repo test-settings", "repo deploy-settings", "submit", "runs", "run", "audit verify-export", "audit verify", "audit sample", "audit anchor", "audit verify-anchors", "simulate-history"];
   if (!known.includes(command)) throw new StartupError(`unknown command "${command}"\n\n${usage}`);
   // An auditor checks a file they were handed, possibly on a machine without Flowgate's data.
   if (command === "audit verify-export") return verifyExportFiles(rest);
@@ -217,6 +222,20 @@ async function runCommand(command: string, { db, databaseUrl, values, rest, pass
         const user = await createUser(db, { input, actor: CLI_ACTOR });
         note(`created ${user.role} ${user.email}`);
         process.stdout.write(`${user.id}\n`);
+        return;
+      }
+      case "user update": {
+        const { updateUser, updateUserSchema } = await import("../lib/users/update-user");
+        const email = required(values.email as string | undefined, "email").toLowerCase();
+        const user = await db.user.findUnique({ where: { email } });
+        if (!user) throw new StartupError(`no user with email ${email} (see npm run ctl -- user list)`);
+        const input = updateUserSchema.parse({
+          role: values.role,
+          disabled: values.disable ? true : values.enable ? false : undefined,
+          signOutEverywhere: values["sign-out"] ? true : undefined,
+        });
+        const updated = await updateUser(db, { userId: user.id, input, actor: CLI_ACTOR });
+        note(`${updated.email}: ${updated.role}${updated.disabledAt ? ", disabled" : ""}${input.signOutEverywhere ? ", every session ended" : ""}`);
         return;
       }
       case "user list": {

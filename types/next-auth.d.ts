@@ -9,5 +9,7 @@ declare module "next-auth" {
 declare module "next-auth/jwt" {
   interface JWT {
     role?: Role;
+    /** When this session signed in (ms); kept across refreshes, unlike iat. */
+    signedInAt?: number;
   }
 }

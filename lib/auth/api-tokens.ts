@@ -79,6 +79,24 @@ export async function revokeApiTokenOrThrow(db: Db, options: { tokenId: string; 
   });
 }
 
+/**
+ * A token's first use is an access event (SOC 2 asks when a credential started to be used). The
+ * conditional update makes exactly one request the first, however many arrive at once: the others
+ * wait on its row lock and then find lastUsedAt set.
+ */
+async function auditFirstUse(db: Db, record: { id: string; name: string; user: { id: string; email: string } }) {
+  await db.$transaction(async (tx) => {
+    const first = await tx.$executeRaw`UPDATE "ApiToken" SET "lastUsedAt" = now() WHERE id = ${record.id} AND "lastUsedAt" IS NULL`;
+    if (first === 0) return;
+    await appendAuditEvent(tx, {
+      actor: { type: "user", id: record.user.id, label: `${record.user.email} (API token ${record.id})` },
+      action: "api_token.first_used",
+      subject: { type: "api_token", id: record.id },
+      payload: { name: record.name, email: record.user.email },
+    });
+  });
+}
+
 export interface TokenIdentity {
   tokenId: string;
   scopes: string[];
@@ -91,6 +109,7 @@ export async function resolveApiToken(db: Db, token: string): Promise<TokenIdent
   const record = await db.apiToken.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
   if (!record || record.revokedAt || record.user.disabledAt) return null;
   if (record.expiresAt && record.expiresAt <= new Date()) return null;
+  if (!record.lastUsedAt) await auditFirstUse(db, record);
   await db.apiToken.update({ where: { id: record.id }, data: { lastUsedAt: new Date() } });
   const { user } = record;
   return { tokenId: record.id, scopes: record.scopes, user: { id: user.id, email: user.email, name: user.name, role: user.role } };

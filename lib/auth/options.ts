@@ -86,7 +86,11 @@ export function authOptions(): NextAuthOptions {
     },
     callbacks: {
       jwt({ token, user }) {
-        if (user) token.role = (user as unknown as { role: Role }).role;
+        if (user) {
+          token.role = (user as unknown as { role: Role }).role;
+          // Kept across refreshes (unlike iat): "sign out everywhere" compares against it.
+          token.signedInAt = Date.now();
+        }
         return token;
       },
       session({ session, token }) {

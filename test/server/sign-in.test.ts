@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runningInstanceDatabaseUrl } from "@/lib/db/embedded";
 import { DEMO_PASSWORD } from "@/lib/db/bootstrap";
 import { startFlowgate, type FlowgateProcess } from "../support/flowgate-process";
-import { signInAttempt } from "../support/http-session";
+import { runScript } from "../support/flowgate-process";
+import { signIn, signInAttempt } from "../support/http-session";
 
 /**
  * Password guessing against a running Flowgate: per account and per client address, growing
@@ -65,4 +66,41 @@ describe("sign-in throttling", () => {
     const succeeded = await auditOf("reviewer@flowgate.local");
     expect(succeeded.at(-1)).toMatchObject({ action: "sign_in.succeeded", payload: { address: "192.0.2.67", method: "password" } });
   }, 120_000);
+
+  it("applies a role change, a disabled account and 'sign out everywhere' at once, each in the audit log", async () => {
+    const admin = (await signIn(app.url, "admin@flowgate.local", DEMO_PASSWORD))!;
+    const created = await runScript("ctl.ts", ["user", "create", "--email", "temp@example.com", "--role", "reviewer"], { FLOWGATE_DATA_DIR: app.dataDir }, "a-long-password\n");
+    expect(created.code, created.stderr).toBe(0);
+    const userId = created.stdout.trim();
+    const session = (await signIn(app.url, "temp@example.com", "a-long-password"))!;
+    const me = async (cookie: string) => (await fetch(`${app.url}/api/v1/me`, { headers: { cookie } })).status;
+    const patch = (body: unknown) =>
+      fetch(`${app.url}/api/v1/users/${userId}`, { method: "PATCH", headers: { cookie: admin, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const escalations = async () => (await fetch(`${app.url}/api/v1/escalations`, { headers: { cookie: session } })).status;
+
+    expect(await escalations()).toBe(200);
+    expect((await patch({ role: "manager" })).status).toBe(200);
+    expect(await escalations()).toBe(403); // the same session, the new role, at once
+
+    expect((await patch({ signOutEverywhere: true })).status).toBe(200);
+    expect(await me(session)).toBe(401);
+    const again = (await signIn(app.url, "temp@example.com", "a-long-password"))!;
+    expect(await me(again)).toBe(200);
+
+    expect((await patch({ disabled: true })).status).toBe(200);
+    expect(await me(again)).toBe(401);
+    expect((await signInAttempt(app.url, "temp@example.com", "a-long-password", { address: "203.0.113.99" })).signedIn).toBe(false);
+
+    const actions = (await client.query<{ action: string }>(`SELECT action FROM "AuditEvent" WHERE "subjectId" = $1 ORDER BY sequence`, [userId])).rows.map((r) => r.action);
+    expect(actions).toEqual(["user.created", "sign_in.succeeded", "user.role_changed", "user.sessions_revoked", "sign_in.succeeded", "user.disabled", "sign_in.failed"]);
+  });
+
+  it("records an API token's first use once, however many requests arrive together", async () => {
+    const created = await runScript("ctl.ts", ["token", "create", "--user", "auditor@flowgate.local", "--name", "first-use", "--scopes", "runs:read"], { FLOWGATE_DATA_DIR: app.dataDir });
+    const token = created.stdout.trim();
+    const statuses = await Promise.all(Array.from({ length: 8 }, () => fetch(`${app.url}/api/v1/runs`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status)));
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const events = await client.query(`SELECT action FROM "AuditEvent" WHERE action = 'api_token.first_used' AND (content::jsonb)->'payload'->>'name' = 'first-use'`);
+    expect(events.rowCount).toBe(1);
+  });
 });
