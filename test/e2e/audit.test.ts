@@ -132,4 +132,28 @@ describe("the audit page and a change record in Chromium", () => {
     await page.screenshot({ path: path.join(artifactsDir, "change-record-approved.png"), fullPage: true });
     await page.close();
   });
+
+  it("answers who held which role and who signed in, from the audit log, with a CSV for the evidence folder", async () => {
+    const page = await session.browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    await signInAs(page, session.app.url, "auditor@flowgate.local", { callbackUrl: "/audit" });
+    await page.waitForURL(/\/audit/);
+    await page.getByRole("link", { name: /^Access: who held which role when/ }).click();
+    await page.waitForURL(/\/audit\/access/);
+    const holders = page.getByTestId("access-holders");
+    expect(await holders.innerText()).toMatch(/reviewer@flowgate\.local\s+reviewer\s+yes/);
+    expect(await holders.innerText()).toMatch(/manager@flowgate\.local\s+manager\s+no/);
+    // This very sign-in is among the access events.
+    expect(await page.getByTestId("access-events").innerText()).toMatch(/sign_in\.succeeded\s+auditor@flowgate\.local/);
+    // Before anyone existed, nobody held a role.
+    await page.locator("input[name=at]").fill("2020-01-01T00:00");
+    await page.getByRole("button", { name: "Show" }).click();
+    await expect.poll(() => page.getByText("Nobody had an account then").count()).toBe(1);
+    // The period the form sent back still holds this sign-in (its end includes its whole minute).
+    expect(await page.getByTestId("access-events").innerText()).toContain("sign_in.succeeded");
+    const csv = await page.request.get(`${session.app.url}/api/v1/access?format=csv&what=events`);
+    expect(csv.headers()["content-type"]).toContain("text/csv");
+    expect(await csv.text()).toMatch(/^occurredAt,action,actor,email,address,detail,sequence\n.*sign_in\.succeeded/s);
+    await page.screenshot({ path: path.join(artifactsDir, "audit-access.png"), fullPage: true });
+    await page.close();
+  });
 });

@@ -219,6 +219,8 @@ describe("the HTTP API of a running Flowgate", () => {
     ["PATCH", "/api/v1/users/no-such-user", { anonymous: 401, admin: 404, reviewer: 403, manager: 403, auditor: 403 }, () => ({ role: "auditor" })],
     ["PATCH", "/api/v1/users/no-such-user", { anonymous: 401, admin: 422, reviewer: 403, manager: 403, auditor: 403 }, () => ({ role: "superuser" })],
     ["GET", "/api/v1/audit/verify", { anonymous: 401, admin: 200, reviewer: 403, manager: 403, auditor: 200 }],
+    ["GET", "/api/v1/access", { anonymous: 401, admin: 200, reviewer: 403, manager: 403, auditor: 200 }],
+    ["GET", "/api/v1/access?at=yesterday", { anonymous: 401, admin: 422, reviewer: 403, manager: 403, auditor: 422 }],
     ["GET", "/api/v1/runs/no-such-run", { anonymous: 401, admin: 404, reviewer: 404, manager: 404, auditor: 404 }],
     ["GET", "/api/v1/repositories", { anonymous: 401, admin: 200, reviewer: 200, manager: 200, auditor: 200 }],
     [

@@ -21,6 +21,11 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         title="Audit"
         description="Every decision by an agent or a person, in a hash-chained, append-only log. Open an event for its full payload, or a run for its change record."
       />
+      <p className="mb-4 text-sm">
+        <a href="/audit/access" className="text-indigo-700 hover:underline">
+          Access: who held which role when, sign-ins and failures →
+        </a>
+      </p>
       <ChainStatusBanner />
       <AuditExplorer initialFilters={filtersFrom(params)} open={open} />
     </>
