@@ -27,6 +27,19 @@ export const runtimeEnvSchema = z.object({
   FLOWGATE_AUDIT_ANCHOR_FILE: optional(z.string()),
   FLOWGATE_AUDIT_ANCHOR_WEBHOOK: optional(z.url()),
   FLOWGATE_AUDIT_ANCHOR_SECONDS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(10).default(300)),
+  // Single sign-on through an OpenID Connect identity provider (lib/auth/sso.ts): on when the issuer is set.
+  FLOWGATE_OIDC_ISSUER: optional(z.url()),
+  FLOWGATE_OIDC_CLIENT_ID: optional(z.string()),
+  FLOWGATE_OIDC_CLIENT_SECRET: optional(z.string()),
+  FLOWGATE_OIDC_NAME: z.preprocess((v) => (v === "" ? undefined : v), z.string().default("your identity provider")),
+  FLOWGATE_OIDC_SCOPES: z.preprocess((v) => (v === "" ? undefined : v), z.string().default("openid email profile groups")),
+  FLOWGATE_OIDC_GROUPS_CLAIM: z.preprocess((v) => (v === "" ? undefined : v), z.string().default("groups")),
+  // "group=role,group=role"; the first listed group a person is in decides, in this order.
+  FLOWGATE_SSO_ROLE_MAP: optional(z.string()),
+  // The role of a person in no mapped group, or "deny" to refuse them.
+  FLOWGATE_SSO_DEFAULT_ROLE: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["deny", "admin", "reviewer", "manager", "auditor"]).default("deny")),
+  // "off" turns local passwords off (single sign-on only).
+  FLOWGATE_LOCAL_PASSWORDS: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["on", "off"]).default("on")),
   // How pull-request code runs (agents/sandbox): in bubblewrap, or "off" for a single trusted developer.
   FLOWGATE_SANDBOX: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["bubblewrap", "off"]).default("bubblewrap")),
 });

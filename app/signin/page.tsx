@@ -1,7 +1,10 @@
 import { Suspense } from "react";
 import { SignInForm } from "@/components/shell/sign-in-form";
+import { ssoConfigOf } from "@/lib/auth/sso";
+import { env } from "@/lib/env";
 
 export default function SignInPage() {
+  const sso = ssoConfigOf(env());
   return (
     <div className="flex min-h-screen items-center justify-center px-4">
       <div className="w-full max-w-sm rounded-xl border border-slate-200 bg-white p-8 shadow-sm">
@@ -10,7 +13,7 @@ export default function SignInPage() {
           Flowgate
         </div>
         <Suspense>
-          <SignInForm />
+          <SignInForm sso={sso && { name: sso.name }} localPasswords={env().FLOWGATE_LOCAL_PASSWORDS === "on"} />
         </Suspense>
       </div>
     </div>

@@ -4,10 +4,18 @@ import { signIn } from "next-auth/react";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 
-export function SignInForm() {
+/** next-auth's error codes on a return to this page, in words (single sign-on refusals among them). */
+const returnedErrors: Record<string, string> = {
+  AccessDenied: "Your identity provider signed you in, but none of your groups grants a Flowgate role (or your account is disabled). Ask a Flowgate administrator.",
+  OAuthSignin: "The identity provider could not be reached. Try again, or ask an administrator to check the single sign-on settings.",
+  OAuthCallback: "The identity provider's answer could not be verified. Try again.",
+};
+
+export function SignInForm({ sso, localPasswords }: { sso: { name: string } | null; localPasswords: boolean }) {
   const router = useRouter();
   const params = useSearchParams();
-  const [error, setError] = useState<string | null>(null);
+  const returned = params.get("error");
+  const [error, setError] = useState<string | null>(returned ? (returnedErrors[returned] ?? "Sign-in failed. Try again.") : null);
   const [pending, setPending] = useState(false);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -39,9 +47,34 @@ export function SignInForm() {
     router.refresh();
   }
 
+  const callbackUrl = params.get("callbackUrl");
+  const ssoButton = sso && (
+    <button
+      type="button"
+      onClick={() => void signIn("oidc", { callbackUrl: callbackUrl && callbackUrl.startsWith("/") ? callbackUrl : "/" })}
+      className="w-full rounded-md border border-slate-300 bg-white py-2 text-sm font-medium text-slate-800 hover:bg-slate-50"
+    >
+      Sign in with {sso.name}
+    </button>
+  );
+  if (!localPasswords) {
+    return (
+      <div className="space-y-4">
+        <h1 className="text-xl font-semibold">Sign in</h1>
+        {error && (
+          <p role="alert" className="text-sm text-red-700">
+            {error}
+          </p>
+        )}
+        {ssoButton ?? <p className="text-sm text-red-700">No way to sign in is configured: set FLOWGATE_OIDC_ISSUER or turn local passwords back on.</p>}
+      </div>
+    );
+  }
   return (
     <form onSubmit={submit} className="space-y-4">
       <h1 className="text-xl font-semibold">Sign in</h1>
+      {ssoButton}
+      {ssoButton && <p className="text-center text-xs text-slate-500">or with a Flowgate password</p>}
       <label className="block text-sm">
         <span className="mb-1 block font-medium">Email</span>
         <input name="email" type="email" required autoComplete="username" className="w-full rounded-md border border-slate-300 px-3 py-2" />

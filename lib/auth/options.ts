@@ -5,6 +5,7 @@ import { env } from "../env";
 import { log } from "../log";
 import { accessActor, auditAccess } from "./audit-access";
 import { hashPassword, verifyPassword } from "./passwords";
+import { applySsoSignIn, oidcProvider, ssoConfigOf } from "./sso";
 import { accountKey, accountPolicy, addressKey, addressPolicy, clearFailures, clientAddress, heldUntil, recordFailure } from "./sign-in-throttle";
 import type { Role } from "./roles";
 
@@ -38,45 +39,52 @@ function tooManyAttempts(until: Date): string {
   return `Too many failed sign-ins. Try again in ${seconds >= 120 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds} s`}.`;
 }
 
-/** Credentials sign-in with JWT sessions; the role travels in the token and is re-checked per request. */
+/**
+ * Sign-in by local password (unless FLOWGATE_LOCAL_PASSWORDS=off) and by single sign-on (when an
+ * OIDC issuer is configured), with JWT sessions; the role travels in the token and is re-checked
+ * against the database on every request.
+ */
 export function authOptions(): NextAuthOptions {
+  const sso = ssoConfigOf(env());
+  const localPasswords = env().FLOWGATE_LOCAL_PASSWORDS === "on";
+  const credentials = CredentialsProvider({
+    name: "Email and password",
+    credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+    async authorize(credentials, req) {
+      const email = credentials?.email?.trim().toLowerCase();
+      const password = credentials?.password ?? "";
+      if (!email || !password) return null;
+      const address = clientAddress(req?.headers ?? {});
+      const keys = { account: accountKey(email), address: addressKey(address) };
+      const user = await db().user.findUnique({ where: { email } });
+      // Held back: refused before the password is even checked, with the time left. The same
+      // answer whether or not the account exists.
+      const held = await heldUntil(db(), [keys.account, keys.address]);
+      if (held) {
+        const counted = await countFailure(keys, { email, address, user, reason: "attempted while held back" }, "sign_in.throttled");
+        throw new Error(tooManyAttempts(new Date(Math.max(held.getTime(), counted?.getTime() ?? 0))));
+      }
+      unknownUserHash ??= hashPassword("no such user");
+      // An account made by single sign-on has no password ("!sso"): compared like an unknown one.
+      const valid = await verifyPassword(password, user?.passwordHash.startsWith("$") ? user.passwordHash : await unknownUserHash);
+      if (!user || !valid || user.disabledAt) {
+        const reason = !user ? "unknown account" : user.disabledAt ? "account disabled" : "wrong password";
+        await countFailure(keys, { email, address, user, reason }, "sign_in.failed");
+        log.info({ email, address, reason }, "sign-in rejected");
+        return null;
+      }
+      await clearFailures(db(), keys.account);
+      await auditAccess(db(), { action: "sign_in.succeeded", actor: accessActor(user, email), subject: { type: "user", id: user.id }, payload: { email, address, method: "password" } });
+      log.info({ userId: user.id }, "signed in");
+      return { id: user.id, email: user.email, name: user.name, role: user.role };
+      },
+    });
   return {
     secret: env().NEXTAUTH_SECRET,
     session: { strategy: "jwt", maxAge: Math.round(env().SESSION_MAX_AGE_HOURS * 3600) },
-    pages: { signIn: "/signin" },
-    providers: [
-      CredentialsProvider({
-        name: "Email and password",
-        credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-        async authorize(credentials, req) {
-          const email = credentials?.email?.trim().toLowerCase();
-          const password = credentials?.password ?? "";
-          if (!email || !password) return null;
-          const address = clientAddress(req?.headers ?? {});
-          const keys = { account: accountKey(email), address: addressKey(address) };
-          const user = await db().user.findUnique({ where: { email } });
-          // Held back: refused before the password is even checked, with the time left. The same
-          // answer whether or not the account exists.
-          const held = await heldUntil(db(), [keys.account, keys.address]);
-          if (held) {
-            const counted = await countFailure(keys, { email, address, user, reason: "attempted while held back" }, "sign_in.throttled");
-            throw new Error(tooManyAttempts(new Date(Math.max(held.getTime(), counted?.getTime() ?? 0))));
-          }
-          unknownUserHash ??= hashPassword("no such user");
-          const valid = await verifyPassword(password, user?.passwordHash ?? (await unknownUserHash));
-          if (!user || !valid || user.disabledAt) {
-            const reason = !user ? "unknown account" : user.disabledAt ? "account disabled" : "wrong password";
-            await countFailure(keys, { email, address, user, reason }, "sign_in.failed");
-            log.info({ email, address, reason }, "sign-in rejected");
-            return null;
-          }
-          await clearFailures(db(), keys.account);
-          await auditAccess(db(), { action: "sign_in.succeeded", actor: accessActor(user, email), subject: { type: "user", id: user.id }, payload: { email, address, method: "password" } });
-          log.info({ userId: user.id }, "signed in");
-          return { id: user.id, email: user.email, name: user.name, role: user.role };
-        },
-      }),
-    ],
+    // Refusals (a person in no mapped group) come back to the sign-in page, which explains them.
+    pages: { signIn: "/signin", error: "/signin" },
+    providers: [...(localPasswords ? [credentials] : []), ...(sso ? [oidcProvider(sso)] : [])],
     events: {
       async signOut({ token }) {
         if (!token?.sub) return;
@@ -85,7 +93,29 @@ export function authOptions(): NextAuthOptions {
       },
     },
     callbacks: {
-      jwt({ token, user }) {
+      async signIn({ user, account }) {
+        if (account?.provider !== "oidc" || !sso) return true;
+        const person = user as unknown as { email: string; name: string; groups: string[] };
+        const result = await applySsoSignIn(db(), sso, person);
+        const actor = accessActor("user" in result ? (result.user ?? null) : null, person.email);
+        if ("refused" in result) {
+          await auditAccess(db(), { action: "sign_in.failed", actor, subject: { type: "user", id: person.email }, payload: { email: person.email, reason: result.refused, method: "sso", groups: person.groups } });
+          return false;
+        }
+        await auditAccess(db(), { action: "sign_in.succeeded", actor, subject: { type: "user", id: result.user.id }, payload: { email: person.email, method: "sso", role: result.user.role } });
+        return true;
+      },
+      async jwt({ token, user, account }) {
+        if (user && account?.provider === "oidc") {
+          // The session is Flowgate's user, not the identity provider's subject.
+          const dbUser = await db().user.findUnique({ where: { email: String(user.email).toLowerCase() } });
+          if (dbUser) {
+            token.sub = dbUser.id;
+            token.role = dbUser.role;
+            token.signedInAt = Date.now();
+          }
+          return token;
+        }
         if (user) {
           token.role = (user as unknown as { role: Role }).role;
           // Kept across refreshes (unlike iat): "sign out everywhere" compares against it.

@@ -51,6 +51,7 @@ describe("the app shell in Chromium", () => {
         return text;
       }, { timeout: 20_000 })
       .toContain("tests pull requests in a bubblewrap sandbox");
+    expect(await page.getByTestId("sign-in-settings").innerText()).toMatch(/Local passwords\s+on\s+Single sign-on\s+not configured/);
     await page.getByPlaceholder("ci-pipeline").fill("browser-ci");
     await page.getByRole("checkbox", { name: "runs:read" }).check();
     await page.getByRole("button", { name: "Create token" }).click();

@@ -60,11 +60,11 @@ function watchForCspViolations(browser: Browser, appUrl: string, violations: str
  * Starts a Flowgate (npm start's own script, on its own data directory) and a headless Chromium
  * for the enclosing describe block, and stops both after it. Fields are set in beforeAll.
  */
-export function useFlowgateInChromium(): BrowserSession {
+export function useFlowgateInChromium(options: () => Promise<Parameters<typeof startFlowgate>[0]> = async () => ({})): BrowserSession {
   const session = {} as BrowserSession;
   beforeAll(async () => {
     fs.mkdirSync(artifactsDir, { recursive: true });
-    session.app = await startFlowgate();
+    session.app = await startFlowgate(await options());
     session.browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
     session.cspViolations = [];
     watchForCspViolations(session.browser, session.app.url, session.cspViolations);

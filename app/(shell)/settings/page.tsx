@@ -6,7 +6,9 @@ import { RunnerSandboxes, type RunnerSandbox } from "@/components/settings/runne
 import { NotAllowed, PageHeader } from "@/components/ui/empty-state";
 import { requirePageAccess } from "@/lib/auth/page-access";
 import { appPage, tokenScopes } from "@/lib/auth/roles";
+import { ssoConfigOf } from "@/lib/auth/sso";
 import { db } from "@/lib/db/client";
+import { env } from "@/lib/env";
 
 export const dynamic = "force-dynamic";
 const page = appPage("/settings");
@@ -27,6 +29,10 @@ export default async function SettingsPage() {
       <section className="mb-8">
         <h2 className="mb-3 text-lg font-semibold">Policy</h2>
         <PolicyEditor />
+      </section>
+      <section className="mb-8">
+        <h2 className="mb-3 text-lg font-semibold">Sign-in</h2>
+        <SignInSettings />
       </section>
       <section className="mb-8">
         <h2 className="mb-3 text-lg font-semibold">Runners</h2>
@@ -71,5 +77,28 @@ export default async function SettingsPage() {
         </p>
       </section>
     </>
+  );
+}
+
+/** How people sign in, from the environment (never the client secret). */
+function SignInSettings() {
+  const sso = ssoConfigOf(env());
+  const local = env().FLOWGATE_LOCAL_PASSWORDS === "on";
+  return (
+    <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 rounded-lg border border-slate-200 bg-white p-4 text-sm" data-testid="sign-in-settings">
+      <dt className="font-medium">Local passwords</dt>
+      <dd>{local ? "on" : "off (single sign-on only)"}</dd>
+      <dt className="font-medium">Single sign-on</dt>
+      <dd>{sso ? `${sso.name}: ${sso.issuer} (client ${sso.clientId}, scopes "${sso.scopes}")` : "not configured (set FLOWGATE_OIDC_ISSUER, FLOWGATE_OIDC_CLIENT_ID and FLOWGATE_OIDC_CLIENT_SECRET)"}</dd>
+      {sso && (
+        <>
+          <dt className="font-medium">Groups → roles</dt>
+          <dd>
+            {sso.roleMap.length > 0 ? sso.roleMap.map((m) => `${m.group} → ${m.role}`).join(", ") : "no mapping"}; anyone else:{" "}
+            {sso.defaultRole === "deny" ? "refused" : sso.defaultRole} (claim "{sso.groupsClaim}")
+          </dd>
+        </>
+      )}
+    </dl>
   );
 }
