@@ -19,6 +19,8 @@ export const runtimeEnvSchema = z.object({
   FLOWGATE_DATA_DIR: z.preprocess((v) => (v === "" ? undefined : v), z.string().default(".data")),
   LOG_LEVEL: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
   SESSION_MAX_AGE_HOURS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().positive().default(12)),
+  // A session unused this long ends (lib/auth/sessions.ts); fractions allowed (tests use seconds).
+  SESSION_IDLE_MINUTES: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().positive().default(60)),
   RUNNER_CONCURRENCY: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1).max(64).default(2)),
   ANTHROPIC_API_KEY: optional(z.string()),
   FLOWGATE_MAX_DIFF_BYTES: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().positive().default(5 * 1024 * 1024)),

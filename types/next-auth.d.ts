@@ -11,5 +11,7 @@ declare module "next-auth/jwt" {
     role?: Role;
     /** When this session signed in (ms); kept across refreshes, unlike iat. */
     signedInAt?: number;
+    /** The UserSession row this session is checked against (lib/auth/sessions.ts). */
+    sessionId?: string;
   }
 }

@@ -4,6 +4,7 @@ import type { Db } from "../db/client";
 import { env } from "../env";
 import { resolveApiToken } from "./api-tokens";
 import { roleCan, tokenCan, type Permission, type Role } from "./roles";
+import { sessionStillValid } from "./sessions";
 
 /** The person (or their API token) behind a request. */
 export interface Actor {
@@ -25,16 +26,6 @@ export function auditActor(actor: Actor): AuditActor {
 }
 
 /**
- * A session is refused once its user is disabled, or when it was signed in before the user's
- * sessions were revoked (an admin's "sign out everywhere").
- */
-export function sessionStillValid(user: { disabledAt: Date | null; sessionsRevokedAt: Date | null }, jwt: { signedInAt?: number }): boolean {
-  if (user.disabledAt) return false;
-  if (!user.sessionsRevokedAt) return true;
-  return typeof jwt.signedInAt === "number" && jwt.signedInAt > user.sessionsRevokedAt.getTime();
-}
-
-/**
  * Resolves `Authorization: Bearer <token>` or the session cookie. The user row is read on every
  * request so a role change or a disabled account takes effect at once, not when the JWT expires.
  */
@@ -48,6 +39,6 @@ export async function resolveActor(db: Db, req: Request): Promise<Actor | null> 
   const jwt = await getToken({ req: req as never, secret: env().NEXTAUTH_SECRET });
   if (!jwt?.sub) return null;
   const user = await db.user.findUnique({ where: { id: jwt.sub } });
-  if (!user || !sessionStillValid(user, jwt)) return null;
+  if (!user || !(await sessionStillValid(db, user, jwt))) return null;
   return { via: "session", user: { id: user.id, email: user.email, name: user.name, role: user.role } };
 }

@@ -5,6 +5,7 @@ import { env } from "../env";
 import { log } from "../log";
 import { accessActor, auditAccess } from "./audit-access";
 import { hashPassword, verifyPassword } from "./passwords";
+import { endSession, startSession } from "./sessions";
 import { applySsoSignIn, oidcProvider, ssoConfigOf } from "./sso";
 import { accountKey, accountPolicy, addressKey, addressPolicy, clearFailures, clientAddress, heldUntil, recordFailure } from "./sign-in-throttle";
 import type { Role } from "./roles";
@@ -88,6 +89,7 @@ export function authOptions(): NextAuthOptions {
     events: {
       async signOut({ token }) {
         if (!token?.sub) return;
+        if (token.sessionId) await endSession(db(), token.sessionId, "signed out");
         const user = await db().user.findUnique({ where: { id: token.sub }, select: { id: true, email: true } });
         if (user) await auditAccess(db(), { action: "sign_out", actor: accessActor(user, user.email), subject: { type: "user", id: user.id }, payload: { email: user.email } });
       },
@@ -113,6 +115,7 @@ export function authOptions(): NextAuthOptions {
             token.sub = dbUser.id;
             token.role = dbUser.role;
             token.signedInAt = Date.now();
+            token.sessionId = await startSession(db(), dbUser.id);
           }
           return token;
         }
@@ -120,6 +123,7 @@ export function authOptions(): NextAuthOptions {
           token.role = (user as unknown as { role: Role }).role;
           // Kept across refreshes (unlike iat): "sign out everywhere" compares against it.
           token.signedInAt = Date.now();
+          token.sessionId = await startSession(db(), user.id);
         }
         return token;
       },

@@ -3,7 +3,7 @@ import { getToken } from "next-auth/jwt";
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { env } from "../env";
-import { sessionStillValid } from "./actor";
+import { sessionStillValid } from "./sessions";
 import { db } from "../db/client";
 import { authOptions } from "./options";
 import { roleCan, type AppPage, type Role } from "./roles";
@@ -20,7 +20,7 @@ export async function requireSignedIn(callbackUrl: string): Promise<PageUser> {
   const session = await getServerSession(authOptions());
   const user = session?.user?.id ? await db().user.findUnique({ where: { id: session.user.id } }) : null;
   const jwt = user ? await getToken({ req: { headers: Object.fromEntries((await headers()).entries()), cookies: Object.fromEntries((await cookies()).getAll().map((c) => [c.name, c.value])) } as never, secret: env().NEXTAUTH_SECRET }) : null;
-  if (!user || !jwt || !sessionStillValid(user, jwt)) redirect(`/signin?callbackUrl=${encodeURIComponent(callbackUrl)}`);
+  if (!user || !jwt || !(await sessionStillValid(db(), user, jwt))) redirect(`/signin?callbackUrl=${encodeURIComponent(callbackUrl)}`);
   return { id: user.id, email: user.email, name: user.name, role: user.role };
 }
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
 import { roles } from "../auth/roles";
 import type { Db } from "../db/client";
+import { endUserSessions } from "../auth/sessions";
 import { ApiError } from "../http/errors";
 
 export const updateUserSchema = z
@@ -37,6 +38,7 @@ export async function updateUser(db: Db, options: { userId: string; input: Updat
     }
     if (input.disabled === true && !user.disabledAt) {
       data.disabledAt = now;
+      await endUserSessions(tx, user.id, "disabled");
       await appendAuditEvent(tx, { actor, action: "user.disabled", subject, payload: { email: user.email, role: user.role } });
     } else if (input.disabled === false && user.disabledAt) {
       data.disabledAt = null;
@@ -44,6 +46,7 @@ export async function updateUser(db: Db, options: { userId: string; input: Updat
     }
     if (input.signOutEverywhere) {
       data.sessionsRevokedAt = now;
+      await endUserSessions(tx, user.id, "revoked");
       await appendAuditEvent(tx, { actor, action: "user.sessions_revoked", subject, payload: { email: user.email } });
     }
     return tx.user.update({ where: { id: user.id }, data, select: { id: true, email: true, name: true, role: true, disabledAt: true, sessionsRevokedAt: true } });

@@ -104,3 +104,35 @@ describe("sign-in throttling", () => {
     expect(events.rowCount).toBe(1);
   });
 });
+
+describe("session idle timeout", () => {
+  let app: FlowgateProcess;
+  beforeAll(async () => {
+    // Three seconds of idleness end a session here (SESSION_IDLE_MINUTES takes fractions).
+    app = await startFlowgate({ env: { SESSION_IDLE_MINUTES: "0.05" } });
+  });
+  afterAll(async () => {
+    expect(await app?.stop()).toBe(0);
+  });
+
+  it("ends a session nobody used for the idle time, once, with an access event", async () => {
+    const cookie = (await signIn(app.url, "auditor@flowgate.local", DEMO_PASSWORD))!;
+    const me = async () => (await fetch(`${app.url}/api/v1/me`, { headers: { cookie } })).status;
+    expect(await me()).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    expect(await me()).toBe(401);
+    expect(await me()).toBe(401);
+    const client = new pg.Client({ connectionString: runningInstanceDatabaseUrl(app.dataDir)! });
+    await client.connect();
+    try {
+      const expired = await client.query(`SELECT (content::jsonb)->'payload' AS payload FROM "AuditEvent" WHERE action = 'session.expired'`);
+      expect(expired.rows).toHaveLength(1);
+      expect(expired.rows[0].payload).toMatchObject({ email: "auditor@flowgate.local", reason: "idle" });
+    } finally {
+      await client.end();
+    }
+    // Signing in again starts a new session.
+    const again = (await signIn(app.url, "auditor@flowgate.local", DEMO_PASSWORD))!;
+    expect((await fetch(`${app.url}/api/v1/me`, { headers: { cookie: again } })).status).toBe(200);
+  });
+});
