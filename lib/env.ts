@@ -36,6 +36,13 @@ export const runtimeEnvSchema = z.object({
   FLOWGATE_OIDC_NAME: z.preprocess((v) => (v === "" ? undefined : v), z.string().default("your identity provider")),
   FLOWGATE_OIDC_SCOPES: z.preprocess((v) => (v === "" ? undefined : v), z.string().default("openid email profile groups")),
   FLOWGATE_OIDC_GROUPS_CLAIM: z.preprocess((v) => (v === "" ? undefined : v), z.string().default("groups")),
+  // GitHub sign-in (an OAuth app; lib/auth/github-sign-in.ts): on when the client id is set. The URLs
+  // change only for GitHub Enterprise Server. Roles from "org/team=role" or "org=role" pairs.
+  FLOWGATE_GITHUB_CLIENT_ID: optional(z.string()),
+  FLOWGATE_GITHUB_CLIENT_SECRET: optional(z.string()),
+  FLOWGATE_GITHUB_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().default("https://github.com")),
+  FLOWGATE_GITHUB_API_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().default("https://api.github.com")),
+  FLOWGATE_GITHUB_ROLE_MAP: optional(z.string()),
   // "group=role,group=role"; the first listed group a person is in decides, in this order.
   FLOWGATE_SSO_ROLE_MAP: optional(z.string()),
   // The role of a person in no mapped group, or "deny" to refuse them.

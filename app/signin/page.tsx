@@ -1,10 +1,13 @@
 import { Suspense } from "react";
 import { SignInForm } from "@/components/shell/sign-in-form";
+import { githubSignInConfigOf } from "@/lib/auth/github-sign-in";
 import { ssoConfigOf } from "@/lib/auth/sso";
 import { env } from "@/lib/env";
 
 export default function SignInPage() {
   const sso = ssoConfigOf(env());
+  const github = githubSignInConfigOf(env(), env().FLOWGATE_SSO_DEFAULT_ROLE);
+  const external = [...(sso ? [{ id: "oidc", name: sso.name }] : []), ...(github ? [{ id: "github", name: "GitHub" }] : [])];
   return (
     <div className="flex min-h-screen items-center justify-center px-4">
       <div className="w-full max-w-sm rounded-xl border border-slate-200 bg-white p-8 shadow-sm">
@@ -13,7 +16,7 @@ export default function SignInPage() {
           Flowgate
         </div>
         <Suspense>
-          <SignInForm sso={sso && { name: sso.name }} localPasswords={env().FLOWGATE_LOCAL_PASSWORDS === "on"} />
+          <SignInForm external={external} localPasswords={env().FLOWGATE_LOCAL_PASSWORDS === "on"} />
         </Suspense>
       </div>
     </div>

@@ -6,12 +6,12 @@ import { useState, type FormEvent } from "react";
 
 /** next-auth's error codes on a return to this page, in words (single sign-on refusals among them). */
 const returnedErrors: Record<string, string> = {
-  AccessDenied: "Your identity provider signed you in, but none of your groups grants a Flowgate role (or your account is disabled). Ask a Flowgate administrator.",
+  AccessDenied: "Your identity provider signed you in, but none of your groups or teams grants a Flowgate role (or your account is disabled). Ask a Flowgate administrator.",
   OAuthSignin: "The identity provider could not be reached. Try again, or ask an administrator to check the single sign-on settings.",
   OAuthCallback: "The identity provider's answer could not be verified. Try again.",
 };
 
-export function SignInForm({ sso, localPasswords }: { sso: { name: string } | null; localPasswords: boolean }) {
+export function SignInForm({ external, localPasswords }: { external: { id: string; name: string }[]; localPasswords: boolean }) {
   const router = useRouter();
   const params = useSearchParams();
   const returned = params.get("error");
@@ -48,15 +48,21 @@ export function SignInForm({ sso, localPasswords }: { sso: { name: string } | nu
   }
 
   const callbackUrl = params.get("callbackUrl");
-  const ssoButton = sso && (
-    <button
-      type="button"
-      onClick={() => void signIn("oidc", { callbackUrl: callbackUrl && callbackUrl.startsWith("/") ? callbackUrl : "/" })}
-      className="w-full rounded-md border border-slate-300 bg-white py-2 text-sm font-medium text-slate-800 hover:bg-slate-50"
-    >
-      Sign in with {sso.name}
-    </button>
-  );
+  const ssoButton =
+    external.length > 0 ? (
+      <div className="space-y-2">
+        {external.map((provider) => (
+          <button
+            key={provider.id}
+            type="button"
+            onClick={() => void signIn(provider.id, { callbackUrl: callbackUrl && callbackUrl.startsWith("/") ? callbackUrl : "/" })}
+            className="w-full rounded-md border border-slate-300 bg-white py-2 text-sm font-medium text-slate-800 hover:bg-slate-50"
+          >
+            Sign in with {provider.name}
+          </button>
+        ))}
+      </div>
+    ) : null;
   if (!localPasswords) {
     return (
       <div className="space-y-4">
@@ -66,7 +72,7 @@ export function SignInForm({ sso, localPasswords }: { sso: { name: string } | nu
             {error}
           </p>
         )}
-        {ssoButton ?? <p className="text-sm text-red-700">No way to sign in is configured: set FLOWGATE_OIDC_ISSUER or turn local passwords back on.</p>}
+        {ssoButton ?? <p className="text-sm text-red-700">No way to sign in is configured: set FLOWGATE_OIDC_ISSUER or FLOWGATE_GITHUB_CLIENT_ID, or turn local passwords back on.</p>}
       </div>
     );
   }

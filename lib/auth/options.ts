@@ -6,7 +6,8 @@ import { log } from "../log";
 import { accessActor, auditAccess } from "./audit-access";
 import { hashPassword, verifyPassword } from "./passwords";
 import { endSession, startSession } from "./sessions";
-import { applySsoSignIn, oidcProvider, ssoConfigOf } from "./sso";
+import { githubProvider, githubSignInConfigOf } from "./github-sign-in";
+import { applySsoSignIn, oidcProvider, ssoConfigOf, type ExternalSignIn } from "./sso";
 import { accountKey, accountPolicy, addressKey, addressPolicy, clearFailures, clientAddress, heldUntil, recordFailure } from "./sign-in-throttle";
 import type { Role } from "./roles";
 
@@ -47,6 +48,8 @@ function tooManyAttempts(until: Date): string {
  */
 export function authOptions(): NextAuthOptions {
   const sso = ssoConfigOf(env());
+  const github = githubSignInConfigOf(env(), env().FLOWGATE_SSO_DEFAULT_ROLE);
+  const external: Record<string, ExternalSignIn> = { ...(sso ? { oidc: sso } : {}), ...(github ? { github } : {}) };
   const localPasswords = env().FLOWGATE_LOCAL_PASSWORDS === "on";
   const credentials = CredentialsProvider({
     name: "Email and password",
@@ -85,7 +88,7 @@ export function authOptions(): NextAuthOptions {
     session: { strategy: "jwt", maxAge: Math.round(env().SESSION_MAX_AGE_HOURS * 3600) },
     // Refusals (a person in no mapped group) come back to the sign-in page, which explains them.
     pages: { signIn: "/signin", error: "/signin" },
-    providers: [...(localPasswords ? [credentials] : []), ...(sso ? [oidcProvider(sso)] : [])],
+    providers: [...(localPasswords ? [credentials] : []), ...(sso ? [oidcProvider(sso)] : []), ...(github ? [githubProvider(github)] : [])],
     events: {
       async signOut({ token }) {
         if (!token?.sub) return;
@@ -96,19 +99,20 @@ export function authOptions(): NextAuthOptions {
     },
     callbacks: {
       async signIn({ user, account }) {
-        if (account?.provider !== "oidc" || !sso) return true;
+        const source = account ? external[account.provider] : undefined;
+        if (!source) return true;
         const person = user as unknown as { email: string; name: string; groups: string[] };
-        const result = await applySsoSignIn(db(), sso, person);
+        const result = await applySsoSignIn(db(), source, person);
         const actor = accessActor("user" in result ? (result.user ?? null) : null, person.email);
         if ("refused" in result) {
-          await auditAccess(db(), { action: "sign_in.failed", actor, subject: { type: "user", id: person.email }, payload: { email: person.email, reason: result.refused, method: "sso", groups: person.groups } });
+          await auditAccess(db(), { action: "sign_in.failed", actor, subject: { type: "user", id: person.email }, payload: { email: person.email, reason: result.refused, method: source.provider, groups: person.groups } });
           return false;
         }
-        await auditAccess(db(), { action: "sign_in.succeeded", actor, subject: { type: "user", id: result.user.id }, payload: { email: person.email, method: "sso", role: result.user.role } });
+        await auditAccess(db(), { action: "sign_in.succeeded", actor, subject: { type: "user", id: result.user.id }, payload: { email: person.email, method: source.provider, role: result.user.role } });
         return true;
       },
       async jwt({ token, user, account }) {
-        if (user && account?.provider === "oidc") {
+        if (user && account && external[account.provider]) {
           // The session is Flowgate's user, not the identity provider's subject.
           const dbUser = await db().user.findUnique({ where: { email: String(user.email).toLowerCase() } });
           if (dbUser) {

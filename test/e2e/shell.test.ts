@@ -51,7 +51,7 @@ describe("the app shell in Chromium", () => {
         return text;
       }, { timeout: 20_000 })
       .toContain("tests pull requests in a bubblewrap sandbox");
-    expect(await page.getByTestId("sign-in-settings").innerText()).toMatch(/Local passwords\s+on\s+Single sign-on\s+not configured/);
+    expect(await page.getByTestId("sign-in-settings").innerText()).toMatch(/Local passwords\s+on\s+Single sign-on\s+not configured.*\s+GitHub\s+not configured/s);
     await page.getByPlaceholder("ci-pipeline").fill("browser-ci");
     await page.getByRole("checkbox", { name: "runs:read" }).check();
     await page.getByRole("button", { name: "Create token" }).click();

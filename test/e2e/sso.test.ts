@@ -3,16 +3,19 @@ import { afterAll, describe, expect, it } from "vitest";
 import { findFreePort, runningInstanceDatabaseUrl } from "@/lib/db/embedded";
 import { artifactsDir, useFlowgateInChromium } from "../support/browser";
 import { runScript } from "../support/flowgate-process";
+import { startFakeGitHub, type FakeGitHub } from "../support/fake-github-oauth";
 import { startOidcProvider, type FakeIdentityProvider } from "../support/oidc-provider";
 import type { Page } from "playwright-core";
 import path from "node:path";
 
 let idp: FakeIdentityProvider;
+let github: FakeGitHub;
 
 /**
  * Single sign-on against a real OpenID Connect provider on 127.0.0.1, in Chromium: the
  * authorization-code flow with PKCE, a person's role from their groups, a person in no mapped group
- * refused, and a changed group changing the role at the next sign-in. Local passwords are off.
+ * refused, and a changed group changing the role at the next sign-in; and GitHub sign-in against
+ * a fake GitHub speaking its OAuth and REST formats. Local passwords are off.
  */
 describe("single sign-on through the company's identity provider", () => {
   const session = useFlowgateInChromium(async () => {
@@ -24,9 +27,27 @@ describe("single sign-on through the company's identity provider", () => {
         max: { email: "max@corp.example", name: "Max Outsider", groups: ["sales"] },
       },
     });
+    github = await startFakeGitHub({
+      octo: {
+        id: 583231,
+        login: "octo",
+        name: "Octo Cat",
+        emails: [
+          { email: "octo@users.noreply.github.com", primary: false, verified: true, visibility: null },
+          { email: "octo@corp.example", primary: true, verified: true, visibility: "private" },
+        ],
+        teams: [{ org: "acme", slug: "platform-reviewers" }],
+      },
+      stranger: { id: 99, login: "stranger", name: "Stranger", emails: [{ email: "stranger@example.org", primary: true, verified: true, visibility: "public" }], teams: [{ org: "other-org", slug: "everyone" }] },
+    });
     return {
       port,
       env: {
+        FLOWGATE_GITHUB_CLIENT_ID: github.clientId,
+        FLOWGATE_GITHUB_CLIENT_SECRET: github.clientSecret,
+        FLOWGATE_GITHUB_URL: github.url,
+        FLOWGATE_GITHUB_API_URL: github.apiUrl,
+        FLOWGATE_GITHUB_ROLE_MAP: "acme/platform-admins=admin,acme/platform-reviewers=reviewer",
         FLOWGATE_OIDC_ISSUER: idp.issuer,
         FLOWGATE_OIDC_CLIENT_ID: idp.clientId,
         FLOWGATE_OIDC_CLIENT_SECRET: idp.clientSecret,
@@ -37,7 +58,10 @@ describe("single sign-on through the company's identity provider", () => {
       },
     };
   });
-  afterAll(async () => idp?.close());
+  afterAll(async () => {
+    await idp?.close();
+    await github?.close();
+  });
 
   /** Through Flowgate's sign-in page and the identity provider's login and consent pages. */
   async function signInThroughIdp(page: Page, login: string) {
@@ -86,7 +110,7 @@ describe("single sign-on through the company's identity provider", () => {
     const page = await context.newPage();
     await signInThroughIdp(page, "max");
     await page.waitForURL(/\/signin\?.*error=AccessDenied/);
-    expect(await page.locator("p[role=alert]").innerText()).toContain("none of your groups grants a Flowgate role");
+    expect(await page.locator("p[role=alert]").innerText()).toContain("none of your groups or teams grants a Flowgate role");
     expect(await roleOf("max@corp.example")).toBeNull();
     await context.close();
   });
@@ -112,5 +136,26 @@ describe("single sign-on through the company's identity provider", () => {
     expect(disabled.code, disabled.stderr).toBe(0);
     expect((await page.request.get(`${session.app.url}/api/v1/me`)).status()).toBe(401);
     await context.close();
+  });
+
+  it("signs in with GitHub: the primary verified email, the role from an organization team; others refused", async () => {
+    for (const [login, expected] of [["octo", "reviewer"], ["stranger", null]] as const) {
+      const context = await session.browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${session.app.url}/signin?callbackUrl=%2Fboard`);
+      await page.getByRole("button", { name: "Sign in with GitHub" }).click();
+      await page.waitForURL((url) => url.href.startsWith(github.url));
+      await page.getByRole("link", { name: `Authorize as ${login}` }).click();
+      await page.waitForURL((url) => url.href.startsWith(session.app.url), { timeout: 30_000 });
+      if (expected) {
+        await page.waitForURL(/\/board/);
+        expect(await roleOf("octo@corp.example")).toBe(expected);
+      } else {
+        await page.waitForURL(/\/signin\?.*error=AccessDenied/);
+        expect(await roleOf("stranger@example.org")).toBeNull();
+      }
+      await context.close();
+    }
+    expect([...new Set(github.apiCalls)].sort()).toEqual(["/api/user", "/api/user/emails", "/api/user/teams"]);
   });
 });

@@ -6,6 +6,7 @@ import { RunnerSandboxes, type RunnerSandbox } from "@/components/settings/runne
 import { NotAllowed, PageHeader } from "@/components/ui/empty-state";
 import { requirePageAccess } from "@/lib/auth/page-access";
 import { appPage, tokenScopes } from "@/lib/auth/roles";
+import { githubSignInConfigOf } from "@/lib/auth/github-sign-in";
 import { ssoConfigOf } from "@/lib/auth/sso";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";
@@ -84,12 +85,19 @@ export default async function SettingsPage() {
 function SignInSettings() {
   const sso = ssoConfigOf(env());
   const local = env().FLOWGATE_LOCAL_PASSWORDS === "on";
+  const github = githubSignInConfigOf(env(), env().FLOWGATE_SSO_DEFAULT_ROLE);
   return (
     <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 rounded-lg border border-slate-200 bg-white p-4 text-sm" data-testid="sign-in-settings">
       <dt className="font-medium">Local passwords</dt>
       <dd>{local ? "on" : "off (single sign-on only)"}</dd>
       <dt className="font-medium">Single sign-on</dt>
       <dd>{sso ? `${sso.name}: ${sso.issuer} (client ${sso.clientId}, scopes "${sso.scopes}")` : "not configured (set FLOWGATE_OIDC_ISSUER, FLOWGATE_OIDC_CLIENT_ID and FLOWGATE_OIDC_CLIENT_SECRET)"}</dd>
+      <dt className="font-medium">GitHub</dt>
+      <dd>
+        {github
+          ? `${github.webUrl} (OAuth app ${github.clientId}); teams → roles: ${github.roleMap.map((m) => `${m.group} → ${m.role}`).join(", ") || "no mapping"}`
+          : "not configured (set FLOWGATE_GITHUB_CLIENT_ID and FLOWGATE_GITHUB_CLIENT_SECRET)"}
+      </dd>
       {sso && (
         <>
           <dt className="font-medium">Groups → roles</dt>
