@@ -51,6 +51,13 @@ describe("the app shell in Chromium", () => {
         return text;
       }, { timeout: 20_000 })
       .toContain("tests pull requests in a bubblewrap sandbox");
+    // An admin's access actions on a person, from the People table: disable, then enable again.
+    const second = page.getByTestId("user-access-reviewer2@flowgate.local");
+    await second.getByRole("button", { name: "Disable" }).click();
+    await expect.poll(() => second.innerText(), { timeout: 15_000 }).toContain("disabled; sessions ended");
+    await second.getByRole("button", { name: "Enable" }).click();
+    await expect.poll(() => second.innerText(), { timeout: 15_000 }).toContain("enabled");
+    expect(await page.getByTestId("user-access-admin@flowgate.local").getByRole("button", { name: "Disable" }).count()).toBe(0);
     expect(await page.getByTestId("sign-in-settings").innerText()).toMatch(/Local passwords\s+on\s+Single sign-on\s+not configured.*\s+GitHub\s+not configured/s);
     await page.getByPlaceholder("ci-pipeline").fill("browser-ci");
     await page.getByRole("checkbox", { name: "runs:read" }).check();

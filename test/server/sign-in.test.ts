@@ -95,6 +95,27 @@ describe("sign-in throttling", () => {
     expect(actions).toEqual(["user.created", "sign_in.succeeded", "user.role_changed", "user.sessions_revoked", "sign_in.succeeded", "user.disabled", "sign_in.failed"]);
   });
 
+  it("records a sign-out, and the signed-out session's cookie is refused even if someone kept a copy", async () => {
+    const cookie = (await signIn(app.url, "reviewer2@flowgate.local", DEMO_PASSWORD))!;
+    const me = async () => (await fetch(`${app.url}/api/v1/me`, { headers: { cookie } })).status;
+    expect(await me()).toBe(200);
+    const csrf = await fetch(`${app.url}/api/auth/csrf`, { headers: { cookie } });
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const csrfCookie = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const out = await fetch(`${app.url}/api/auth/signout`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie: `${cookie}; ${csrfCookie}`, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrfToken, json: "true" }),
+    });
+    expect(out.status).toBeLessThan(400);
+    expect(await me()).toBe(401);
+    const events = (await auditOf("reviewer2@flowgate.local")).map((e) => e.action);
+    expect(events.at(-1)).toBe("sign_in.succeeded");
+    const signOut = await client.query(`SELECT 1 FROM "AuditEvent" WHERE action = 'sign_out' AND (content::jsonb)->'payload'->>'email' = 'reviewer2@flowgate.local'`);
+    expect(signOut.rowCount).toBe(1);
+  });
+
   it("records an API token's first use once, however many requests arrive together", async () => {
     const created = await runScript("ctl.ts", ["token", "create", "--user", "auditor@flowgate.local", "--name", "first-use", "--scopes", "runs:read"], { FLOWGATE_DATA_DIR: app.dataDir });
     const token = created.stdout.trim();

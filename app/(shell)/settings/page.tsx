@@ -3,6 +3,7 @@ import { NotificationChannels } from "@/components/settings/notification-channel
 import { PolicyEditor } from "@/components/settings/policy-editor";
 import { Repositories } from "@/components/settings/repositories";
 import { RunnerSandboxes, type RunnerSandbox } from "@/components/settings/runner-sandboxes";
+import { UserAccess } from "@/components/settings/user-access";
 import { NotAllowed, PageHeader } from "@/components/ui/empty-state";
 import { requirePageAccess } from "@/lib/auth/page-access";
 import { appPage, tokenScopes } from "@/lib/auth/roles";
@@ -17,7 +18,7 @@ const page = appPage("/settings");
 export default async function SettingsPage() {
   const { user, allowed } = await requirePageAccess(page);
   if (!allowed) return <NotAllowed page={page.label} role={user.role} />;
-  const users = await db().user.findMany({ orderBy: { email: "asc" }, select: { id: true, email: true, name: true, role: true } });
+  const users = await db().user.findMany({ orderBy: { email: "asc" }, select: { id: true, email: true, name: true, role: true, disabledAt: true } });
   // Runners seen within the last minute (a heartbeat every 2 s; the lease is 30 s by default).
   const runners = await db().runnerHeartbeat.findMany({
     where: { lastSeenAt: { gt: new Date(Date.now() - 60_000) } },
@@ -59,15 +60,20 @@ export default async function SettingsPage() {
               <tr>
                 <th className="px-3 py-2">Name</th>
                 <th className="px-3 py-2">Email</th>
-                <th className="px-3 py-2">Role</th>
+                <th className="px-3 py-2">Role and access</th>
               </tr>
             </thead>
             <tbody>
               {users.map((u) => (
-                <tr key={u.id} className="border-t border-slate-100">
-                  <td className="px-3 py-2">{u.name}</td>
+                <tr key={u.id} className={`border-t border-slate-100 ${u.disabledAt ? "text-slate-400" : ""}`}>
+                  <td className="px-3 py-2">
+                    {u.name}
+                    {u.disabledAt && " (disabled)"}
+                  </td>
                   <td className="px-3 py-2 text-slate-600">{u.email}</td>
-                  <td className="px-3 py-2">{u.role}</td>
+                  <td className="px-3 py-2">
+                    <UserAccess user={{ id: u.id, email: u.email, role: u.role, disabled: Boolean(u.disabledAt) }} self={u.id === user.id} />
+                  </td>
                 </tr>
               ))}
             </tbody>
