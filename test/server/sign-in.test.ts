@@ -43,6 +43,22 @@ describe("sign-in throttling", () => {
     expect(JSON.stringify(events)).not.toContain("wrong-0");
   });
 
+  it("locks an account that 100 guesses from 100 addresses target, and says so once in the audit log", async () => {
+    const created = await runScript("ctl.ts", ["user", "create", "--email", "target@example.com", "--role", "admin"], { FLOWGATE_DATA_DIR: app.dataDir }, "the-real-password\n");
+    expect(created.code, created.stderr).toBe(0);
+    const answers: (string | null)[] = [];
+    for (let i = 0; i < 100; i++) answers.push((await signInAttempt(app.url, "target@example.com", `guess-${i}`, { address: `100.64.${Math.floor(i / 250)}.${i % 250}` })).error);
+    // Spread over addresses, the account key alone holds: free failures, holds, then the lock.
+    expect(answers.slice(0, 3).every((e) => e === "CredentialsSignin")).toBe(true);
+    expect(answers.slice(10).every((e) => e?.startsWith("Too many failed sign-ins. Try again in"))).toBe(true);
+    expect(answers.at(-1)).toMatch(/Try again in 1[45] minutes\.$/);
+    const events = await auditOf("target@example.com");
+    expect(events.filter((e) => e.action === "sign_in.locked")).toEqual([expect.objectContaining({ payload: expect.objectContaining({ by: "account" }) })]);
+    expect(events.filter((e) => e.action === "sign_in.failed" || e.action === "sign_in.throttled")).toHaveLength(100);
+    // The right password is refused while the lock holds.
+    expect((await signInAttempt(app.url, "target@example.com", "the-real-password", { address: "100.64.9.9" })).signedIn).toBe(false);
+  });
+
   it("answers an account that does not exist exactly like one that does", async () => {
     const known: (string | null)[] = [];
     const unknown: (string | null)[] = [];
