@@ -17,11 +17,12 @@ export interface BubblewrapView {
   /** The uid/gid the code sees inside its user namespace. */
   uid: number;
   gid: number;
-  /** The command gets a network namespace with only loopback (none), or user-mode egress. */
-  network: "none" | "egress";
   /** Extra read-only toolchain directories (a Node.js installed outside /usr). */
   toolchain: string[];
-  /** fds for bubblewrap's --info-fd and --block-fd (egress set-up), if any. */
+  /**
+   * fds for bubblewrap's --info-fd and --block-fd, when the command gets egress: the network
+   * namespace always has only its own loopback, and egress.ts attaches user-mode networking to it.
+   */
   infoFd?: number;
   blockFd?: number;
 }

@@ -239,7 +239,6 @@ async function runInBubblewrap(
       resolvConf: network === "egress" ? path.join(workspace.base, "etc", "resolv.conf") : null,
       uid: identity.inside.uid,
       gid: identity.inside.gid,
-      network,
       toolchain: toolchainDirs(),
       ...(network === "egress" ? { infoFd: 3, blockFd: 4 } : {}),
     },
