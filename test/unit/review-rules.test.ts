@@ -681,3 +681,27 @@ describe("heuristicReview", () => {
     expect(output.performance_concerns).toEqual([expect.objectContaining({ file: "src/a.ts", line: null, severity: "medium" })]);
   });
 });
+
+describe("linear time and a bounded budget", () => {
+  it("lists the files it did not reach within its budget as not reviewed, which escalates, and never passes them", () => {
+    const diff = [added("src/a.ts", ["export const a = 1;"]), added("src/b.ts", [`const dbPassword = "${SECRETS.password}";`])];
+    const report = review(diff, { budgetMs: -1 });
+    expect(report.findings).toEqual([]);
+    expect(report.unreviewedFiles.map((u) => u.file)).toEqual(["src/a.ts", "src/b.ts"]);
+    expect(report.unreviewedFiles[0].reason).toMatch(/ran out of their 0 s budget/);
+    // With the default budget the same diff is reviewed.
+    expect(rulesOf(review(diff).findings)).toContain("secret.generic-assignment");
+  });
+
+  it("still finds what the rewritten linear patterns looked for", () => {
+    const lines = [
+      `const rows = await db.query("SELECT * FROM orders WHERE id = " + req.params.id);`,
+      `spawn(cmd, { shell: true });`,
+      `subprocess.run(cmd, shell=True)`,
+      `const client = "${SECRETS.openai}";`,
+      `dbPassword = "${SECRETS.password}"`,
+    ];
+    const found = rulesOf(review([added("src/handler.ts", lines.slice(0, 2).concat(lines.slice(3))), added("tools/run.py", [lines[2]])]).findings);
+    expect(found).toEqual(expect.arrayContaining(["sql.string-built-query", "exec.spawn-shell", "exec.subprocess-shell", "secret.openai-key", "secret.generic-assignment"]));
+  });
+});
