@@ -61,7 +61,7 @@ async function startSlirp(pid: number, host: { uid: number; gid: number } | null
     String(pid),
     "tap0",
   ];
-  const slirp = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", process.env.DEBUG_EGRESS ? "inherit" : "ignore", "pipe"], env: { PATH: "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv });
+  const slirp = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "ignore", "pipe"], env: { PATH: "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv });
   const ready = await new Promise<boolean>((resolve) => {
     (slirp.stdio[3] as Readable).once("data", () => resolve(true));
     slirp.once("exit", () => resolve(false));
