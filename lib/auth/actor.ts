@@ -4,7 +4,7 @@ import type { Db } from "../db/client";
 import { env } from "../env";
 import { resolveApiToken } from "./api-tokens";
 import { roleCan, tokenCan, type Permission, type Role } from "./roles";
-import { sessionStillValid } from "./sessions";
+import { userOfSession } from "./sessions";
 
 /** The person (or their API token) behind a request. */
 export interface Actor {
@@ -37,8 +37,7 @@ export async function resolveActor(db: Db, req: Request): Promise<Actor | null> 
     return identity ? { via: "token", user: identity.user, tokenId: identity.tokenId, scopes: identity.scopes } : null;
   }
   const jwt = await getToken({ req: req as never, secret: env().NEXTAUTH_SECRET });
-  if (!jwt?.sub) return null;
-  const user = await db.user.findUnique({ where: { id: jwt.sub } });
-  if (!user || !(await sessionStillValid(db, user, jwt))) return null;
+  const user = jwt ? await userOfSession(db, jwt) : null;
+  if (!user) return null;
   return { via: "session", user: { id: user.id, email: user.email, name: user.name, role: user.role } };
 }

@@ -1,11 +1,9 @@
-import { getServerSession } from "next-auth";
 import { getToken } from "next-auth/jwt";
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { env } from "../env";
-import { sessionStillValid } from "./sessions";
 import { db } from "../db/client";
-import { authOptions } from "./options";
+import { env } from "../env";
+import { userOfSession } from "./sessions";
 import { roleCan, type AppPage, type Role } from "./roles";
 
 export interface PageUser {
@@ -15,12 +13,15 @@ export interface PageUser {
   role: Role;
 }
 
-/** The signed-in user for a server component, read fresh from the database; else to sign-in. */
+/**
+ * The signed-in user for a server component, read fresh from the database with its session record
+ * (the same check route() makes for the API); else to sign-in.
+ */
 export async function requireSignedIn(callbackUrl: string): Promise<PageUser> {
-  const session = await getServerSession(authOptions());
-  const user = session?.user?.id ? await db().user.findUnique({ where: { id: session.user.id } }) : null;
-  const jwt = user ? await getToken({ req: { headers: Object.fromEntries((await headers()).entries()), cookies: Object.fromEntries((await cookies()).getAll().map((c) => [c.name, c.value])) } as never, secret: env().NEXTAUTH_SECRET }) : null;
-  if (!user || !jwt || !(await sessionStillValid(db(), user, jwt))) redirect(`/signin?callbackUrl=${encodeURIComponent(callbackUrl)}`);
+  const req = { headers: Object.fromEntries((await headers()).entries()), cookies: Object.fromEntries((await cookies()).getAll().map((c) => [c.name, c.value])) };
+  const jwt = await getToken({ req: req as never, secret: env().NEXTAUTH_SECRET });
+  const user = jwt ? await userOfSession(db(), jwt) : null;
+  if (!user) redirect(`/signin?callbackUrl=${encodeURIComponent(callbackUrl)}`);
   return { id: user.id, email: user.email, name: user.name, role: user.role };
 }
 

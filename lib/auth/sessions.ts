@@ -37,24 +37,25 @@ export async function endUserSessions(tx: Prisma.TransactionClient, userId: stri
   await tx.userSession.updateMany({ where: { userId, endedAt: null }, data: { endedAt: new Date(), endReason: reason } });
 }
 
-interface SessionUser {
-  id: string;
-  email: string;
-  disabledAt: Date | null;
-  sessionsRevokedAt: Date | null;
-}
-
 /**
- * Whether a request's session is still good. A session that has gone idle or reached its maximum
- * age is ended here, once (the conditional update), with a `session.expired` access event.
+ * The user behind a request's session, or null when the session is no good: its record missing or
+ * ended (sign-out, sign out everywhere, disabled), another user's, a disabled user's, or gone idle
+ * or past its maximum age. Such a session is ended
+ * here, once (the conditional update), with a `session.expired` access event. One query reads the
+ * session with its user: this runs on every authenticated request.
  */
-export async function sessionStillValid(db: Db, user: SessionUser, jwt: { sessionId?: string; signedInAt?: number }, limits: SessionLimits = sessionLimits(), now = new Date()): Promise<boolean> {
-  if (user.disabledAt) return false;
-  if (user.sessionsRevokedAt && !(typeof jwt.signedInAt === "number" && jwt.signedInAt > user.sessionsRevokedAt.getTime())) return false;
-  // Sessions signed in before session records existed carry no id: the checks above still apply.
-  if (!jwt.sessionId) return true;
-  const session = await db.userSession.findUnique({ where: { id: jwt.sessionId } });
-  if (!session || session.endedAt || session.userId !== user.id) return false;
+export async function userOfSession(db: Db, jwt: { sub?: string; sessionId?: string; signedInAt?: number }, limits: SessionLimits = sessionLimits(), now = new Date()) {
+  if (!jwt.sub) return null;
+  if (!jwt.sessionId) {
+    // A JWT from before session records: the user row's checks alone, "sign out everywhere" by time.
+    const user = await db.user.findUnique({ where: { id: jwt.sub } });
+    if (!user || user.disabledAt) return null;
+    const revoked = user.sessionsRevokedAt && !(typeof jwt.signedInAt === "number" && jwt.signedInAt > user.sessionsRevokedAt.getTime());
+    return revoked ? null : user;
+  }
+  const session = await db.userSession.findUnique({ where: { id: jwt.sessionId }, include: { user: true } });
+  if (!session || session.endedAt || session.userId !== jwt.sub || session.user.disabledAt) return null;
+  const { user } = session;
   const expired = now.getTime() - session.lastActiveAt.getTime() > limits.idleMs ? "idle" : now.getTime() - session.signedInAt.getTime() > limits.maxAgeMs ? "maximum age" : null;
   if (expired) {
     await db.$transaction(async (tx) => {
@@ -67,10 +68,10 @@ export async function sessionStillValid(db: Db, user: SessionUser, jwt: { sessio
         payload: { email: user.email, reason: expired, signedInAt: session.signedInAt.toISOString(), lastActiveAt: session.lastActiveAt.toISOString() },
       });
     });
-    return false;
+    return null;
   }
   if (now.getTime() - session.lastActiveAt.getTime() > ACTIVITY_WRITE_EVERY_MS) {
     await db.userSession.update({ where: { id: session.id }, data: { lastActiveAt: now } });
   }
-  return true;
+  return user;
 }

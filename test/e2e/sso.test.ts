@@ -80,15 +80,17 @@ describe("single sign-on through the company's identity provider", () => {
     }
   }
 
-  async function roleOf(email: string) {
+  /** One query against the running Flowgate's database. */
+  async function sql(text: string, params: unknown[] = []) {
     const client = new pg.Client({ connectionString: runningInstanceDatabaseUrl(session.app.dataDir)! });
     await client.connect();
     try {
-      return (await client.query(`SELECT role::text FROM "User" WHERE email = $1`, [email])).rows[0]?.role ?? null;
+      return (await client.query(text, params)).rows;
     } finally {
       await client.end();
     }
   }
+  const roleOf = async (email: string) => (await sql(`SELECT role::text FROM "User" WHERE email = $1`, [email]))[0]?.role ?? null;
 
   it("signs a reviewer in with the role their group grants, creating them on first sign-in", async () => {
     const context = await session.browser.newContext();
@@ -124,10 +126,7 @@ describe("single sign-on through the company's identity provider", () => {
     expect(await roleOf("ana@corp.example")).toBe("auditor");
     await page.goto(`${session.app.url}/audit`);
     expect(await page.getByText("is not available to the").count()).toBe(0);
-    const client = new pg.Client({ connectionString: runningInstanceDatabaseUrl(session.app.dataDir)! });
-    await client.connect();
-    const actions = (await client.query(`SELECT action FROM "AuditEvent" WHERE action IN ('user.created', 'user.role_changed', 'sso.role_mapping_applied', 'sign_in.succeeded', 'sign_in.failed') AND (content::jsonb)->'payload'->>'email' LIKE '%@corp.example' ORDER BY sequence`)).rows.map((r) => r.action);
-    await client.end();
+    const actions = (await sql(`SELECT action FROM "AuditEvent" WHERE action IN ('user.created', 'user.role_changed', 'sso.role_mapping_applied', 'sign_in.succeeded', 'sign_in.failed') AND (content::jsonb)->'payload'->>'email' LIKE '%@corp.example' ORDER BY sequence`)).map((r) => r.action);
     expect(actions).toEqual(["user.created", "sso.role_mapping_applied", "sign_in.succeeded", "sign_in.failed", "user.role_changed", "sso.role_mapping_applied", "sign_in.succeeded"]);
 
     // Disabling an SSO user ends their session at once, as it does for a password user.

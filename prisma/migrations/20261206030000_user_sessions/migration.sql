@@ -13,3 +13,6 @@ CREATE TABLE "UserSession" (
 
 -- CreateIndex
 CREATE INDEX "UserSession_userId_endedAt_idx" ON "UserSession"("userId", "endedAt");
+
+-- AddForeignKey
+ALTER TABLE "UserSession" ADD CONSTRAINT "UserSession_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User"("id") ON DELETE CASCADE ON UPDATE CASCADE;
