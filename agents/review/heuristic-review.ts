@@ -4,7 +4,9 @@
  */
 import type { DiffFile, ParsedDiff } from "../../lib/diff/unified-diff";
 import type { Finding, ReviewOutput, RuleCategory, RuleFinding, RulesReport } from "../../lib/review/review-output";
-import { explainRiskFloor, isRoutePath, isSourcePath, isTestPath, RULES_VERSION } from "./rules";
+import { isRoutePath, isSourcePath, isTestPath } from "./file-view";
+import { explainRiskFloor } from "./risk-floor";
+import { RULES_VERSION } from "./rules";
 
 export const HEURISTIC_RATIONALE_PREFIX = "Heuristic review (no LLM configured):";
 

@@ -104,7 +104,7 @@ export function createReviewAgent(provider: LlmProvider | null): StageAgent {
     stage: "review",
     async run(context): Promise<StageAgentResult> {
       const diff = parseUnifiedDiff(context.run.diff);
-      const rules = runReviewRules(diff);
+      const rules = await runReviewRules(diff);
       const floor = heuristicReview(diff, rules, context.policy.review);
       const inputHash = createHash("sha256")
         .update([REVIEW_AGENT_VERSION, RULES_VERSION, PROMPT_VERSION, provider?.model ?? "heuristic", context.run.diff].join("\n"))

@@ -42,12 +42,14 @@ export function evaluateReview(input: { review: ReviewOutput; rules: RulesReport
     const files = [...new Set(rules.findings.filter((f) => f.category === "new_integration").map((f) => f.file))];
     reasons.push({ code: "new_integration", label: "new service integration", detail: `New outbound service integration in ${files.join(", ")}.` });
   }
-  const unreviewedSource = rules.unreviewedFiles.filter((f) => SOURCE_FILE.test(f.file));
+  // A file one engine failed on or did not reach escalates whatever it is: that engine's rules
+  // (secrets, for one) apply to every file.
+  const unreviewedSource = rules.unreviewedFiles.filter((f) => f.engine !== undefined || SOURCE_FILE.test(f.file));
   if (unreviewedSource.length > 0) {
     reasons.push({
       code: "unreviewed_files",
       label: "unreviewed files",
-      detail: `Not reviewed: ${unreviewedSource.map((f) => `${f.file} (${f.reason})`).join(", ")}.`,
+      detail: `Not reviewed: ${[...new Set(unreviewedSource.map((f) => `${f.file} (${f.reason})`))].join(", ")}.`,
       value: unreviewedSource.length,
     });
   }

@@ -41,8 +41,23 @@ export type RuleCategory = (typeof ruleCategories)[number];
 
 export interface RuleFinding extends Finding {
   category: RuleCategory;
-  /** Short id of the rule that fired, e.g. "secret.aws-access-key". */
+  /** Short id of the rule that fired within its engine, e.g. "aws-access-token". */
   rule: string;
+  /** The engine that ran the rule, e.g. "gitleaks" (absent in reports stored before engines). */
+  engine?: string;
+}
+
+/** Where a finding comes from, as a reader sees it: "gitleaks:aws-access-token". */
+export function ruleIdOf(finding: Pick<RuleFinding, "engine" | "rule">): string {
+  return finding.engine ? `${finding.engine}:${finding.rule}` : finding.rule;
+}
+
+/** A file the rules did not read, or that one engine did not check (it failed or ran out of time). */
+export interface UnreviewedFile {
+  file: string;
+  reason: string;
+  /** Set when one engine did not check the file; such a gap escalates whatever the file is. */
+  engine?: string;
 }
 
 /** The rules' verdict on a diff: findings and the minimum risk they justify. */
@@ -54,5 +69,5 @@ export interface RulesReport {
   schemaChange: boolean;
   newIntegration: boolean;
   /** Files the rules could not read (binary, generated, too large): listed as not reviewed. */
-  unreviewedFiles: { file: string; reason: string }[];
+  unreviewedFiles: UnreviewedFile[];
 }

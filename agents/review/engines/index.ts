@@ -1,0 +1,48 @@
+/**
+ * The review engines, in the order their findings win when two engines report the same category
+ * on the same line (the first one's rule and message are kept, the other is named beside it).
+ */
+import type { DiffFile } from "../../../lib/diff/unified-diff";
+import type { RuleFinding } from "../../../lib/review/review-output";
+import type { FileView } from "../file-view";
+import { detectAuthChange } from "./access-control";
+import { detectApiBreaks } from "./api-surface";
+import { detectSecrets } from "./credential-literals";
+import { detectLargeChange, detectUntestedChanges } from "./diff-shape";
+import { detectCommandInjection, detectSqlInjection } from "./injection-lines";
+import { detectNewIntegrations } from "./integrations";
+import { detectSchemaChanges } from "./schema";
+
+export interface DiffShapeOptions {
+  largeChangeLines: number;
+  maxReviewable: number;
+}
+
+export interface ReviewEngine {
+  /** Names the engine in each finding ("gitleaks:aws-access-token") and in what was not checked. */
+  name: string;
+  /** Findings in one file. A throw is recorded as "this engine did not check this file". */
+  reviewFile?(view: FileView): RuleFinding[] | Promise<RuleFinding[]>;
+  /** Findings about the diff as a whole, given the files this engine reached. */
+  reviewDiff?(reached: FileView[], files: DiffFile[], options: DiffShapeOptions): RuleFinding[];
+}
+
+/** Flowgate's own line rules: the original rules floor, language-agnostic and line by line. */
+export const lineRules: ReviewEngine = {
+  name: "line-rules",
+  reviewFile: (view) => [
+    ...detectSecrets(view),
+    ...detectSqlInjection(view),
+    ...detectCommandInjection(view),
+    ...detectAuthChange(view),
+    ...detectApiBreaks(view),
+    ...detectNewIntegrations(view),
+    ...detectSchemaChanges(view),
+  ],
+  reviewDiff: (reached, files, { largeChangeLines, maxReviewable }) => [
+    ...detectUntestedChanges(reached, files),
+    ...detectLargeChange(files, largeChangeLines, maxReviewable),
+  ],
+};
+
+export const REVIEW_ENGINES: readonly ReviewEngine[] = [lineRules];

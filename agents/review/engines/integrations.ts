@@ -1,0 +1,112 @@
+/** New outbound integrations: HTTP clients, service clients and SDK imports the file did not use before. */
+import type { RuleFinding } from "../../../lib/review/review-output";
+import { codeLines, type FileView } from "../file-view";
+import { finding } from "../finding";
+
+/** Outbound HTTP clients. `key` names the client when the call has no literal URL. */
+const CLIENT_CALLS: { key: string; pattern: RegExp }[] = [
+  { key: "fetch", pattern: /\bfetch\s*\(\s*["'`]https?:\/\// },
+  { key: "axios", pattern: /\baxios(?:\.\w+)?\s*\(/ },
+  { key: "got", pattern: /(?<![.\w$])got(?:\.(?:get|post|put|patch|delete|stream))?\s*\(/ },
+  { key: "requests", pattern: /\brequests\.(?:get|post|put|patch|delete|head|request|Session)\s*\(/ },
+  { key: "httpx", pattern: /\bhttpx\.(?:get|post|put|patch|delete|request|Client|AsyncClient)\s*\(/ },
+  { key: "http.request", pattern: /\bhttps?\.(?:request|get)\s*\(/ },
+];
+const NEW_CLIENT = /\bnew\s+([A-Z][\w$]*Client)\s*\(/;
+/** "Clients" that talk to nothing outside the process: TanStack Query's cache. */
+const IN_PROCESS_CLIENTS = new Set(["QueryClient"]);
+
+/** SDKs of external services: importing one is a new dependency on someone else's uptime and data handling. */
+const SERVICE_SDKS = [
+  "stripe",
+  "twilio",
+  "@aws-sdk",
+  "aws-sdk",
+  "boto3",
+  "@google-cloud",
+  "googleapis",
+  "openai",
+  "@anthropic-ai",
+  "anthropic",
+  "@sendgrid",
+  "sendgrid",
+  "@slack",
+  "slack_sdk",
+  "redis",
+  "ioredis",
+  "kafkajs",
+  "kafka",
+  "amqplib",
+  "pika",
+  "nodemailer",
+  "mailgun",
+  "firebase-admin",
+  "@azure",
+  "azure",
+  "@octokit",
+];
+const IMPORT_SOURCE = /(?:\bfrom\s+["']?|\bimport\s+["']?|\brequire\s*\(\s*["'])(@?[\w.-]+)/g;
+
+/** Hosts that are not someone else's service: loopback, reserved example names, XML namespaces. */
+const NON_SERVICE_HOST = /^(?:localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|(?:.*\.)?example\.(?:com|org|net)|.*\.(?:test|local|localhost|invalid|example)|www\.w3\.org|schema\.org|json-schema\.org)$/i;
+
+/** Hosts of http(s) URLs, without any user:password@ part (which must never reach a message). */
+function urlHosts(content: string): string[] {
+  const hosts: string[] = [];
+  for (const m of content.matchAll(/https?:\/\/(?:[^@/\s"'`]+@)?([A-Za-z0-9][A-Za-z0-9.-]*)/g)) {
+    const host = m[1].replace(/\.$/, "").toLowerCase();
+    if (!NON_SERVICE_HOST.test(host)) hosts.push(host);
+  }
+  return hosts;
+}
+
+function sdkImports(content: string): string[] {
+  const packages: string[] = [];
+  for (const m of content.matchAll(IMPORT_SOURCE)) {
+    const source = m[1];
+    const root = source.startsWith("@") ? source : source.split(".")[0];
+    if (SERVICE_SDKS.includes(root)) packages.push(root);
+  }
+  return packages;
+}
+
+/** The integrations one added line introduces: keys to check for novelty, with their message. */
+function integrationsOnLine(content: string): { key: string; rule: string; message: string }[] {
+  const found: { key: string; rule: string; message: string }[] = [];
+  const client = CLIENT_CALLS.find((c) => c.pattern.test(content));
+  const hosts = urlHosts(content);
+  // Links in markup are navigation, not calls.
+  const isMarkup = /\b(?:href|src|xmlns)\s*=|<a\s/i.test(content);
+  if (!isMarkup || client) {
+    for (const host of hosts) {
+      const via = client ? ` via ${client.key}` : "";
+      found.push({ key: host, rule: "integration.new-host", message: `New outbound endpoint host ${host}${via}.` });
+    }
+  }
+  // A call to a loopback or example URL is not a new service, so the client alone only counts when
+  // the line names no URL at all (a URL held in a variable).
+  if (client && !/https?:\/\//.test(content)) found.push({ key: client.key, rule: "integration.http-client", message: `New outbound HTTP call (${client.key}).` });
+  const newClient = NEW_CLIENT.exec(content);
+  if (newClient && !IN_PROCESS_CLIENTS.has(newClient[1])) found.push({ key: newClient[1], rule: "integration.new-client", message: `New service client ${newClient[1]}.` });
+  for (const sdk of sdkImports(content)) found.push({ key: sdk, rule: "integration.sdk-import", message: `New SDK import for ${sdk}.` });
+  return found;
+}
+
+export function detectNewIntegrations(view: FileView): RuleFinding[] {
+  // Tests and docs name hosts and clients without calling them in production.
+  if (view.isTest || view.isDoc) return [];
+  // What the file already used, as far as the diff shows: deleted and context lines.
+  const known = view.file.hunks.flatMap((h) => h.lines.filter((l) => l.kind !== "add").map((l) => l.content.toLowerCase()));
+  const reported = new Set<string>();
+  const findings: RuleFinding[] = [];
+  for (const { line, content } of codeLines(view.added)) {
+    for (const { key, rule, message } of integrationsOnLine(content)) {
+      const needle = key.toLowerCase();
+      if (reported.has(needle) || known.some((text) => text.includes(needle))) continue;
+      reported.add(needle);
+      findings.push(finding("new_integration", rule, "medium", view.path, line, message));
+    }
+  }
+  return findings;
+}
+

@@ -1,0 +1,57 @@
+/**
+ * The risk floor: the minimum risk the rules' findings justify. The LLM may raise risk above it,
+ * never lower it, and the policy escalates at or above its threshold (7 by default).
+ */
+import type { RuleCategory, RuleFinding } from "../../lib/review/review-output";
+
+/**
+ * The floor table: each row that applies sets a minimum, and the floor is the highest of them.
+ *
+ *   nothing found ........................ 1
+ *   untested_change ...................... 3
+ *   auth_change, large_change ............ 5
+ *   new_integration ...................... 6
+ *   api_break, schema_change ............. 7
+ *   schema_change that drops (critical) .. 8
+ *   sql_injection, command_injection ..... 8
+ *   hardcoded_secret ..................... 9
+ *   any critical finding ................. 9
+ *   then +1 (at most 10) when 3 or more distinct high/critical findings
+ */
+export const FLOOR_BY_CATEGORY: Record<RuleCategory, number> = {
+  untested_change: 3,
+  auth_change: 5,
+  large_change: 5,
+  new_integration: 6,
+  api_break: 7,
+  schema_change: 7,
+  sql_injection: 8,
+  command_injection: 8,
+  hardcoded_secret: 9,
+};
+export const CRITICAL_FLOOR = 9;
+export const SCHEMA_DROP_FLOOR = 8;
+export const PILE_UP_COUNT = 3;
+
+/** The risk floor and the table rows that produced it, for a reader of the review. */
+export function explainRiskFloor(findings: readonly RuleFinding[]): { floor: number; reasons: string[] } {
+  let floor = 1;
+  const reasons: string[] = [];
+  const raise = (to: number, why: string) => {
+    if (to > floor) floor = to;
+    reasons.push(`${why} → at least ${to}`);
+  };
+  const categories = new Set(findings.map((f) => f.category));
+  for (const category of Object.keys(FLOOR_BY_CATEGORY) as RuleCategory[]) {
+    if (categories.has(category)) raise(FLOOR_BY_CATEGORY[category], category);
+  }
+  if (findings.some((f) => f.category === "schema_change" && f.severity === "critical")) raise(SCHEMA_DROP_FLOOR, "destructive schema change");
+  if (findings.some((f) => f.severity === "critical")) raise(CRITICAL_FLOOR, "critical finding");
+  const serious = findings.filter((f) => f.severity === "high" || f.severity === "critical").length;
+  if (serious >= PILE_UP_COUNT && floor < 10) {
+    floor += 1;
+    reasons.push(`${serious} high/critical findings → +1`);
+  }
+  return { floor, reasons };
+}
+
