@@ -22,13 +22,21 @@ export function sortFindings(findings: RuleFinding[]): RuleFinding[] {
   );
 }
 
+/**
+ * Drops repeats: the same rule and message twice, and a finding on a file, line and category that
+ * an earlier engine already reported (engines overlap: gitleaks and the line rules both know AWS
+ * keys). The first engine's finding is kept, in the order of REVIEW_ENGINES.
+ */
 export function dedupe(findings: RuleFinding[]): RuleFinding[] {
   const seen = new Set<string>();
+  const engineAt = new Map<string, string | undefined>();
   return findings.filter((f) => {
     const key = `${f.file}\u0000${f.line}\u0000${f.rule}\u0000${f.message}`;
+    const place = `${f.file}\u0000${f.line}\u0000${f.category}`;
     if (seen.has(key)) return false;
+    if (f.line !== null && engineAt.has(place) && engineAt.get(place) !== f.engine) return false;
     seen.add(key);
+    if (!engineAt.has(place)) engineAt.set(place, f.engine);
     return true;
   });
 }
-

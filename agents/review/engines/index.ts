@@ -8,6 +8,7 @@ import type { FileView } from "../file-view";
 import { detectAuthChange } from "./access-control";
 import { detectApiBreaks } from "./api-surface";
 import { detectSecrets } from "./credential-literals";
+import { detectWithGitleaks } from "./gitleaks";
 import { detectLargeChange, detectUntestedChanges } from "./diff-shape";
 import { detectCommandInjection, detectSqlInjection } from "./injection-lines";
 import { detectNewIntegrations } from "./integrations";
@@ -45,4 +46,7 @@ export const lineRules: ReviewEngine = {
   ],
 };
 
-export const REVIEW_ENGINES: readonly ReviewEngine[] = [lineRules];
+/** gitleaks' maintained secret rules (engines/gitleaks.ts). */
+export const gitleaks: ReviewEngine = { name: "gitleaks", reviewFile: detectWithGitleaks };
+
+export const REVIEW_ENGINES: readonly ReviewEngine[] = [lineRules, gitleaks];
