@@ -12,6 +12,7 @@ import { detectWithGitleaks } from "./gitleaks";
 import { detectLargeChange, detectUntestedChanges } from "./diff-shape";
 import { detectCommandInjection, detectSqlInjection } from "./injection-lines";
 import { detectNewIntegrations } from "./integrations";
+import { detectWithSecretlint } from "./secretlint";
 import { detectSchemaChanges } from "./schema";
 
 export interface DiffShapeOptions {
@@ -49,4 +50,7 @@ export const lineRules: ReviewEngine = {
 /** gitleaks' maintained secret rules (engines/gitleaks.ts). */
 export const gitleaks: ReviewEngine = { name: "gitleaks", reviewFile: detectWithGitleaks };
 
-export const REVIEW_ENGINES: readonly ReviewEngine[] = [lineRules, gitleaks];
+/** secretlint's recommended rules, a second opinion on secrets (engines/secretlint.ts). */
+export const secretlint: ReviewEngine = { name: "secretlint", reviewFile: detectWithSecretlint };
+
+export const REVIEW_ENGINES: readonly ReviewEngine[] = [lineRules, gitleaks, secretlint];
