@@ -44,6 +44,15 @@ const SECURITY_PREFIX: Partial<Record<RuleCategory, string>> = {
   hardcoded_secret: "",
   sql_injection: "",
   command_injection: "",
+  code_injection: "",
+  path_traversal: "",
+  ssrf: "",
+  deserialization: "",
+  tls_disabled: "",
+  cors_open: "",
+  csrf_disabled: "",
+  auth_weakened: "",
+  removed_safeguard: "Removed safeguard: ",
   auth_change: "",
   schema_change: "Schema change: ",
   new_integration: "New service integration: ",
@@ -62,8 +71,9 @@ function humanReviewReasons(report: RulesReport, risk: number, threshold: number
   if (report.apiBreak) reasons.push("it breaks an API");
   if (report.schemaChange) reasons.push("it changes the schema");
   if (report.newIntegration) reasons.push("it adds a service integration");
-  const unreadSource = report.unreviewedFiles.filter((u) => isSourcePath(u.file));
-  if (unreadSource.length > 0) reasons.push(`${unreadSource.length} source file(s) could not be reviewed`);
+  const unreadSource = report.unreviewedFiles.filter((u) => u.engine !== undefined || isSourcePath(u.file));
+  const unread = new Set(unreadSource.map((u) => u.file)).size;
+  if (unread > 0) reasons.push(`${unread} file(s) could not be fully reviewed`);
   return reasons;
 }
 

@@ -11,9 +11,13 @@ import type { RuleCategory, RuleFinding } from "../../lib/review/review-output";
  *   untested_change ...................... 3
  *   auth_change, large_change ............ 5
  *   new_integration ...................... 6
- *   api_break, schema_change ............. 7
+ *   api_break, schema_change, cors_open .. 7
  *   schema_change that drops (critical) .. 8
- *   sql_injection, command_injection ..... 8
+ *   sql, command and code injection,
+ *   path traversal, SSRF, unsafe
+ *   deserialization, TLS verification off,
+ *   CSRF protection off, weakened auth,
+ *   a removed safeguard .................. 8
  *   hardcoded_secret ..................... 9
  *   any critical finding ................. 9
  *   then +1 (at most 10) when 3 or more distinct high/critical findings
@@ -25,8 +29,17 @@ export const FLOOR_BY_CATEGORY: Record<RuleCategory, number> = {
   new_integration: 6,
   api_break: 7,
   schema_change: 7,
+  cors_open: 7,
   sql_injection: 8,
   command_injection: 8,
+  code_injection: 8,
+  path_traversal: 8,
+  ssrf: 8,
+  deserialization: 8,
+  tls_disabled: 8,
+  csrf_disabled: 8,
+  auth_weakened: 8,
+  removed_safeguard: 8,
   hardcoded_secret: 9,
 };
 export const CRITICAL_FLOOR = 9;

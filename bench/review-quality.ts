@@ -1,0 +1,99 @@
+/**
+ * How well the review gate holds on code nobody here wrote: the labelled corpus of real patches
+ * (test/fixtures/review-corpus/), each reviewed by the rules floor under the default policy, as a
+ * run without an LLM would be.
+ *
+ * Prints, for the authoring half and the held-out half apiece: recall (must-escalate cases that
+ * escalated), how many of those escalated for the right reason, the false-escalation rate of benign
+ * cases, the same per category and per language, and each miss and false escalation by name.
+ *
+ *   node --import tsx bench/review-quality.ts [--names authoring|held-out|all] [--json]
+ *
+ * --names limits the list of misses to one half (while writing rules, read only the authoring
+ * half's); --json prints the figures as JSON (test/unit/review-corpus.test.ts pins them).
+ */
+import { judgeCase, loadCorpus, type CaseVerdict, type CorpusCase } from "../test/support/review-corpus";
+
+interface Tally {
+  escalate: number;
+  caught: number;
+  rightReason: number;
+  pass: number;
+  falseEscalations: number;
+}
+
+const empty = (): Tally => ({ escalate: 0, caught: 0, rightReason: 0, pass: 0, falseEscalations: 0 });
+
+function add(tally: Tally, corpusCase: CorpusCase, verdict: CaseVerdict) {
+  if (corpusCase.label === "escalate") {
+    tally.escalate++;
+    if (verdict.escalated) tally.caught++;
+    if (verdict.escalated && verdict.rightReason) tally.rightReason++;
+  } else {
+    tally.pass++;
+    if (verdict.escalated) tally.falseEscalations++;
+  }
+}
+
+const percent = (part: number, whole: number) => (whole === 0 ? "   -  " : `${((100 * part) / whole).toFixed(1).padStart(5)}%`);
+
+function line(label: string, t: Tally): string {
+  return `  ${label.padEnd(22)} recall ${percent(t.caught, t.escalate)} (${t.caught}/${t.escalate}, right reason ${t.rightReason})   false escalations ${percent(t.falseEscalations, t.pass)} (${t.falseEscalations}/${t.pass})`;
+}
+
+export interface QualityFigures {
+  split: CorpusCase["split"];
+  overall: Tally;
+  byCategory: Record<string, Tally>;
+  byLanguage: Record<string, Tally>;
+  misses: string[];
+  falseEscalations: string[];
+}
+
+export async function measureReviewQuality(): Promise<QualityFigures[]> {
+  const corpus = loadCorpus();
+  const figures: QualityFigures[] = [];
+  for (const split of ["authoring", "held-out"] as const) {
+    const f: QualityFigures = { split, overall: empty(), byCategory: {}, byLanguage: {}, misses: [], falseEscalations: [] };
+    for (const corpusCase of corpus.filter((c) => c.split === split)) {
+      const verdict = await judgeCase(corpusCase);
+      add(f.overall, corpusCase, verdict);
+      add((f.byCategory[`${corpusCase.label}/${corpusCase.category}`] ??= empty()), corpusCase, verdict);
+      add((f.byLanguage[corpusCase.language] ??= empty()), corpusCase, verdict);
+      if (corpusCase.label === "escalate" && !verdict.escalated) f.misses.push(`${corpusCase.id} [${corpusCase.category}] found: ${verdict.rules.join(", ") || "nothing"}`);
+      if (corpusCase.label === "pass" && verdict.escalated) f.falseEscalations.push(`${corpusCase.id} [${corpusCase.category}] ${verdict.reasons.join("+")}: ${verdict.rules.join(", ")}`);
+    }
+    figures.push(f);
+  }
+  return figures;
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const names = args.includes("--names") ? args[args.indexOf("--names") + 1] : "all";
+  const started = performance.now();
+  const figures = await measureReviewQuality();
+  if (args.includes("--json")) {
+    console.log(JSON.stringify(figures.map(({ split, overall, byCategory, byLanguage }) => ({ split, overall, byCategory, byLanguage }))));
+    return;
+  }
+  const cases = figures.reduce((n, f) => n + f.overall.escalate + f.overall.pass, 0);
+  console.log(`review gate on the labelled corpus: ${cases} real patches, rules floor only (no LLM), default policy; ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  for (const f of figures) {
+    console.log("");
+    console.log(`${f.split} half`);
+    console.log(line("all", f.overall));
+    console.log(" by category:");
+    for (const [k, t] of Object.entries(f.byCategory).sort()) console.log(line(k, t));
+    console.log(" by language:");
+    for (const [k, t] of Object.entries(f.byLanguage).sort()) console.log(line(k, t));
+    if (names === "all" || names === f.split) {
+      console.log(` misses (${f.misses.length}):`);
+      for (const m of f.misses) console.log(`   ${m}`);
+      console.log(` false escalations (${f.falseEscalations.length}):`);
+      for (const m of f.falseEscalations) console.log(`   ${m}`);
+    }
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
