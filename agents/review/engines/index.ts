@@ -13,6 +13,7 @@ import { detectLargeChange, detectUntestedChanges } from "./diff-shape";
 import { detectCommandInjection, detectSqlInjection } from "./injection-lines";
 import { detectNewIntegrations } from "./integrations";
 import { detectWithSecretlint } from "./secretlint";
+import { detectStructurally } from "./structural";
 import { detectSchemaChanges } from "./schema";
 
 export interface DiffShapeOptions {
@@ -53,4 +54,7 @@ export const gitleaks: ReviewEngine = { name: "gitleaks", reviewFile: detectWith
 /** secretlint's recommended rules, a second opinion on secrets (engines/secretlint.ts). */
 export const secretlint: ReviewEngine = { name: "secretlint", reviewFile: detectWithSecretlint };
 
-export const REVIEW_ENGINES: readonly ReviewEngine[] = [lineRules, gitleaks, secretlint];
+/** Structural rules per language, as ast-grep rule files (engines/structural.ts). */
+export const astGrep: ReviewEngine = { name: "ast-grep", reviewFile: detectStructurally };
+
+export const REVIEW_ENGINES: readonly ReviewEngine[] = [astGrep, lineRules, gitleaks, secretlint];
