@@ -58,6 +58,7 @@ export async function runReviewRules(diff: ParsedDiff, options: ReviewRulesOptio
   }
 
   const findings: RuleFinding[] = [];
+  const context = { files: diff.files };
   for (const engine of engines) {
     const deadline = performance.now() + budgetMs;
     const reached: FileView[] = [];
@@ -69,7 +70,7 @@ export async function runReviewRules(diff: ParsedDiff, options: ReviewRulesOptio
       reached.push(view);
       if (!engine.reviewFile) continue;
       try {
-        findings.push(...stamp(engine, await engine.reviewFile(view)));
+        findings.push(...stamp(engine, await engine.reviewFile(view, context)));
       } catch (error) {
         unreviewedFiles.push({ file: view.path, engine: engine.name, reason: `${engine.name} failed on this file: ${describeError(error)}` });
       }

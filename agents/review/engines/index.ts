@@ -12,6 +12,7 @@ import { detectWithGitleaks } from "./gitleaks";
 import { detectLargeChange, detectUntestedChanges } from "./diff-shape";
 import { detectCommandInjection, detectSqlInjection } from "./injection-lines";
 import { detectNewIntegrations } from "./integrations";
+import { addedSideOf, detectRemovedGuards, type AddedSide } from "./removed-guards";
 import { detectWithSecretlint } from "./secretlint";
 import { detectStructurally } from "./structural";
 import { detectSchemaChanges } from "./schema";
@@ -21,11 +22,16 @@ export interface DiffShapeOptions {
   maxReviewable: number;
 }
 
+/** The whole diff, for engines that compare one file with the rest (one object per review). */
+export interface DiffContext {
+  files: DiffFile[];
+}
+
 export interface ReviewEngine {
   /** Names the engine in each finding ("gitleaks:aws-access-token") and in what was not checked. */
   name: string;
   /** Findings in one file. A throw is recorded as "this engine did not check this file". */
-  reviewFile?(view: FileView): RuleFinding[] | Promise<RuleFinding[]>;
+  reviewFile?(view: FileView, diff: DiffContext): RuleFinding[] | Promise<RuleFinding[]>;
   /** Findings about the diff as a whole, given the files this engine reached. */
   reviewDiff?(reached: FileView[], files: DiffFile[], options: DiffShapeOptions): RuleFinding[];
 }
@@ -57,4 +63,17 @@ export const secretlint: ReviewEngine = { name: "secretlint", reviewFile: detect
 /** Structural rules per language, as ast-grep rule files (engines/structural.ts). */
 export const astGrep: ReviewEngine = { name: "ast-grep", reviewFile: detectStructurally };
 
-export const REVIEW_ENGINES: readonly ReviewEngine[] = [astGrep, lineRules, gitleaks, secretlint];
+/** What the diff's added lines say, computed once per review for the removed-guard engine. */
+const addedSides = new WeakMap<DiffContext, AddedSide>();
+
+/** Safeguards deleted with nothing added in their place (engines/removed-guards.ts). */
+export const removedGuard: ReviewEngine = {
+  name: "removed-guard",
+  reviewFile: (view, diff) => {
+    let added = addedSides.get(diff);
+    if (!added) addedSides.set(diff, (added = addedSideOf(diff.files)));
+    return detectRemovedGuards(view, added);
+  },
+};
+
+export const REVIEW_ENGINES: readonly ReviewEngine[] = [astGrep, removedGuard, lineRules, gitleaks, secretlint];

@@ -1,7 +1,348 @@
-/** Placeholder: the structural (ast-grep) engine is being written; it finds nothing yet. */
-import type { RuleFinding } from "../../../lib/review/review-output";
+/**
+ * Structural rules per language, as ast-grep rule files (rule-sets/ast-grep/<language>/*.yml),
+ * run with @ast-grep/napi over tree-sitter parses of what the diff shows of each changed file.
+ *
+ * A diff holds fragments of a file, not the file: each hunk's new side (context and added lines,
+ * in order) is parsed on its own (tree-sitter recovers from the missing beginning and end), every
+ * rule of the file's language runs on it, and a match counts only when its node covers at least
+ * one added line. A finding names the first added line the node covers, once per rule and line.
+ *
+ * The rule files are ast-grep's own format (id, language, rule, constraints, utils, message,
+ * severity) with metadata.category naming the finding category. They are read once per process,
+ * on first use. Two things keep the cost linear and small on hostile input (huge diffs, 1 MB
+ * lines): a rule only runs on a hunk whose text contains one of the words its patterns require
+ * (derived from the rule itself, see requiredWords), and regexes in rules are plain ASCII (Rust's
+ * regex compiles Unicode classes such as \w slowly, and napi compiles a rule on each call).
+ *
+ * PHP is parsed with "<?php" before each hunk (the grammar reads anything before the tag as
+ * HTML), and PHP patterns are wrapped the same way when the rules are loaded.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { Lang, parse, registerDynamicLanguage, type NapiConfig, type SgNode } from "@ast-grep/napi";
+import { parseAllDocuments } from "yaml";
+import { ruleCategories, type RuleCategory, type RuleFinding } from "../../../lib/review/review-output";
 import type { FileView } from "../file-view";
+import { extensionOf } from "../file-view";
+import { finding, type Severity } from "../finding";
 
-export function detectStructurally(_view: FileView): RuleFinding[] {
-  return [];
+export const AST_GREP_RULES_DIR = join(import.meta.dirname, "..", "rule-sets", "ast-grep");
+
+/** The languages with a rule folder, and the parser each one uses. */
+export const STRUCTURAL_LANGUAGES = ["typescript", "python", "go", "java", "ruby", "php", "csharp"] as const;
+export type StructuralLanguage = (typeof STRUCTURAL_LANGUAGES)[number];
+
+const DYNAMIC_LANGUAGES = ["python", "go", "java", "ruby", "php", "csharp"] as const;
+
+const EXTENSION_LANGUAGE: Record<string, StructuralLanguage> = {
+  ts: "typescript",
+  tsx: "typescript",
+  mts: "typescript",
+  cts: "typescript",
+  js: "typescript",
+  jsx: "typescript",
+  mjs: "typescript",
+  cjs: "typescript",
+  py: "python",
+  go: "go",
+  java: "java",
+  rb: "ruby",
+  rake: "ruby",
+  php: "php",
+  cs: "csharp",
+};
+
+/** The `language` a rule file may declare for each folder. */
+const DECLARED_LANGUAGES: Record<StructuralLanguage, string[]> = {
+  typescript: ["tsx", "typescript", "javascript"],
+  python: ["python"],
+  go: ["go"],
+  java: ["java"],
+  ruby: ["ruby"],
+  php: ["php"],
+  csharp: ["csharp"],
+};
+
+const SEVERITIES = new Set<Severity>(["low", "medium", "high", "critical"]);
+const PHP_OPEN = "<?php\n";
+
+export interface StructuralRule {
+  /** "python/sql-fstring": the language folder, then the rule's name. */
+  id: string;
+  language: StructuralLanguage;
+  category: RuleCategory;
+  severity: Severity;
+  message: string;
+  /** The config handed to ast-grep's findAll. */
+  config: NapiConfig;
+  /** A hunk must contain one of these words for the rule to be worth running; null: always run. */
+  words: string[] | null;
+  /** The file the rule came from, relative to the rule folder. */
+  source: string;
+}
+
+export function languageOfPath(path: string): StructuralLanguage | null {
+  return EXTENSION_LANGUAGE[extensionOf(path)] ?? null;
+}
+
+function parserOf(language: StructuralLanguage): string {
+  return language === "typescript" ? Lang.Tsx : language;
+}
+
+let registered = false;
+
+function registerLanguages() {
+  if (registered) return;
+  const require = createRequire(import.meta.url);
+  const registrations: Record<string, { libraryPath: string; extensions: string[]; languageSymbol?: string; expandoChar?: string }> = {};
+  for (const language of DYNAMIC_LANGUAGES) {
+    const lang = require(`@ast-grep/lang-${language}`) as { libraryPath: string; extensions: string[]; languageSymbol?: string; expandoChar?: string };
+    registrations[language] = { libraryPath: lang.libraryPath, extensions: lang.extensions, languageSymbol: lang.languageSymbol, expandoChar: lang.expandoChar };
+  }
+  try {
+    registerDynamicLanguage(registrations);
+  } catch (error) {
+    // Registered already by an earlier copy of this module in the same process (test isolation).
+    if (!/regist/i.test(error instanceof Error ? error.message : String(error))) throw error;
+  }
+  registered = true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading the rule files
+// ---------------------------------------------------------------------------------------------
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function isObject(value: unknown): value is Record<string, Json> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Every rule file, as paths relative to the rule folder. */
+export function structuralRuleFiles(dir = AST_GREP_RULES_DIR): string[] {
+  const files: string[] = [];
+  for (const language of STRUCTURAL_LANGUAGES) {
+    let names: string[];
+    try {
+      names = readdirSync(join(dir, language));
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) if (/\.ya?ml$/.test(name)) files.push(`${language}/${name}`);
+  }
+  return files;
+}
+
+/** Reads and checks every rule file; throws naming the file and rule on anything malformed. */
+export function loadStructuralRules(dir = AST_GREP_RULES_DIR): StructuralRule[] {
+  registerLanguages();
+  const rules: StructuralRule[] = [];
+  const ids = new Set<string>();
+  for (const source of structuralRuleFiles(dir)) {
+    const language = source.slice(0, source.indexOf("/")) as StructuralLanguage;
+    for (const doc of parseAllDocuments(readFileSync(join(dir, source), "utf8"))) {
+      if (doc.errors.length > 0) throw new Error(`${source}: ${doc.errors[0].message}`);
+      const raw = doc.toJS() as unknown;
+      if (raw === null || raw === undefined) continue;
+      const rule = checkRule(raw, language, source);
+      if (ids.has(rule.id)) throw new Error(`${source}: rule id ${rule.id} is used twice`);
+      ids.add(rule.id);
+      rules.push(rule);
+    }
+  }
+  return rules;
+}
+
+function checkRule(raw: unknown, language: StructuralLanguage, source: string): StructuralRule {
+  if (!isObject(raw)) throw new Error(`${source}: a rule must be a mapping`);
+  const id = raw.id;
+  if (typeof id !== "string" || !id.startsWith(`${language}/`)) throw new Error(`${source}: rule id must start with "${language}/"`);
+  const where = `${source}: ${id}`;
+  if (typeof raw.language !== "string" || !DECLARED_LANGUAGES[language].includes(raw.language.toLowerCase())) throw new Error(`${where}: language must be one of ${DECLARED_LANGUAGES[language].join(", ")}`);
+  const metadata = raw.metadata;
+  const category = isObject(metadata) ? metadata.category : undefined;
+  if (typeof category !== "string" || !(ruleCategories as readonly string[]).includes(category)) throw new Error(`${where}: metadata.category must be a rule category`);
+  const severity = raw.severity;
+  if (typeof severity !== "string" || !SEVERITIES.has(severity as Severity)) throw new Error(`${where}: severity must be low, medium, high or critical`);
+  if (typeof raw.message !== "string" || raw.message.trim() === "") throw new Error(`${where}: message is missing`);
+  if (!isObject(raw.rule)) throw new Error(`${where}: rule is missing`);
+  checkRegexes(raw, where);
+
+  const utils = isObject(raw.utils) ? raw.utils : {};
+  const wrap = (value: Json): Json => (language === "php" ? wrapPhpPatterns(value) : value);
+  const config: NapiConfig = { rule: wrap(raw.rule) as NapiConfig["rule"] };
+  if (isObject(raw.constraints)) config.constraints = wrap(raw.constraints) as NapiConfig["constraints"];
+  if (isObject(raw.utils)) config.utils = wrap(raw.utils) as NapiConfig["utils"];
+  return {
+    id,
+    language,
+    category: category as RuleCategory,
+    severity: severity as Severity,
+    message: raw.message.trim().replace(/\s+/g, " "),
+    config,
+    words: requiredWords(raw.rule, utils, new Set()),
+    source,
+  };
+}
+
+/**
+ * Regexes in rules stay ASCII and free of Unicode classes: Rust's regex compiles \w, \d, \s, \b
+ * and \p{..} to large Unicode automata, and napi compiles a rule every time it runs.
+ */
+function checkRegexes(value: unknown, where: string) {
+  if (Array.isArray(value)) for (const item of value) checkRegexes(item, where);
+  else if (isObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      if (key === "regex") {
+        if (typeof item !== "string") throw new Error(`${where}: regex must be a string`);
+        // eslint-disable-next-line no-control-regex
+        if (/[^\x20-\x7e]/.test(item) || /\\[wWdDsSbBpP]/.test(item)) throw new Error(`${where}: regex must be ASCII without \\w, \\d, \\s, \\b or \\p classes`);
+      } else checkRegexes(item, where);
+    }
+  }
+}
+
+/** PHP patterns parse only after "<?php": a string pattern becomes a context with a selector. */
+function wrapPhpPatterns(value: Json): Json {
+  if (Array.isArray(value)) return value.map(wrapPhpPatterns);
+  if (!isObject(value)) return value;
+  const out: Record<string, Json> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (key === "pattern" && typeof item === "string") out[key] = phpPattern(item);
+    else out[key] = wrapPhpPatterns(item);
+  }
+  return out;
+}
+
+function phpPattern(pattern: string): Json {
+  const context = `<?php ${pattern}${/[;}]\s*$/.test(pattern) ? "" : ";"}`;
+  const root = parse("php", context).root();
+  const statement = root.children().find((child) => child.kind() !== "php_tag");
+  if (!statement) throw new Error(`PHP pattern does not parse: ${pattern}`);
+  // An expression pattern selects the expression, a statement pattern the statement.
+  const node = statement.kind() === "expression_statement" ? (statement.children()[0] ?? statement) : statement;
+  return { context, selector: node.kind() };
+}
+
+/**
+ * Words a hunk must contain for a rule to match there: a pattern needs every identifier it
+ * spells (one, the longest, is enough to check), `all` any one of its parts' needs, `any` one of
+ * each alternative's; has/inside/follows/precedes also need their node in the hunk. Null means
+ * the rule cannot be narrowed this way (a bare kind, a regex, a negation) and always runs.
+ */
+function requiredWords(rule: Json, utils: Record<string, Json>, seen: Set<string>): string[] | null {
+  if (!isObject(rule)) return null;
+  const needs: string[][] = [];
+  if (typeof rule.pattern === "string") {
+    const words = patternWords(rule.pattern);
+    if (words.length > 0) needs.push([words.reduce((a, b) => (b.length > a.length ? b : a))]);
+  }
+  for (const key of ["has", "inside", "follows", "precedes"]) {
+    const words = requiredWords(rule[key], utils, seen);
+    if (words) needs.push(words);
+  }
+  if (Array.isArray(rule.all)) {
+    for (const part of rule.all) {
+      const words = requiredWords(part, utils, seen);
+      if (words) needs.push(words);
+    }
+  }
+  if (Array.isArray(rule.any)) {
+    const alternatives = rule.any.map((part) => requiredWords(part, utils, seen));
+    if (alternatives.every((words) => words !== null)) needs.push([...new Set(alternatives.flat() as string[])]);
+  }
+  if (typeof rule.matches === "string" && !seen.has(rule.matches) && rule.matches in utils) {
+    const words = requiredWords(utils[rule.matches], utils, new Set([...seen, rule.matches]));
+    if (words) needs.push(words);
+  }
+  if (needs.length === 0) return null;
+  return needs.reduce((a, b) => (b.length < a.length ? b : a));
+}
+
+/** Identifiers of three or more characters that a pattern spells out (metavariables aside). */
+function patternWords(pattern: string): string[] {
+  const words: string[] = [];
+  for (const match of pattern.matchAll(/(\$*)([A-Za-z_][A-Za-z0-9_]*)/g)) {
+    if (match[1] === "" && match[2].length >= 3) words.push(match[2]);
+  }
+  return words;
+}
+
+let loaded: Map<StructuralLanguage, StructuralRule[]> | null = null;
+
+/** The rules of each language, read on first use. */
+export function structuralRules(): Map<StructuralLanguage, StructuralRule[]> {
+  if (!loaded) {
+    const byLanguage = new Map<StructuralLanguage, StructuralRule[]>();
+    for (const rule of loadStructuralRules()) {
+      const list = byLanguage.get(rule.language) ?? [];
+      list.push(rule);
+      byLanguage.set(rule.language, list);
+    }
+    loaded = byLanguage;
+  }
+  return loaded;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running the rules on a file
+// ---------------------------------------------------------------------------------------------
+
+export function detectStructurally(view: FileView): RuleFinding[] {
+  if (view.isTest || view.isDoc) return [];
+  const language = languageOfPath(view.path);
+  if (!language) return [];
+  if (!view.file.hunks.some((h) => h.lines.some((l) => l.kind === "add"))) return [];
+  const rules = structuralRules().get(language) ?? [];
+  if (rules.length === 0) return [];
+
+  const findings: RuleFinding[] = [];
+  const reported = new Set<string>();
+  for (const hunk of view.file.hunks) {
+    const lines = hunk.lines.filter((l) => l.kind !== "del");
+    if (!lines.some((l) => l.kind === "add")) continue;
+    const offset = language === "php" ? 1 : 0;
+    const text = (language === "php" ? PHP_OPEN : "") + lines.map((l) => l.content).join("\n");
+    const applicable = rules.filter((rule) => rule.words === null || rule.words.some((word) => text.includes(word)));
+    if (applicable.length === 0) continue;
+
+    let root: SgNode;
+    try {
+      root = parse(parserOf(language), text).root();
+    } catch (error) {
+      throw new Error(`ast-grep could not parse the ${language} hunk at new line ${hunk.newStart}: ${shortError(error)}`);
+    }
+    // Fragment line i is lines[i - offset]; added[i] says whether it is an added line.
+    const added = lines.map((l) => l.kind === "add");
+    for (const rule of applicable) {
+      let nodes: SgNode[];
+      try {
+        nodes = root.findAll(rule.config);
+      } catch (error) {
+        throw new Error(`ast-grep rule ${rule.id} failed: ${shortError(error)}`);
+      }
+      for (const node of nodes) {
+        const range = node.range();
+        let last = range.end.line;
+        if (range.end.column === 0 && last > range.start.line) last--;
+        for (let i = Math.max(range.start.line - offset, 0); i <= last - offset && i < lines.length; i++) {
+          if (!added[i]) continue;
+          const line = lines[i].newLine!;
+          const key = `${rule.id}\u0000${line}`;
+          if (!reported.has(key)) {
+            reported.add(key);
+            findings.push(finding(rule.category, rule.id, rule.severity, view.path, line, rule.message));
+          }
+          break;
+        }
+      }
+    }
+  }
+  return findings;
+}
+
+function shortError(error: unknown): string {
+  const text = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
 }
