@@ -10,7 +10,7 @@ import { detectApiBreaks } from "./api-surface";
 import { detectSecrets } from "./credential-literals";
 import { detectWithGitleaks } from "./gitleaks";
 import { detectLargeChange, detectUntestedChanges } from "./diff-shape";
-import { detectCommandInjection, detectSqlInjection } from "./injection-lines";
+import { detectCommandInjection, detectPerlInjection, detectSqlInjection } from "./injection-lines";
 import { detectNewIntegrations } from "./integrations";
 import { addedSideOf, detectRemovedGuards, type AddedSide } from "./removed-guards";
 import { detectWithSecretlint } from "./secretlint";
@@ -43,6 +43,7 @@ export const lineRules: ReviewEngine = {
     ...detectSecrets(view),
     ...detectSqlInjection(view),
     ...detectCommandInjection(view),
+    ...detectPerlInjection(view),
     ...detectAuthChange(view),
     ...detectApiBreaks(view),
     ...detectNewIntegrations(view),

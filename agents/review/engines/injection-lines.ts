@@ -115,3 +115,32 @@ export function detectCommandInjection(view: FileView): RuleFinding[] {
   return findings;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Perl: no structural parser is available for it, so its two classic injection forms are read
+// from the line.
+// ---------------------------------------------------------------------------------------------
+
+const PERL_FILE = /\.(?:pl|pm|PL|cgi|psgi)$/;
+
+/**
+ * Two-argument open of a variable: `open(FH, $name)` reads a mode from the name itself, so a
+ * name such as "rm -rf ~|" runs a shell command. The three-argument form `open(FH, '<', $name)`
+ * does not. A bareword or variable handle, then exactly one more argument that is a variable.
+ */
+const PERL_TWO_ARG_OPEN = /\bopen\s*\(?\s*(?:my\s+)?[$*]?\w+\s*,\s*[$@]\w+(?:->\{?\w+\}?)?\s*\)?\s*(?:\|\||\bor\b|;|$)/;
+/** String eval: `eval $code` / `eval "..."` compiles text at run time; `eval { ... }` does not. */
+const PERL_STRING_EVAL = /(?<![\w$>])eval\s*\(?\s*[$"'q]/;
+
+export function detectPerlInjection(view: FileView): RuleFinding[] {
+  if (view.isDoc || view.isTest || !PERL_FILE.test(view.path)) return [];
+  const findings: RuleFinding[] = [];
+  for (const { line, content } of codeLines(view.added)) {
+    if (PERL_TWO_ARG_OPEN.test(content)) {
+      findings.push(finding("command_injection", "perl.two-argument-open", "high", view.path, line, "Two-argument open of a variable: a file name ending in \"|\" runs as a shell command; use open(FH, '<', $name)."));
+    }
+    if (PERL_STRING_EVAL.test(content)) {
+      findings.push(finding("code_injection", "perl.string-eval", "high", view.path, line, "String eval compiles text as Perl code at run time; use a block eval or a dispatch table."));
+    }
+  }
+  return findings;
+}

@@ -15,6 +15,7 @@ import type { DiffFile } from "../../../lib/diff/unified-diff";
 import type { RuleCategory, RuleFinding } from "../../../lib/review/review-output";
 import { isCommentLine, type FileView } from "../file-view";
 import { finding } from "../finding";
+import { withoutStringContents } from "../line-text";
 
 interface GuardKind {
   kind: string;
@@ -24,6 +25,10 @@ interface GuardKind {
   exact: string[];
   prefixes: string[];
   parts: string[];
+  /** When present, the line must also hold one of these tokens (a verb that makes it a guard). */
+  withAny?: string[];
+  /** Match inside string literals too: header names are strings. */
+  matchStrings?: boolean;
 }
 
 interface GuardRules {
@@ -67,22 +72,31 @@ export function tokensOf(content: string): string[] {
   return tokens;
 }
 
-function guardToken(kind: CompiledKind, tokens: string[]): string | undefined {
+function guardToken(kind: CompiledKind, tokens: string[], allTokens: string[]): string | undefined {
+  if (kind.withAny && !allTokens.some((t) => kind.withAny!.includes(t))) return undefined;
   return tokens.find((t) => kind.exactSet.has(t) || kind.prefixes.some((p) => t.startsWith(p)) || kind.parts.some((p) => t.includes(p)));
 }
 
+interface ChangeBlock {
+  deleted: { line: number; content: string }[];
+  added: { line: number; content: string }[];
+}
+
 /** Runs of changed lines between context lines: one edit, whose deletions and additions belong together. */
-function changeBlocks(file: DiffFile): { deleted: { line: number; content: string }[] }[] {
-  const blocks: { deleted: { line: number; content: string }[] }[] = [];
+function changeBlocks(file: DiffFile): ChangeBlock[] {
+  const blocks: ChangeBlock[] = [];
   for (const hunk of file.hunks) {
-    let current: { line: number; content: string }[] = [];
+    let current: ChangeBlock = { deleted: [], added: [] };
+    const close = () => {
+      if (current.deleted.length > 0) blocks.push(current);
+      current = { deleted: [], added: [] };
+    };
     for (const l of hunk.lines) {
-      if (l.kind === "context") {
-        if (current.length > 0) blocks.push({ deleted: current });
-        current = [];
-      } else if (l.kind === "del") current.push({ line: l.oldLine!, content: l.content });
+      if (l.kind === "context") close();
+      else if (l.kind === "del") current.deleted.push({ line: l.oldLine!, content: l.content });
+      else current.added.push({ line: l.newLine!, content: l.content });
     }
-    if (current.length > 0) blocks.push({ deleted: current });
+    close();
   }
   return blocks;
 }
@@ -112,6 +126,24 @@ export function addedSideOf(files: DiffFile[]): AddedSide {
 }
 
 const compact = (content: string) => content.replace(/\s+/g, "");
+
+/**
+ * The code of a line without string contents and trailing comments: "Invalid URL" in an error
+ * message, or a comment that mentions validation, is not a guard.
+ */
+function codeOf(content: string): string {
+  const code = withoutStringContents(content);
+  const comment = /\/\/|#\s|--\s|\/\*/.exec(code);
+  return comment ? code.slice(0, comment.index) : code;
+}
+
+/** Whether two lines share most of their tokens (at least half of the union). */
+function similar(tokens: string[], other: Set<string>): boolean {
+  const mine = new Set(tokens);
+  let shared = 0;
+  for (const t of mine) if (other.has(t)) shared++;
+  return shared * 2 >= new Set([...mine, ...other]).size;
+}
 const OPTION_TERMINATOR = /(["'])--\1/;
 const COMMAND_WORDS = /\b(?:exec\w*|spawn\w*|system|popen\w*|run|call|check_output|command|Command|ProcessBuilder|args|argv|git|cmd)\b/;
 
@@ -124,27 +156,38 @@ export function detectRemovedGuards(view: FileView, added: AddedSide): RuleFindi
   const cite = (category: RuleCategory, rule: string, line: number, message: string) => findings.push(finding(category, rule, "high", view.oldPath, line, message));
 
   for (const block of changeBlocks(view.file)) {
-    const lines = block.deleted.filter((l) => l.content.length <= MAX_LINE && !isCommentLine(l.content)).map((l) => ({ ...l, tokens: tokensOf(l.content) }));
+    const lines = block.deleted.filter((l) => l.content.length <= MAX_LINE && !isCommentLine(l.content)).map((l) => ({ ...l, tokens: tokensOf(codeOf(l.content)), withStrings: tokensOf(l.content) }));
+    const addedInBlock = block.added.map((l) => new Set(tokensOf(codeOf(l.content))));
     const reported = new Set<string>();
     for (const kind of kinds) {
       for (const l of lines) {
-        const token = guardToken(kind, l.tokens.filter((t) => !added.tokens.has(t)));
+        const tokens = kind.matchStrings ? l.withStrings : l.tokens;
+        const token = guardToken(kind, tokens.filter((t) => !added.tokens.has(t)), tokens);
         if (!token || reported.has(kind.category)) continue;
         reported.add(kind.category);
         cite(kind.category, kind.kind, l.line, `Removes ${kind.what} (${token.slice(0, 40)}) and no added line replaces it: ${kind.why} (heuristic: check the removal was intended.)`);
         break;
       }
     }
-    // A deleted condition that rejected input: `if (...) { throw ... }`, `return error unless ...`.
+    // A deleted condition that rejected input or stopped early: `if (...) { throw ... }`,
+    // `return error unless ...`. An early exit counts without an error word when the edit only
+    // deletes: nothing took the condition's place.
+    const pureDeletion = block.added.every((l) => l.content.trim() === "");
     for (let i = 0; i < lines.length && !reported.has(rules.guardClause.category); i++) {
       const l = lines[i];
       const opensWithCondition = conditions.has(l.tokens[0]) || l.tokens.some((t) => t === "unless" || t === "if");
-      if (!opensWithCondition || added.compactLines.has(compact(l.content))) continue;
+      // Rewritten rather than removed: the same condition written another way in this edit.
+      if (!opensWithCondition || added.compactLines.has(compact(l.content)) || addedInBlock.some((a) => similar(l.tokens, a))) continue;
       const body = lines.slice(i, i + 4);
-      const exitsWithError = body.some((b) => b.tokens.some((t) => exits.has(t)) && b.tokens.some((t) => errorWords.has(t) || /(?:error|exception|invalid|forbidden|denied)$/.test(t)));
+      const exitsWithError = body.some((b) => b.tokens.some((t) => exits.has(t)) && (pureDeletion || b.tokens.some((t) => errorWords.has(t) || /(?:error|exception|invalid|forbidden|denied)$/.test(t))));
       if (!exitsWithError) continue;
       reported.add(rules.guardClause.category);
       cite(rules.guardClause.category, "guard-clause", l.line, `Removes ${rules.guardClause.what} and no added line restores it: ${rules.guardClause.why} (heuristic: check the removal was intended.)`);
+    }
+    for (const weakened of weakenedConditions(block)) {
+      if (reported.has(weakened.category)) continue;
+      reported.add(weakened.category);
+      cite(weakened.category, weakened.rule, weakened.line, weakened.message);
     }
     if (!added.hasOptionTerminator) {
       const terminator = lines.find((l) => OPTION_TERMINATOR.test(l.content) && COMMAND_WORDS.test(l.content));
@@ -155,4 +198,56 @@ export function detectRemovedGuards(view: FileView, added: AddedSide): RuleFindi
     }
   }
   return findings;
+}
+
+/** Names that make a comparison an authentication decision. */
+const SECRET_WORDS = /pass(?:word|wd)?|hash|token|secret|digest|signature|hmac|nonce|auth|otp|key/i;
+
+/**
+ * Conditions an edit made weaker: a strict comparison made loose (=== to ==, which lets "0e123"
+ * equal "0" in PHP and "1" equal 1 in JavaScript), and a condition of which the edit kept only a
+ * part (`if err != nil || v > max` became `if err != nil`): the dropped part no longer rejects.
+ */
+function weakenedConditions(block: ChangeBlock): { category: RuleCategory; rule: string; line: number; message: string }[] {
+  const found: { category: RuleCategory; rule: string; line: number; message: string }[] = [];
+  const addedCompact = block.added.map((l) => compact(l.content));
+  for (const d of block.deleted) {
+    if (d.content.length > MAX_LINE || isCommentLine(d.content)) continue;
+    const before = compact(d.content);
+    if (/[!=]==/.test(before)) {
+      const loose = before.replace(/([!=])==/g, "$1=");
+      if (addedCompact.includes(loose)) {
+        const auth = SECRET_WORDS.test(before);
+        found.push({
+          category: auth ? "auth_weakened" : "removed_safeguard",
+          rule: "loose-comparison",
+          line: d.line,
+          message: `Makes a strict comparison loose (=== to ==)${auth ? " in a credential check" : ""}: values of other types now compare equal. (heuristic)`,
+        });
+        continue;
+      }
+    }
+    const condition = /^(?:\}?\s*(?:else\s*)?(?:if|elif|elsif|elseif|unless|while)\b)\s*\(?(.*?)\)?\s*(?:\{|:|then)?$/.exec(d.content.trim());
+    if (!condition || !/\|\||&&|\band\b|\bor\b/.test(condition[1])) continue;
+    const kept = addedCompact.find((a) => a.length < before.length && a.length > 0 && sameOpening(a, before) && isWeakerPart(a, before));
+    if (kept) {
+      found.push({
+        category: "removed_safeguard",
+        rule: "narrowed-condition",
+        line: d.line,
+        message: "Drops part of a condition (an || or && clause): what that part checked is no longer checked. (heuristic)",
+      });
+    }
+  }
+  return found;
+}
+
+const sameOpening = (a: string, b: string) => /^[}\w]*(?:if|elif|elsif|elseif|unless|while)/.exec(a)?.[0] === /^[}\w]*(?:if|elif|elsif|elseif|unless|while)/.exec(b)?.[0];
+
+/** Whether `kept` is `full` with one or more `||`/`&&` clauses taken out, and nothing else changed. */
+function isWeakerPart(kept: string, full: string): boolean {
+  const clauses = (text: string) => text.split(/\|\||&&|(?<=\W)(?:and|or)(?=\W)/);
+  const fullClauses = new Set(clauses(full).map((c) => c.replace(/[(){}:]/g, "")));
+  const keptClauses = clauses(kept).map((c) => c.replace(/[(){}:]/g, ""));
+  return keptClauses.length < fullClauses.size && keptClauses.every((c) => fullClauses.has(c));
 }

@@ -313,8 +313,10 @@ export function detectStructurally(view: FileView): RuleFinding[] {
     } catch (error) {
       throw new Error(`ast-grep could not parse the ${language} hunk at new line ${hunk.newStart}: ${shortError(error)}`);
     }
-    // Fragment line i is lines[i - offset]; added[i] says whether it is an added line.
-    const added = lines.map((l) => l.kind === "add");
+    // Fragment line i + offset is lines[i]; nextAdded[i] is the first added line at or after i.
+    const nextAdded = new Array<number>(lines.length + 1);
+    nextAdded[lines.length] = Infinity;
+    for (let i = lines.length - 1; i >= 0; i--) nextAdded[i] = lines[i].kind === "add" ? i : nextAdded[i + 1];
     for (const rule of applicable) {
       let nodes: SgNode[];
       try {
@@ -326,16 +328,13 @@ export function detectStructurally(view: FileView): RuleFinding[] {
         const range = node.range();
         let last = range.end.line;
         if (range.end.column === 0 && last > range.start.line) last--;
-        for (let i = Math.max(range.start.line - offset, 0); i <= last - offset && i < lines.length; i++) {
-          if (!added[i]) continue;
-          const line = lines[i].newLine!;
-          const key = `${rule.id}\u0000${line}`;
-          if (!reported.has(key)) {
-            reported.add(key);
-            findings.push(finding(rule.category, rule.id, rule.severity, view.path, line, rule.message));
-          }
-          break;
-        }
+        const first = nextAdded[Math.min(Math.max(range.start.line - offset, 0), lines.length)];
+        if (first > last - offset) continue;
+        const line = lines[first].newLine!;
+        const key = `${rule.id}\u0000${line}`;
+        if (reported.has(key)) continue;
+        reported.add(key);
+        findings.push(finding(rule.category, rule.id, rule.severity, view.path, line, rule.message));
       }
     }
   }
