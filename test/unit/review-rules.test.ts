@@ -3,44 +3,12 @@ import { REVIEW_ENGINES } from "@/agents/review/engines";
 import { heuristicReview } from "@/agents/review/heuristic-review";
 import { RULES_VERSION, runReviewRules, type ReviewRulesOptions } from "@/agents/review/rules";
 import { parseUnifiedDiff } from "@/lib/diff/unified-diff";
+import { added, deleted, fileDiff } from "../support/diffs";
 import { reviewOutputSchema, type RuleFinding } from "@/lib/review/review-output";
 
 // ---------------------------------------------------------------------------------------------
 // Diff builders
 // ---------------------------------------------------------------------------------------------
-
-/**
- * A git-style diff of one file from its old and new lines: the common head and tail become
- * context, the middle is deleted and added. No old lines means a new file, no new lines a deletion.
- */
-function fileDiff(path: string, oldLines: string[], newLines: string[]): string {
-  let head = 0;
-  while (head < oldLines.length && head < newLines.length && oldLines[head] === newLines[head]) head++;
-  let tail = 0;
-  while (
-    tail < oldLines.length - head &&
-    tail < newLines.length - head &&
-    oldLines[oldLines.length - 1 - tail] === newLines[newLines.length - 1 - tail]
-  ) {
-    tail++;
-  }
-  const body = [
-    ...oldLines.slice(0, head).map((l) => ` ${l}`),
-    ...oldLines.slice(head, oldLines.length - tail).map((l) => `-${l}`),
-    ...newLines.slice(head, newLines.length - tail).map((l) => `+${l}`),
-    ...oldLines.slice(oldLines.length - tail).map((l) => ` ${l}`),
-  ];
-  const header = [`diff --git a/${path} b/${path}`];
-  if (oldLines.length === 0) header.push("new file mode 100644", "--- /dev/null", `+++ b/${path}`);
-  else if (newLines.length === 0) header.push("deleted file mode 100644", `--- a/${path}`, "+++ /dev/null");
-  else header.push(`--- a/${path}`, `+++ b/${path}`);
-  const range = (n: number) => `${n === 0 ? 0 : 1},${n}`;
-  header.push(`@@ -${range(oldLines.length)} +${range(newLines.length)} @@`);
-  return [...header, ...body].join("\n") + "\n";
-}
-
-const added = (path: string, lines: string[]) => fileDiff(path, [], lines);
-const deleted = (path: string, lines: string[]) => fileDiff(path, lines, []);
 
 function renameDiff(from: string, to: string): string {
   return [`diff --git a/${from} b/${to}`, "similarity index 100%", `rename from ${from}`, `rename to ${to}`].join("\n") + "\n";

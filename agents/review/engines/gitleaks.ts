@@ -194,14 +194,14 @@ export function scanWithGitleaks(rules: GitleaksRuleSet, path: string, text: Add
   // A path on the global allowlist (lock files, vendored code, images) is not scanned at all.
   if (rules.allowlists.some((list) => list.paths.length > 0 && list.regexes.length === 0 && list.stopwords.length === 0 && list.paths.some((re) => found(re, path)))) return [];
   const lower = text.text.toLowerCase();
-  const findings: RuleFinding[] = [];
+  const hits: { rule: GitleaksRule; line: number; secret: string }[] = [];
   for (const rule of rules.rules) {
     if (skipGeneric && rule.id === GENERIC_RULE) continue;
     if (rule.keywords.length > 0 && !rule.keywords.some((k) => lower.includes(k))) continue;
     if (rule.path && !found(rule.path, path)) continue;
     if (!rule.regex) {
       // A path-only rule: the file itself is the finding (a key store, a credentials file).
-      if (rule.path) findings.push(finding("hardcoded_secret", rule.id, "critical", path, text.lines[0]?.line ?? null, `${rule.description} (file ${path}).`));
+      if (rule.path) hits.push({ rule, line: text.lines[0]?.line ?? 1, secret: "" });
       continue;
     }
     const reported = new Set<number>();
@@ -218,11 +218,16 @@ export function scanWithGitleaks(rules: GitleaksRuleSet, path: string, text: Add
         const candidate = { secret, match, line: at.content };
         if (reported.has(at.line) || [...rules.allowlists, ...rule.allowlists].some((list) => allows(list, path, candidate))) continue;
         reported.add(at.line);
-        findings.push(finding("hardcoded_secret", rule.id, "critical", path, at.line, `${rule.description} Move it to a secret store and rotate it.`));
+        hits.push({ rule, line: at.line, secret });
       }
     }
   }
-  return findings;
+  // As gitleaks does (detect.go, filter): a generic rule's hit gives way to a specific rule's
+  // hit on the same line whose secret contains it.
+  const isGeneric = (rule: GitleaksRule) => rule.id.toLowerCase().includes("generic");
+  return hits
+    .filter((hit) => !isGeneric(hit.rule) || !hits.some((other) => other.line === hit.line && !isGeneric(other.rule) && other.secret.includes(hit.secret)))
+    .map((hit) => finding("hardcoded_secret", hit.rule.id, "critical", path, hit.line, `${hit.rule.description} Move it to a secret store and rotate it.`));
 }
 
 export function detectWithGitleaks(view: FileView): RuleFinding[] {

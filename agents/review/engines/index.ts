@@ -77,4 +77,4 @@ export const removedGuard: ReviewEngine = {
   },
 };
 
-export const REVIEW_ENGINES: readonly ReviewEngine[] = [astGrep, removedGuard, lineRules, gitleaks, secretlint];
+export const REVIEW_ENGINES: readonly ReviewEngine[] = [lineRules, removedGuard, astGrep, gitleaks, secretlint];

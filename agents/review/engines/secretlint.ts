@@ -18,20 +18,19 @@ import type { FileView, NumberedLine } from "../file-view";
 import { finding } from "../finding";
 import { linesOf } from "./added-text";
 
-const PRESET_ID = "@secretlint/secretlint-rule-preset-recommend";
 const RULE_PREFIX = "@secretlint/secretlint-rule-";
+const FILTER_COMMENTS = `${RULE_PREFIX}filter-comments`;
+const AWS = `${RULE_PREFIX}aws`;
 
+/**
+ * The preset's rules registered one by one, without the comment filter: secretlint 11.7 does not
+ * honour `disabled` for a rule inside a preset (RulePresetContext passes it on, RunningEvents
+ * registers the rule anyway), so leaving the rule out is the only way to switch it off.
+ */
 const config = {
-  rules: [
-    {
-      id: PRESET_ID,
-      rule: recommended,
-      rules: [
-        { id: `${RULE_PREFIX}aws`, options: { enableIDScanRule: true } },
-        { id: `${RULE_PREFIX}filter-comments`, disabled: true },
-      ],
-    },
-  ],
+  rules: recommended.rules
+    .filter((rule) => rule.meta.id !== FILTER_COMMENTS)
+    .map((rule) => ({ id: rule.meta.id, rule, options: rule.meta.id === AWS ? { enableIDScanRule: true } : undefined })),
 };
 
 const PIECE = 4096;

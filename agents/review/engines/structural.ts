@@ -146,6 +146,12 @@ export function loadStructuralRules(dir = AST_GREP_RULES_DIR): StructuralRule[] 
       const raw = doc.toJS() as unknown;
       if (raw === null || raw === undefined) continue;
       const rule = checkRule(raw, language, source);
+      try {
+        // napi compiles a rule when it runs: running it once on nothing surfaces any mistake here.
+        parse(parserOf(language), language === "php" ? PHP_OPEN : "").root().findAll(rule.config);
+      } catch (error) {
+        throw new Error(`${source}: rule ${rule.id} does not compile: ${shortError(error)}`);
+      }
       if (ids.has(rule.id)) throw new Error(`${source}: rule id ${rule.id} is used twice`);
       ids.add(rule.id);
       rules.push(rule);
@@ -342,6 +348,6 @@ export function detectStructurally(view: FileView): RuleFinding[] {
 }
 
 function shortError(error: unknown): string {
-  const text = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+  const text = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ");
   return text.length > 120 ? `${text.slice(0, 120)}…` : text;
 }

@@ -1,0 +1,188 @@
+import { describe, expect, it } from "vitest";
+import { lineRules, REVIEW_ENGINES, type ReviewEngine } from "@/agents/review/engines";
+import { bundledGitleaksRules, shannonEntropy } from "@/agents/review/engines/gitleaks";
+import { runReviewRules, type ReviewRulesOptions } from "@/agents/review/rules";
+import { parseUnifiedDiff } from "@/lib/diff/unified-diff";
+import { evaluateReview } from "@/lib/pipeline/evaluate-review";
+import { defaultPolicyRules } from "@/lib/pipeline/policy-rules";
+import { ruleIdOf, type RuleFinding } from "@/lib/review/review-output";
+import { heuristicReview } from "@/agents/review/heuristic-review";
+import { added, fileDiff } from "../support/diffs";
+
+// Credentials are assembled at run time so this file holds no token a secret scanner would flag.
+const AWS_ID = "AKIA" + "Z3MSJV4WWNKWW5FG";
+const AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYzQ7Rk2Lp9Tq";
+const GITHUB = "ghp_" + "R4nd0mT0k3nV4lu3Xq8s9d7f6g5h4j3k2l1m";
+const DB_URL = "postgres://admin:" + "S3cr3tPassw0rd" + "@db.internal:5432/app";
+
+function engine(name: string): ReviewEngine {
+  return REVIEW_ENGINES.find((e) => e.name === name)!;
+}
+
+async function review(diffs: string[], options?: ReviewRulesOptions) {
+  return runReviewRules(parseUnifiedDiff(diffs.join("")), options);
+}
+
+const ids = (findings: RuleFinding[]) => findings.map(ruleIdOf);
+
+describe("gitleaks engine", () => {
+  const only = { engines: [engine("gitleaks")] };
+
+  it("loads the vendored rule set: every rule compiles in the linear-time engine", () => {
+    const rules = bundledGitleaksRules();
+    expect(rules.rules.length).toBeGreaterThan(200);
+    expect(rules.rules.filter((r) => r.regex === null && r.path === null)).toEqual([]);
+  });
+
+  it("finds a credential pair in a config object and names engine, rule and line, never the value", async () => {
+    const report = await review([added("src/config.ts", ["export const aws = {", `  accessKeyId: "${AWS_ID}",`, `  token: "${GITHUB}",`, "};"])], only);
+    expect(ids(report.findings)).toEqual(["gitleaks:aws-access-token", "gitleaks:github-pat"]);
+    expect(report.findings.map((f) => f.line)).toEqual([2, 3]);
+    for (const f of report.findings) expect(f.message).not.toContain(AWS_ID.slice(4));
+  });
+
+  it("reads only what the diff adds", async () => {
+    const report = await review([fileDiff("src/config.ts", [`const token = "${GITHUB}";`], ["const token = process.env.TOKEN;"])], only);
+    expect(report.findings).toEqual([]);
+  });
+
+  it("applies entropy thresholds and allowlists: low-entropy values and ${VAR} placeholders pass", async () => {
+    const report = await review([added("src/config.ts", ['const apiKey = "aaaaaaaaaaaaaaaaaaaa";', 'const apiKey2 = "${API_KEY}";'])], only);
+    expect(report.findings).toEqual([]);
+    expect(shannonEntropy("aaaa")).toBe(0);
+    expect(shannonEntropy("abcd")).toBe(2);
+  });
+
+  it("does not honour an inline allow comment from the pull request", async () => {
+    const report = await review([added("src/config.ts", [`const token = "${GITHUB}"; // gitleaks:allow`])], only);
+    expect(ids(report.findings)).toEqual(["gitleaks:github-pat"]);
+  });
+
+  it("skips the name-based generic rule in tests, not the shaped ones", async () => {
+    const report = await review([added("test/config.test.ts", ['const apiKey = "3f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c";', `const token = "${GITHUB}";`])], only);
+    expect(ids(report.findings)).toEqual(["gitleaks:github-pat"]);
+  });
+});
+
+describe("secretlint engine", () => {
+  const only = { engines: [engine("secretlint")] };
+
+  it("finds connection strings and AWS key IDs (its ID rule is switched on)", async () => {
+    const report = await review([added("src/db.ts", [`const url = "${DB_URL}";`, `const id = "${AWS_ID}";`])], only);
+    expect(ids(report.findings)).toEqual(["secretlint:database-connection-string/PostgreSQLConnection", "secretlint:aws/AWSAccessKeyID"]);
+    for (const f of report.findings) expect(f.message).not.toContain("S3cr3t");
+  });
+
+  it("cannot be switched off by a comment in the diff", async () => {
+    const report = await review([added("src/db.ts", ["// secretlint-disable", `const url = "${DB_URL}";`])], only);
+    expect(ids(report.findings)).toEqual(["secretlint:database-connection-string/PostgreSQLConnection"]);
+  });
+});
+
+describe("removed-guard engine", () => {
+  const only = { engines: [engine("removed-guard")] };
+
+  it("reports a deleted authorization check with no replacement, graded to escalate", async () => {
+    const before = ["def delete_project(request, project):", "    if not request.user.has_perm('projects.delete', project):", "        raise PermissionDenied", "    project.delete()"];
+    const after = ["def delete_project(request, project):", "    project.delete()"];
+    const report = await review([fileDiff("app/views.py", before, after)], only);
+    expect(ids(report.findings)).toContain("removed-guard:authorization");
+    expect(report.findings.find((f) => f.rule === "authorization")).toMatchObject({ category: "auth_weakened", severity: "high", line: 2 });
+    expect(report.riskFloor).toBeGreaterThanOrEqual(defaultPolicyRules.review.humanRiskThreshold);
+  });
+
+  it("does not report a guard that moved to another file of the diff", async () => {
+    const report = await review(
+      [
+        fileDiff("src/routes.ts", ["router.post('/x', requirePermission('admin'), handler);"], ["router.post('/x', handler);"]),
+        fileDiff("src/app.ts", ["app.use(router);"], ["app.use('/x', requirePermission('admin'));", "app.use(router);"]),
+      ],
+      only,
+    );
+    expect(report.findings).toEqual([]);
+  });
+
+  it("reports a deleted guard clause, and not one rewritten in the same edit", async () => {
+    const guard = ["function load(name) {", "  if (name.includes('..')) {", "    throw new Error('bad name');", "  }", "  return read(name);", "}"];
+    const removed = await review([fileDiff("src/load.js", guard, ["function load(name) {", "  return read(name);", "}"])], only);
+    expect(ids(removed.findings)).toContain("removed-guard:guard-clause");
+    const rewritten = await review([fileDiff("src/load.js", guard, ["function load(name) {", "  if (name.includes('..') || name.startsWith('/')) {", "    throw new Error('bad name');", "  }", "  return read(name);", "}"])], only);
+    expect(rewritten.findings).toEqual([]);
+  });
+
+  it("reports a condition that lost a clause and a strict comparison made loose", async () => {
+    const narrowed = await review([fileDiff("oci/user.go", ["if err != nil || v < minUID || v > maxUID {"], ["if err != nil {"])], only);
+    expect(ids(narrowed.findings)).toEqual(["removed-guard:narrowed-condition"]);
+    const loose = await review([fileDiff("lib/auth.php", ["return ($md5 === $hash);"], ["return ($md5 == $hash);"])], only);
+    expect(loose.findings).toEqual([expect.objectContaining({ rule: "loose-comparison", category: "auth_weakened" })]);
+  });
+
+  it("reports a removed option terminator before user input", async () => {
+    const report = await review([fileDiff("src/git.js", ["execFile('git', ['clone', '--', url, dir]);"], ["execFile('git', ['clone', url, dir]);"])], only);
+    expect(report.findings).toEqual([expect.objectContaining({ rule: "option-terminator", category: "command_injection" })]);
+  });
+
+  it("ignores guards named only in comments and strings, and test files", async () => {
+    const report = await review(
+      [
+        fileDiff("src/a.ts", ["// we authorize elsewhere", 'log("invalid input, permission denied");', "x = 1;"], ["x = 1;"]),
+        fileDiff("test/a.test.ts", ["expect(authorize(user)).toBe(true);"], []),
+      ],
+      only,
+    );
+    expect(report.findings).toEqual([]);
+  });
+});
+
+describe("Perl line rules", () => {
+  const only = { engines: [lineRules] };
+
+  it("flags two-argument open and string eval, not their safe forms", async () => {
+    const report = await review(
+      [added("lib/Config.pm", ["open( $fh, $thing ) || return;", "open(my $in, '<', $thing) or die;", "my $v = eval $code;", "eval { risky() };"])],
+      only,
+    );
+    expect(report.findings.filter((f) => f.category !== "untested_change").map((f) => [f.rule, f.line])).toEqual([
+      ["perl.two-argument-open", 1],
+      ["perl.string-eval", 3],
+    ]);
+  });
+});
+
+describe("the orchestrator", () => {
+  const throwing: ReviewEngine = {
+    name: "broken",
+    reviewFile: () => {
+      throw new Error("parser crashed at \u001b[31mline 3\u001b[0m");
+    },
+  };
+
+  it("lists what a failing engine did not check, cleaned, and the policy escalates", async () => {
+    const diff = parseUnifiedDiff(added("README.md", ["Hello."]));
+    const report = await runReviewRules(diff, { engines: [throwing] });
+    expect(report.unreviewedFiles).toEqual([{ file: "README.md", engine: "broken", reason: "broken failed on this file: parser crashed at line 3" }]);
+    const outcome = evaluateReview({ review: heuristicReview(diff, report, defaultPolicyRules.review), rules: report, policy: defaultPolicyRules }).outcome;
+    expect(outcome.kind).toBe("escalate");
+  });
+
+  it("yields between files, so timers (the runner's heartbeat) run during a review", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const slow: ReviewEngine = {
+      name: "slow",
+      reviewFile: () => {
+        const until = performance.now() + 5;
+        while (performance.now() < until);
+        return [];
+      },
+    };
+    await review(Array.from({ length: 20 }, (_, i) => added(`src/f${i}.ts`, ["x"])), { engines: [slow] });
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(5);
+  });
+
+  it("keeps one finding where two engines report the same category on the same line", async () => {
+    const report = await review([added("src/config.ts", [`const id = "${AWS_ID}";`])], { engines: REVIEW_ENGINES });
+    expect(report.findings.filter((f) => f.category === "hardcoded_secret").map(ruleIdOf)).toEqual(["line-rules:secret.aws-access-key"]);
+  });
+});
