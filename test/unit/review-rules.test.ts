@@ -338,6 +338,8 @@ describe("new service integrations", () => {
     ["a link in a comment", "// see https://docs.stripe.com/api"],
     ["a markup link", '<a href="https://github.com/acme/flowgate">source</a>'],
     ["a relative fetch", `await fetch("/api/runs");`],
+    ["a licence header URL", "   http://www.apache.org/licenses/LICENSE-2.0"],
+    ["a URL that nothing calls", `const docs = "https://docs.stripe.com/api";`],
   ])("does not flag %s", async (_kind, line) => {
     const report = (await review([added("src/page.tsx", [line])]));
     expect(inCategory(report.findings, "new_integration")).toEqual([]);
@@ -349,7 +351,7 @@ describe("new service integrations", () => {
   });
 
   it("never puts URL credentials in a message", async () => {
-    const report = (await review([added("src/db.ts", [`const url = "https://admin:hunter2pass@db.acme.net/main";`])]));
+    const report = (await review([added("src/db.ts", [`const DB_URL = "https://admin:hunter2pass@db.acme.net/main";`])]));
     expect(inCategory(report.findings, "new_integration").map((f) => f.message)).toEqual(["New outbound endpoint host db.acme.net."]);
     expect(JSON.stringify(report)).not.toContain("hunter2pass");
   });

@@ -70,14 +70,33 @@ function sdkImports(content: string): string[] {
   return packages;
 }
 
+/** Names that hold a service's address: API_URL, baseUri, endpoint, webhook_host... */
+const ENDPOINT_NAME = /url|uri|endpoint|host|api|webhook|base|server/i;
+
+/**
+ * Whether the line assigns a literal http(s) URL to an endpoint-like name (`API_URL = "https://`,
+ * `endpoint: 'https://`). The name is read backwards from the operator, one bounded step per
+ * character, so no pattern spans an identifier of unbounded length.
+ */
+function assignsEndpoint(content: string): boolean {
+  for (const m of content.matchAll(/(?::=|=|:)\s*["'`]https?:\/\//g)) {
+    let end = m.index;
+    while (end > 0 && /[\s"'\]]/.test(content[end - 1])) end--;
+    let start = end;
+    while (start > 0 && start > end - 64 && /[\w$.-]/.test(content[start - 1])) start--;
+    if (ENDPOINT_NAME.test(content.slice(start, end))) return true;
+  }
+  return false;
+}
+
 /** The integrations one added line introduces: keys to check for novelty, with their message. */
 function integrationsOnLine(content: string): { key: string; rule: string; message: string }[] {
   const found: { key: string; rule: string; message: string }[] = [];
   const client = CLIENT_CALLS.find((c) => c.pattern.test(content));
   const hosts = urlHosts(content);
-  // Links in markup are navigation, not calls.
-  const isMarkup = /\b(?:href|src|xmlns)\s*=|<a\s/i.test(content);
-  if (!isMarkup || client) {
+  // A URL is an integration when something calls it or names it as an endpoint; a URL in a
+  // licence header, a docs link or a markup link is not.
+  if (client || assignsEndpoint(content)) {
     for (const host of hosts) {
       const via = client ? ` via ${client.key}` : "";
       found.push({ key: host, rule: "integration.new-host", message: `New outbound endpoint host ${host}${via}.` });
