@@ -1,7 +1,7 @@
 import { riskTone } from "@/components/ui/format";
 import { SeverityBadge } from "./finding-note";
 import { Section, card } from "./section";
-import { findingGroups, type ContextPackageView, type Finding, type PackageFinding } from "./types";
+import { findingGroups, type ContextPackageView, type Finding, type PackageFinding, type RulesOutput } from "./types";
 
 function FindingList({ title, findings }: { title: string; findings: Finding[] }) {
   return (
@@ -16,6 +16,39 @@ function FindingList({ title, findings }: { title: string; findings: Finding[] }
           {findings.map((f, i) => (
             <li key={i} className="text-sm leading-6">
               <SeverityBadge severity={f.severity} />{" "}
+              <span className="font-mono text-xs text-slate-600">
+                {f.file}
+                {f.line ? `:${f.line}` : ""}
+              </span>{" "}
+              <span className="text-slate-800">{f.message}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Each deterministic finding with the engine and rule that produced it (gitleaks:aws-access-token,
+ * removed-guard:authorization): the reviewer sees which check stopped the run. What an engine
+ * could not check is listed under "What was not checked".
+ */
+function RuleFindings({ rules }: { rules: RulesOutput }) {
+  const findings = rules.findings ?? [];
+  return (
+    <div data-testid="rule-findings">
+      <h4 className="text-sm font-medium text-slate-900">
+        Rules that fired <span className="font-normal text-slate-500">({findings.length})</span>
+      </h4>
+      {findings.length === 0 ? (
+        <p className="text-sm text-slate-500">None.</p>
+      ) : (
+        <ul className="mt-1 space-y-1">
+          {findings.map((f, i) => (
+            <li key={i} className="text-sm leading-6">
+              <SeverityBadge severity={f.severity} />{" "}
+              <span className="rounded bg-slate-100 px-1 font-mono text-xs text-slate-700">{f.engine ? `${f.engine}:${f.rule}` : f.rule}</span>{" "}
               <span className="font-mono text-xs text-slate-600">
                 {f.file}
                 {f.line ? `:${f.line}` : ""}
@@ -51,6 +84,7 @@ function SourceCard({ source }: { source: PackageFinding }) {
           ))}
         </div>
       )}
+      {rules && <RuleFindings rules={rules} />}
       {rules && (
         <p className="text-xs text-slate-500">
           Deterministic rules: {rules.findings?.length ?? 0} finding{rules.findings?.length === 1 ? "" : "s"}

@@ -21,9 +21,9 @@ export interface ReviewOutput {
 }
 
 export interface RulesOutput {
-  findings?: (Finding & { rule?: string; category?: string })[];
+  findings?: (Finding & { rule?: string; category?: string; engine?: string })[];
   riskFloor?: number;
-  unreviewedFiles?: { file: string; reason: string }[];
+  unreviewedFiles?: { file: string; reason: string; engine?: string }[];
 }
 
 export interface PackageFinding {

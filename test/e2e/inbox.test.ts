@@ -48,6 +48,8 @@ describe("the inbox and the escalation page in Chromium", () => {
     expect(await page.locator('[data-testid="diff-file"] tr[data-line-kind="add"]').count()).toBeGreaterThan(0);
     expect(await page.getByRole("heading", { name: "What was not checked" }).count()).toBe(1);
     expect(await page.getByTestId("not-checked").innerText()).toMatch(/\S/);
+    // Each deterministic finding names its engine and rule.
+    expect(await page.getByTestId("rule-findings").first().innerText()).toMatch(/\b(?:line-rules|gitleaks|secretlint|removed-guard|ast-grep):[\w./-]+/);
     await page.screenshot({ path: path.join(artifactsDir, "escalation-package.png"), fullPage: true });
 
     // Approve from the keyboard: a selects Approve and focuses the rationale, Ctrl+Enter submits.
