@@ -232,8 +232,9 @@ function notCheckedItems(stage: Stage, stageOutput: unknown, provider: string | 
   const items: string[] = [];
   const later = stages.slice(stages.indexOf(stage) + 1);
   if (later.length > 0) items.push(`Not run yet: ${later.join(", ")}. The run stopped at ${stage}.`);
-  const unreviewed = (stageOutput as { rules?: { unreviewedFiles?: { file: string; reason: string }[] } } | null)?.rules?.unreviewedFiles ?? [];
-  for (const f of unreviewed) items.push(`${f.file}: not reviewed (${f.reason})`);
+  const rules = (stageOutput as { rules?: { unreviewedFiles?: { file: string; reason: string }[]; notChecked?: string[] } } | null)?.rules;
+  for (const f of rules?.unreviewedFiles ?? []) items.push(`${f.file}: not reviewed (${f.reason})`);
+  items.push(...(rules?.notChecked ?? []));
   if (provider === "heuristic") items.push("No LLM is configured: the review is the rule-based heuristic only.");
   return items;
 }

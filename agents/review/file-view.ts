@@ -3,6 +3,7 @@
  * whether it is a test, a doc or generated; plus the line-level helpers several engines share.
  */
 import { addedLines, deletedLines, type DiffFile } from "../../lib/diff/unified-diff";
+import type { FileSource } from "./repository-sources";
 
 export interface NumberedLine {
   line: number;
@@ -20,6 +21,8 @@ export interface FileView {
   deleted: NumberedLine[];
   isTest: boolean;
   isDoc: boolean;
+  /** The whole file before and after, when the repository was readable; the diff only otherwise. */
+  source?: FileSource;
 }
 
 export const SOURCE_EXTENSIONS = new Set(["ts", "tsx", "js", "jsx", "mjs", "py", "go", "java", "rb", "rs", "kt", "cs"]);
@@ -96,7 +99,7 @@ export function generatedReason(path: string): string | null {
   return null;
 }
 
-export function viewOf(file: DiffFile): FileView {
+export function viewOf(file: DiffFile, source?: FileSource): FileView {
   const ext = extensionOf(file.path);
   return {
     file,
@@ -106,6 +109,7 @@ export function viewOf(file: DiffFile): FileView {
     deleted: deletedLines(file),
     isTest: isTestPath(file.path),
     isDoc: DOC_EXTENSIONS.has(ext),
+    source,
   };
 }
 

@@ -5,7 +5,9 @@ import { reviewOutputSchema, type Finding, type ReviewOutput, type RulesReport }
 import type { LlmProvider, LlmUsage } from "../llm/provider";
 import { redactSecrets } from "../llm/redact";
 import type { StageAgent, StageAgentResult, StageContext } from "../stage-agent";
+import { cleanUntrustedText } from "../../lib/text/untrusted-text";
 import { heuristicReview } from "./heuristic-review";
+import { readRepositorySources, type FileSource } from "./repository-sources";
 import { RULES_VERSION, runReviewRules } from "./rules";
 
 export const REVIEW_AGENT_VERSION = "review-1";
@@ -95,6 +97,20 @@ function combine(reviews: ReviewOutput[], floor: ReviewOutput): ReviewOutput {
 }
 
 /**
+ * The changed files in full, for the whole-file engines, when the review can read the repository
+ * (registered local repositories); otherwise why not, which the review lists as not checked.
+ */
+async function sourcesFor(context: StageContext, diff: ParsedDiff): Promise<Map<string, FileSource> | { unavailable: string }> {
+  const { repository } = context.run.pullRequest;
+  if (repository.kind !== "local") return { unavailable: `the review reads only the diff of a ${repository.kind} repository` };
+  try {
+    return await readRepositorySources(repository.location, context.run.baseSha, context.run.headSha, diff.files);
+  } catch (error) {
+    return { unavailable: `the repository could not be read (${cleanUntrustedText(error instanceof Error ? error.message : String(error)).slice(0, 200)})` };
+  }
+}
+
+/**
  * The review agent: the deterministic rules always run; then the LLM reviews the diff in chunks
  * by file when one is configured, otherwise the rule-based heuristic stands in (and says so).
  * The policy, not the model, decides what happens next.
@@ -104,7 +120,7 @@ export function createReviewAgent(provider: LlmProvider | null): StageAgent {
     stage: "review",
     async run(context): Promise<StageAgentResult> {
       const diff = parseUnifiedDiff(context.run.diff);
-      const rules = await runReviewRules(diff);
+      const rules = await runReviewRules(diff, { sources: await sourcesFor(context, diff) });
       const floor = heuristicReview(diff, rules, context.policy.review);
       const inputHash = createHash("sha256")
         .update([REVIEW_AGENT_VERSION, RULES_VERSION, PROMPT_VERSION, provider?.model ?? "heuristic", context.run.diff].join("\n"))

@@ -19,6 +19,7 @@ import type { ParsedDiff } from "../../lib/diff/unified-diff";
 import type { RuleFinding, RulesReport } from "../../lib/review/review-output";
 import { cleanUntrustedText } from "../../lib/text/untrusted-text";
 import { unreviewableReason, viewOf, type FileView } from "./file-view";
+import type { FileSource } from "./repository-sources";
 import { compareText, dedupe, sortFindings } from "./finding";
 import { explainRiskFloor } from "./risk-floor";
 import { REVIEW_ENGINES, type ReviewEngine } from "./engines";
@@ -38,6 +39,11 @@ export interface ReviewRulesOptions {
   budgetMs?: number;
   /** The engines to run (tests substitute their own); all of them by default. */
   engines?: readonly ReviewEngine[];
+  /**
+   * The changed files' base and head contents (repository-sources.ts), for the whole-file
+   * engines; without them the review reads the diff only and says so in `notChecked`.
+   */
+  sources?: Map<string, FileSource> | { unavailable: string };
 }
 
 const DEFAULT_MAX_REVIEWABLE_FILE_LINES = 3000;
@@ -54,7 +60,7 @@ export async function runReviewRules(diff: ParsedDiff, options: ReviewRulesOptio
   for (const file of diff.files) {
     const reason = unreviewableReason(file, maxReviewable);
     if (reason) unreviewedFiles.push({ file: file.path, reason });
-    else views.push(viewOf(file));
+    else views.push(viewOf(file, options.sources instanceof Map ? options.sources.get(file.path) : undefined));
   }
 
   const findings: RuleFinding[] = [];
@@ -88,7 +94,15 @@ export async function runReviewRules(diff: ParsedDiff, options: ReviewRulesOptio
     schemaChange: sorted.some((f) => f.category === "schema_change"),
     newIntegration: sorted.some((f) => f.category === "new_integration"),
     unreviewedFiles: unreviewedFiles.sort((a, b) => compareText(a.file, b.file) || compareText(a.engine ?? "", b.engine ?? "")),
+    notChecked: options.sources instanceof Map ? [] : wholeFileGaps(engines, views, options.sources?.unavailable ?? "the review had the diff only"),
   };
+}
+
+/** What the whole-file engines would have checked in this diff, had the repository been readable. */
+function wholeFileGaps(engines: readonly ReviewEngine[], views: FileView[], why: string): string[] {
+  return engines
+    .filter((e) => e.wholeFile && views.some((v) => e.wholeFile!.reads(v)))
+    .map((e) => `${e.name} did not check ${e.wholeFile!.checks}: ${why}.`);
 }
 
 /** An engine's error, as one short line: it may quote the diff, which is untrusted. */

@@ -79,4 +79,6 @@ export interface RulesReport {
   newIntegration: boolean;
   /** Files the rules could not read (binary, generated, too large): listed as not reviewed. */
   unreviewedFiles: UnreviewedFile[];
+  /** Checks that did not run at all, and why (no repository for the whole-file engines). */
+  notChecked?: string[];
 }

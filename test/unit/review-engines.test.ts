@@ -1,6 +1,11 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lineRules, REVIEW_ENGINES, type ReviewEngine } from "@/agents/review/engines";
 import { bundledGitleaksRules, shannonEntropy } from "@/agents/review/engines/gitleaks";
+import { readRepositorySources } from "@/agents/review/repository-sources";
 import { runReviewRules, type ReviewRulesOptions } from "@/agents/review/rules";
 import { parseUnifiedDiff } from "@/lib/diff/unified-diff";
 import { evaluateReview } from "@/lib/pipeline/evaluate-review";
@@ -184,5 +189,63 @@ describe("the orchestrator", () => {
   it("keeps one finding where two engines report the same category on the same line", async () => {
     const report = await review([added("src/config.ts", [`const id = "${AWS_ID}";`])], { engines: REVIEW_ENGINES });
     expect(report.findings.filter((f) => f.category === "hardcoded_secret").map(ruleIdOf)).toEqual(["line-rules:secret.aws-access-key"]);
+  });
+});
+
+describe("whole-file engines", () => {
+  function repositoryWith(base: Record<string, string>, head: Record<string, string | null>): { dir: string; baseSha: string; headSha: string } {
+    const dir = mkdtempSync(join(tmpdir(), "review-sources-"));
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: dir, encoding: "utf8" }).trim();
+    git("init", "-q");
+    const write = (files: Record<string, string | null>) => {
+      for (const [path, text] of Object.entries(files)) {
+        if (text === null) rmSync(join(dir, path));
+        else {
+          mkdirSync(dirname(join(dir, path)), { recursive: true });
+          writeFileSync(join(dir, path), text);
+        }
+      }
+      git("add", "-A");
+      git("commit", "-q", "-m", "x");
+      return git("rev-parse", "HEAD");
+    };
+    const baseSha = write(base);
+    return { dir, baseSha, headSha: write(head) };
+  }
+
+  async function reviewRepository(base: Record<string, string>, head: Record<string, string | null>) {
+    const repo = repositoryWith(base, head);
+    const diffText = execFileSync("git", ["diff", repo.baseSha, repo.headSha], { cwd: repo.dir, encoding: "utf8" });
+    const diff = parseUnifiedDiff(diffText);
+    const sources = await readRepositorySources(repo.dir, repo.baseSha, repo.headSha, diff.files);
+    rmSync(repo.dir, { recursive: true, force: true });
+    return runReviewRules(diff, { engines: [engine("ts-morph"), engine("api-smart-diff")], sources });
+  }
+
+  it("compares a module's exports before and after: removed exports, breaking signatures, removed members", async () => {
+    const base = "export function pay(amount: number, currency?: string): void {}\nexport function refund(id: string) {}\nexport interface Order {\n  id: string;\n  total: number;\n}\nexport const VERSION = 1;\n";
+    const head = "export function pay(amount: number, currency: string): void {}\nexport function refund(id: string, reason?: string) {}\nexport interface Order {\n  id: string;\n}\n";
+    const report = await reviewRepository({ "src/pay.ts": base }, { "src/pay.ts": head });
+    expect(report.findings.map((f) => [ruleIdOf(f), f.line])).toEqual([
+      ["ts-morph:signature-changed", 1],
+      ["ts-morph:member-removed", 3],
+      ["ts-morph:export-removed", 7],
+    ]);
+    expect(report.findings[0].message).toContain("makes the parameter currency required");
+    expect(report.notChecked).toEqual([]);
+  });
+
+  it("reads an OpenAPI document as a document: a removed operation is a break", async () => {
+    const spec = (paths: string) => `openapi: 3.0.0\ninfo: { title: shop, version: "1" }\npaths:\n${paths}`;
+    const orders = '  /orders:\n    get:\n      responses: { "200": { description: ok } }\n';
+    const refunds = '  /refunds:\n    post:\n      responses: { "201": { description: created } }\n';
+    const report = await reviewRepository({ "api/openapi.yaml": spec(orders + refunds) }, { "api/openapi.yaml": spec(orders) });
+    expect(report.findings).toEqual([expect.objectContaining({ engine: "api-smart-diff", rule: "openapi-breaking-change", category: "api_break" })]);
+    expect(report.findings[0].message).toContain("/refunds");
+  });
+
+  it("says what it could not check when the repository is not readable", async () => {
+    const report = await review([added("src/pay.ts", ["export const a = 1;"])], { engines: REVIEW_ENGINES, sources: { unavailable: "no repository" } });
+    expect(report.notChecked).toEqual(["ts-morph did not check exported APIs of changed TypeScript/JavaScript modules: no repository."]);
   });
 });

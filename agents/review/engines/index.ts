@@ -4,7 +4,7 @@
  */
 import type { DiffFile } from "../../../lib/diff/unified-diff";
 import type { RuleFinding } from "../../../lib/review/review-output";
-import type { FileView } from "../file-view";
+import { extensionOf, JS_EXTENSIONS, type FileView } from "../file-view";
 import { detectAuthChange } from "./access-control";
 import { detectApiBreaks } from "./api-surface";
 import { detectSecrets } from "./credential-literals";
@@ -12,6 +12,8 @@ import { detectWithGitleaks } from "./gitleaks";
 import { detectLargeChange, detectUntestedChanges } from "./diff-shape";
 import { detectCommandInjection, detectPerlInjection, detectSqlInjection } from "./injection-lines";
 import { detectNewIntegrations } from "./integrations";
+import { detectOpenApiBreaks, isApiDocumentPath } from "./openapi";
+import { detectTypeScriptApiBreaks } from "./typescript-api";
 import { addedSideOf, detectRemovedGuards, type AddedSide } from "./removed-guards";
 import { detectWithSecretlint } from "./secretlint";
 import { detectStructurally } from "./structural";
@@ -32,6 +34,11 @@ export interface ReviewEngine {
   name: string;
   /** Findings in one file. A throw is recorded as "this engine did not check this file". */
   reviewFile?(view: FileView, diff: DiffContext): RuleFinding[] | Promise<RuleFinding[]>;
+  /**
+   * For engines that read whole files: which files they would read, and what they check. Without
+   * the repository they cannot run, and the review says what was not checked.
+   */
+  wholeFile?: { reads(view: FileView): boolean; checks: string };
   /** Findings about the diff as a whole, given the files this engine reached. */
   reviewDiff?(reached: FileView[], files: DiffFile[], options: DiffShapeOptions): RuleFinding[];
 }
@@ -77,4 +84,18 @@ export const removedGuard: ReviewEngine = {
   },
 };
 
-export const REVIEW_ENGINES: readonly ReviewEngine[] = [lineRules, removedGuard, astGrep, gitleaks, secretlint];
+/** Exported API of TypeScript/JavaScript modules, base against head (needs the repository). */
+export const typescriptApi: ReviewEngine = {
+  name: "ts-morph",
+  reviewFile: detectTypeScriptApiBreaks,
+  wholeFile: { reads: (view) => !view.isTest && JS_EXTENSIONS.has(extensionOf(view.path)), checks: "exported APIs of changed TypeScript/JavaScript modules" },
+};
+
+/** OpenAPI/AsyncAPI documents compared as documents (needs the repository). */
+export const openApi: ReviewEngine = {
+  name: "api-smart-diff",
+  reviewFile: detectOpenApiBreaks,
+  wholeFile: { reads: (view) => isApiDocumentPath(view.path), checks: "OpenAPI/AsyncAPI documents as documents" },
+};
+
+export const REVIEW_ENGINES: readonly ReviewEngine[] = [lineRules, removedGuard, astGrep, gitleaks, secretlint, typescriptApi, openApi];
