@@ -1,7 +1,9 @@
 /**
- * The review rules on input written to stall them (issue #16's "linear time"): one added line of
+ * The review engines on input written to stall them (issue #16's "linear time"): one added line of
  * 1 MB, and a 5 MB diff of many files, each next to a baseline measured in the same run.
- *  - Baseline 1: parsing the same diff (what any review must do anyway).
+ *  - Every engine is timed on its own, and all of them together as a review runs them.
+ *  - Baseline 1: parsing the same diff (what any review must do anyway), and the rules floor as it
+ *    was before the engines (Flowgate's own line rules alone).
  *  - Baseline 2: the literal-assignment pattern the rules used before this fix, on lines of
  *    10k, 20k and 40k characters, to show its quadratic growth (a 1 MB line ran for tens of minutes).
  *  - A growth check: a line made of one token the rules look for (SELECT, spawn(, sk-, a quote,
@@ -11,12 +13,14 @@
  *
  *   node --import tsx bench/review-rules-input.ts
  */
+import { lineRules, REVIEW_ENGINES } from "../agents/review/engines";
 import { runReviewRules } from "../agents/review/rules";
 import { parseUnifiedDiff } from "../lib/diff/unified-diff";
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const OLD_LITERAL_ASSIGNMENT = /(["']?)([A-Za-z_$][\w$-]*)\1\s*(?::=|[:=])\s*(["'`])([^"'`]*)\3/g;
 
+const oneDeletedLineDiff = (line: string) => `diff --git a/src/guard.js b/src/guard.js\n--- a/src/guard.js\n+++ b/src/guard.js\n@@ -1,2 +1,1 @@\n ok\n-${line}\n`;
 const oneLineDiff = (line: string) => `diff --git a/src/bundle.js b/src/bundle.js\n--- a/src/bundle.js\n+++ b/src/bundle.js\n@@ -1,1 +1,2 @@\n ok\n+${line}\n`;
 
 /** A 5 MB diff of 250 files: ordinary-looking source lines, with a few risky ones among them. */
@@ -34,6 +38,8 @@ function largeDiff(bytes: number): string {
   }
   return files.join("");
 }
+
+const ms = (value: number, width = 7) => `${value.toFixed(0)} ms`.padStart(width);
 
 async function time(what: () => unknown): Promise<number> {
   const started = performance.now();
@@ -61,22 +67,25 @@ async function growth(): Promise<{ token: string; small: number; large: number }
 
 async function main() {
   say(`review rules on hostile input, Node ${process.version}`);
-  for (const [label, line] of [
-    ["1 MB identifier-like line", "a".repeat(1024 * 1024)],
-    ["1 MB minified-JS-like line", "var a=function(b){return b.c+\"d\"};".repeat(30_000)],
-    ["1 MB line of unclosed quotes", "'\\".repeat(512 * 1024)],
-  ] as const) {
-    const diff = oneLineDiff(line);
+  const inputs: [string, string][] = [
+    ["1 MB identifier-like line", oneLineDiff("a".repeat(1024 * 1024))],
+    ["1 MB minified-JS-like line", oneLineDiff("var a=function(b){return b.c+\"d\"};".repeat(30_000))],
+    ["1 MB line of unclosed quotes", oneLineDiff("'\\".repeat(512 * 1024))],
+    ["1 MB line of credential words", oneLineDiff("apiKey=token;secret:password,".repeat(36_000))],
+    ["1 MB deleted line of guard words", oneDeletedLineDiff("if (!isAuthorized(user) || x) throw new Error('denied');".repeat(19_000))],
+    ["5 MB diff of many files", largeDiff(5 * 1024 * 1024)],
+  ];
+  say(`  ${"input".padEnd(32)} ${"parse".padStart(7)} ${"all engines".padStart(12)} ${"old rules".padStart(10)}   ${REVIEW_ENGINES.map((e) => e.name).join(" / ")}`);
+  for (const [label, diff] of inputs) {
     const parse = await time(() => parseUnifiedDiff(diff));
     const parsed = parseUnifiedDiff(diff);
-    const rules = await time(() => runReviewRules(parsed));
-    say(`  ${label.padEnd(30)} parse ${parse.toFixed(0).padStart(5)} ms   rules ${rules.toFixed(0).padStart(5)} ms   (target < 2000 ms)`);
+    const all = await time(() => runReviewRules(parsed));
+    const old = await time(() => runReviewRules(parsed, { engines: [lineRules] }));
+    const each: string[] = [];
+    for (const engine of REVIEW_ENGINES) each.push((await time(() => runReviewRules(parsed, { engines: [engine] }))).toFixed(0));
+    const target = label.startsWith("5 MB") ? "< 10000" : "< 2000";
+    say(`  ${label.padEnd(32)} ${ms(parse)} ${ms(all, 12)} ${ms(old, 10)}   ${each.join(" / ")} ms   (target ${target} ms)`);
   }
-  const big = largeDiff(5 * 1024 * 1024);
-  const parse = await time(() => parseUnifiedDiff(big));
-  const parsed = parseUnifiedDiff(big);
-  const rules = await time(() => runReviewRules(parsed));
-  say(`  5 MB diff, ${parsed.files.length} files            parse ${parse.toFixed(0).padStart(5)} ms   rules ${rules.toFixed(0).padStart(5)} ms   (target < 10000 ms)`);
   const rows = (await growth()).sort((a, b) => b.large / Math.max(b.small, 1) - a.large / Math.max(a.small, 1));
   say("");
   say(`growth check: ${rows.length} tokens, each repeated to 80k and 320k characters on one added and one deleted line (linear: about 4x)`);

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { measureReviewQuality } from "@/bench/review-quality";
+import { parseUnifiedDiff } from "@/lib/diff/unified-diff";
+import { loadCorpus } from "../support/review-corpus";
+
+/**
+ * The review gate's figures on the labelled corpus of real patches, as bench/review-quality.ts
+ * printed them when they were last improved. A change that catches fewer must-escalate cases, or
+ * escalates more benign ones, in either half fails here; one that does better should raise these.
+ */
+const PINNED = {
+  authoring: { caught: 40, falseEscalations: 0 },
+  "held-out": { caught: 26, falseEscalations: 2 },
+};
+
+describe("the labelled review corpus", () => {
+  const corpus = loadCorpus();
+
+  it("holds real patches with their provenance, in both halves and at least seven languages", () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(80);
+    expect(new Set(corpus.map((c) => c.language)).size).toBeGreaterThanOrEqual(7);
+    for (const c of corpus) {
+      expect(["escalate", "pass"], c.id).toContain(c.label);
+      expect(c.source.debian, c.id).toMatch(/\S+ \S+, debian\/patches\/\S+/);
+      if (c.source.sha !== null) expect(c.source.sha, c.id).toMatch(/^[0-9a-f]{40}$/);
+      expect(c.derivation, c.id).toMatch(/^(?:reversed|as patched)/);
+      expect(parseUnifiedDiff(c.diff).files.length, c.id).toBeGreaterThan(0);
+    }
+    for (const split of ["authoring", "held-out"]) {
+      const half = corpus.filter((c) => c.split === split);
+      expect(half.some((c) => c.label === "escalate") && half.some((c) => c.label === "pass"), split).toBe(true);
+    }
+  });
+
+  it("keeps the gate's recall and false-escalation figures on both halves", async () => {
+    const figures = await measureReviewQuality();
+    for (const f of figures) {
+      const pinned = PINNED[f.split];
+      expect(f.overall.caught, `${f.split} must-escalate cases caught; misses: ${f.misses.join("; ")}`).toBeGreaterThanOrEqual(pinned.caught);
+      expect(f.overall.falseEscalations, `${f.split} benign cases escalated: ${f.falseEscalations.join("; ")}`).toBeLessThanOrEqual(pinned.falseEscalations);
+    }
+  }, 120_000);
+});
