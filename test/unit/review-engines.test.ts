@@ -144,12 +144,13 @@ describe("Perl line rules", () => {
 
   it("flags two-argument open and string eval, not their safe forms", async () => {
     const report = await review(
-      [added("lib/Config.pm", ["open( $fh, $thing ) || return;", "open(my $in, '<', $thing) or die;", "my $v = eval $code;", "eval { risky() };"])],
+      [added("lib/Config.pm", ["open( $fh, $thing ) || return;", "open(my $in, '<', $thing) or die;", "my $v = eval $code;", "eval { risky() };", "$safe->reval('sub{' . $rules->{$id} . '}');", "$safe->reval('1');"])],
       only,
     );
     expect(report.findings.filter((f) => f.category !== "untested_change").map((f) => [f.rule, f.line])).toEqual([
       ["perl.two-argument-open", 1],
       ["perl.string-eval", 3],
+      ["perl.string-eval", 5],
     ]);
   });
 });

@@ -128,8 +128,17 @@ const PERL_FILE = /\.(?:pl|pm|PL|cgi|psgi)$/;
  * does not. A bareword or variable handle, then exactly one more argument that is a variable.
  */
 const PERL_TWO_ARG_OPEN = /\bopen\s*\(?\s*(?:my\s+)?[$*]?\w+\s*,\s*[$@]\w+(?:->\{?\w+\}?)?\s*\)?\s*(?:\|\||\bor\b|;|$)/;
-/** String eval: `eval $code` / `eval "..."` compiles text at run time; `eval { ... }` does not. */
+/**
+ * String eval: `eval $code` / `eval "..."` compiles text at run time; `eval { ... }` does not. A Safe
+ * compartment's `->reval(...)` does too, and counts when its code is built from a variable.
+ */
 const PERL_STRING_EVAL = /(?<![\w$>])eval\s*\(?\s*[$"'q]/;
+const isPerlStringEval = (content: string) => {
+  if (PERL_STRING_EVAL.test(content)) return true;
+  // One search for the call, one for a variable after it: linear however many calls the line has.
+  const call = /->reval\s*\(/.exec(content);
+  return call !== null && content.includes("$", call.index + call[0].length);
+};
 
 export function detectPerlInjection(view: FileView): RuleFinding[] {
   if (view.isDoc || view.isTest || !PERL_FILE.test(view.path)) return [];
@@ -138,7 +147,7 @@ export function detectPerlInjection(view: FileView): RuleFinding[] {
     if (PERL_TWO_ARG_OPEN.test(content)) {
       findings.push(finding("command_injection", "perl.two-argument-open", "high", view.path, line, "Two-argument open of a variable: a file name ending in \"|\" runs as a shell command; use open(FH, '<', $name)."));
     }
-    if (PERL_STRING_EVAL.test(content)) {
+    if (isPerlStringEval(content)) {
       findings.push(finding("code_injection", "perl.string-eval", "high", view.path, line, "String eval compiles text as Perl code at run time; use a block eval or a dispatch table."));
     }
   }
