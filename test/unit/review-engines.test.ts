@@ -250,3 +250,47 @@ describe("whole-file engines", () => {
     expect(report.notChecked).toEqual(["ts-morph did not check exported APIs of changed TypeScript/JavaScript modules: no repository."]);
   });
 });
+
+describe("the textbook cases of issue #16, across TypeScript, Python and Go", () => {
+  const K = "AKIA" + "Z3MSJV4WWNKWW5FG";
+  const S = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYzQ7Rk2Lp9Tq";
+  it.each<[string, string]>([
+  ["ts creds", fileDiff("src/config.ts", ["export const config = {};"], ["export const config = {", `  db: { user: "admin", password: "Tr0ub4dor&3xyz" },`, "};"])],
+  ["py creds", fileDiff("app/settings.py", ["DEBUG = False"], ["DEBUG = False", `DATABASES = {"default": {"USER": "app", "PASSWORD": "Tr0ub4dor&3xyz"}}`])],
+  ["go creds", fileDiff("cmd/config.go", ["package main"], ["package main", `var awsKey, awsSecret = "${K}", "${S}"`])],
+  ["py fstring sql", fileDiff("app/db.py", ["def find(cur, name):", "    pass"], ["def find(cur, name):", `    cur.execute(f"SELECT * FROM users WHERE name = '{name}'")`])],
+  ["go sql", fileDiff("store/users.go", ["func Find(db *sql.DB, name string) {", "}"], ["func Find(db *sql.DB, name string) {", `	db.Query("SELECT * FROM users WHERE name = '" + name + "'")`, "}"])],
+  ["ts shell concat", fileDiff("src/archive.ts", ["import { execSync } from 'node:child_process';"], ["import { execSync } from 'node:child_process';", "export function zip(name: string) { execSync('tar czf out.tgz ' + name); }"])],
+  ["py shell", fileDiff("app/tools.py", ["import os"], ["import os", "def ping(host):", "    os.system('ping -c 1 ' + host)"])],
+  ["go shell", fileDiff("cmd/run.go", ["package main"], ["package main", `func run(arg string) { exec.Command("sh", "-c", "ls " + arg).Run() }`])],
+  ["ts admin check", fileDiff("src/routes/admin.ts", ["router.delete('/users/:id', async (req, res) => {", "  if (!req.user.isAdmin) return res.status(403).end();", "  await deleteUser(req.params.id);", "});"], ["router.delete('/users/:id', async (req, res) => {", "  await deleteUser(req.params.id);", "});"])],
+  ["py admin check", fileDiff("app/views.py", ["def delete_user(request, id):", "    if not request.user.is_staff:", "        return HttpResponseForbidden()", "    User.objects.get(id=id).delete()"], ["def delete_user(request, id):", "    User.objects.get(id=id).delete()"])],
+  ["go admin check", fileDiff("api/users.go", ["func DeleteUser(w http.ResponseWriter, r *http.Request) {", "	if !isAdmin(r) {", "		http.Error(w, \"forbidden\", http.StatusForbidden)", "		return", "	}", "	deleteUser(r)", "}"], ["func DeleteUser(w http.ResponseWriter, r *http.Request) {", "	deleteUser(r)", "}"])],
+  ["ts route path", fileDiff("src/server.ts", ["app.get('/api/orders/:id', getOrder);"], ["app.get('/api/order/:id', getOrder);"])],
+  ["py route path", fileDiff("app/api.py", ["@app.get('/orders/{id}')", "def get_order(id): ..."], ["@app.get('/order/{id}')", "def get_order(id): ..."])],
+  ["go route path", fileDiff("cmd/server.go", [`	http.HandleFunc("/api/orders", ordersHandler)`], [`	http.HandleFunc("/api/order", ordersHandler)`])],
+  ["go gin route", fileDiff("cmd/server.go", [`	r.GET("/api/orders/:id", getOrder)`], [`	r.GET("/api/order/:id", getOrder)`])],
+  ])("escalates %s under the default policy", async (_name, text) => {
+    const diff = parseUnifiedDiff(text);
+    const report = await runReviewRules(diff);
+    const { outcome } = evaluateReview({ review: heuristicReview(diff, report, defaultPolicyRules.review), rules: report, policy: defaultPolicyRules });
+    expect(outcome.kind, report.findings.map(ruleIdOf).join(", ")).toBe("escalate");
+  });
+});
+
+describe("route registrations of other frameworks", () => {
+  it.each([
+    ["Spring", "src/main/java/OrderController.java", '    @GetMapping("/orders/{id}")', '    @GetMapping("/order/{id}")'],
+    ["Laravel", "routes/api.php", "Route::get('/orders/{id}', [OrderController::class, 'show']);", "Route::get('/order/{id}', [OrderController::class, 'show']);"],
+    ["Rails", "config/routes.rb", "  get '/orders/:id', to: 'orders#show'", "  get '/order/:id', to: 'orders#show'"],
+    ["echo", "server.go", '	e.POST("/orders", create)', '	e.POST("/order", create)'],
+  ])("finds a changed %s route path", async (_kind, path, before, after) => {
+    const report = await review([fileDiff(path, [before], [after])], { engines: [lineRules] });
+    expect(report.findings.filter((f) => f.category === "api_break").map((f) => f.rule)).toEqual(["api.route-removed"]);
+  });
+
+  it("does not read a bare get outside a Rails routes file", async () => {
+    const report = await review([fileDiff("app/models/order.rb", ["  get '/orders'"], ["  get '/order'"])], { engines: [lineRules] });
+    expect(report.findings.filter((f) => f.category === "api_break")).toEqual([]);
+  });
+});

@@ -85,10 +85,30 @@ function pythonDeclarations(content: string, line: number): Declaration[] {
  */
 const ROUTE_REGISTRATION = /\b(?:router|app|server|blueprint|bp)\.(get|post|put|patch|delete|all|route|head|options)\s*\(\s*["'`](\/[^"'`]*)["'`]/;
 
-function routeDeclarations(content: string, line: number): Declaration[] {
+/**
+ * Route registrations of other frameworks, each as (method, path): Go's ServeMux and gorilla
+ * (`HandleFunc("/x"`), gin and echo (`r.GET("/x"`), Spring (`@GetMapping("/x")`), Laravel
+ * (`Route::get('/x'`) and Rails routes files (`get '/x'`). Method "ANY" where the call names none.
+ */
+const OTHER_ROUTE_REGISTRATIONS: { pattern: RegExp; method: (m: RegExpExecArray) => string }[] = [
+  { pattern: /\.(?:HandleFunc|Handle)\s*\(\s*"((?:[A-Z]+ )?\/[^"]*)"/, method: () => "ANY" },
+  { pattern: /\.(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|Any)\s*\(\s*"(\/[^"]*)"/, method: (m) => m[1].toUpperCase() },
+  { pattern: /@(Get|Post|Put|Patch|Delete|Request)Mapping\s*\(\s*(?:(?:value|path)\s*=\s*)?\{?\s*"(\/[^"]*)"/, method: (m) => (m[1] === "Request" ? "ANY" : m[1].toUpperCase()) },
+  { pattern: /\bRoute::(get|post|put|patch|delete|any|match)\s*\(\s*['"](\/?[^'"]*)['"]/, method: (m) => m[1].toUpperCase() },
+  { pattern: /^\s*(get|post|put|patch|delete|match)\s+['"](\/?[^'"]*)['"]/, method: (m) => m[1].toUpperCase() },
+];
+
+function routeDeclarations(content: string, line: number, path: string): Declaration[] {
+  if (isCommentLine(content)) return [];
   const m = ROUTE_REGISTRATION.exec(content);
-  if (!m || isCommentLine(content)) return [];
-  return [{ name: `${m[1].toUpperCase()} ${m[2]}`, kind: "route", signature: null, line }];
+  if (m) return [{ name: `${m[1].toUpperCase()} ${m[2]}`, kind: "route", signature: null, line }];
+  for (const [index, { pattern, method }] of OTHER_ROUTE_REGISTRATIONS.entries()) {
+    // The bare `get '/x'` form only means a route inside a Rails routes file.
+    if (index === OTHER_ROUTE_REGISTRATIONS.length - 1 && !/(?:^|\/)config\/routes(?:\/[^/]+)?\.rb$/.test(path)) continue;
+    const found = pattern.exec(content);
+    if (found) return [{ name: `${method(found)} ${found.at(-1)}`, kind: "route", signature: null, line }];
+  }
+  return [];
 }
 
 function declarationsIn(lines: NumberedLine[], path: string): Declaration[] {
@@ -96,7 +116,7 @@ function declarationsIn(lines: NumberedLine[], path: string): Declaration[] {
   return lines.flatMap(({ line, content }) => [
     ...(JS_EXTENSIONS.has(ext) ? jsDeclarations(content, line) : []),
     ...(ext === "py" ? pythonDeclarations(content, line) : []),
-    ...routeDeclarations(content, line),
+    ...routeDeclarations(content, line, path),
   ]);
 }
 
