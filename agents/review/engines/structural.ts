@@ -176,10 +176,10 @@ function checkRule(raw: unknown, language: StructuralLanguage, source: string): 
   checkRegexes(raw, where);
 
   const utils = isObject(raw.utils) ? raw.utils : {};
-  const wrap = (value: Json): Json => (language === "php" ? wrapPhpPatterns(value) : value);
+  const wrap = (value: Json): Json => orderRule(language === "php" ? wrapPhpPatterns(value) : value);
   const config: NapiConfig = { rule: wrap(raw.rule) as NapiConfig["rule"] };
-  if (isObject(raw.constraints)) config.constraints = wrap(raw.constraints) as NapiConfig["constraints"];
-  if (isObject(raw.utils)) config.utils = wrap(raw.utils) as NapiConfig["utils"];
+  if (isObject(raw.constraints)) config.constraints = mapValues(raw.constraints, wrap) as NapiConfig["constraints"];
+  if (isObject(raw.utils)) config.utils = mapValues(raw.utils, wrap) as NapiConfig["utils"];
   return {
     id,
     language,
@@ -209,6 +209,69 @@ function checkRegexes(value: unknown, where: string) {
   }
 }
 
+function mapValues(object: Record<string, Json>, f: (value: Json) => Json): Record<string, Json> {
+  return Object.fromEntries(Object.entries(object).map(([key, value]) => [key, f(value)]));
+}
+
+/**
+ * The checks of one rule object, cheapest first. ast-grep does not promise an order among the keys
+ * of a rule object, only within `all`; a regex or an unbounded has/inside tried on every node of a
+ * deeply nested expression (a 1 MB chain of "a + b + ...") costs the square of its size, so each
+ * rule object with several checks becomes an `all` in this order, and the cheap structural checks
+ * rule most nodes out before the costly ones run. `field` and `stopBy` belong to the relation the
+ * object is the body of, and stay where they are.
+ */
+const CHECK_ORDER = ["kind", "pattern", "matches", "has", "any", "all", "regex", "follows", "precedes", "inside", "not"];
+
+function orderRule(value: Json): Json {
+  if (Array.isArray(value)) return value.map(orderRule);
+  if (!isObject(value)) return value;
+  const out: Record<string, Json> = {};
+  const checks: Record<string, Json>[] = [];
+  for (const [key, item] of Object.entries(value)) {
+    const ordered = key === "regex" || key === "kind" || key === "pattern" || key === "matches" ? item : orderRule(item);
+    if (key === "field" || key === "stopBy" || (!CHECK_ORDER.includes(key) && key !== "nthChild")) out[key] = ordered;
+    else checks.push({ [key]: ordered });
+  }
+  if (checks.length <= 1) return { ...out, ...(checks[0] ?? {}) };
+  checks.sort((a, b) => costOf(a) - costOf(b));
+  return { ...out, all: checks };
+}
+
+/**
+ * A rough cost of checking one node against a rule: the checks that fail fast on most nodes (kind,
+ * a first-level has) are cheap; a regex reads the node's whole text; nthChild, inside, follows
+ * and precedes look up parents, which tree-sitter finds by walking down from the root, O(depth);
+ * an unbounded relation walks a subtree or every ancestor. A rule object costs its cheapest check
+ * plus a little of the rest (the rest runs only when that one passes); `any` costs all its parts.
+ */
+function costOf(rule: Json): number {
+  if (!isObject(rule)) return 0;
+  const costs: number[] = [];
+  for (const [key, body] of Object.entries(rule)) {
+    if (key === "kind") costs.push(1);
+    else if (key === "pattern") costs.push(2);
+    else if (key === "matches") costs.push(5);
+    else if (key === "regex") costs.push(40);
+    else if (key === "nthChild") costs.push(30);
+    else if (key === "any") costs.push(Array.isArray(body) ? body.reduce<number>((sum, part) => sum + costOf(part), 0) : 0);
+    else if (key === "all") costs.push(Array.isArray(body) ? combine(body.map(costOf)) : 0);
+    else if (key === "not") costs.push(costOf(body) + 1);
+    else if (key === "has" || key === "inside" || key === "follows" || key === "precedes") {
+      const unbounded = isObject(body) && body.stopBy !== undefined && body.stopBy !== "neighbor";
+      const upward = key !== "has";
+      costs.push((unbounded ? 100 : 2) + (upward ? 30 : 0) + costOf(body));
+    }
+  }
+  return combine(costs);
+}
+
+function combine(costs: number[]): number {
+  if (costs.length === 0) return 0;
+  const cheapest = Math.min(...costs);
+  return cheapest + 0.1 * (costs.reduce((a, b) => a + b, 0) - cheapest);
+}
+
 /** PHP patterns parse only after "<?php": a string pattern becomes a context with a selector. */
 function wrapPhpPatterns(value: Json): Json {
   if (Array.isArray(value)) return value.map(wrapPhpPatterns);
@@ -232,17 +295,22 @@ function phpPattern(pattern: string): Json {
 }
 
 /**
- * Words a hunk must contain for a rule to match there: a pattern needs every identifier it
- * spells (one, the longest, is enough to check), `all` any one of its parts' needs, `any` one of
- * each alternative's; has/inside/follows/precedes also need their node in the hunk. Null means
- * the rule cannot be narrowed this way (a bare kind, a regex, a negation) and always runs.
+ * Words a hunk must contain (compared in lower case) for a rule to match there: a pattern needs
+ * every identifier it spells, a regex the literal text every match of it contains (regexNeeds),
+ * `all` any one of its parts' needs, `any` one of each alternative's; has/inside/follows/precedes
+ * need their node in the hunk too. Null means the rule cannot be narrowed this way (a bare kind,
+ * a negation) and always runs. Of several needs, the one with the longest shortest word is kept.
  */
 function requiredWords(rule: Json, utils: Record<string, Json>, seen: Set<string>): string[] | null {
   if (!isObject(rule)) return null;
   const needs: string[][] = [];
   if (typeof rule.pattern === "string") {
     const words = patternWords(rule.pattern);
-    if (words.length > 0) needs.push([words.reduce((a, b) => (b.length > a.length ? b : a))]);
+    if (words.length > 0) needs.push([words.reduce((a, b) => (b.length > a.length ? b : a)).toLowerCase()]);
+  }
+  if (typeof rule.regex === "string") {
+    const words = regexNeeds(rule.regex);
+    if (words) needs.push(words);
   }
   for (const key of ["has", "inside", "follows", "precedes"]) {
     const words = requiredWords(rule[key], utils, seen);
@@ -262,8 +330,21 @@ function requiredWords(rule: Json, utils: Record<string, Json>, seen: Set<string
     const words = requiredWords(utils[rule.matches], utils, new Set([...seen, rule.matches]));
     if (words) needs.push(words);
   }
-  if (needs.length === 0) return null;
-  return needs.reduce((a, b) => (b.length < a.length ? b : a));
+  return bestNeed(needs);
+}
+
+function bestNeed(needs: string[][]): string[] | null {
+  let best: string[] | null = null;
+  let bestScore = 0;
+  for (const need of needs) {
+    const shortest = Math.min(...need.map((w) => w.length));
+    const score = shortest - need.length / 1000;
+    if (need.length > 0 && shortest >= 2 && score > bestScore) {
+      best = need;
+      bestScore = score;
+    }
+  }
+  return best;
 }
 
 /** Identifiers of three or more characters that a pattern spells out (metavariables aside). */
@@ -273,6 +354,129 @@ function patternWords(pattern: string): string[] {
     if (match[1] === "" && match[2].length >= 3) words.push(match[2]);
   }
   return words;
+}
+
+/**
+ * Literal text (lower case) one of which every match of a regex contains, or null when the regex
+ * is outside the simple subset read here: literals, escapes, one-character classes such as [.],
+ * groups with alternatives, anchors and quantifiers. Anything else ends a literal run, so the
+ * result is always safe: it may require less than the regex does, never more.
+ */
+export function regexNeeds(source: string): string[] | null {
+  let pos = 0;
+  const MAX_SET = 64;
+  type Info = { exact: string[] | null; need: string[] | null };
+
+  function alternation(): Info {
+    const alternatives: Info[] = [sequence()];
+    while (source[pos] === "|") {
+      pos++;
+      alternatives.push(sequence());
+    }
+    if (alternatives.length === 1) return alternatives[0];
+    const exact = alternatives.every((a) => a.exact) ? [...new Set(alternatives.flatMap((a) => a.exact!))] : null;
+    const need = alternatives.every((a) => a.need) ? [...new Set(alternatives.flatMap((a) => a.need!))] : null;
+    return { exact: exact && exact.length <= MAX_SET ? exact : null, need: need && need.length <= MAX_SET ? need : null };
+  }
+
+  function sequence(): Info {
+    const needs: string[][] = [];
+    let run: string[] | null = [""];
+    let allExact = true;
+    const endRun = () => {
+      if (run && run.some((w) => w.length > 0)) needs.push(run);
+      run = [""];
+    };
+    while (pos < source.length && source[pos] !== "|" && source[pos] !== ")") {
+      const atom = atomAt();
+      const quantifier = source[pos];
+      let optional = false;
+      let repeated = false;
+      if (quantifier === "*" || quantifier === "?") {
+        optional = true;
+        pos++;
+      } else if (quantifier === "+") {
+        repeated = true;
+        pos++;
+      } else if (quantifier === "{") {
+        const close = source.indexOf("}", pos);
+        const min = Number(source.slice(pos + 1, close).split(",")[0]);
+        optional = !(min >= 1);
+        repeated = true;
+        pos = close + 1;
+      }
+      if (pos < source.length && source[pos] === "?" && (optional || repeated)) pos++;
+      if (atom.need && !optional) needs.push(atom.need);
+      if (optional) {
+        allExact = false;
+        endRun();
+      } else if (atom.exact && run) {
+        const next: string[] = [];
+        for (const a of run) for (const b of atom.exact) next.push(a + b);
+        run = next.length <= MAX_SET ? next : null;
+        if (!run) run = [""];
+        if (repeated) {
+          allExact = false;
+          endRun();
+        }
+      } else {
+        allExact = false;
+        endRun();
+      }
+    }
+    const exact = allExact && run ? run : null;
+    endRun();
+    return { exact, need: bestNeed(needs) };
+  }
+
+  function atomAt(): Info {
+    const c = source[pos];
+    if (c === "^" || c === "$") {
+      pos++;
+      return { exact: [""], need: null };
+    }
+    if (c === "(") {
+      pos++;
+      if (source[pos] === "?") {
+        // (?:...) groups read like plain ones; flags such as (?i) only widen the match.
+        const close = source.slice(pos).search(/[:)]/) + pos;
+        const isGroup = source[close] === ":";
+        pos = close + 1;
+        if (!isGroup) return { exact: [""], need: null };
+      }
+      const inner = alternation();
+      pos++; // ")"
+      return inner;
+    }
+    if (c === "[") {
+      let end = pos + 1;
+      if (source[end] === "^") end++;
+      if (source[end] === "]") end++;
+      while (end < source.length && source[end] !== "]") end += source[end] === "\\" ? 2 : 1;
+      const body = source.slice(pos + 1, end);
+      pos = end + 1;
+      const single = body.length === 1 && body !== "^" ? body : /^\\[^A-Za-z0-9]$/.test(body) ? body[1] : null;
+      return single ? { exact: [single.toLowerCase()], need: [single.toLowerCase()] } : { exact: null, need: null };
+    }
+    if (c === "\\") {
+      const e = source[pos + 1];
+      pos += 2;
+      if (/[A-Za-z0-9]/.test(e)) return { exact: null, need: null };
+      return { exact: [e.toLowerCase()], need: [e.toLowerCase()] };
+    }
+    pos++;
+    if (c === ".") return { exact: null, need: null };
+    return { exact: [c.toLowerCase()], need: [c.toLowerCase()] };
+  }
+
+  try {
+    const info = alternation();
+    if (pos !== source.length) return null;
+    const need = bestNeed([...(info.exact ? [info.exact] : []), ...(info.need ? [info.need] : [])]);
+    return need;
+  } catch {
+    return null;
+  }
 }
 
 let loaded: Map<StructuralLanguage, StructuralRule[]> | null = null;
@@ -295,34 +499,65 @@ export function structuralRules(): Map<StructuralLanguage, StructuralRule[]> {
 // Running the rules on a file
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * ast-grep compiles a rule each time it runs (napi has no compiled handle), which costs up to a
+ * millisecond per rule; a file with thousands of hunks would pay that thousands of times. Past
+ * this many hunks, consecutive hunks are parsed together (a blank line between them), so the rules
+ * run at most this many times per file.
+ */
+export const MAX_PARSES_PER_FILE = 48;
+
+interface SegmentLine {
+  /** The new-file line, or null for the blank line between two hunks parsed together. */
+  newLine: number | null;
+  added: boolean;
+  content: string;
+}
+
+/** The new side of each hunk with an added line, grouped so there are at most MAX_PARSES_PER_FILE. */
+function segmentsOf(view: FileView): SegmentLine[][] {
+  const hunks = view.file.hunks
+    .map((h) => h.lines.filter((l) => l.kind !== "del").map((l) => ({ newLine: l.newLine, added: l.kind === "add", content: l.content })))
+    .filter((lines) => lines.some((l) => l.added));
+  const perSegment = Math.ceil(hunks.length / MAX_PARSES_PER_FILE);
+  const segments: SegmentLine[][] = [];
+  for (let i = 0; i < hunks.length; i += perSegment) {
+    const segment: SegmentLine[] = [];
+    for (const hunk of hunks.slice(i, i + perSegment)) {
+      if (segment.length > 0) segment.push({ newLine: null, added: false, content: "" });
+      for (const line of hunk) segment.push(line);
+    }
+    segments.push(segment);
+  }
+  return segments;
+}
+
 export function detectStructurally(view: FileView): RuleFinding[] {
   if (view.isTest || view.isDoc) return [];
   const language = languageOfPath(view.path);
   if (!language) return [];
-  if (!view.file.hunks.some((h) => h.lines.some((l) => l.kind === "add"))) return [];
   const rules = structuralRules().get(language) ?? [];
   if (rules.length === 0) return [];
 
   const findings: RuleFinding[] = [];
   const reported = new Set<string>();
-  for (const hunk of view.file.hunks) {
-    const lines = hunk.lines.filter((l) => l.kind !== "del");
-    if (!lines.some((l) => l.kind === "add")) continue;
+  for (const lines of segmentsOf(view)) {
     const offset = language === "php" ? 1 : 0;
     const text = (language === "php" ? PHP_OPEN : "") + lines.map((l) => l.content).join("\n");
-    const applicable = rules.filter((rule) => rule.words === null || rule.words.some((word) => text.includes(word)));
+    const lower = text.toLowerCase();
+    const applicable = rules.filter((rule) => rule.words === null || rule.words.some((word) => lower.includes(word)));
     if (applicable.length === 0) continue;
 
     let root: SgNode;
     try {
       root = parse(parserOf(language), text).root();
     } catch (error) {
-      throw new Error(`ast-grep could not parse the ${language} hunk at new line ${hunk.newStart}: ${shortError(error)}`);
+      throw new Error(`ast-grep could not parse the ${language} hunk at new line ${lines[0].newLine}: ${shortError(error)}`);
     }
     // Fragment line i + offset is lines[i]; nextAdded[i] is the first added line at or after i.
     const nextAdded = new Array<number>(lines.length + 1);
     nextAdded[lines.length] = Infinity;
-    for (let i = lines.length - 1; i >= 0; i--) nextAdded[i] = lines[i].kind === "add" ? i : nextAdded[i + 1];
+    for (let i = lines.length - 1; i >= 0; i--) nextAdded[i] = lines[i].added ? i : nextAdded[i + 1];
     for (const rule of applicable) {
       let nodes: SgNode[];
       try {
