@@ -3,7 +3,8 @@
  * (test/fixtures/review-corpus/), each reviewed by the rules floor under the default policy, as a
  * run without an LLM would be.
  *
- * Prints, for the authoring half and the held-out half apiece: recall (must-escalate cases that
+ * Prints, beside a baseline measured in the same run (the line rules alone, as the floor was before
+ * the engines), for the authoring half and the held-out half apiece: recall (must-escalate cases that
  * escalated), how many of those escalated for the right reason, the false-escalation rate of benign
  * cases, the same per category and per language, and each miss and false escalation by name.
  *
@@ -12,6 +13,8 @@
  * --names limits the list of misses to one half (while writing rules, read only the authoring
  * half's); --json prints the figures as JSON (test/unit/review-corpus.test.ts pins them).
  */
+import { lineRules } from "../agents/review/engines";
+import type { ReviewRulesOptions } from "../agents/review/rules";
 import { judgeCase, loadCorpus, type CaseVerdict, type CorpusCase } from "../test/support/review-corpus";
 
 interface Tally {
@@ -50,13 +53,13 @@ export interface QualityFigures {
   falseEscalations: string[];
 }
 
-export async function measureReviewQuality(): Promise<QualityFigures[]> {
+export async function measureReviewQuality(options: ReviewRulesOptions = {}): Promise<QualityFigures[]> {
   const corpus = loadCorpus();
   const figures: QualityFigures[] = [];
   for (const split of ["authoring", "held-out"] as const) {
     const f: QualityFigures = { split, overall: empty(), byCategory: {}, byLanguage: {}, misses: [], falseEscalations: [] };
     for (const corpusCase of corpus.filter((c) => c.split === split)) {
-      const verdict = await judgeCase(corpusCase);
+      const verdict = await judgeCase(corpusCase, options);
       add(f.overall, corpusCase, verdict);
       add((f.byCategory[`${corpusCase.label}/${corpusCase.category}`] ??= empty()), corpusCase, verdict);
       add((f.byLanguage[corpusCase.language] ??= empty()), corpusCase, verdict);
@@ -79,6 +82,9 @@ async function main() {
   }
   const cases = figures.reduce((n, f) => n + f.overall.escalate + f.overall.pass, 0);
   console.log(`review gate on the labelled corpus: ${cases} real patches, rules floor only (no LLM), default policy; ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log("");
+  console.log("baseline, same run: Flowgate's own line rules without the other engines (what the floor was built on)");
+  for (const f of await measureReviewQuality({ engines: [lineRules] })) console.log(line(f.split, f.overall));
   for (const f of figures) {
     console.log("");
     console.log(`${f.split} half`);

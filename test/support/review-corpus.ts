@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { heuristicReview } from "../../agents/review/heuristic-review";
-import { runReviewRules } from "../../agents/review/rules";
+import { runReviewRules, type ReviewRulesOptions } from "../../agents/review/rules";
 import { parseUnifiedDiff } from "../../lib/diff/unified-diff";
 import { evaluateReview } from "../../lib/pipeline/evaluate-review";
 import { defaultPolicyRules } from "../../lib/pipeline/policy-rules";
@@ -77,9 +77,9 @@ export interface CaseVerdict {
 }
 
 /** The gate's decision on one case: the rules, the heuristic review and the default policy. */
-export async function judgeCase(corpusCase: CorpusCase): Promise<CaseVerdict> {
+export async function judgeCase(corpusCase: CorpusCase, options: ReviewRulesOptions = {}): Promise<CaseVerdict> {
   const diff = parseUnifiedDiff(corpusCase.diff);
-  const report = await runReviewRules(diff);
+  const report = await runReviewRules(diff, options);
   const review = heuristicReview(diff, report, defaultPolicyRules.review);
   const { outcome } = evaluateReview({ review, rules: report, policy: defaultPolicyRules });
   const expected = EXPECTED_CATEGORIES[corpusCase.category] ?? [];
