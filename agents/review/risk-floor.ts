@@ -21,6 +21,7 @@ import type { RuleCategory, RuleFinding } from "../../lib/review/review-output";
  *   hardcoded_secret ..................... 9
  *   any critical finding ................. 9
  *   then +1 (at most 10) when 3 or more distinct high/critical findings
+ *   a category whose findings are all low severity counts at most 3
  */
 export const FLOOR_BY_CATEGORY: Record<RuleCategory, number> = {
   untested_change: 3,
@@ -43,6 +44,7 @@ export const FLOOR_BY_CATEGORY: Record<RuleCategory, number> = {
   hardcoded_secret: 9,
 };
 export const CRITICAL_FLOOR = 9;
+export const LOW_FLOOR = 3;
 export const SCHEMA_DROP_FLOOR = 8;
 export const PILE_UP_COUNT = 3;
 
@@ -54,9 +56,12 @@ export function explainRiskFloor(findings: readonly RuleFinding[]): { floor: num
     if (to > floor) floor = to;
     reasons.push(`${why} → at least ${to}`);
   };
-  const categories = new Set(findings.map((f) => f.category));
+  // A low-severity finding informs: it counts at most LOW_FLOOR whatever its category (a
+  // placeholder credential is a hard-coded secret in name only).
   for (const category of Object.keys(FLOOR_BY_CATEGORY) as RuleCategory[]) {
-    if (categories.has(category)) raise(FLOOR_BY_CATEGORY[category], category);
+    const inCategory = findings.filter((f) => f.category === category);
+    if (inCategory.some((f) => f.severity !== "low")) raise(FLOOR_BY_CATEGORY[category], category);
+    else if (inCategory.length > 0) raise(Math.min(FLOOR_BY_CATEGORY[category], LOW_FLOOR), `${category} (low severity only)`);
   }
   if (findings.some((f) => f.category === "schema_change" && f.severity === "critical")) raise(SCHEMA_DROP_FLOOR, "destructive schema change");
   if (findings.some((f) => f.severity === "critical")) raise(CRITICAL_FLOOR, "critical finding");

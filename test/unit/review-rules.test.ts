@@ -70,6 +70,14 @@ describe("hard-coded secrets", () => {
   it.each([
     ["placeholder", `const password = "changeme";`],
     ["xxx placeholder", `const apiKey = "xxxxxxxxxxxx";`],
+    ["short value", `const password = "hunter";`],
+  ])("reports a %s as a low-severity finding that does not raise the floor", async (_kind, line) => {
+    const report = await review([added("src/settings.ts", [line]), added("src/settings.test.ts", ["x"])]);
+    expect(inCategory(report.findings, "hardcoded_secret").map((f) => [f.rule, f.severity])).toEqual([["secret.placeholder-assignment", "low"]]);
+    expect(report.riskFloor).toBeLessThan(7);
+  });
+
+  it.each([
     ["env lookup", `const apiKey = process.env.API_KEY;`],
     ["env lookup with fallback", `const token = process.env.TOKEN ?? "";`],
     ["prose label", `const passwordLabel = "Enter your password";`],

@@ -74,18 +74,20 @@ const SECRET_NAME = /(?:password|passwd|passphrase|secret|api[_-]?key|access[_-]
 // 40,000 characters took 4.6 s and blocked the runner's heartbeat).
 const LITERAL_ASSIGNMENT = /(["']?)(?<![\w$-])([A-Za-z_$][\w$-]*)\1\s*(?::=|[:=])\s*(["'`])([^"'`]*)\3/g;
 
-/** Values that are obviously not a real credential. */
-const PLACEHOLDER = /changeme|change[_-]me|xxx|placeholder|your[_-]|example|dummy|redacted|replace|todo|\*\*\*|<[^>]*>|\$\{|\{\{/i;
+/** Documentation placeholders: a credential-shaped slot that someone is meant to fill in. */
+const PLACEHOLDER = /changeme|change[_-]me|xxx|placeholder|your[_-]|example|dummy|redacted|replace|todo|\*\*\*|<[^>]*>/i;
 
-function isPlaceholderValue(value: string): boolean {
+/** Values that are not a credential at all: labels, names, addresses and templates. */
+function isNotACredential(value: string): boolean {
   return (
-    value.length < 8 ||
-    PLACEHOLDER.test(value) ||
+    value.length === 0 ||
+    /\$\{|\{\{/.test(value) ||
     // Prose ("Enter your password") and URLs or paths ("/api/token") are labels, not credentials.
     /\s/.test(value) ||
     /^(?:https?:\/\/[^@]*|\/.*)$/.test(value) ||
-    // All-lowercase words read like a name ("x-flowgate-token"); ALL_CAPS like an env var name.
-    /^[a-z]+(?:[-_.][a-z]+)*$/.test(value) ||
+    // Lowercase words joined by separators read like a name ("x-flowgate-token"); ALL_CAPS like an
+    // env var name.
+    /^[a-z]+(?:[-_.][a-z]+)+$/.test(value) ||
     /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/.test(value)
   );
 }
@@ -100,22 +102,30 @@ export function detectSecrets(view: FileView): RuleFinding[] {
     // Generic assignments skip tests: fixtures hold throwaway passwords, and calling them critical
     // would send every test change to a human.
     if (view.isTest) continue;
-    for (const name of genericSecretNames(content)) {
+    for (const { name, placeholder } of genericSecretAssignments(content)) {
       findings.push(
-        finding("hardcoded_secret", "secret.generic-assignment", "critical", view.path, line, `Hard-coded credential literal assigned to "${name}"; read it from the environment or a secret store.`),
+        placeholder
+          ? finding("hardcoded_secret", "secret.placeholder-assignment", "low", view.path, line, `A placeholder credential is assigned to "${name}"; make sure a real one comes from the environment or a secret store.`)
+          : finding("hardcoded_secret", "secret.generic-assignment", "critical", view.path, line, `Hard-coded credential literal assigned to "${name}"; read it from the environment or a secret store.`),
       );
     }
   }
   return findings;
 }
 
-function genericSecretNames(content: string): string[] {
-  const names: string[] = [];
+/**
+ * Literals assigned to credential-named keys. Whatever the value, each is a finding; a known
+ * documentation placeholder (or a value too short to be a key) lowers it to low severity, which
+ * informs without escalating, and never hides it.
+ */
+function genericSecretAssignments(content: string): { name: string; placeholder: boolean }[] {
+  const found: { name: string; placeholder: boolean }[] = [];
   for (const match of content.matchAll(LITERAL_ASSIGNMENT)) {
     const [, , name, , value] = match;
-    if (SECRET_NAME.test(name) && !isPlaceholderValue(value)) names.push(name);
+    // One lowercase word ("bearer", "changeme") may be a weak password or a setting: it is reported, low.
+    if (SECRET_NAME.test(name) && !isNotACredential(value)) found.push({ name, placeholder: value.length < 8 || PLACEHOLDER.test(value) || /^[a-z]+$/.test(value) });
   }
-  return names;
+  return found;
 }
 
 
