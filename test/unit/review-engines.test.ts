@@ -127,6 +127,16 @@ describe("removed-guard engine", () => {
     expect(report.findings).toEqual([expect.objectContaining({ rule: "option-terminator", category: "command_injection" })]);
   });
 
+  it("reports an entry taken out of a deny-list, and not one moved within the diff", async () => {
+    const before = ["func isOptionForbidden(key string) bool {", "	return contains(key, []string{", '		"raw.apparmor",', '		"raw.qemu",', "	})", "}"];
+    const after = ["func isOptionForbidden(key string) bool {", "	return contains(key, []string{", '		"raw.qemu",', "	})", "}"];
+    const removed = await review([fileDiff("shared/options.go", before, after)], only);
+    expect(removed.findings).toEqual([expect.objectContaining({ rule: "deny-list-entry", line: 3, category: "removed_safeguard" })]);
+    const allowed = ["var allowed = []string{", '	"png",', '	"gif",', "}"];
+    const kept = await review([fileDiff("media/types.go", allowed, ["var allowed = []string{", '	"png",', "}"])], only);
+    expect(kept.findings).toEqual([]);
+  });
+
   it("ignores guards named only in comments and strings, and test files", async () => {
     const report = await review(
       [

@@ -34,6 +34,7 @@ interface GuardKind {
 interface GuardRules {
   guards: GuardKind[];
   optionTerminator: { category: RuleCategory; what: string; why: string };
+  denyListEntry: { category: RuleCategory; what: string; why: string; listWords: string[] };
   guardClause: { category: RuleCategory; what: string; why: string; conditions: string[]; exits: string[]; errorWords: string[] };
 }
 
@@ -197,6 +198,10 @@ export function detectRemovedGuards(view: FileView, added: AddedSide): RuleFindi
       }
     }
   }
+  for (const removed of denyListRemovals(view.file, added)) {
+    const { category, what, why } = rules.denyListEntry;
+    cite(category, "deny-list-entry", removed.line, `Removes ${removed.entry.slice(0, 60)} from ${what}: ${why} (heuristic)`);
+  }
   return findings;
 }
 
@@ -250,4 +255,33 @@ function isWeakerPart(kept: string, full: string): boolean {
   const fullClauses = new Set(clauses(full).map((c) => c.replace(/[(){}:]/g, "")));
   const keptClauses = clauses(kept).map((c) => c.replace(/[(){}:]/g, ""));
   return keptClauses.length < fullClauses.size && keptClauses.every((c) => fullClauses.has(c));
+}
+
+/** A line that is one entry of a list: a string or symbol literal and an optional comma. */
+const LIST_ENTRY = /^\s*(?:"[^"\\]{1,200}"|'[^'\\]{1,200}'|:[A-Za-z_]\w{0,100})\s*,?\s*$/;
+/** A line that opens a list literal or a call taking one. */
+const OPENS_LIST = /[[({]\s*$|\b(?:array|%[wi])\s*[([]?\s*$/;
+
+/**
+ * Entries taken out of a deny-list: a string removed from a list whose name (or the function the
+ * hunk sits in) says forbidden, blocked, reserved..., and not added back anywhere in the diff.
+ * The list's name is in one of the nearest lines above that open a list or a block (the list, the
+ * function it is in), or in the hunk header's function name.
+ */
+function denyListRemovals(file: DiffFile, added: AddedSide): { line: number; entry: string }[] {
+  const { denyListEntry } = guardRules().rules;
+  const words = new RegExp(denyListEntry.listWords.join("|"), "i");
+  const removals: { line: number; entry: string }[] = [];
+  for (const hunk of file.hunks) {
+    // The last few lines that opened a list, a call or a block: the list and the function it is in.
+    let openers: string[] = [];
+    for (const l of hunk.lines) {
+      if (l.kind !== "add" && l.content.length <= MAX_LINE && OPENS_LIST.test(l.content)) openers = [...openers.slice(-2), l.content];
+      if (l.kind !== "del" || !LIST_ENTRY.test(l.content)) continue;
+      const entry = l.content.trim().replace(/,$/, "");
+      if (added.compactLines.has(compact(l.content)) || added.compactLines.has(compact(`${entry},`)) || added.compactLines.has(compact(entry))) continue;
+      if (openers.some((o) => words.test(o)) || words.test(hunk.header)) removals.push({ line: l.oldLine!, entry });
+    }
+  }
+  return removals;
 }
