@@ -255,6 +255,23 @@ describe("whole-file engines", () => {
     expect(report.findings[0].message).toContain("/refunds");
   });
 
+  it("runs the structural rules on the whole head file, reporting only added lines", async () => {
+    // Only the argument line changes: the call around it is outside a zero-context hunk, so only a
+    // parse of the whole file sees that the f-string goes to cur.execute.
+    const base = ["def search(cur, name):", "    cur.execute(", '        "SELECT * FROM users WHERE name = %s", (name,)', "    )", "", "def legacy(cur, q):", '    cur.execute(f"SELECT * FROM t WHERE {q}")', ""].join("\n");
+    const head = base.replace('        "SELECT * FROM users WHERE name = %s", (name,)', "        f\"SELECT * FROM users WHERE name = '{name}'\"");
+    const repo = repositoryWith({ "app/db.py": base }, { "app/db.py": head });
+    const diff = parseUnifiedDiff(execFileSync("git", ["diff", "-U0", repo.baseSha, repo.headSha], { cwd: repo.dir, encoding: "utf8" }));
+    const sources = await readRepositorySources(repo.dir, repo.baseSha, repo.headSha, diff.files);
+    rmSync(repo.dir, { recursive: true, force: true });
+    const fragmentOnly = await runReviewRules(diff, { engines: [engine("ast-grep")] });
+    const wholeFile = await runReviewRules(diff, { engines: [engine("ast-grep")], sources });
+    expect(fragmentOnly.findings.filter((f) => f.rule === "python/sql-built-query")).toEqual([]);
+    // Found on the added line 3; the unchanged f-string query on line 7 is not this change's finding.
+    expect(wholeFile.findings.filter((f) => f.rule === "python/sql-built-query").map((f) => f.line)).toEqual([3]);
+    expect(wholeFile.findings.every((f) => f.line === 3)).toBe(true);
+  });
+
   it("says what it could not check when the repository is not readable", async () => {
     const report = await review([added("src/pay.ts", ["export const a = 1;"])], { engines: REVIEW_ENGINES, sources: { unavailable: "no repository" } });
     expect(report.notChecked).toEqual(["ts-morph did not check exported APIs of changed TypeScript/JavaScript modules: no repository."]);

@@ -532,6 +532,17 @@ function segmentsOf(view: FileView): SegmentLine[][] {
   return segments;
 }
 
+/**
+ * The whole head file as one segment, when the repository was readable: rules then see each added
+ * line inside its complete function and file, not a fragment (still reported on added lines only).
+ */
+function wholeFileSegment(view: FileView): SegmentLine[] | null {
+  const head = view.source?.head;
+  if (!head) return null;
+  const added = new Set(view.added.map((l) => l.line));
+  return head.split("\n").map((content, i) => ({ newLine: i + 1, added: added.has(i + 1), content }));
+}
+
 export function detectStructurally(view: FileView): RuleFinding[] {
   if (view.isTest || view.isDoc) return [];
   const language = languageOfPath(view.path);
@@ -541,9 +552,12 @@ export function detectStructurally(view: FileView): RuleFinding[] {
 
   const findings: RuleFinding[] = [];
   const reported = new Set<string>();
-  for (const lines of segmentsOf(view)) {
-    const offset = language === "php" ? 1 : 0;
-    const text = (language === "php" ? PHP_OPEN : "") + lines.map((l) => l.content).join("\n");
+  const whole = wholeFileSegment(view);
+  for (const lines of whole ? [whole] : segmentsOf(view)) {
+    // A whole PHP file opens its own <?php; a hunk gets one put before it.
+    const prefixed = language === "php" && !(whole && /^\s*<\?php/.test(whole[0]?.content ?? ""));
+    const offset = prefixed ? 1 : 0;
+    const text = (prefixed ? PHP_OPEN : "") + lines.map((l) => l.content).join("\n");
     const lower = text.toLowerCase();
     const applicable = rules.filter((rule) => rule.words === null || rule.words.some((word) => lower.includes(word)));
     if (applicable.length === 0) continue;
