@@ -154,7 +154,7 @@ describe("Perl line rules", () => {
 
   it("flags two-argument open and string eval, not their safe forms", async () => {
     const report = await review(
-      [added("lib/Config.pm", ["open( $fh, $thing ) || return;", "open(my $in, '<', $thing) or die;", "my $v = eval $code;", "eval { risky() };", "$safe->reval('sub{' . $rules->{$id} . '}');", "$safe->reval('1');"])],
+      [added("lib/Config.pm", ["if (!open($fh, $thing)) { die }", "open(my $in, '<', $thing) or die;", "my $v = eval $code;", "eval { risky() };", "$safe->reval('sub{' . $rules->{$id} . '}');", "$safe->reval('1');"])],
       only,
     );
     expect(report.findings.filter((f) => f.category !== "untested_change").map((f) => [f.rule, f.line])).toEqual([

@@ -335,6 +335,9 @@ describe("new service integrations", () => {
     ["a new service client", "const client = new SecretsManagerClient({});", "integration.new-client"],
     ["an axios call", "const res = await axios.post(url, body);", "integration.http-client"],
     ["a requests call", "resp = requests.get(url, timeout=5)", "integration.http-client"],
+    ["a telemetry SDK import", `import { NodeSDK } from "@opentelemetry/sdk-node";`, "integration.sdk-import"],
+    ["a Go SDK in an import block", `\t"go.opentelemetry.io/otel/exporters/otlp/otlptrace"`, "integration.sdk-import"],
+    ["a Java SDK import", "import com.stripe.Stripe;", "integration.sdk-import"],
   ])("flags %s", async (_kind, line, rule) => {
     const report = (await review([added("src/client.ts", [line])]));
     expect(rulesOf(inCategory(report.findings, "new_integration"))).toContain(rule);

@@ -127,7 +127,7 @@ const PERL_FILE = /\.(?:pl|pm|PL|cgi|psgi)$/;
  * name such as "rm -rf ~|" runs a shell command. The three-argument form `open(FH, '<', $name)`
  * does not. A bareword or variable handle, then exactly one more argument that is a variable.
  */
-const PERL_TWO_ARG_OPEN = /\bopen\s*\(?\s*(?:my\s+)?[$*]?\w+\s*,\s*[$@]\w+(?:->\{?\w+\}?)?\s*\)?\s*(?:\|\||\bor\b|;|$)/;
+const PERL_TWO_ARG_OPEN = /\bopen\s*\(?\s*(?:my\s+)?[$*]?\w+\s*,\s*[$@]\w+(?:->\{?\w+\}?)?\s*(?:\)|\|\||\bor\b|;|$)/;
 /**
  * String eval: `eval $code` / `eval "..."` compiles text at run time; `eval { ... }` does not. A Safe
  * compartment's `->reval(...)` does too, and counts when its code is built from a variable.

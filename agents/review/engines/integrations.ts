@@ -44,6 +44,38 @@ const SERVICE_SDKS = [
   "@azure",
   "azure",
   "@octokit",
+  // Telemetry, analytics and error reporting: they send what the process sees to someone else.
+  "@opentelemetry",
+  "opentelemetry",
+  "go.opentelemetry.io/otel/exporters",
+  "@sentry",
+  "sentry_sdk",
+  "github.com/getsentry/sentry-go",
+  "dd-trace",
+  "ddtrace",
+  "newrelic",
+  "@segment",
+  "analytics-node",
+  "mixpanel",
+  "posthog",
+  "posthog-node",
+  "@amplitude",
+  "@bugsnag",
+  "rollbar",
+  "@launchdarkly",
+  "update-notifier",
+  // Go and Java SDKs of the services above, by module path.
+  "github.com/stripe/stripe-go",
+  "github.com/aws/aws-sdk-go",
+  "github.com/aws/aws-sdk-go-v2",
+  "cloud.google.com/go",
+  "github.com/slack-go/slack",
+  "com.stripe",
+  "com.amazonaws",
+  "software.amazon.awssdk",
+  "com.google.cloud",
+  "com.twilio",
+  "io.sentry",
 ];
 const IMPORT_SOURCE = /(?:\bfrom\s+["']?|\bimport\s+["']?|\brequire\s*\(\s*["'])(@?[\w.-]+)/g;
 
@@ -60,12 +92,21 @@ function urlHosts(content: string): string[] {
   return hosts;
 }
 
+/** A bare import path on its own line, as inside a Go `import ( ... )` block. */
+const GO_IMPORT_LINE = /^\s*(?:[\w.]+\s+)?"([\w.-]+(?:\/[\w.@-]+)+)"\s*$/;
+const JAVA_IMPORT = /^\s*import\s+(?:static\s+)?([\w.]+)/;
+
+/** The SDKs an import names: the package itself, or a module path or dotted name under it. */
 function sdkImports(content: string): string[] {
+  const sources = [...content.matchAll(IMPORT_SOURCE)].map((m) => m[1]);
+  const goPath = GO_IMPORT_LINE.exec(content)?.[1];
+  if (goPath) sources.push(goPath);
+  const javaName = JAVA_IMPORT.exec(content)?.[1];
+  if (javaName) sources.push(javaName);
   const packages: string[] = [];
-  for (const m of content.matchAll(IMPORT_SOURCE)) {
-    const source = m[1];
-    const root = source.startsWith("@") ? source : source.split(".")[0];
-    if (SERVICE_SDKS.includes(root)) packages.push(root);
+  for (const source of sources) {
+    const sdk = SERVICE_SDKS.find((name) => source === name || source.startsWith(`${name}/`) || source.startsWith(`${name}.`));
+    if (sdk) packages.push(sdk);
   }
   return packages;
 }
