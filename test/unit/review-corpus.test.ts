@@ -9,7 +9,7 @@ import { loadCorpus } from "../support/review-corpus";
  * escalates more benign ones, in either half fails here; one that does better should raise these.
  */
 const PINNED = {
-  authoring: { caught: 44, falseEscalations: 0 },
+  authoring: { caught: 45, falseEscalations: 0 },
   "held-out": { caught: 26, falseEscalations: 2 },
 };
 

@@ -122,6 +122,11 @@ describe("removed-guard engine", () => {
     expect(loose.findings).toEqual([expect.objectContaining({ rule: "loose-comparison", category: "auth_weakened" })]);
   });
 
+  it("reports a removed in-place numeric cast", async () => {
+    const report = await review([fileDiff("src/Code.php", ["    $line = (int) $line;", "    return render($file, $line);"], ["    return render($file, $line);"])], only);
+    expect(report.findings).toEqual([expect.objectContaining({ rule: "numeric-cast", category: "removed_safeguard", line: 1 })]);
+  });
+
   it("reports a removed option terminator before user input", async () => {
     const report = await review([fileDiff("src/git.js", ["execFile('git', ['clone', '--', url, dir]);"], ["execFile('git', ['clone', url, dir]);"])], only);
     expect(report.findings).toEqual([expect.objectContaining({ rule: "option-terminator", category: "command_injection" })]);

@@ -185,6 +185,11 @@ export function detectRemovedGuards(view: FileView, added: AddedSide): RuleFindi
       reported.add(rules.guardClause.category);
       cite(rules.guardClause.category, "guard-clause", l.line, `Removes ${rules.guardClause.what} and no added line restores it: ${rules.guardClause.why} (heuristic: check the removal was intended.)`);
     }
+    const cast = lines.find((l) => SELF_CAST.test(l.content.trim()) && !added.compactLines.has(compact(l.content)));
+    if (cast && !reported.has("removed_safeguard")) {
+      reported.add("removed_safeguard");
+      cite("removed_safeguard", "numeric-cast", cast.line, "Removes the cast of a value to a number before it is used: whatever text it held now goes through as written. (heuristic)");
+    }
     for (const weakened of weakenedConditions(block)) {
       if (reported.has(weakened.category)) continue;
       reported.add(weakened.category);
@@ -204,6 +209,12 @@ export function detectRemovedGuards(view: FileView, added: AddedSide): RuleFindi
   }
   return findings;
 }
+
+/**
+ * A value cast to a number in place (`$line = (int) $line;`, `id = int(id)`, `n = Number(n)`,
+ * `x = x.to_i`): input sanitised by its type. Anchored at the line start, one variable name.
+ */
+const SELF_CAST = /^(?:(?:my|var|let|const)\s+)?(\$?\w{1,64})\s*=\s*(?:\((?:int|integer|float|double)\)\s*\1|(?:int|float|intval|floatval|Number|parseInt|parseFloat|Integer\.parseInt|Integer\.valueOf|Long\.parseLong|strconv\.Atoi)\s*\(\s*\1\s*[,)]|\1\.to_i\b)/;
 
 /** Names that make a comparison an authentication decision. */
 const SECRET_WORDS = /pass(?:word|wd)?|hash|token|secret|digest|signature|hmac|nonce|auth|otp|key/i;
