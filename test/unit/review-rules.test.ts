@@ -129,6 +129,7 @@ describe("SQL injection", () => {
     ["Python % formatting", "app/users.py", [`cursor.execute("SELECT * FROM users WHERE id = %s" % user_id)`]],
     ["Python .format()", "app/users.py", [`cursor.execute("DELETE FROM users WHERE id = {}".format(user_id))`]],
     ["Go Sprintf", "pkg/users.go", [`q := fmt.Sprintf("UPDATE users SET name = '%s'", name)`]],
+    ["a clause appended to a query built elsewhere", "lib/search.js", [`sql += " AND name = '" + name + "'";`]],
   ])("flags %s", async (_kind, path, lines) => {
     const report = (await review([added(path, lines)]));
     expect(inCategory(report.findings, "sql_injection")).toEqual([expect.objectContaining({ rule: "sql.string-built-query", line: 1, severity: "high" })]);
@@ -148,6 +149,7 @@ describe("SQL injection", () => {
     ["Prisma's tagged $queryRaw", "const rows = await prisma.$queryRaw`SELECT * FROM users WHERE id = ${id}`;"],
     ["an sql tagged template", "const q = sql`SELECT * FROM users WHERE id = ${id}`;"],
     ["prose that mentions select/from", `const msg = "Please select a file from " + dir;`],
+    ["an upper-case word outside any string", `if (a AND b) log("x" + y);`],
     ["a commented-out query", `// const q = "SELECT * FROM users WHERE id = " + id;`],
   ])("does not flag %s", async (_kind, line) => {
     const report = (await review([added("src/users.ts", [line])]));

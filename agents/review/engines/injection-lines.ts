@@ -16,6 +16,13 @@ const sqlUpper = (content: string) =>
   followedBy(content, /\bSELECT\b/, /\bFROM\b/) || followedBy(content, /\bUPDATE\b/, /\bSET\b/) || /\b(?:INSERT\s+INTO|DELETE\s+FROM|WHERE)\b/.test(content);
 const sqlAnyCase = (content: string) =>
   followedBy(content, /\bselect\b/i, /\bfrom\b/i) || followedBy(content, /\bupdate\b/i, /\bset\b/i) || /\b(?:insert\s+into|delete\s+from|where)\b/i.test(content);
+/**
+ * A string that holds an SQL clause in upper case, as queries assembled over several lines do
+ * (`sql += " AND name = '" + name + "'"`, `where = f" WHERE id = {id}"`): the SELECT is elsewhere.
+ * The keyword must be inside a string literal, so `a AND b` in code or prose without quotes does
+ * not count; the interpolation check below still has to pass.
+ */
+const SQL_CLAUSE_IN_STRING = /["'`][^"'`]{0,200}\b(?:AND|OR|WHERE|ORDER BY|GROUP BY|HAVING|LIMIT|OFFSET|VALUES|JOIN|LIKE|IN \()\s/;
 const QUERY_CALL = /\.(?:query|execute|executemany|raw|exec)\s*\(|\$(?:query|execute)RawUnsafe|\bcursor\b|\bsql\b/i;
 
 /**
@@ -33,7 +40,7 @@ export function detectSqlInjection(view: FileView): RuleFinding[] {
   newSide.forEach((entry, index) => {
     if (entry.kind !== "add" || isCommentLine(entry.content)) return;
     const { content } = entry;
-    const isSql = sqlUpper(content) || (sqlAnyCase(content) && QUERY_CALL.test(content));
+    const isSql = sqlUpper(content) || (sqlAnyCase(content) && QUERY_CALL.test(content)) || SQL_CLAUSE_IN_STRING.test(content);
     if (!isSql) return;
     const kind = interpolationKind(content);
     if (!kind) return;
