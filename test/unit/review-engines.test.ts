@@ -277,9 +277,27 @@ describe("whole-file engines", () => {
     expect(wholeFile.findings.every((f) => f.line === 3)).toBe(true);
   });
 
+  it("compares the routes a whole file registers before and after", async () => {
+    const base = ["from django.urls import path", "urlpatterns = [", '    path("orders/", views.orders),', '    path("refunds/", views.refunds),', "]", ""].join("\n");
+    const moved = ["from django.urls import path", "urlpatterns = [", '    path("refunds/", views.refunds),', '    path("orders/", views.orders),', "]", ""].join("\n");
+    const removed = ["from django.urls import path", "urlpatterns = [", '    path("orders/", views.orders),', "]", ""].join("\n");
+    const onlyRoutes = async (head: string) => {
+      const repo = repositoryWith({ "shop/urls.py": base }, { "shop/urls.py": head });
+      const diff = parseUnifiedDiff(execFileSync("git", ["diff", repo.baseSha, repo.headSha], { cwd: repo.dir, encoding: "utf8" }));
+      const sources = await readRepositorySources(repo.dir, repo.baseSha, repo.headSha, diff.files);
+      rmSync(repo.dir, { recursive: true, force: true });
+      return runReviewRules(diff, { engines: [engine("routes")], sources });
+    };
+    expect((await onlyRoutes(moved)).findings).toEqual([]);
+    expect((await onlyRoutes(removed)).findings).toEqual([expect.objectContaining({ engine: "routes", rule: "route-removed", line: 4, category: "api_break" })]);
+  });
+
   it("says what it could not check when the repository is not readable", async () => {
     const report = await review([added("src/pay.ts", ["export const a = 1;"])], { engines: REVIEW_ENGINES, sources: { unavailable: "no repository" } });
-    expect(report.notChecked).toEqual(["ts-morph did not check exported APIs of changed TypeScript/JavaScript modules: no repository."]);
+    expect(report.notChecked).toEqual([
+      "ts-morph did not check exported APIs of changed TypeScript/JavaScript modules: no repository.",
+      "routes did not check HTTP routes registered in whole changed files: no repository.",
+    ]);
   });
 });
 

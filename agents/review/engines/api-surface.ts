@@ -6,7 +6,7 @@ import type { RuleFinding } from "../../../lib/review/review-output";
 import { extensionOf, isCommentLine, isRoutePath, JS_EXTENSIONS, type FileView, type NumberedLine } from "../file-view";
 import { finding } from "../finding";
 
-interface Declaration {
+export interface Declaration {
   name: string;
   /** What the message calls it: "function", "const", "route"... */
   kind: string;
@@ -95,15 +95,18 @@ const OTHER_ROUTE_REGISTRATIONS: { pattern: RegExp; method: (m: RegExpExecArray)
   { pattern: /\.(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|Any)\s*\(\s*"(\/[^"]*)"/, method: (m) => m[1].toUpperCase() },
   { pattern: /@(Get|Post|Put|Patch|Delete|Request)Mapping\s*\(\s*(?:(?:value|path)\s*=\s*)?\{?\s*"(\/[^"]*)"/, method: (m) => (m[1] === "Request" ? "ANY" : m[1].toUpperCase()) },
   { pattern: /\bRoute::(get|post|put|patch|delete|any|match)\s*\(\s*['"](\/?[^'"]*)['"]/, method: (m) => m[1].toUpperCase() },
+  { pattern: /\b(?:re_)?path\s*\(\s*r?['"]([^'"]*)['"]\s*,/, method: () => "ANY" },
   { pattern: /^\s*(get|post|put|patch|delete|match)\s+['"](\/?[^'"]*)['"]/, method: (m) => m[1].toUpperCase() },
 ];
 
-function routeDeclarations(content: string, line: number, path: string): Declaration[] {
+export function routeDeclarations(content: string, line: number, path: string): Declaration[] {
   if (isCommentLine(content)) return [];
   const m = ROUTE_REGISTRATION.exec(content);
   if (m) return [{ name: `${m[1].toUpperCase()} ${m[2]}`, kind: "route", signature: null, line }];
   for (const [index, { pattern, method }] of OTHER_ROUTE_REGISTRATIONS.entries()) {
-    // The bare `get '/x'` form only means a route inside a Rails routes file.
+    // Django's `path("x/", view)` only means a route in a urls.py; the bare `get '/x'` form only
+    // inside a Rails routes file.
+    if (index === OTHER_ROUTE_REGISTRATIONS.length - 2 && !/(?:^|\/)urls\.py$/.test(path)) continue;
     if (index === OTHER_ROUTE_REGISTRATIONS.length - 1 && !/(?:^|\/)config\/routes(?:\/[^/]+)?\.rb$/.test(path)) continue;
     const found = pattern.exec(content);
     if (found) return [{ name: `${method(found)} ${found.at(-1)}`, kind: "route", signature: null, line }];

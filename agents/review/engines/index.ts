@@ -13,6 +13,7 @@ import { detectLargeChange, detectUntestedChanges } from "./diff-shape";
 import { detectCommandInjection, detectPerlInjection, detectSqlInjection } from "./injection-lines";
 import { detectNewIntegrations } from "./integrations";
 import { detectOpenApiBreaks, isApiDocumentPath } from "./openapi";
+import { detectRemovedRoutes, mayRegisterRoutes } from "./routes";
 import { detectTypeScriptApiBreaks } from "./typescript-api";
 import { addedSideOf, detectRemovedGuards, type AddedSide } from "./removed-guards";
 import { detectWithSecretlint } from "./secretlint";
@@ -98,4 +99,11 @@ export const openApi: ReviewEngine = {
   wholeFile: { reads: (view) => isApiDocumentPath(view.path), checks: "OpenAPI/AsyncAPI documents as documents" },
 };
 
-export const REVIEW_ENGINES: readonly ReviewEngine[] = [lineRules, removedGuard, astGrep, gitleaks, secretlint, typescriptApi, openApi];
+/** HTTP routes of whole files, base against head (needs the repository). */
+export const routes: ReviewEngine = {
+  name: "routes",
+  reviewFile: detectRemovedRoutes,
+  wholeFile: { reads: (view) => !view.isTest && mayRegisterRoutes(view.path), checks: "HTTP routes registered in whole changed files" },
+};
+
+export const REVIEW_ENGINES: readonly ReviewEngine[] = [lineRules, removedGuard, astGrep, gitleaks, secretlint, typescriptApi, openApi, routes];
