@@ -27,8 +27,8 @@ export interface FileView {
 
 export const SOURCE_EXTENSIONS = new Set(["ts", "tsx", "js", "jsx", "mjs", "py", "go", "java", "rb", "rs", "kt", "cs"]);
 export const JS_EXTENSIONS = new Set(["ts", "tsx", "js", "jsx", "mjs", "cjs", "mts", "cts"]);
-export const DOC_EXTENSIONS = new Set(["md", "mdx", "rst", "txt", "adoc"]);
-export const LOCK_FILES = new Set([
+const DOC_EXTENSIONS = new Set(["md", "mdx", "rst", "txt", "adoc"]);
+const LOCK_FILES = new Set([
   "package-lock.json",
   "npm-shrinkwrap.json",
   "yarn.lock",

@@ -46,7 +46,7 @@ export function withoutStringContents(content: string): string {
 }
 
 /** Where the literal opened at `start` closes (skipping escapes), or -1 when it does not. */
-export function closingQuote(content: string, start: number): number {
+function closingQuote(content: string, start: number): number {
   const quote = content[start];
   for (let i = start + 1; i < content.length; i++) {
     if (content[i] === "\\") i++;

@@ -17,7 +17,7 @@ export interface FileSource {
 }
 
 /** Files larger than this are not read whole: the whole-file engines skip them. */
-export const MAX_SOURCE_BYTES = 512 * 1024;
+const MAX_SOURCE_BYTES = 512 * 1024;
 const TIMEOUT_MS = 15_000;
 
 interface BlobRequest {

@@ -23,7 +23,7 @@ import type { RuleCategory, RuleFinding } from "../../lib/review/review-output";
  *   then +1 (at most 10) when 3 or more distinct high/critical findings
  *   a category whose findings are all low severity counts at most 3
  */
-export const FLOOR_BY_CATEGORY: Record<RuleCategory, number> = {
+const FLOOR_BY_CATEGORY: Record<RuleCategory, number> = {
   untested_change: 3,
   auth_change: 5,
   large_change: 5,
@@ -43,10 +43,10 @@ export const FLOOR_BY_CATEGORY: Record<RuleCategory, number> = {
   removed_safeguard: 8,
   hardcoded_secret: 9,
 };
-export const CRITICAL_FLOOR = 9;
-export const LOW_FLOOR = 3;
-export const SCHEMA_DROP_FLOOR = 8;
-export const PILE_UP_COUNT = 3;
+const CRITICAL_FLOOR = 9;
+const LOW_FLOOR = 3;
+const SCHEMA_DROP_FLOOR = 8;
+const PILE_UP_COUNT = 3;
 
 /** The risk floor and the table rows that produced it, for a reader of the review. */
 export function explainRiskFloor(findings: readonly RuleFinding[]): { floor: number; reasons: string[] } {

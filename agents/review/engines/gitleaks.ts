@@ -22,7 +22,7 @@ import type { FileView } from "../file-view";
 import { finding } from "../finding";
 import { linesOf, type AddedText } from "./added-text";
 
-export const GITLEAKS_RULES_PATH = join(import.meta.dirname, "..", "rule-sets", "gitleaks", "gitleaks.toml");
+const GITLEAKS_RULES_PATH = join(import.meta.dirname, "..", "rule-sets", "gitleaks", "gitleaks.toml");
 
 /**
  * The one gitleaks rule that matches by the name of the key rather than the shape of the value.
@@ -57,7 +57,7 @@ interface GitleaksRule {
   allowlists: Allowlist[];
 }
 
-export interface GitleaksRuleSet {
+interface GitleaksRuleSet {
   rules: GitleaksRule[];
   allowlists: Allowlist[];
 }
@@ -81,7 +81,7 @@ function allowlistOf(table: TomlTable): Allowlist {
 }
 
 /** Parses and compiles a gitleaks config; every pattern is compiled once, here. */
-export function loadGitleaksRules(toml: string): GitleaksRuleSet {
+function loadGitleaksRules(toml: string): GitleaksRuleSet {
   const config = parse(toml) as TomlTable;
   const globalLists = [config.allowlist, ...(Array.isArray(config.allowlists) ? config.allowlists : [])].filter((t): t is TomlTable => typeof t === "object" && t !== null);
   const rules = (Array.isArray(config.rules) ? (config.rules as TomlTable[]) : []).map((rule): GitleaksRule => {
@@ -196,7 +196,7 @@ function regionsToScan(rule: GitleaksRule, text: AddedText, lower: string): { of
 }
 
 /** The findings of one rule set in one file's added lines. */
-export function scanWithGitleaks(rules: GitleaksRuleSet, path: string, text: AddedText, skipGeneric: boolean): RuleFinding[] {
+function scanWithGitleaks(rules: GitleaksRuleSet, path: string, text: AddedText, skipGeneric: boolean): RuleFinding[] {
   // A path on the global allowlist (lock files, vendored code, images) is not scanned at all.
   if (rules.allowlists.some((list) => list.paths.length > 0 && list.regexes.length === 0 && list.stopwords.length === 0 && list.paths.some((re) => found(re, path)))) return [];
   const lower = text.text.toLowerCase();

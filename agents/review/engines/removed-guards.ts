@@ -63,7 +63,7 @@ function guardRules() {
 /** Identifiers, with dotted and hyphenated names kept whole and as their parts; lower case. */
 const TOKEN = /[A-Za-z0-9_$]+(?:[-.][A-Za-z0-9_$]+)*[?!]?/g;
 
-export function tokensOf(content: string): string[] {
+function tokensOf(content: string): string[] {
   const tokens: string[] = [];
   for (const m of content.matchAll(TOKEN)) {
     const token = m[0].toLowerCase();

@@ -53,7 +53,7 @@ export function detectSchemaChanges(view: FileView): RuleFinding[] {
 const PRISMA_FIELD = /^\s*([a-z_]\w*)\s+[A-Z]\w*(?:\[\])?\??(?:\s|$)/;
 const PRISMA_MODEL = /^\s*model\s+(\w+)\s*\{/;
 
-export function detectPrismaChanges(view: FileView): RuleFinding[] {
+function detectPrismaChanges(view: FileView): RuleFinding[] {
   const findings: RuleFinding[] = [];
   const addedText = view.added.map((l) => l.content);
   const addedModels = new Set(addedText.map((c) => PRISMA_MODEL.exec(c)?.[1]).filter(Boolean));
