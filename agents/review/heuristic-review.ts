@@ -45,6 +45,7 @@ const SECURITY_PREFIX: Partial<Record<RuleCategory, string>> = {
   sql_injection: "",
   command_injection: "",
   code_injection: "",
+  xss: "",
   path_traversal: "",
   ssrf: "",
   deserialization: "",

@@ -13,7 +13,7 @@ import type { RuleCategory, RuleFinding } from "../../lib/review/review-output";
  *   new_integration ...................... 6
  *   api_break, schema_change, cors_open .. 7
  *   schema_change that drops (critical) .. 8
- *   sql, command and code injection,
+ *   sql, command and code injection, XSS,
  *   path traversal, SSRF, unsafe
  *   deserialization, TLS verification off,
  *   CSRF protection off, weakened auth,
@@ -34,6 +34,7 @@ const FLOOR_BY_CATEGORY: Record<RuleCategory, number> = {
   sql_injection: 8,
   command_injection: 8,
   code_injection: 8,
+  xss: 8,
   path_traversal: 8,
   ssrf: 8,
   deserialization: 8,

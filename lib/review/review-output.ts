@@ -31,6 +31,7 @@ export const ruleCategories = [
   "sql_injection",
   "command_injection",
   "code_injection",
+  "xss",
   "path_traversal",
   "ssrf",
   "deserialization",

@@ -60,7 +60,7 @@ export const EXPECTED_CATEGORIES: Record<string, RuleCategory[]> = {
   cors_open: ["cors_open"],
   csrf_removed: ["csrf_disabled", "removed_safeguard"],
   auth_weakened: ["auth_weakened", "removed_safeguard", "auth_change"],
-  removed_safeguard: ["removed_safeguard"],
+  removed_safeguard: ["removed_safeguard", "xss"],
   hardcoded_secret: ["hardcoded_secret"],
   api_break: ["api_break"],
   new_integration: ["new_integration"],

@@ -344,3 +344,31 @@ describe("route registrations of other frameworks", () => {
     expect(report.findings.filter((f) => f.category === "api_break")).toEqual([]);
   });
 });
+
+describe("markup sinks (XSS)", () => {
+  const only = { engines: [lineRules] };
+  const xss = (findings: RuleFinding[]) => findings.filter((f) => f.category === "xss").map((f) => f.rule);
+
+  it.each([
+    ["React", "src/Comment.tsx", "  return <div dangerouslySetInnerHTML={{ __html: comment.body }} />;", "react-dangerously-set-inner-html"],
+    ["the DOM", "src/render.js", "  el.innerHTML = message;", "dom-inner-html"],
+    ["Vue", "src/Note.vue", '  <p v-html="note.text"></p>', "vue-v-html"],
+    ["Django", "app/views.py", "    return mark_safe(user.bio)", "django-mark-safe"],
+    ["a Jinja template", "templates/profile.html", "  <p>{{ user.bio|safe }}</p>", "template-safe-filter"],
+    ["Rails", "app/helpers/bio_helper.rb", "    user.bio.html_safe", "rails-html-safe"],
+    ["Blade", "resources/views/bio.blade.php", "  <p>{!! $user->bio !!}</p>", "blade-unescaped"],
+    ["Go", "web/page.go", "	data.Body = template.HTML(r.FormValue(\"body\"))", "go-template-html"],
+    ["PHP", "public/search.php", "echo $_GET['q'];", "php-echo-request"],
+  ])("flags an unescaped value in %s", async (_kind, path, line, rule) => {
+    expect(xss((await review([added(path, [line])], only)).findings)).toEqual([rule]);
+  });
+
+  it.each([
+    ["a constant written into innerHTML", "src/render.js", '  el.innerHTML = "<b>Saved</b>";'],
+    ["sanitized React HTML", "src/Comment.tsx", "  return <div dangerouslySetInnerHTML={{ __html: DOMPurify.sanitize(comment.body) }} />;"],
+    ["an escaped template value", "templates/profile.html", "  <p>{{ user.bio }}</p>"],
+    ["a comparison with innerHTML", "src/check.js", "  if (el.innerHTML == expected) return;"],
+  ])("does not flag %s", async (_kind, path, line) => {
+    expect(xss((await review([added(path, [line])], only)).findings)).toEqual([]);
+  });
+});

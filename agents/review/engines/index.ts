@@ -12,6 +12,7 @@ import { detectWithGitleaks } from "./gitleaks";
 import { detectLargeChange, detectUntestedChanges } from "./diff-shape";
 import { detectCommandInjection, detectPerlInjection, detectSqlInjection } from "./injection-lines";
 import { detectNewIntegrations } from "./integrations";
+import { detectMarkupSinks } from "./markup-sinks";
 import { detectOpenApiBreaks, isApiDocumentPath } from "./openapi";
 import { detectRemovedRoutes, mayRegisterRoutes } from "./routes";
 import { detectTypeScriptApiBreaks } from "./typescript-api";
@@ -52,6 +53,7 @@ export const lineRules: ReviewEngine = {
     ...detectSqlInjection(view),
     ...detectCommandInjection(view),
     ...detectPerlInjection(view),
+    ...detectMarkupSinks(view),
     ...detectAuthChange(view),
     ...detectApiBreaks(view),
     ...detectNewIntegrations(view),
