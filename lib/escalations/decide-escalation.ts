@@ -50,7 +50,8 @@ export async function decideEscalation(db: Db, options: { escalationId: string; 
       const escalation = await tx.escalation.findUniqueOrThrow({
         where: { id: locked.id },
         include: {
-          run: { include: { pullRequest: true, policy: true } },
+          // Only what the decision needs: the run row also holds the diff (up to 5 MB).
+          run: { select: { id: true, status: true, currentStage: true, pullRequest: { select: { author: true, repositoryId: true } }, policy: { select: { rules: true } } } },
           decisions: { include: { user: { select: { email: true } } }, orderBy: { createdAt: "asc" } },
         },
       });
@@ -96,7 +97,8 @@ export async function decideEscalation(db: Db, options: { escalationId: string; 
 
       if (input.decision === "approve" && approvals < requiredApprovals) {
         await audit("escalation.approval_recorded", { waitingFor: requiredApprovals - approvals });
-        return { escalationId: escalation.id, status: "open", approvals, requiredApprovals, run: escalation.run };
+        const { id, status, currentStage } = escalation.run;
+        return { escalationId: escalation.id, status: "open", approvals, requiredApprovals, run: { id, status, currentStage } };
       }
 
       const status = input.decision === "approve" ? "approved" : input.decision === "reject" ? "rejected" : "changes_requested";
