@@ -2,7 +2,8 @@
  * `npm test`: the whole suite. Checks what the tests need (Chromium, Prometheus, bubblewrap, installed
  * with apt-get when run as root; the Prisma client, a current
  * build for the server and browser tests), type-checks, then runs vitest. Extra arguments go to
- * vitest, e.g. `npm test -- test/unit`.
+ * vitest, e.g. `npm test -- test/unit`: a run of unit tests only needs nothing but Node (no system
+ * packages, no build, no database), so that inner loop stays fast.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -19,7 +20,32 @@ function run(command: string, args: string[]) {
   });
 }
 
+/** Whether the arguments select unit tests only (paths under test/unit); options don't count. */
+function unitTestsOnly(args: string[]): boolean {
+  const targets = args.filter((arg) => !arg.startsWith("-"));
+  const unit = path.join(projectRoot, "test", "unit");
+  return targets.length > 0 && targets.every((target) => `${path.resolve(projectRoot, target)}${path.sep}`.startsWith(`${unit}${path.sep}`));
+}
+
 async function main() {
+  const args = process.argv.slice(2);
+  const unitOnly = unitTestsOnly(args);
+  if (unitOnly) {
+    say("unit tests only: no system packages, build or database needed");
+    process.env.FLOWGATE_TEST_NO_DATABASE = "1";
+  } else {
+    prepareForEverySuite();
+  }
+  await ensurePrismaClient(say);
+  say("type-checking");
+  await runTool("tsc", ["--noEmit"], { onLine: (line) => process.stdout.write(`${line}\n`) });
+  if (!unitOnly) await ensureBuild(say);
+  fs.rmSync(path.join(projectRoot, "test-results"), { recursive: true, force: true });
+  say("running vitest");
+  process.exit(await run(path.join(projectRoot, "node_modules", ".bin", "vitest"), ["run", ...args]));
+}
+
+function prepareForEverySuite() {
   // The browser tests need Chromium, the metric source tests a real Prometheus, the sandbox tests bubblewrap.
   ensureSystemPackages(
     [
@@ -29,13 +55,6 @@ async function main() {
     ],
     say,
   );
-  await ensurePrismaClient(say);
-  say("type-checking");
-  await runTool("tsc", ["--noEmit"], { onLine: (line) => process.stdout.write(`${line}\n`) });
-  await ensureBuild(say);
-  fs.rmSync(path.join(projectRoot, "test-results"), { recursive: true, force: true });
-  say("running vitest");
-  process.exit(await run(path.join(projectRoot, "node_modules", ".bin", "vitest"), ["run", ...process.argv.slice(2)]));
 }
 
 main().catch((err) => {

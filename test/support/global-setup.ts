@@ -21,6 +21,8 @@ let runDir: string | undefined;
  * clones the template (CREATE DATABASE ... TEMPLATE), which takes milliseconds.
  */
 export async function setup(project: TestProject) {
+  // `npm test -- test/unit` selects tests that need no database (scripts/test.ts says so).
+  if (process.env.FLOWGATE_TEST_NO_DATABASE === "1") return;
   // Everything this run creates lives under one folder of its own, so two runs side by side
   // (or a benchmark) never remove each other's data. Test workers inherit the variable.
   runDir = path.resolve(".test-data", `run-${process.pid}`);
