@@ -205,7 +205,10 @@ export function detectRemovedGuards(view: FileView, added: AddedSide): RuleFindi
   }
   for (const removed of denyListRemovals(view.file, added)) {
     const { category, what, why } = rules.denyListEntry;
-    cite(category, "deny-list-entry", removed.line, `Removes ${removed.entry.slice(0, 60)} from ${what}: ${why} (heuristic)`);
+    // The entry is quoted only when it reads as a name: messages reach the LLM's prompt outside the
+    // diff's untrusted block, so free text from the diff must not.
+    const shown = /^["':]?[\w.:/@-]{1,60}["']?$/.test(removed.entry) ? removed.entry : "an entry";
+    cite(category, "deny-list-entry", removed.line, `Removes ${shown} from ${what}: ${why} (heuristic)`);
   }
   return findings;
 }
