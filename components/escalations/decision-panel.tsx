@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { isPlainKey } from "@/components/inbox/keyboard";
+import { isPullRequestAuthor } from "@/lib/escalations/approval-rules";
 import { ApiRequestError, postJson, type Me } from "./api";
 import { DecisionList } from "./decision-list";
 import { approvalsSoFar, decisionNames, requiredApprovals, type DecisionKind, type EscalationDetail } from "./types";
@@ -91,7 +92,7 @@ export function DecisionPanel({
 
   const isOpen = escalation.status === "open";
   const alreadyApproved = Boolean(me && escalation.decisions.some((d) => d.user.id === me.user.id));
-  const isAuthor = Boolean(me && me.user.email.toLowerCase() === escalation.run.pullRequest.author.trim().toLowerCase());
+  const isAuthor = Boolean(me && isPullRequestAuthor(me.user.email, escalation.run.pullRequest.author));
   const showForm = isOpen && !alreadyApproved && !result;
   const required = requiredApprovals(escalation);
 

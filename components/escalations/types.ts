@@ -1,3 +1,4 @@
+import { requiredApprovalsFor } from "@/lib/escalations/approval-rules";
 import type { EscalationReason } from "@/lib/pipeline/escalation-reasons";
 
 /**
@@ -110,10 +111,9 @@ export const decisionNames: Record<DecisionKind, string> = {
   request_changes: "Request changes",
 };
 
-/** Same rule as the server's decideEscalation: two approvals when any reason is listed in the policy. */
+/** The server's rule (lib/escalations/approval-rules.ts) applied to the escalation as the page has it. */
 export function requiredApprovals(escalation: EscalationDetail): number {
-  const twoApprovalReasons = escalation.run.policy.rules.escalation?.twoApprovalReasons ?? ["schema_change"];
-  return escalation.reasons.some((r) => twoApprovalReasons.includes(r)) ? 2 : 1;
+  return requiredApprovalsFor(escalation.reasons, escalation.run.policy.rules.escalation?.twoApprovalReasons);
 }
 
 export function approvalsSoFar(escalation: EscalationDetail): number {

@@ -8,6 +8,7 @@ import { continueRun } from "../pipeline/continue-run";
 import { policyRulesSchema } from "../pipeline/policy-rules";
 import type { Stage } from "../pipeline/stages";
 import { lockRun } from "../runs/lock-run";
+import { isPullRequestAuthor, requiredApprovalsFor } from "./approval-rules";
 
 export const escalationDecisionSchema = z.object({
   decision: z.enum(["approve", "reject", "request_changes"]),
@@ -27,7 +28,6 @@ export interface DecideResult {
   run: { id: string; status: string; currentStage: string | null };
 }
 
-const isAuthor = (actor: Actor, author: string) => actor.user.email.toLowerCase() === author.trim().toLowerCase();
 
 /**
  * A person's decision on an escalation, in one transaction with its audit event. The escalation
@@ -61,7 +61,7 @@ export async function decideEscalation(db: Db, options: { escalationId: string; 
         throw new ApiError("conflict", `This escalation was already decided (${escalation.status.replace("_", " ")}) by ${by}`);
       }
       // Segregation of duties: a token acts for its owner, so this covers tokens too.
-      if (isAuthor(actor, escalation.run.pullRequest.author)) {
+      if (isPullRequestAuthor(actor.user.email, escalation.run.pullRequest.author)) {
         throw new ApiError("forbidden", "You are the author of this pull request; another reviewer must decide its escalation");
       }
       if (escalation.decisions.some((d) => d.userId === actor.user.id)) {
@@ -69,7 +69,7 @@ export async function decideEscalation(db: Db, options: { escalationId: string; 
       }
 
       const policy = policyRulesSchema.parse(escalation.run.policy.rules);
-      const requiredApprovals = escalation.reasons.some((reason) => policy.escalation.twoApprovalReasons.includes(reason)) ? 2 : 1;
+      const requiredApprovals = requiredApprovalsFor(escalation.reasons, policy.escalation.twoApprovalReasons);
       await tx.escalationDecision.create({
         data: { escalationId: escalation.id, userId: actor.user.id, decision: input.decision, rationale: input.rationale, contextHash: escalation.contextHash },
       });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_TWO_APPROVAL_REASONS } from "../escalations/approval-rules";
 
 /**
  * The policy's thresholds. Defaults come from the source case study (see ARCHITECTURE.md,
@@ -23,7 +24,7 @@ export const policyRulesSchema = z.object({
   }).prefault({}),
   escalation: z.object({
     slaBusinessHours: z.number().min(1).max(80).default(4),
-    twoApprovalReasons: z.array(z.string()).default(["schema_change"]),
+    twoApprovalReasons: z.array(z.string()).default([...DEFAULT_TWO_APPROVAL_REASONS]),
   }).prefault({}),
   retries: z.object({
     maxAttempts: z.number().int().min(1).max(10).default(3),
