@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { StartupError } from "./startup-error";
 
-// An empty string counts as missing: `FOO= npm start` must not pass validation silently.
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+// An empty string counts as unset: `FOO= npm start` must not pass validation silently, and a
+// variable with a default gets its default.
+const blankAsUnset = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === "" ? undefined : value), schema);
+const optional = <T extends z.ZodType>(schema: T) => blankAsUnset(schema.optional());
 
 const postgresUrl = z
   .string()
@@ -16,41 +17,41 @@ export const runtimeEnvSchema = z.object({
   DATABASE_URL: postgresUrl,
   NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
   NEXTAUTH_URL: optional(z.url()),
-  FLOWGATE_DATA_DIR: z.preprocess((v) => (v === "" ? undefined : v), z.string().default(".data")),
-  LOG_LEVEL: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
-  SESSION_MAX_AGE_HOURS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().positive().default(12)),
+  FLOWGATE_DATA_DIR: blankAsUnset(z.string().default(".data")),
+  LOG_LEVEL: blankAsUnset(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+  SESSION_MAX_AGE_HOURS: blankAsUnset(z.coerce.number().positive().default(12)),
   // A session unused this long ends (lib/auth/sessions.ts); fractions allowed (tests use seconds).
-  SESSION_IDLE_MINUTES: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().positive().default(60)),
-  RUNNER_CONCURRENCY: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1).max(64).default(2)),
+  SESSION_IDLE_MINUTES: blankAsUnset(z.coerce.number().positive().default(60)),
+  RUNNER_CONCURRENCY: blankAsUnset(z.coerce.number().int().min(1).max(64).default(2)),
   ANTHROPIC_API_KEY: optional(z.string()),
-  FLOWGATE_MAX_DIFF_BYTES: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().positive().default(5 * 1024 * 1024)),
+  FLOWGATE_MAX_DIFF_BYTES: blankAsUnset(z.coerce.number().int().positive().default(5 * 1024 * 1024)),
   // Audit chain anchoring (lib/audit/anchor-chain-head.ts): the verified head is written to a file
   // (JSON Lines, appended) and/or POSTed to a webhook every FLOWGATE_AUDIT_ANCHOR_SECONDS by the runner.
   FLOWGATE_AUDIT_ANCHOR_FILE: optional(z.string()),
   FLOWGATE_AUDIT_ANCHOR_WEBHOOK: optional(z.url()),
-  FLOWGATE_AUDIT_ANCHOR_SECONDS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(10).default(300)),
+  FLOWGATE_AUDIT_ANCHOR_SECONDS: blankAsUnset(z.coerce.number().int().min(10).default(300)),
   // Single sign-on through an OpenID Connect identity provider (lib/auth/sso.ts): on when the issuer is set.
   FLOWGATE_OIDC_ISSUER: optional(z.url()),
   FLOWGATE_OIDC_CLIENT_ID: optional(z.string()),
   FLOWGATE_OIDC_CLIENT_SECRET: optional(z.string()),
-  FLOWGATE_OIDC_NAME: z.preprocess((v) => (v === "" ? undefined : v), z.string().default("your identity provider")),
-  FLOWGATE_OIDC_SCOPES: z.preprocess((v) => (v === "" ? undefined : v), z.string().default("openid email profile groups")),
-  FLOWGATE_OIDC_GROUPS_CLAIM: z.preprocess((v) => (v === "" ? undefined : v), z.string().default("groups")),
+  FLOWGATE_OIDC_NAME: blankAsUnset(z.string().default("your identity provider")),
+  FLOWGATE_OIDC_SCOPES: blankAsUnset(z.string().default("openid email profile groups")),
+  FLOWGATE_OIDC_GROUPS_CLAIM: blankAsUnset(z.string().default("groups")),
   // GitHub sign-in (an OAuth app; lib/auth/github-sign-in.ts): on when the client id is set. The URLs
   // change only for GitHub Enterprise Server. Roles from "org/team=role" or "org=role" pairs.
   FLOWGATE_GITHUB_CLIENT_ID: optional(z.string()),
   FLOWGATE_GITHUB_CLIENT_SECRET: optional(z.string()),
-  FLOWGATE_GITHUB_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().default("https://github.com")),
-  FLOWGATE_GITHUB_API_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().default("https://api.github.com")),
+  FLOWGATE_GITHUB_URL: blankAsUnset(z.url().default("https://github.com")),
+  FLOWGATE_GITHUB_API_URL: blankAsUnset(z.url().default("https://api.github.com")),
   FLOWGATE_GITHUB_ROLE_MAP: optional(z.string()),
   // "group=role,group=role"; the first listed group a person is in decides, in this order.
   FLOWGATE_SSO_ROLE_MAP: optional(z.string()),
   // The role of a person in no mapped group, or "deny" to refuse them.
-  FLOWGATE_SSO_DEFAULT_ROLE: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["deny", "admin", "reviewer", "manager", "auditor"]).default("deny")),
+  FLOWGATE_SSO_DEFAULT_ROLE: blankAsUnset(z.enum(["deny", "admin", "reviewer", "manager", "auditor"]).default("deny")),
   // "off" turns local passwords off (single sign-on only).
-  FLOWGATE_LOCAL_PASSWORDS: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["on", "off"]).default("on")),
+  FLOWGATE_LOCAL_PASSWORDS: blankAsUnset(z.enum(["on", "off"]).default("on")),
   // How pull-request code runs (agents/sandbox): in bubblewrap, or "off" for a single trusted developer.
-  FLOWGATE_SANDBOX: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["bubblewrap", "off"]).default("bubblewrap")),
+  FLOWGATE_SANDBOX: blankAsUnset(z.enum(["bubblewrap", "off"]).default("bubblewrap")),
 });
 
 export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
@@ -62,8 +63,8 @@ export const auditAnchorEnvSchema = runtimeEnvSchema.pick({ FLOWGATE_AUDIT_ANCHO
 export const startEnvSchema = z.object({
   DATABASE_URL: optional(postgresUrl),
   NEXTAUTH_SECRET: optional(z.string().min(32, "must be at least 32 characters")),
-  PORT: z.preprocess((v) => (v === "" ? undefined : v), port.default(3000)),
-  FLOWGATE_DATA_DIR: z.preprocess((v) => (v === "" ? undefined : v), z.string().default(".data")),
+  PORT: blankAsUnset(port.default(3000)),
+  FLOWGATE_DATA_DIR: blankAsUnset(z.string().default(".data")),
   RUNNER_CONCURRENCY: runtimeEnvSchema.shape.RUNNER_CONCURRENCY,
 });
 
