@@ -1,6 +1,6 @@
 /**
  * The review engines, in the order their findings win when two engines report the same category
- * on the same line (the first one's rule and message are kept, the other is named beside it).
+ * on the same line (the first one's finding is kept, the later one dropped: finding.ts, dedupe).
  */
 import type { DiffFile } from "../../../lib/diff/unified-diff";
 import type { RuleFinding } from "../../../lib/review/review-output";
@@ -8,18 +8,18 @@ import { extensionOf, JS_EXTENSIONS, type FileView } from "../file-view";
 import { detectAuthChange } from "./access-control";
 import { detectApiBreaks } from "./api-surface";
 import { detectSecrets } from "./credential-literals";
-import { detectWithGitleaks } from "./gitleaks";
 import { detectLargeChange, detectUntestedChanges } from "./diff-shape";
+import { detectWithGitleaks } from "./gitleaks";
 import { detectCommandInjection, detectPerlInjection, detectSqlInjection } from "./injection-lines";
 import { detectNewIntegrations } from "./integrations";
 import { detectMarkupSinks } from "./markup-sinks";
 import { detectOpenApiBreaks, isApiDocumentPath } from "./openapi";
-import { detectRemovedRoutes, mayRegisterRoutes } from "./routes";
-import { detectTypeScriptApiBreaks } from "./typescript-api";
 import { addedSideOf, detectRemovedGuards, type AddedSide } from "./removed-guards";
+import { detectRemovedRoutes, mayRegisterRoutes } from "./routes";
+import { detectSchemaChanges } from "./schema";
 import { detectWithSecretlint } from "./secretlint";
 import { detectStructurally } from "./structural";
-import { detectSchemaChanges } from "./schema";
+import { detectTypeScriptApiBreaks } from "./typescript-api";
 
 export interface DiffShapeOptions {
   largeChangeLines: number;
