@@ -1,11 +1,15 @@
 import { riskTone } from "@/components/ui/format";
 import { SeverityBadge } from "./finding-note";
 import { Section, card } from "./section";
-import { findingGroups, type ContextPackageView, type Finding, type PackageFinding, type RulesOutput } from "./types";
+import { ruleIdOf } from "@/lib/review/review-output";
+import { findingGroups, type ContextPackageView, type Finding, type PackageFinding } from "./types";
 
-function FindingList({ title, findings }: { title: string; findings: Finding[] }) {
+/** A finding, and for the deterministic ones the engine and rule that produced it. */
+type ListedFinding = Finding & { rule?: string; engine?: string };
+
+function FindingList({ title, findings, testId }: { title: string; findings: ListedFinding[]; testId?: string }) {
   return (
-    <div>
+    <div data-testid={testId}>
       <h4 className="text-sm font-medium text-slate-900">
         {title} <span className="font-normal text-slate-500">({findings.length})</span>
       </h4>
@@ -16,39 +20,11 @@ function FindingList({ title, findings }: { title: string; findings: Finding[] }
           {findings.map((f, i) => (
             <li key={i} className="text-sm leading-6">
               <SeverityBadge severity={f.severity} />{" "}
-              <span className="font-mono text-xs text-slate-600">
-                {f.file}
-                {f.line ? `:${f.line}` : ""}
-              </span>{" "}
-              <span className="text-slate-800">{f.message}</span>
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
-  );
-}
-
-/**
- * Each deterministic finding with the engine and rule that produced it (gitleaks:aws-access-token,
- * removed-guard:authorization): the reviewer sees which check stopped the run. What an engine
- * could not check is listed under "What was not checked".
- */
-function RuleFindings({ rules }: { rules: RulesOutput }) {
-  const findings = rules.findings ?? [];
-  return (
-    <div data-testid="rule-findings">
-      <h4 className="text-sm font-medium text-slate-900">
-        Rules that fired <span className="font-normal text-slate-500">({findings.length})</span>
-      </h4>
-      {findings.length === 0 ? (
-        <p className="text-sm text-slate-500">None.</p>
-      ) : (
-        <ul className="mt-1 space-y-1">
-          {findings.map((f, i) => (
-            <li key={i} className="text-sm leading-6">
-              <SeverityBadge severity={f.severity} />{" "}
-              <span className="rounded bg-slate-100 px-1 font-mono text-xs text-slate-700">{f.engine ? `${f.engine}:${f.rule}` : f.rule}</span>{" "}
+              {f.rule && (
+                <>
+                  <span className="rounded bg-slate-100 px-1 font-mono text-xs text-slate-700">{ruleIdOf({ engine: f.engine, rule: f.rule })}</span>{" "}
+                </>
+              )}
               <span className="font-mono text-xs text-slate-600">
                 {f.file}
                 {f.line ? `:${f.line}` : ""}
@@ -84,7 +60,8 @@ function SourceCard({ source }: { source: PackageFinding }) {
           ))}
         </div>
       )}
-      {rules && <RuleFindings rules={rules} />}
+      {/* Each deterministic finding names the engine and rule that produced it (gitleaks:aws-access-token). */}
+      {rules && <FindingList title="Rules that fired" findings={rules.findings ?? []} testId="rule-findings" />}
       {rules && (
         <p className="text-xs text-slate-500">
           Deterministic rules: {rules.findings?.length ?? 0} finding{rules.findings?.length === 1 ? "" : "s"}

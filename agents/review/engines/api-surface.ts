@@ -99,6 +99,9 @@ const OTHER_ROUTE_REGISTRATIONS: { pattern: RegExp; method: (m: RegExpExecArray)
   { pattern: /^\s*(get|post|put|patch|delete|match)\s+['"](\/?[^'"]*)['"]/, method: (m) => m[1].toUpperCase() },
 ];
 
+/** config/routes.rb and the files it draws in (config/routes/*.rb). */
+export const isRailsRoutesFile = (path: string) => /(?:^|\/)config\/routes(?:\/[^/]+)?\.rb$/.test(path);
+
 export function routeDeclarations(content: string, line: number, path: string): Declaration[] {
   if (isCommentLine(content)) return [];
   const m = ROUTE_REGISTRATION.exec(content);
@@ -107,7 +110,7 @@ export function routeDeclarations(content: string, line: number, path: string): 
     // Django's `path("x/", view)` only means a route in a urls.py; the bare `get '/x'` form only
     // inside a Rails routes file.
     if (index === OTHER_ROUTE_REGISTRATIONS.length - 2 && !/(?:^|\/)urls\.py$/.test(path)) continue;
-    if (index === OTHER_ROUTE_REGISTRATIONS.length - 1 && !/(?:^|\/)config\/routes(?:\/[^/]+)?\.rb$/.test(path)) continue;
+    if (index === OTHER_ROUTE_REGISTRATIONS.length - 1 && !isRailsRoutesFile(path)) continue;
     const found = pattern.exec(content);
     if (found) return [{ name: `${method(found)} ${found.at(-1)}`, kind: "route", signature: null, line }];
   }

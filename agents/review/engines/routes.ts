@@ -11,11 +11,11 @@
 import type { RuleFinding } from "../../../lib/review/review-output";
 import { isSourcePath, type FileView } from "../file-view";
 import { finding } from "../finding";
-import { routeDeclarations, type Declaration } from "./api-surface";
+import { isRailsRoutesFile, routeDeclarations, type Declaration } from "./api-surface";
 
 /** Files whose lines may register routes: source files, and Rails' and Laravel's route files. */
 export function mayRegisterRoutes(path: string): boolean {
-  return isSourcePath(path) || /\.php$/.test(path) || /(?:^|\/)config\/routes(?:\/[^/]+)?\.rb$/.test(path);
+  return isSourcePath(path) || /\.php$/.test(path) || isRailsRoutesFile(path);
 }
 
 function routesOf(text: string, path: string): Declaration[] {
