@@ -8,6 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import type { DiffFile } from "../../lib/diff/unified-diff";
+import { gitEnvironment } from "../../lib/git/git";
 
 export interface FileSource {
   /** The file before the change, or null when it did not exist (or could not be read). */
@@ -50,7 +51,7 @@ function catFileBatch(repository: string, requests: BlobRequest[]): Promise<Map<
     // Paths come from the diff: a newline in one would split the request line, so such a file is
     // simply not read.
     const usable = requests.filter((r) => !/[\n\r]/.test(r.spec));
-    const child = spawn("git", ["cat-file", "--batch"], { cwd: repository, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
+    const child = spawn("git", ["cat-file", "--batch"], { cwd: repository, stdio: ["pipe", "pipe", "pipe"], env: gitEnvironment() });
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`reading the changed files from the repository took over ${TIMEOUT_MS / 1000} s`));

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Db } from "../../lib/db/client";
-import { git } from "../../lib/git/git";
+import { git, gitEnvironment } from "../../lib/git/git";
 import type { Logger } from "../../lib/log";
 import { stages, type Stage } from "../../lib/pipeline/stages";
 import type { SandboxWorkspace } from "../sandbox/sandbox";
@@ -82,7 +82,7 @@ export async function createWorkspace(options: { root: string; repository: Repos
 /** `git archive <sha> | tar -x`: the commit's files, nothing of the repository around them. */
 function exportTree(repository: string, sha: string, into: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const archive = spawn("git", ["archive", "--format=tar", sha], { cwd: repository, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
+    const archive = spawn("git", ["archive", "--format=tar", sha], { cwd: repository, stdio: ["ignore", "pipe", "pipe"], env: gitEnvironment() });
     const tar = spawn("tar", ["-x", "-f", "-", "-C", into, "--no-same-owner"], { stdio: ["pipe", "ignore", "pipe"] });
     archive.stdout.pipe(tar.stdin);
     let errors = "";

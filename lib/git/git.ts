@@ -10,10 +10,15 @@ export class GitError extends Error {
   }
 }
 
+/** The environment git runs in: never waiting on a terminal prompt for credentials. */
+export function gitEnvironment(): NodeJS.ProcessEnv {
+  return { ...process.env, GIT_TERMINAL_PROMPT: "0" };
+}
+
 /** Runs real git in a repository; failures become a GitError with git's own message. */
 export async function git(cwd: string, args: string[], options: { maxBuffer?: number } = {}): Promise<string> {
   try {
-    const { stdout } = await exec("git", args, { cwd, maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
+    const { stdout } = await exec("git", args, { cwd, maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024, env: gitEnvironment() });
     return stdout;
   } catch (err) {
     const error = err as { stderr?: string; message: string; code?: string };
