@@ -507,6 +507,14 @@ export function structuralRules(): Map<StructuralLanguage, StructuralRule[]> {
  */
 export const MAX_PARSES_PER_FILE = 48;
 
+/**
+ * What one parse may read. Tree-sitter's error recovery is slow on junk (600 KB of "x\0" took
+ * 3.5 s, and a parse cannot be interrupted), so a longer line or segment is not parsed: the file
+ * is listed as not checked by ast-grep, which escalates. The line rules still read it.
+ */
+export const MAX_PARSE_LINE_CHARS = 64 * 1024;
+export const MAX_PARSE_CHARS = 1024 * 1024;
+
 interface SegmentLine {
   /** The new-file line, or null for the blank line between two hunks parsed together. */
   newLine: number | null;
@@ -557,10 +565,16 @@ export function detectStructurally(view: FileView): RuleFinding[] {
     // A whole PHP file opens its own <?php; a hunk gets one put before it.
     const prefixed = language === "php" && !(whole && /^\s*<\?php/.test(whole[0]?.content ?? ""));
     const offset = prefixed ? 1 : 0;
-    const text = (prefixed ? PHP_OPEN : "") + lines.map((l) => l.content).join("\n");
+    // NUL becomes a space (same length, same positions): some grammars read NUL as the end of input,
+    // which would hide what follows it from every rule.
+    const text = ((prefixed ? PHP_OPEN : "") + lines.map((l) => l.content).join("\n")).replaceAll("\0", " ");
     const lower = text.toLowerCase();
     const applicable = rules.filter((rule) => rule.words === null || rule.words.some((word) => lower.includes(word)));
     if (applicable.length === 0) continue;
+    const longest = lines.reduce((max, l) => Math.max(max, l.content.length), 0);
+    if (longest > MAX_PARSE_LINE_CHARS || text.length > MAX_PARSE_CHARS) {
+      throw new Error(`ast-grep does not parse ${longest > MAX_PARSE_LINE_CHARS ? `a line of ${Math.round(longest / 1024)} KB` : `${Math.round(text.length / 1024)} KB of changes at once`}; a person should read this file`);
+    }
 
     let root: SgNode;
     try {
