@@ -20,7 +20,7 @@ import { createSandbox } from "./sandbox/sandbox";
 import { createTestAgent } from "./test/test-agent";
 import { removeLegacyWorkspaces, sweepWorkspaces, workspaceRootFor } from "./test/workspace";
 import { createValidationAgent } from "./validation/validation-agent";
-import type { StageAgent } from "./stage-agent";
+import type { StageAgent } from "./engine/stage-agent";
 
 /** A runner silent this long is presumed dead and its jobs are released (the lease). */
 const LEASE_SECONDS = Number(process.env.FLOWGATE_RUNNER_LEASE_SECONDS ?? 30);

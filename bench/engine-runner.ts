@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { run, type Runner } from "graphile-worker";
 import { runStageJob } from "../agents/engine/run-stage-job";
 import { queueLogger, startRunnerHeartbeat } from "../agents/engine/runner-heartbeat";
-import type { StageAgent, StageAgentResult, StageContext } from "../agents/stage-agent";
+import type { StageAgent, StageAgentResult, StageContext } from "../agents/engine/stage-agent";
 import { createPrismaClient } from "../lib/db/client";
 import { parseEnv, runtimeEnvSchema } from "../lib/env";
 import { taskList } from "../lib/jobs/catalog";

@@ -1,7 +1,7 @@
 import { profileForRun, profileIn } from "../targets/profile";
 import { simulationSeed } from "../targets/simulated-service";
 import type { DeployContext, Environment } from "../targets/types";
-import type { StageContext } from "../stage-agent";
+import type { StageContext } from "../engine/stage-agent";
 
 /** What a deploy target and a metric source know of the run they deploy. */
 export async function deployContextFor(context: StageContext, environment: Environment): Promise<DeployContext> {

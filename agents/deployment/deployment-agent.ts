@@ -4,12 +4,12 @@ import { deploymentLink, enqueueNotifications } from "../../lib/notifications/no
 import type { EscalationReason } from "../../lib/pipeline/escalation-reasons";
 import type { StageOutcome } from "../../lib/pipeline/transitions";
 import type { LlmProvider } from "../llm/provider";
-import { measuredDecision, type StageAgent, type StageAgentResult, type StageContext } from "../stage-agent";
+import { measuredDecision, type StageAgent, type StageAgentResult, type StageContext } from "../engine/stage-agent";
 import { createDeployTarget, createMetricSource, deploySettingsOf, realDurationMs } from "../targets/select";
 import type { DeployContext, DeployTarget, MetricSource } from "../targets/types";
-import { evaluateCanaryInterval } from "./canary-analysis";
+import { evaluateCanaryInterval } from "../rollout/canary-analysis";
 import { deployContextFor } from "./deploy-context";
-import { loadSamples, openDeployment, recordStep, storeSamples, type DeploymentHandle } from "./deployment-record";
+import { loadSamples, openDeployment, recordStep, storeSamples, type DeploymentHandle } from "../rollout/deployment-record";
 import { writeIncidentReport, type IncidentReport } from "./incident-report";
 
 export const DEPLOYMENT_AGENT_VERSION = "deployment-1";

@@ -1,7 +1,7 @@
 import { Prisma } from "../../lib/db/generated/client";
 import { newId } from "../../lib/db/new-id";
 import type { StageRunStatus } from "../../lib/pipeline/transitions";
-import type { AgentDecisionRecord } from "../stage-agent";
+import type { AgentDecisionRecord } from "./stage-agent";
 
 /**
  * The writes that end a stage attempt: its final state and the agent's decision. Returned as SQL

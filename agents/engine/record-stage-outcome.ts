@@ -13,7 +13,7 @@ import { lockRun } from "../../lib/runs/lock-run";
 import type { PolicyRules } from "../../lib/pipeline/policy-rules";
 import { stages, type Stage } from "../../lib/pipeline/stages";
 import { decideTransition, runStatusAfter, type RetryPolicy, type Transition } from "../../lib/pipeline/transitions";
-import type { StageAgentResult } from "../stage-agent";
+import type { StageAgentResult } from "./stage-agent";
 import { finishStageAttemptWrites } from "./finish-stage-attempt";
 
 /** Writes return only the id: a stage's output, a decision's prompt and a run's diff can be large. */

@@ -6,7 +6,7 @@ import { knownSecretsOf, redactKnownSecrets } from "../../lib/secrets/redact-kno
 import { cleanUntrustedJson, cleanUntrustedText } from "../../lib/text/untrusted-text";
 import type { Stage } from "../../lib/pipeline/stages";
 import { defaultRetryPolicy, type RetryPolicy } from "../../lib/pipeline/transitions";
-import type { StageAgent } from "../stage-agent";
+import type { StageAgent } from "./stage-agent";
 import { recordStageOutcome } from "./record-stage-outcome";
 
 export interface EngineDeps {

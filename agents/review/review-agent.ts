@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { parseUnifiedDiff, type DiffFile, type ParsedDiff } from "../../lib/diff/unified-diff";
-import { evaluateReview } from "../../lib/pipeline/evaluate-review";
+import { evaluateReview } from "./evaluate-review";
 import { reviewOutputSchema, ruleIdOf, type Finding, type ReviewOutput, type RulesReport } from "../../lib/review/review-output";
 import type { LlmProvider, LlmUsage } from "../llm/provider";
 import { redactSecrets } from "../llm/redact";
-import type { StageAgent, StageAgentResult, StageContext } from "../stage-agent";
+import type { StageAgent, StageAgentResult, StageContext } from "../engine/stage-agent";
 import { cleanUntrustedText } from "../../lib/text/untrusted-text";
 import { heuristicReview } from "./heuristic-review";
 import { readRepositorySources, type FileSource } from "./repository-sources";

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { adjustForStaging, compareCohorts, describeComparison } from "../deployment/canary-analysis";
+import { adjustForStaging, compareCohorts, describeComparison } from "../rollout/canary-analysis";
 import { deployContextFor } from "../deployment/deploy-context";
-import { loadSamples, openDeployment, recordStep, storeSamples } from "../deployment/deployment-record";
-import { measuredDecision, type StageAgent, type StageAgentResult } from "../stage-agent";
+import { loadSamples, openDeployment, recordStep, storeSamples } from "../rollout/deployment-record";
+import { measuredDecision, type StageAgent, type StageAgentResult } from "../engine/stage-agent";
 import { createDeployTarget, createMetricSource, deploySettingsOf, realDurationMs, runSmokeChecks } from "../targets/select";
 
 export const STAGING_AGENT_VERSION = "staging-1";

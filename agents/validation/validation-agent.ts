@@ -1,7 +1,7 @@
-import { evaluateValidation } from "../../lib/pipeline/evaluate-validation";
-import { adjustForStaging, compareCohorts, describeComparison } from "../deployment/canary-analysis";
-import { loadSamples } from "../deployment/deployment-record";
-import { measuredDecision, type StageAgent, type StageAgentResult } from "../stage-agent";
+import { evaluateValidation } from "./evaluate-validation";
+import { adjustForStaging, compareCohorts, describeComparison } from "../rollout/canary-analysis";
+import { loadSamples } from "../rollout/deployment-record";
+import { measuredDecision, type StageAgent, type StageAgentResult } from "../engine/stage-agent";
 
 export const VALIDATION_AGENT_VERSION = "validation-1";
 

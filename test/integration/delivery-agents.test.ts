@@ -7,7 +7,7 @@ import { createDeploymentAgent } from "@/agents/deployment/deployment-agent";
 import { runStageJob } from "@/agents/engine/run-stage-job";
 import { createAnthropicProvider } from "@/agents/llm/anthropic";
 import { createReviewAgent } from "@/agents/review/review-agent";
-import type { StageAgent } from "@/agents/stage-agent";
+import type { StageAgent } from "@/agents/engine/stage-agent";
 import { createStagingAgent } from "@/agents/staging/staging-agent";
 import { createSandbox } from "@/agents/sandbox/sandbox";
 import { ensureWorkspaceRoot } from "@/agents/test/workspace";

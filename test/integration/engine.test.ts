@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runStageJob } from "@/agents/engine/run-stage-job";
 import { createAnthropicProvider } from "@/agents/llm/anthropic";
 import { createReviewAgent } from "@/agents/review/review-agent";
-import type { StageAgent } from "@/agents/stage-agent";
+import type { StageAgent } from "@/agents/engine/stage-agent";
 import { payloadOf } from "@/lib/audit/event-payload";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { ensureDefaultPolicy } from "@/lib/db/bootstrap";

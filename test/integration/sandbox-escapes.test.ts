@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runStageJob } from "@/agents/engine/run-stage-job";
 import { createSandbox, type Sandbox } from "@/agents/sandbox/sandbox";
-import { measuredDecision, type StageAgent } from "@/agents/stage-agent";
+import { measuredDecision, type StageAgent } from "@/agents/engine/stage-agent";
 import { createTestAgent, type TestStageOutput } from "@/agents/test/test-agent";
 import { ensureWorkspaceRoot } from "@/agents/test/workspace";
 import { ensureDefaultPolicy } from "@/lib/db/bootstrap";

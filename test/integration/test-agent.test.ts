@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runStageJob } from "@/agents/engine/run-stage-job";
 import { createAnthropicProvider } from "@/agents/llm/anthropic";
 import { createReviewAgent } from "@/agents/review/review-agent";
-import type { StageAgent } from "@/agents/stage-agent";
+import type { StageAgent } from "@/agents/engine/stage-agent";
 import { createSandbox } from "@/agents/sandbox/sandbox";
 import { createTestAgent, type TestStageOutput } from "@/agents/test/test-agent";
 import { createWorkspace, sweepWorkspaces, ensureWorkspaceRoot } from "@/agents/test/workspace";

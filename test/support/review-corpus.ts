@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { heuristicReview } from "../../agents/review/heuristic-review";
 import { runReviewRules, type ReviewRulesOptions } from "../../agents/review/rules";
 import { parseUnifiedDiff } from "../../lib/diff/unified-diff";
-import { evaluateReview } from "../../lib/pipeline/evaluate-review";
+import { evaluateReview } from "../../agents/review/evaluate-review";
 import { defaultPolicyRules } from "../../lib/pipeline/policy-rules";
 import { ruleIdOf, type RuleCategory, type RulesReport } from "../../lib/review/review-output";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluateReview } from "@/lib/pipeline/evaluate-review";
+import { evaluateReview } from "@/agents/review/evaluate-review";
 import { defaultPolicyRules, policyRulesSchema, type PolicyRules } from "@/lib/pipeline/policy-rules";
 import { nextStage, stages, type Stage } from "@/lib/pipeline/stages";
 import { decideTransition, retryDelayMs, runStatusAfter, type StageOutcome } from "@/lib/pipeline/transitions";

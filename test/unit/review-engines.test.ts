@@ -8,7 +8,7 @@ import { bundledGitleaksRules, shannonEntropy } from "@/agents/review/engines/gi
 import { readRepositorySources } from "@/agents/review/repository-sources";
 import { runReviewRules, type ReviewRulesOptions } from "@/agents/review/rules";
 import { parseUnifiedDiff } from "@/lib/diff/unified-diff";
-import { evaluateReview } from "@/lib/pipeline/evaluate-review";
+import { evaluateReview } from "@/agents/review/evaluate-review";
 import { defaultPolicyRules } from "@/lib/pipeline/policy-rules";
 import { ruleIdOf, type RuleFinding } from "@/lib/review/review-output";
 import { heuristicReview } from "@/agents/review/heuristic-review";

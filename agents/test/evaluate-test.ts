@@ -1,8 +1,8 @@
-import type { ChangedLineCoverage } from "../coverage/changed-line-coverage";
-import type { TestSuiteResult } from "../coverage/junit-results";
-import type { EscalationReason } from "./escalation-reasons";
-import type { PolicyRules } from "./policy-rules";
-import type { StageOutcome } from "./transitions";
+import type { ChangedLineCoverage } from "../../lib/coverage/changed-line-coverage";
+import type { TestSuiteResult } from "../../lib/coverage/junit-results";
+import type { EscalationReason } from "../../lib/pipeline/escalation-reasons";
+import type { PolicyRules } from "../../lib/pipeline/policy-rules";
+import type { StageOutcome } from "../../lib/pipeline/transitions";
 
 export interface TestStageEvidence {
   /** Why the suite could not be run or read (no settings, timed out, no report), or null. */

@@ -1,7 +1,7 @@
-import type { ReviewOutput, RulesReport } from "../review/review-output";
-import type { EscalationReason } from "./escalation-reasons";
-import type { PolicyRules } from "./policy-rules";
-import type { StageOutcome } from "./transitions";
+import type { ReviewOutput, RulesReport } from "../../lib/review/review-output";
+import type { EscalationReason } from "../../lib/pipeline/escalation-reasons";
+import type { PolicyRules } from "../../lib/pipeline/policy-rules";
+import type { StageOutcome } from "../../lib/pipeline/transitions";
 
 /** Source files the rules could not read; lockfiles and assets unreviewed are not a reason to stop. */
 const SOURCE_FILE = /\.(ts|tsx|js|jsx|mjs|cjs|py|go|java|rb|rs|kt|cs|php|sql|prisma)$/i;

@@ -1,6 +1,6 @@
-import type { CanaryScore, MetricComparison } from "../canary";
-import type { EscalationReason } from "./escalation-reasons";
-import type { StageOutcome } from "./transitions";
+import type { CanaryScore, MetricComparison } from "../../lib/canary";
+import type { EscalationReason } from "../../lib/pipeline/escalation-reasons";
+import type { StageOutcome } from "../../lib/pipeline/transitions";
 
 /**
  * The validation policy: no performance regression. Every metric must pass the statistical

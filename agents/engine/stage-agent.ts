@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import type { Db } from "../lib/db/client";
-import type { Logger } from "../lib/log";
-import type { PolicyRules } from "../lib/pipeline/policy-rules";
-import type { Stage } from "../lib/pipeline/stages";
-import type { StageOutcome } from "../lib/pipeline/transitions";
+import type { Db } from "../../lib/db/client";
+import type { Logger } from "../../lib/log";
+import type { PolicyRules } from "../../lib/pipeline/policy-rules";
+import type { Stage } from "../../lib/pipeline/stages";
+import type { StageOutcome } from "../../lib/pipeline/transitions";
 
 /** What an agent sees of the run it works on. */
 export interface StageContext {
