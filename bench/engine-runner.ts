@@ -29,14 +29,14 @@ export type BenchMessage = { type: "go" } | { type: "pause" };
 
 const log = rootLog.child({ component: "bench-runner" });
 
-/** An agent that passes every change at once, with a decision shaped like a real one. */
-function stubAgent(stage: Stage): StageAgent {
+/** An agent that decides every change at once (pass, or fail), with a decision shaped like a real one. */
+function stubAgent(stage: Stage, kind: "pass" | "fail" = "pass"): StageAgent {
   return {
     stage,
     async run(context: StageContext): Promise<StageAgentResult> {
       const inputHash = createHash("sha256").update(context.run.diff).digest("hex");
       return {
-        outcome: { kind: "pass", summary: `${stage} stub: passed` },
+        outcome: { kind, summary: `${stage} stub: ${kind === "pass" ? "passed" : "failed"}` },
         decision: {
           agent: `${stage}-stub`,
           agentVersion: STUB_VERSION,
@@ -45,7 +45,7 @@ function stubAgent(stage: Stage): StageAgent {
           inputHash,
           riskScore: stage === "review" ? 1 : null,
           output: { stub: true },
-          rationale: "Benchmark stub: passes without looking.",
+          rationale: "Benchmark stub: decides without looking.",
           requiresHuman: false,
           prompt: null,
           response: null,
@@ -65,8 +65,15 @@ async function main() {
   const db = createPrismaClient(config.DATABASE_URL);
   const heartbeat = await startRunnerHeartbeat({ db, log, concurrency: config.RUNNER_CONCURRENCY, leaseSeconds: LEASE_SECONDS, idPrefix: "bench-" });
 
-  // Every stage up to staging has an agent, so a run goes review → test and waits at staging.
-  const agents = { review: stubAgent("review"), test: stubAgent("test") };
+  // Two stage jobs per run: review passes, and test ends the run (failed), so staging and later
+  // stages (never reached) cost nothing.
+  const agents = {
+    review: stubAgent("review"),
+    test: stubAgent("test", "fail"),
+    staging: stubAgent("staging"),
+    validation: stubAgent("validation"),
+    deployment: stubAgent("deployment"),
+  };
 
   const startWorkers = async () => {
     const started = await run({

@@ -256,16 +256,16 @@ async function submitPaced(db: Db, count: number, perSecond: number): Promise<st
   return ids;
 }
 
-/** Polls until every run waits at staging; fails fast if a run ends elsewhere or a runner dies. */
-async function waitUntilWaiting(db: Db, ids: string[], runners: RunnerHandle[], label: string) {
+/** Polls until every run has ended at test (the stub fails it there); fails fast if a run ends elsewhere or a runner dies. */
+async function waitUntilEnded(db: Db, ids: string[], runners: RunnerHandle[], label: string) {
   const deadline = Date.now() + ROUND_TIMEOUT_MS;
   let reported = -1;
   while (Date.now() < deadline) {
     const counts = await db.pipelineRun.groupBy({ by: ["status"], where: { id: { in: ids } }, _count: true });
     const count = (status: string) => counts.find((c) => c.status === status)?._count ?? 0;
-    const done = count("waiting");
+    const done = count("failed");
     const stray = ids.length - done - count("queued") - count("running");
-    if (stray > 0) throw new Error(`${stray} runs ended neither waiting nor active: ${JSON.stringify(counts)}`);
+    if (stray > 0) throw new Error(`${stray} runs ended neither failed at test nor active: ${JSON.stringify(counts)}`);
     const dead = runners.find((r) => r.child.exitCode !== null || r.child.signalCode !== null);
     if (dead) throw new Error(`a runner exited (${dead.child.exitCode ?? dead.child.signalCode}):\n${dead.output()}`);
     if (done !== reported) {
@@ -404,14 +404,14 @@ async function round(db: Db, databaseUrl: string, postmasterPid: number, count: 
     const wholeRound = cpuMeter(runners, postmasterPid);
     const warmUp = await submitBacklog(db, WARMUP_RUNS_PER_RUNNER * count);
     release(runners);
-    await waitUntilWaiting(db, warmUp, runners, "warm-up");
+    await waitUntilEnded(db, warmUp, runners, "warm-up");
     await pause(runners);
 
     say(`  queueing ${BACKLOG_RUNS} runs while the runners are paused...`);
     const backlog = await submitBacklog(db, BACKLOG_RUNS);
     const cpuUntil = cpuMeter(runners, postmasterPid);
     release(runners);
-    await waitUntilWaiting(db, backlog, runners, "backlog");
+    await waitUntilEnded(db, backlog, runners, "backlog");
     const cpu = cpuUntil(backlog.length);
     const runsPerSecond = await throughput(db, backlog);
     say(`  ${runsPerSecond.toFixed(1)} runs/s at saturation, machine ${(cpu.machineBusy * 100).toFixed(0)}% busy`);
@@ -419,7 +419,7 @@ async function round(db: Db, databaseUrl: string, postmasterPid: number, count: 
     const pace = runsPerSecond * PACED_LOAD;
     say(`  submitting ${PACED_RUNS} runs at ${pace.toFixed(1)}/s (${PACED_LOAD * 100}% load) for the transition latency...`);
     const paced = await submitPaced(db, PACED_RUNS, pace);
-    await waitUntilWaiting(db, paced, runners, "paced");
+    await waitUntilEnded(db, paced, runners, "paced");
     const othersInRound = wholeRound(1).others;
     if (othersInRound > OTHERS_WARNING) say(`  warning: other processes used ${(othersInRound * 100).toFixed(0)}% of the machine during this round`);
     return { runners: count, runsPerSecond, cpu, othersInRound, ...(await transitionLatency(db, paced)) };

@@ -12,7 +12,8 @@ import { recordStageOutcome } from "./record-stage-outcome";
 export interface EngineDeps {
   db: Db;
   log: Logger;
-  agents: Partial<Record<Stage, StageAgent>>;
+  /** Every stage has its agent: a run never waits at a stage nothing would run. */
+  agents: Readonly<Record<Stage, StageAgent>>;
   retry?: Partial<RetryPolicy>;
 }
 
@@ -25,10 +26,6 @@ export async function runStageJob(deps: EngineDeps, job: StageJobPayload) {
   const { db } = deps;
   const log = deps.log.child({ runId: job.runId, stage: job.stage, attempt: job.attempt });
   const agent = deps.agents[job.stage];
-  if (!agent) {
-    log.warn("no agent configured for this stage");
-    return;
-  }
 
   // First, one statement marks the run and its attempt as running: this is the start of the stage,
   // so it comes right after the claim, before the run's details are read (atomic without a
@@ -71,7 +68,6 @@ export async function runStageJob(deps: EngineDeps, job: StageJobPayload) {
     result: storableResult(result),
     policy,
     retry,
-    isConfigured: (stage) => Boolean(deps.agents[stage]),
   });
   log.info({ outcome: result.outcome.kind, transition: recorded.transition?.type, ms: Math.round(performance.now() - startedAt) }, "stage attempt finished");
 }

@@ -76,11 +76,28 @@ export function measuredDecision(fields: {
   };
 }
 
+/**
+ * What a stage says about its own result, in the terms the engine and the escalation package
+ * need, so that neither reads a stage's output: the engine never names a stage or casts its JSON.
+ */
+export interface StageAssessment {
+  /** The run's risk score, for a stage that sets it (the review does). */
+  runRiskScore?: number;
+  /** Findings severe enough that the escalation package suggests changes before shipping. */
+  criticalFindings: number;
+  /** What this stage did not check, stated to the reviewer rather than hidden. */
+  notChecked: string[];
+}
+
+export const nothingToAssess: StageAssessment = { criticalFindings: 0, notChecked: [] };
+
 export interface StageAgentResult {
   outcome: StageOutcome;
   decision: AgentDecisionRecord;
   /** Stored on the StageRun for the run page. */
   stageOutput: unknown;
+  /** Absent for a stage with nothing to add (no risk score, nothing left unchecked). */
+  assessment?: StageAssessment;
 }
 
 export interface StageAgent {

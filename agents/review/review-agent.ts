@@ -4,7 +4,7 @@ import { evaluateReview } from "./evaluate-review";
 import { reviewOutputSchema, ruleIdOf, type Finding, type ReviewOutput, type RulesReport } from "../../lib/review/review-output";
 import type { LlmProvider, LlmUsage } from "../llm/provider";
 import { redactSecrets } from "../llm/redact";
-import type { StageAgent, StageAgentResult, StageContext } from "../engine/stage-agent";
+import type { StageAgent, StageAgentResult, StageAssessment, StageContext } from "../engine/stage-agent";
 import { cleanUntrustedText } from "../../lib/text/untrusted-text";
 import { heuristicReview } from "./heuristic-review";
 import { readRepositorySources, type FileSource } from "./repository-sources";
@@ -114,6 +114,20 @@ async function sourcesFor(context: StageContext, diff: ParsedDiff): Promise<Map<
   }
 }
 
+/** What the review adds to the run: its risk score, its critical findings and what it did not read. */
+function assessReview(review: ReviewOutput, rules: RulesReport, provider: LlmProvider | null): StageAssessment {
+  const findings = [...review.security_issues, ...review.api_breaking_changes, ...review.performance_concerns];
+  return {
+    runRiskScore: review.risk_score,
+    criticalFindings: findings.filter((f) => f.severity === "critical").length,
+    notChecked: [
+      ...rules.unreviewedFiles.map((f) => `${f.file}: not reviewed (${f.reason})`),
+      ...(rules.notChecked ?? []),
+      ...(provider ? [] : ["No LLM is configured: the review is the rule-based heuristic only."]),
+    ],
+  };
+}
+
 /**
  * The review agent: the deterministic rules always run; then the LLM reviews the diff in chunks
  * by file when one is configured, otherwise the rule-based heuristic stands in (and says so).
@@ -167,6 +181,7 @@ export function createReviewAgent(provider: LlmProvider | null): StageAgent {
       return {
         outcome,
         stageOutput: { review: final, rules, files: diff.files.length, additions: diff.additions, deletions: diff.deletions },
+        assessment: assessReview(final, rules, provider),
         decision: {
           agent: "review",
           agentVersion: REVIEW_AGENT_VERSION,

@@ -1,5 +1,4 @@
 import type { Db } from "../db/client";
-import { isStageConfigured } from "../pipeline/configured-stages";
 import { finishedRunStatuses, stageLabels, type Stage } from "../pipeline/stages";
 import { checkLink, describeBreak, type StoredEvent } from "./chain";
 import { withPayload } from "./event-payload";
@@ -9,8 +8,6 @@ import { verifyFromCheckpoint } from "./verify-from-checkpoint";
  * The evidence for one change (one pipeline run), assembled for an auditor: every line names the
  * audit events (by sequence number) that back it, so it can be checked against the hash chain.
  */
-
-export const NOT_CONFIGURED_NOTE = "not run: stage not configured";
 
 /** Sequence numbers of the audit events behind a line. */
 type Events = string[];
@@ -225,22 +222,20 @@ function stageAttempts(run: LoadedRun, stage: Stage, events: RunEvent[]): StageA
 
 /** Says plainly why a stage has nothing to show, rather than leaving a blank. */
 function stageNote(run: LoadedRun, stage: Stage, attempts: StageAttempt[]): string {
-  const ran = attempts.filter((a) => a.status !== "not_configured");
-  const last = ran.at(-1);
+  const last = attempts.at(-1);
   if (last) {
     const status = last.status.replace("_", " ");
     // Summaries often begin with the status already ("Escalated: risk 8 ≥ 7").
     if (!last.summary) return status;
     return last.summary.toLowerCase().startsWith(status) ? last.summary : `${status}: ${last.summary}`;
   }
-  if (attempts.length > 0 || !isStageConfigured(stage)) return NOT_CONFIGURED_NOTE;
   if ((finishedRunStatuses as readonly string[]).includes(run.status)) return `not run: the run ended (${run.status.replace("_", " ")}) before this stage`;
   return "not run yet";
 }
 
 function stageSection(run: LoadedRun, stage: Stage, events: RunEvent[]): StageSection {
   const attempts = stageAttempts(run, stage, events);
-  return { stage, label: stageLabels[stage], ran: attempts.some((a) => a.status !== "not_configured"), note: stageNote(run, stage, attempts), attempts };
+  return { stage, label: stageLabels[stage], ran: attempts.length > 0, note: stageNote(run, stage, attempts), attempts };
 }
 
 interface ReviewFindings {

@@ -3,7 +3,6 @@ import { appendAuditEvent } from "../audit/append-audit-event";
 import { actorCan, auditActor, type Actor } from "../auth/actor";
 import type { Db } from "../db/client";
 import { ApiError } from "../http/errors";
-import { isStageConfigured } from "../pipeline/configured-stages";
 import { continueRun } from "../pipeline/continue-run";
 import { policyRulesSchema } from "../pipeline/policy-rules";
 import type { Stage } from "../pipeline/stages";
@@ -104,7 +103,7 @@ export async function decideEscalation(db: Db, options: { escalationId: string; 
       const status = input.decision === "approve" ? "approved" : input.decision === "reject" ? "rejected" : "changes_requested";
       await tx.escalation.update({ where: { id: escalation.id }, data: { status, decidedAt: new Date() } });
       if (input.decision === "approve") {
-        await continueRun(tx, { runId: escalation.runId, fromStage: escalation.stage as Stage, isConfigured: isStageConfigured });
+        await continueRun(tx, { runId: escalation.runId, fromStage: escalation.stage as Stage });
       } else {
         const runStatus = input.decision === "reject" ? "rejected" : "changes_requested";
         await tx.pipelineRun.update({ where: { id: escalation.runId }, select: { id: true }, data: { status: runStatus, finishedAt: new Date() } });

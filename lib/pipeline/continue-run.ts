@@ -5,11 +5,9 @@ import { withWrites } from "../db/with-writes";
 import { addStageJobCall } from "../jobs/stage-job";
 import { nextStage, type Stage } from "./stages";
 
-export const NOT_CONFIGURED = "waiting: stage not configured";
-
 /**
  * Moves a run past `fromStage` inside the caller's transaction: queues the next stage's first
- * attempt (and its job), or leaves the run waiting at a stage without an agent, or completes it.
+ * attempt (and its job), or completes the run after the last stage.
  * `riskScore` is written with the run's new state (the recorder passes the review's).
  *
  * It is ONE statement (data-modifying CTEs), together with the caller's `alsoWrite` (the recorder
@@ -22,24 +20,17 @@ export const NOT_CONFIGURED = "waiting: stage not configured";
  */
 export async function continueRun(
   tx: PrismaTypes.TransactionClient,
-  options: { runId: string; fromStage: Stage; isConfigured: (stage: Stage) => boolean; riskScore?: number; at?: Date; alsoWrite?: Prisma.Sql[] },
+  options: { runId: string; fromStage: Stage; riskScore?: number; at?: Date; alsoWrite?: Prisma.Sql[] },
 ) {
   const { runId, fromStage } = options;
   const next = nextStage(fromStage);
   const at = options.at ?? new Date();
   const alsoWrite = options.alsoWrite ?? [];
-  const updateRun = (status: "done" | "waiting" | "queued", stage: Stage) =>
+  const updateRun = (status: "done" | "queued", stage: Stage) =>
     runStateUpdate({ runId, status, stage, at, finished: status === "done", riskScore: options.riskScore });
   if (!next) {
     await tx.$executeRaw(withWrites(alsoWrite, updateRun("done", fromStage)));
     return { status: "done" as const, stage: fromStage };
-  }
-  if (!options.isConfigured(next)) {
-    const waitingAttempt = Prisma.sql`
-      INSERT INTO "StageRun" (id, "runId", stage, attempt, status, summary, "queuedAt")
-      VALUES (${newId()}, ${runId}, ${next}::"Stage", 1, 'not_configured', ${NOT_CONFIGURED}, ${at})`;
-    await tx.$executeRaw(withWrites([...alsoWrite, waitingAttempt], updateRun("waiting", next)));
-    return { status: "waiting" as const, stage: next };
   }
   const queuedAttempt = Prisma.sql`
     INSERT INTO "StageRun" (id, "runId", stage, attempt, status, "queuedAt")

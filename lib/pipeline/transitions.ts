@@ -13,7 +13,6 @@ export type StageRunStatus = "passed" | "escalated" | "failed" | "rolled_back" |
 
 export type Transition =
   | { type: "advance"; stageStatus: "passed"; nextStage: Stage }
-  | { type: "wait_not_configured"; stageStatus: "passed"; nextStage: Stage }
   | { type: "complete"; stageStatus: "passed" }
   | { type: "escalate"; stageStatus: "escalated" | "error"; reasons: EscalationReason[] }
   | { type: "fail"; stageStatus: "failed" }
@@ -42,16 +41,12 @@ export function decideTransition(input: {
   attempt: number;
   outcome: StageOutcome;
   retry: RetryPolicy;
-  isConfigured: (stage: Stage) => boolean;
 }): Transition {
   const { stage, attempt, outcome, retry } = input;
   switch (outcome.kind) {
     case "pass": {
       const next = nextStage(stage);
-      if (!next) return { type: "complete", stageStatus: "passed" };
-      return input.isConfigured(next)
-        ? { type: "advance", stageStatus: "passed", nextStage: next }
-        : { type: "wait_not_configured", stageStatus: "passed", nextStage: next };
+      return next ? { type: "advance", stageStatus: "passed", nextStage: next } : { type: "complete", stageStatus: "passed" };
     }
     case "escalate":
       return { type: "escalate", stageStatus: "escalated", reasons: outcome.reasons };
@@ -80,13 +75,11 @@ export function decideTransition(input: {
 }
 
 /** The run status a transition leaves the run in. */
-export function runStatusAfter(transition: Transition): "queued" | "waiting" | "done" | "escalated" | "failed" | "rolled_back" {
+export function runStatusAfter(transition: Transition): "queued" | "done" | "escalated" | "failed" | "rolled_back" {
   switch (transition.type) {
     case "advance":
     case "retry":
       return "queued";
-    case "wait_not_configured":
-      return "waiting";
     case "complete":
       return "done";
     case "escalate":

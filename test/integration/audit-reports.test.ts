@@ -21,6 +21,7 @@ import { editEventSql } from "../support/audit-chain";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { cleanDiff } from "../support/diffs";
 import { pdfPageTexts } from "../support/pdf-text";
+import { stageAgents } from "../support/stage-agents";
 
 const evalDiff = `diff --git a/src/reports.ts b/src/reports.ts
 new file mode 100644
@@ -62,7 +63,7 @@ describe("PDF reports from a seeded database", () => {
       actor: system,
       input: { repository: "demo", prNumber, title, author: "Dev@Example.com", baseSha: "a".repeat(40), headSha: `${prNumber}`.padStart(40, "e"), diff },
     });
-    await runStageJob({ db: t.db, log: quiet, agents: { review: createReviewAgent(null) } }, { runId: run.id, stage: "review", attempt: 1 });
+    await runStageJob({ db: t.db, log: quiet, agents: stageAgents({ review: createReviewAgent(null) }) }, { runId: run.id, stage: "review", attempt: 1 });
     return run.id;
   }
 

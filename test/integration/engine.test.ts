@@ -17,6 +17,7 @@ import { submitWithGit } from "@/scripts/lib/submit-with-git";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { cleanDiff } from "../support/diffs";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
+import { stageAgents } from "../support/stage-agents";
 
 const actor = { type: "system", id: "test", label: "test" } as const;
 const quiet = log.child({ test: "engine" });
@@ -91,7 +92,7 @@ describe("the pipeline engine on PostgreSQL", () => {
       // Its job may still be claimed; the runner skips it without running an agent.
       let calls = 0;
       const counting: StageAgent = { stage: "review", run: (ctx) => (calls++, createReviewAgent(null).run(ctx)) };
-      await runStageJob({ db: t.db, log: quiet, agents: { review: counting } }, { runId: old.run.id, stage: "review", attempt: 1 });
+      await runStageJob({ db: t.db, log: quiet, agents: stageAgents({ review: counting }) }, { runId: old.run.id, stage: "review", attempt: 1 });
       expect(calls).toBe(0);
     });
 
@@ -105,7 +106,7 @@ describe("the pipeline engine on PostgreSQL", () => {
           return createReviewAgent(null).run(ctx);
         },
       };
-      await runStageJob({ db: t.db, log: quiet, agents: { review: supersedingMidStage } }, { runId: old.run.id, stage: "review", attempt: 1 });
+      await runStageJob({ db: t.db, log: quiet, agents: stageAgents({ review: supersedingMidStage }) }, { runId: old.run.id, stage: "review", attempt: 1 });
       expect(newer?.superseded).toEqual([old.run.id]);
       expect(await t.db.pipelineRun.findUniqueOrThrow({ where: { id: old.run.id } })).toMatchObject({ status: "superseded" });
       const [attempt] = await stageRuns(old.run.id);
@@ -121,7 +122,7 @@ describe("the pipeline engine on PostgreSQL", () => {
       for (let i = 0; i < 12; i++) {
         const old = await submit({ prNumber: 500 + i, headSha: "d".repeat(40) });
         const [, newer] = await Promise.all([
-          runStageJob({ db: t.db, log: quiet, agents: heuristic }, { runId: old.run.id, stage: "review", attempt: 1 }),
+          runStageJob({ db: t.db, log: quiet, agents: stageAgents(heuristic) }, { runId: old.run.id, stage: "review", attempt: 1 }),
           submit({ prNumber: 500 + i, headSha: "e".repeat(40) }),
         ]);
         const after = await t.db.pipelineRun.findUniqueOrThrow({ where: { id: old.run.id } });
@@ -161,13 +162,13 @@ describe("the pipeline engine on PostgreSQL", () => {
   describe("stages", () => {
     const heuristic = { review: createReviewAgent(null) };
 
-    it("passes a clean change and waits honestly at the next, unconfigured stage", async () => {
+    it("passes a clean change and queues the next stage, setting the run's risk from the review's assessment", async () => {
       const { run } = await submit();
-      await runStageJob({ db: t.db, log: quiet, agents: heuristic }, { runId: run.id, stage: "review", attempt: 1 });
-      expect(await t.db.pipelineRun.findUniqueOrThrow({ where: { id: run.id } })).toMatchObject({ status: "waiting", currentStage: "test", riskScore: 1 });
+      await runStageJob({ db: t.db, log: quiet, agents: stageAgents(heuristic) }, { runId: run.id, stage: "review", attempt: 1 });
+      expect(await t.db.pipelineRun.findUniqueOrThrow({ where: { id: run.id } })).toMatchObject({ status: "queued", currentStage: "test", riskScore: 1 });
       expect((await stageRuns(run.id)).map((s) => [s.stage, s.status, s.summary])).toEqual([
         ["review", "passed", "Passed review with risk 1"],
-        ["test", "not_configured", "waiting: stage not configured"],
+        ["test", "queued", null],
       ]);
     });
 
@@ -182,7 +183,7 @@ describe("the pipeline engine on PostgreSQL", () => {
         },
       };
       const idle: StageAgent = { stage: "test", run: async () => { throw new Error("not run here"); } };
-      await runStageJob({ db: t.db, log: quiet, agents: { review: reviewing, test: idle } }, { runId: run.id, stage: "review", attempt: 1 });
+      await runStageJob({ db: t.db, log: quiet, agents: stageAgents({ review: reviewing, test: idle }) }, { runId: run.id, stage: "review", attempt: 1 });
 
       const [review, next] = await stageRuns(run.id);
       expect(review).toMatchObject({ stage: "review", status: "passed", output: { measured }, error: null });
@@ -202,7 +203,7 @@ describe("the pipeline engine on PostgreSQL", () => {
 
     it("escalates a risky change with its context package, audited in the same transaction", async () => {
       const { run } = await submit({ diff: evalDiff(false) });
-      await runStageJob({ db: t.db, log: quiet, agents: heuristic }, { runId: run.id, stage: "review", attempt: 1 });
+      await runStageJob({ db: t.db, log: quiet, agents: stageAgents(heuristic) }, { runId: run.id, stage: "review", attempt: 1 });
       const escalation = await t.db.escalation.findFirstOrThrow({ where: { runId: run.id } });
       expect(escalation).toMatchObject({ status: "open", stage: "review", reasons: ["high_risk"] });
       expect(escalation.contextHash).toMatch(/^[0-9a-f]{64}$/);
@@ -218,8 +219,8 @@ describe("the pipeline engine on PostgreSQL", () => {
       const job = { runId: run.id, stage: "review" as const, attempt: 1 };
       let calls = 0;
       const counting: StageAgent = { stage: "review", run: (ctx) => (calls++, heuristic.review.run(ctx)) };
-      await runStageJob({ db: t.db, log: quiet, agents: { review: counting } }, job);
-      await runStageJob({ db: t.db, log: quiet, agents: { review: counting } }, job);
+      await runStageJob({ db: t.db, log: quiet, agents: stageAgents({ review: counting }) }, job);
+      await runStageJob({ db: t.db, log: quiet, agents: stageAgents({ review: counting }) }, job);
       expect(calls).toBe(1);
       expect(await t.db.agentDecision.count({ where: { runId: run.id } })).toBe(1);
       expect(await t.db.auditEvent.count({ where: { runId: run.id, action: "stage.decided" } })).toBe(1);
@@ -228,7 +229,7 @@ describe("the pipeline engine on PostgreSQL", () => {
     it("retries a failing agent with backoff, then escalates; it never advances", async () => {
       const { run } = await submit();
       const failing: StageAgent = { stage: "review", run: async () => { throw new Error("LLM timeout after 60000 ms"); } };
-      const deps = { db: t.db, log: quiet, agents: { review: failing }, retry: { baseDelayMs: 1000, maxDelayMs: 4000 } };
+      const deps = { db: t.db, log: quiet, agents: stageAgents({ review: failing }), retry: { baseDelayMs: 1000, maxDelayMs: 4000 } };
       for (const attempt of [1, 2, 3]) await runStageJob(deps, { runId: run.id, stage: "review", attempt });
       expect((await stageRuns(run.id)).map((s) => [s.attempt, s.status])).toEqual([
         [1, "error"],
@@ -246,7 +247,7 @@ describe("the pipeline engine on PostgreSQL", () => {
       const risks = [];
       for (const injected of [false, true]) {
         const { run } = await submit({ diff: evalDiff(injected) });
-        await runStageJob({ db: t.db, log: quiet, agents: heuristic }, { runId: run.id, stage: "review", attempt: 1 });
+        await runStageJob({ db: t.db, log: quiet, agents: stageAgents(heuristic) }, { runId: run.id, stage: "review", attempt: 1 });
         risks.push((await t.db.pipelineRun.findUniqueOrThrow({ where: { id: run.id } })).riskScore!);
       }
       expect(risks[1]).toBeGreaterThanOrEqual(risks[0]);
@@ -268,7 +269,7 @@ describe("the pipeline engine on PostgreSQL", () => {
         usage: { input_tokens: 812, output_tokens: 95 },
       });
       const provider = createAnthropicProvider({ apiKey: "sk-ant-test-key-0000000000000000000000", baseURL: fake.baseURL, maxRetries: 0 });
-      await runStageJob({ db: t.db, log: quiet, agents: { review: createReviewAgent(provider) } }, { runId: run.id, stage: "review", attempt: 1 });
+      await runStageJob({ db: t.db, log: quiet, agents: stageAgents({ review: createReviewAgent(provider) }) }, { runId: run.id, stage: "review", attempt: 1 });
       expect(await t.db.pipelineRun.findUniqueOrThrow({ where: { id: run.id } })).toMatchObject({ status: "escalated", riskScore: 8 });
       const decision = await t.db.agentDecision.findFirstOrThrow({ where: { runId: run.id } });
       expect(decision).toMatchObject({ provider: "anthropic", inputTokens: 812, outputTokens: 95 });
@@ -299,7 +300,7 @@ describe("the pipeline engine on PostgreSQL", () => {
       const before = fake.requests.length;
       fake.enqueue(answer(2), answer(5));
       const provider = createAnthropicProvider({ apiKey: "sk-ant-test-key-0000000000000000000000", baseURL: fake.baseURL, maxRetries: 0 });
-      await runStageJob({ db: t.db, log: quiet, agents: { review: createReviewAgent(provider) } }, { runId: run.id, stage: "review", attempt: 1 });
+      await runStageJob({ db: t.db, log: quiet, agents: stageAgents({ review: createReviewAgent(provider) }) }, { runId: run.id, stage: "review", attempt: 1 });
       const sent = fake.requests.slice(before).map((r) => JSON.stringify(r.body));
       expect(sent).toHaveLength(2);
       expect(sent[0]).toContain("+++ b/src/alpha.ts");
@@ -316,7 +317,7 @@ describe("the pipeline engine on PostgreSQL", () => {
       const { run } = await submit();
       const provider = createAnthropicProvider({ apiKey: "sk-ant-test-key-0000000000000000000000", baseURL: fake.baseURL, maxRetries: 1, retryBaseDelayMs: 1 });
       fake.enqueue(...Array.from({ length: 6 }, () => ({ status: 500 })));
-      const deps = { db: t.db, log: quiet, agents: { review: createReviewAgent(provider) }, retry: { baseDelayMs: 1 } };
+      const deps = { db: t.db, log: quiet, agents: stageAgents({ review: createReviewAgent(provider) }), retry: { baseDelayMs: 1 } };
       for (const attempt of [1, 2, 3]) await runStageJob(deps, { runId: run.id, stage: "review", attempt });
       expect(await t.db.pipelineRun.findUniqueOrThrow({ where: { id: run.id } })).toMatchObject({ status: "escalated" });
       expect((await stageRuns(run.id)).at(-1)).toMatchObject({ status: "error", error: expect.stringMatching(/500|server/i) });

@@ -19,6 +19,7 @@ import { submitRun } from "@/lib/runs/submit-run";
 import { createUser } from "@/lib/users/create-user";
 import { createDemoRepository } from "@/scripts/lib/demo-repository";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { stageAgents } from "../support/stage-agents";
 
 const system = { type: "system", id: "test", label: "test" } as const;
 const quiet = log.child({ test: "escalations" });
@@ -57,7 +58,7 @@ describe("deciding escalations", () => {
       actor: system,
       input: { repository: "demo", prNumber: pr++, title: "Change", author, baseSha: "a".repeat(40), headSha: `${pr}`.padStart(40, "e"), diff },
     });
-    await runStageJob({ db: t.db, log: quiet, agents: { review: createReviewAgent(null) } }, { runId: run.id, stage: "review", attempt: 1 });
+    await runStageJob({ db: t.db, log: quiet, agents: stageAgents({ review: createReviewAgent(null) }) }, { runId: run.id, stage: "review", attempt: 1 });
     return t.db.escalation.findFirstOrThrow({ where: { runId: run.id } });
   }
 
@@ -122,7 +123,7 @@ describe("deciding escalations", () => {
     });
     const broken = { stage: "review" as const, run: async () => Promise.reject(new Error("model unavailable")) };
     for (const attempt of [1, 2, 3]) {
-      await runStageJob({ db: t.db, log: quiet, agents: { review: broken }, retry: { baseDelayMs: 1 } }, { runId: run.id, stage: "review", attempt });
+      await runStageJob({ db: t.db, log: quiet, agents: stageAgents({ review: broken }), retry: { baseDelayMs: 1 } }, { runId: run.id, stage: "review", attempt });
     }
     const escalation = await t.db.escalation.findFirstOrThrow({ where: { runId: run.id } });
     const pkg = escalation.contextPackage as unknown as ContextPackage;

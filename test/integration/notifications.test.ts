@@ -19,6 +19,7 @@ import { registerRepository } from "@/lib/repositories/register-repository";
 import { submitRun } from "@/lib/runs/submit-run";
 import { createDemoRepository } from "@/scripts/lib/demo-repository";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { stageAgents } from "../support/stage-agents";
 
 const system = { type: "system", id: "test", label: "test" } as const;
 const quiet = log.child({ test: "notifications" });
@@ -78,7 +79,7 @@ describe("escalation notifications", () => {
       actor: system,
       input: { repository: "demo", prNumber: pr++, title, author: "dev@example.com", baseSha: "a".repeat(40), headSha: `${pr}`.padStart(40, "e"), diff: evalDiff },
     });
-    await runStageJob({ db: t.db, log: quiet, agents: { review: createReviewAgent(null) } }, { runId: run.id, stage: "review", attempt: 1 });
+    await runStageJob({ db: t.db, log: quiet, agents: stageAgents({ review: createReviewAgent(null) }) }, { runId: run.id, stage: "review", attempt: 1 });
     return t.db.escalation.findFirstOrThrow({ where: { runId: run.id } });
   }
 

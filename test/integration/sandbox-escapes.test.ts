@@ -17,6 +17,7 @@ import { testPresets } from "@/lib/repositories/test-settings";
 import { createDemoRepository } from "@/scripts/lib/demo-repository";
 import { submitWithGit } from "@/scripts/lib/submit-with-git";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { stageAgents } from "../support/stage-agents";
 
 const actor = { type: "system", id: "test", label: "test" } as const;
 const quiet = log.child({ test: "sandbox-escapes" });
@@ -106,7 +107,7 @@ describe("pull-request code in the sandbox", () => {
 
   it("blocks every escape, still reaches its verdict, and stores no secret anywhere", async () => {
     const { run } = await submitWithGit(t.db, { repoPath: repoDir, base: "main", head: "attack/escape", number: 1, author: "mallory@example.com", actor, note: () => {} });
-    const agents = { review: passingReview, test: createTestAgent(null, { workspaceRoot, sandbox }) };
+    const agents = stageAgents({ review: passingReview, test: createTestAgent(null, { workspaceRoot, sandbox }) });
     await runStageJob({ db: t.db, log: quiet, agents }, { runId: run.id, stage: "review", attempt: 1 });
     await runStageJob({ db: t.db, log: quiet, agents }, { runId: run.id, stage: "test", attempt: 1 });
 
@@ -149,7 +150,7 @@ describe("pull-request code in the sandbox", () => {
 
   it("redacts Flowgate's secrets from what the code prints when it runs without a sandbox", async () => {
     const { run } = await submitWithGit(t.db, { repoPath: repoDir, base: "main", head: "attack/escape", number: 2, author: "mallory@example.com", actor, note: () => {} });
-    const agents = { review: passingReview, test: createTestAgent(null, { workspaceRoot, sandbox: createSandbox("off") }) };
+    const agents = stageAgents({ review: passingReview, test: createTestAgent(null, { workspaceRoot, sandbox: createSandbox("off") }) });
     await runStageJob({ db: t.db, log: quiet, agents }, { runId: run.id, stage: "review", attempt: 1 });
     await runStageJob({ db: t.db, log: quiet, agents }, { runId: run.id, stage: "test", attempt: 1 });
     const stage = await t.db.stageRun.findFirstOrThrow({ where: { runId: run.id, stage: "test" } });
@@ -177,7 +178,7 @@ describe("pull-request code in the sandbox", () => {
       },
     };
     const { run } = await submitWithGit(t.db, { repoPath: repoDir, base: "main", head: "attack/escape", number: 3, author: "mallory@example.com", actor, note: () => {} });
-    const agents = { review: passingReview, test: createTestAgent(null, { workspaceRoot, sandbox: unavailable }) };
+    const agents = stageAgents({ review: passingReview, test: createTestAgent(null, { workspaceRoot, sandbox: unavailable }) });
     await runStageJob({ db: t.db, log: quiet, agents }, { runId: run.id, stage: "review", attempt: 1 });
     await runStageJob({ db: t.db, log: quiet, agents }, { runId: run.id, stage: "test", attempt: 1 });
     const stage = await t.db.stageRun.findFirstOrThrow({ where: { runId: run.id, stage: "test" } });

@@ -17,6 +17,7 @@ import { updateRepositorySettings } from "@/lib/repositories/update-repository-s
 import { createDemoRepository, demoBranches, demoTestSettings } from "@/scripts/lib/demo-repository";
 import { submitWithGit } from "@/scripts/lib/submit-with-git";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { stageAgents } from "../support/stage-agents";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 
 const actor = { type: "system", id: "test", label: "test" } as const;
@@ -51,6 +52,7 @@ test("loyalty cases from the fixture", () => {
 const unrelatedTest = `import assert from "node:assert/strict";
 import { test } from "node:test";
 import { orderTotal } from "../../src/totals.js";
+import { stageAgents } from "../support/stage-agents";
 
 test("an empty order totals zero", () => {
   assert.equal(orderTotal([]), 0);
@@ -74,7 +76,7 @@ describe("the test agent on real workspaces", () => {
   /** Submits a demo branch and runs review then test, as a runner would. */
   async function runBranch(name: string, testAgent: StageAgent = heuristicAgents().test) {
     const { run } = await submitWithGit(t.db, { repoPath: repoDir, base: "main", head: name, number: number++, author: demoBranches[branch(name)].author, actor, note: () => {} });
-    const agents = { review: createReviewAgent(null), test: testAgent };
+    const agents = stageAgents({ review: createReviewAgent(null), test: testAgent });
     await runStageJob({ db: t.db, log: quiet, agents }, { runId: run.id, stage: "review", attempt: 1 });
     expect(await t.db.stageRun.findFirst({ where: { runId: run.id, stage: "review" } })).toMatchObject({ status: "passed" });
     await runStageJob({ db: t.db, log: quiet, agents }, { runId: run.id, stage: "test", attempt: 1 });
@@ -102,7 +104,7 @@ describe("the test agent on real workspaces", () => {
   it("passes a well-tested change with its changed-line coverage, and removes its workspace", async () => {
     const { output, run, stage } = await runBranch("feature/order-total-format");
     expect(stage.status).toBe("passed");
-    expect(run).toMatchObject({ status: "waiting", currentStage: "staging" });
+    expect(run).toMatchObject({ status: "queued", currentStage: "staging" });
     expect(output.suite).toMatchObject({ failed: 0, errored: 0 });
     expect(output.suite!.passed).toBeGreaterThanOrEqual(5);
     const format = output.coverage.before!.files.find((f) => f.path === "src/format.js")!;
@@ -161,7 +163,7 @@ describe("the test agent on real workspaces", () => {
     expect(retryPrompt).toMatch(/ENOENT|no such file/);
     expect(output.coverage.before!.percent).toBe(0);
     expect(output.coverage.after!.percent).toBe(100);
-    expect(run.status).toBe("waiting");
+    expect(run).toMatchObject({ status: "queued", currentStage: "staging" });
     expect(decision).toMatchObject({ provider: "anthropic", inputTokens: 1800, outputTokens: 600 });
     expect(output.generation.patch).toContain("+++ b/test/generated/loyalty.test.js");
     expect(output.generation.patch).not.toContain("totals-extra");

@@ -15,22 +15,17 @@ const outcomes: StageOutcome[] = [
 ];
 
 describe("stage transitions: every stage × every outcome × attempt", () => {
-  const configurations: [string, (s: Stage) => boolean][] = [
-    ["all stages configured", () => true],
-    ["only review configured", (s) => s === "review"],
-  ];
-  for (const [configName, isConfigured] of configurations) {
+  {
     for (const stage of stages) {
       for (const outcome of outcomes) {
         for (const attempt of [1, 2, 3]) {
-          it(`${configName}: ${stage} / ${outcome.kind} / attempt ${attempt}`, () => {
-            const t = decideTransition({ stage, attempt, outcome, retry, isConfigured });
+          it(`${stage} / ${outcome.kind} / attempt ${attempt}`, () => {
+            const t = decideTransition({ stage, attempt, outcome, retry });
             const next = nextStage(stage);
             switch (outcome.kind) {
               case "pass":
                 if (!next) expect(t).toEqual({ type: "complete", stageStatus: "passed" });
-                else if (isConfigured(next)) expect(t).toEqual({ type: "advance", stageStatus: "passed", nextStage: next });
-                else expect(t).toEqual({ type: "wait_not_configured", stageStatus: "passed", nextStage: next });
+                else expect(t).toEqual({ type: "advance", stageStatus: "passed", nextStage: next });
                 break;
               case "escalate":
                 expect(t).toEqual({ type: "escalate", stageStatus: "escalated", reasons: outcome.reasons });
@@ -50,7 +45,7 @@ describe("stage transitions: every stage × every outcome × attempt", () => {
                 }
             }
             // Nothing ever advances on an error.
-            if (outcome.kind === "error") expect(["advance", "complete", "wait_not_configured"]).not.toContain(t.type);
+            if (outcome.kind === "error") expect(["advance", "complete"]).not.toContain(t.type);
           });
         }
       }
@@ -60,7 +55,6 @@ describe("stage transitions: every stage × every outcome × attempt", () => {
   it("maps each transition to the run's status", () => {
     expect(runStatusAfter({ type: "advance", stageStatus: "passed", nextStage: "test" })).toBe("queued");
     expect(runStatusAfter({ type: "retry", stageStatus: "error", nextAttempt: 2, delayMs: 1 })).toBe("queued");
-    expect(runStatusAfter({ type: "wait_not_configured", stageStatus: "passed", nextStage: "test" })).toBe("waiting");
     expect(runStatusAfter({ type: "complete", stageStatus: "passed" })).toBe("done");
     expect(runStatusAfter({ type: "escalate", stageStatus: "escalated", reasons: [] })).toBe("escalated");
     expect(runStatusAfter({ type: "fail", stageStatus: "failed" })).toBe("failed");
