@@ -34,7 +34,7 @@ function stubAgent(stage: Stage, kind: "pass" | "fail" = "pass"): StageAgent {
   return {
     stage,
     async run(context: StageContext): Promise<StageAgentResult> {
-      const inputHash = createHash("sha256").update(context.run.diff).digest("hex");
+      const inputHash = createHash("sha256").update(`${context.run.baseSha}...${context.run.headSha}`).digest("hex");
       return {
         outcome: { kind, summary: `${stage} stub: ${kind === "pass" ? "passed" : "failed"}` },
         decision: {

@@ -43,13 +43,14 @@ async function seed(databaseUrl: string) {
   say(`  ${total} pull requests`);
   const diff = "diff --git a/src/a.ts b/src/a.ts\n--- a/src/a.ts\n+++ b/src/a.ts\n@@ -1 +1 @@\n-old\n+new\n";
   await client.query(
-    `INSERT INTO "PipelineRun" (id, "pullRequestId", "baseSha", "headSha", diff, "diffBytes", status, "currentStage", "policyId", "riskScore", "createdAt", "updatedAt", "finishedAt")
-     SELECT 'run' || g, 'pr' || g, repeat('a', 40), lpad(g::text, 40, '0'), $2, length($2),
+    `INSERT INTO "PipelineRun" (id, "pullRequestId", "baseSha", "headSha", "diffBytes", status, "currentStage", "policyId", "riskScore", "createdAt", "updatedAt", "finishedAt")
+     SELECT 'run' || g, 'pr' || g, repeat('a', 40), lpad(g::text, 40, '0'), length($2),
             CASE WHEN g <= $3 THEN (ARRAY['done','rejected','rolled_back','changes_requested'])[g % 4 + 1]::"RunStatus" ELSE 'escalated' END,
             'review', $4, g % 10 + 1, now() - (g || ' minutes')::interval, now(), CASE WHEN g <= $3 THEN now() ELSE NULL END
        FROM generate_series(1, $1) g`,
     [total, diff, FINISHED_RUNS, policyId],
   );
+  await client.query(`INSERT INTO "RunDiff" ("runId", text, paths) SELECT 'run' || g, $2, ARRAY['src/a.ts'] FROM generate_series(1, $1) g`, [total, diff]);
   say(`  ${total} runs (${FINISHED_RUNS} finished)`);
   const contextPackage = JSON.stringify({
     version: 1,

@@ -215,7 +215,7 @@ async function rollBack(canary: Canary, verdict: IntervalVerdict | null, reason:
       repository: run.pullRequest.repository.name,
       pullRequest: run.pullRequest,
       headSha: run.headSha,
-      diff: run.diff,
+      diff: await run.diffText(),
       rollback: tripped,
       reason,
       timeline: steps.map((s) => ({ at: s.at.toISOString(), event: s.summary })),

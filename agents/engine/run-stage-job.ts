@@ -2,6 +2,7 @@ import type { Db } from "../../lib/db/client";
 import type { StageJobPayload } from "../../lib/jobs/stage-job";
 import type { Logger } from "../../lib/log";
 import { policyRulesSchema } from "../../lib/pipeline/policy-rules";
+import { loadDiffText } from "../../lib/runs/run-diff";
 import { knownSecretsOf, redactKnownSecrets } from "../../lib/secrets/redact-known-secrets";
 import { cleanUntrustedJson, cleanUntrustedText } from "../../lib/text/untrusted-text";
 import type { Stage } from "../../lib/pipeline/stages";
@@ -57,7 +58,7 @@ export async function runStageJob(deps: EngineDeps, job: StageJobPayload) {
   let result;
   const startedAt = performance.now();
   try {
-    result = await agent.run({ db, log, policy, attempt: job.attempt, stageRunId: started.id, run });
+    result = await agent.run({ db, log, policy, attempt: job.attempt, stageRunId: started.id, run: { ...run, diffText: diffTextOf(db, job.runId) } });
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     log.warn({ err }, "stage agent failed");
@@ -70,6 +71,16 @@ export async function runStageJob(deps: EngineDeps, job: StageJobPayload) {
     retry,
   });
   log.info({ outcome: result.outcome.kind, transition: recorded.transition?.type, ms: Math.round(performance.now() - startedAt) }, "stage attempt finished");
+}
+
+/** Reads the run's diff once, when a stage first asks; a run without one is an agent error. */
+function diffTextOf(db: Db, runId: string): () => Promise<string> {
+  let text: Promise<string> | undefined;
+  return () =>
+    (text ??= loadDiffText(db, runId).then((found) => {
+      if (found === null) throw new Error(`run ${runId} has no stored diff`);
+      return found;
+    }));
 }
 
 /**

@@ -17,7 +17,8 @@ export interface StageContext {
     id: string;
     baseSha: string;
     headSha: string;
-    diff: string;
+    /** The diff's text, read on first call (megabytes at most; the stages that read lines call it). */
+    diffText: () => Promise<string>;
     pullRequest: { number: number; title: string; description: string; author: string; repository: { id: string; name: string; kind: string; location: string; settings: unknown } };
   };
 }

@@ -137,11 +137,13 @@ export function createReviewAgent(provider: LlmProvider | null): StageAgent {
   return {
     stage: "review",
     async run(context): Promise<StageAgentResult> {
-      const diff = parseUnifiedDiff(context.run.diff);
+      // The review reads the changed lines themselves, so it parses the text (intake stored only facts).
+      const diffText = await context.run.diffText();
+      const diff = parseUnifiedDiff(diffText);
       const rules = await runReviewRules(diff, { sources: await sourcesFor(context, diff) });
       const floor = heuristicReview(diff, rules, context.policy.review);
       const inputHash = createHash("sha256")
-        .update([REVIEW_AGENT_VERSION, RULES_VERSION, PROMPT_VERSION, provider?.model ?? "heuristic", context.run.diff].join("\n"))
+        .update([REVIEW_AGENT_VERSION, RULES_VERSION, PROMPT_VERSION, provider?.model ?? "heuristic", diffText].join("\n"))
         .digest("hex");
 
       let review: ReviewOutput = floor;
@@ -151,7 +153,7 @@ export function createReviewAgent(provider: LlmProvider | null): StageAgent {
       let latencyMs = 0;
       if (provider) {
         const reviewable = diff.files.filter((f) => !f.binary && !rules.unreviewedFiles.some((u) => u.file === f.path));
-        const { chunks, tooLarge } = chunkFiles(reviewable, rawDiffByFile(context.run.diff, diff));
+        const { chunks, tooLarge } = chunkFiles(reviewable, rawDiffByFile(diffText, diff));
         for (const file of tooLarge) rules.unreviewedFiles.push({ file, reason: `over ${CHUNK_CHARS} characters of diff for one model call` });
         const prompts: string[] = [];
         const responses: string[] = [];

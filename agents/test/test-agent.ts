@@ -68,7 +68,8 @@ export function createTestAgent(provider: LlmProvider | null, options: { workspa
       }
       output.sandbox = sandbox.record({ installNetwork: settings.installNetwork, limits: sandboxLimitsOf(settings) });
 
-      const diff = parseUnifiedDiff(context.run.diff);
+      // Changed-line coverage needs the added lines themselves, so the text is parsed here.
+      const diff = parseUnifiedDiff(await context.run.diffText());
       const workspace = await createWorkspace({
         root: options.workspaceRoot,
         repository,

@@ -40,7 +40,7 @@ function Header({ record }: { record: ChangeRecord }) {
       </h1>
       <div className="mt-2 flex flex-wrap items-center gap-2 text-sm text-slate-600">
         <span data-testid="run-status" className={`rounded px-2 py-0.5 text-xs font-medium ${statusTone[run.status] ?? ""}`}>
-          {run.status === "waiting" ? `waiting: ${run.currentStage} stage not configured` : run.status.replace("_", " ")}
+          {run.status.replace("_", " ")}
         </span>
         <span className={`rounded px-2 py-0.5 text-xs font-medium ${riskTone(run.riskScore)}`}>risk {run.riskScore ?? "–"}</span>
         <span>

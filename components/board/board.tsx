@@ -24,7 +24,6 @@ function columnOf(card: BoardCard): string {
 }
 
 function stateLabel(card: BoardCard): string {
-  if (card.status === "waiting") return "waiting: stage not configured";
   return card.status.replace("_", " ");
 }
 

@@ -1,6 +1,6 @@
 import { memo, useMemo } from "react";
-import { DiffViewer } from "./diff-viewer";
-import { languagesOf } from "./languages";
+import { RunDiffViewer } from "./run-diff-viewer";
+import { languagesOf } from "@/lib/diff/languages";
 import { Section } from "./section";
 import { reviewFindings, type ContextPackageView } from "./types";
 
@@ -8,7 +8,7 @@ import { reviewFindings, type ContextPackageView } from "./types";
  * What changed: the numbers first, then the diff itself with the findings in place. Memoised:
  * the page re-renders on every poll and clock tick, and a big diff must not re-render with it.
  */
-export const ChangeSection = memo(function ChangeSection({ pkg, diff }: { pkg: ContextPackageView; diff: string }) {
+export const ChangeSection = memo(function ChangeSection({ pkg, runId }: { pkg: ContextPackageView; runId: string }) {
   const findings = useMemo(() => reviewFindings(pkg), [pkg]);
   const files = pkg.change.files;
   const languages = languagesOf(files.map((f) => f.path));
@@ -20,7 +20,7 @@ export const ChangeSection = memo(function ChangeSection({ pkg, diff }: { pkg: C
         {languages.length > 0 && <> · {languages.join(", ")}</>}
         <span className="ml-2 font-mono text-xs text-slate-500">head {pkg.change.headSha.slice(0, 10)}</span>
       </p>
-      <DiffViewer diff={diff} findings={findings} />
+      <RunDiffViewer runId={runId} findings={findings} />
     </Section>
   );
 });

@@ -24,7 +24,6 @@ const choiceTone: Record<DecisionKind, string> = {
 };
 
 export function runStatusLabel(run: { status: string; currentStage: string | null }): string {
-  if (run.status === "waiting") return `waiting: ${run.currentStage ?? "next"} stage not configured`;
   if (run.status === "queued" || run.status === "running") return `${run.status}: ${run.currentStage ?? "next"} stage`;
   return run.status.replaceAll("_", " ");
 }

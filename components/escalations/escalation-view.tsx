@@ -81,7 +81,7 @@ export function EscalationView({ escalationId }: { escalationId: string }) {
           </div>
         </aside>
         <div className="min-w-0 lg:col-start-1">
-          <ChangeSection pkg={pkg} diff={escalation.run.diff} />
+          <ChangeSection pkg={pkg} runId={escalation.run.id} />
         </div>
         <div className="lg:col-start-1">
           <FindingsSection pkg={pkg} />

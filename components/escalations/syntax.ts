@@ -1,4 +1,4 @@
-import { extensionOf } from "./languages";
+import { extensionOf } from "@/lib/diff/languages";
 
 /**
  * A deliberately small highlighter: keywords, strings, comments and numbers, one line at a time.

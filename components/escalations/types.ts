@@ -97,7 +97,6 @@ export interface EscalationDetail {
     riskScore: number | null;
     headSha: string;
     baseSha: string;
-    diff: string;
     policy: { version: number; rules: { escalation?: { twoApprovalReasons?: string[] } } & Record<string, unknown> };
     pullRequest: { number: number; title: string; description: string; author: string; repository: { name: string } };
   };

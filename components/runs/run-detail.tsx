@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { DiffViewer } from "@/components/escalations/diff-viewer";
+import { RunDiffViewer } from "@/components/escalations/run-diff-viewer";
 import { fetchJson } from "@/components/ui/fetch-json";
 import { riskTone, statusTone } from "@/components/ui/format";
 import { coverageGapFindings, isTestStageOutput, TestStageView } from "./test-stage";
@@ -68,7 +68,6 @@ interface RunDetailResponse {
     decisions: Decision[];
     escalations: { id: string; stage: string; reasons: string[]; status: string; dueAt: string }[];
   };
-  diff: string;
   auditEvents: { sequence: string; occurredAt: string; actorLabel: string; action: string; hash: string }[];
 }
 
@@ -163,7 +162,7 @@ export function RunDetail({ runId }: { runId: string }) {
   });
   if (query.isLoading) return <p className="text-sm text-slate-500">Loading run…</p>;
   if (query.isError) return <p className="text-sm text-red-700">Could not load this run: {query.error.message}</p>;
-  const { run, diff, auditEvents } = query.data!;
+  const { run, auditEvents } = query.data!;
   const pr = run.pullRequest;
   const testOutput = run.stageRuns.findLast((s) => s.stage === "test" && isTestStageOutput(s.output))?.output;
   return (
@@ -177,7 +176,7 @@ export function RunDetail({ runId }: { runId: string }) {
         </h1>
         <div className="mt-2 flex flex-wrap items-center gap-2 text-sm text-slate-600">
           <span className={`rounded px-2 py-0.5 text-xs font-medium ${statusTone[run.status] ?? ""}`} data-testid="run-status">
-            {run.status === "waiting" ? `waiting: ${run.currentStage} stage not configured` : run.status.replace("_", " ")}
+            {run.status.replace("_", " ")}
           </span>
           <span className={`rounded px-2 py-0.5 text-xs font-medium ${riskTone(run.riskScore)}`}>risk {run.riskScore ?? "–"}</span>
           {run.simulated && (
@@ -204,7 +203,7 @@ export function RunDetail({ runId }: { runId: string }) {
                   <span className="font-semibold capitalize">{stage.stage}</span>
                   <span className="text-xs text-slate-500">attempt {stage.attempt}</span>
                   <span className={`rounded px-2 py-0.5 text-xs ${statusTone[stage.status] ?? ""}`}>
-                    {stage.status === "not_configured" ? "waiting: stage not configured" : stage.status}
+                    {stage.status}
                   </span>
                   <span className="text-sm text-slate-600">{stage.summary}</span>
                   <span className="ml-auto text-xs text-slate-500">
@@ -233,7 +232,7 @@ export function RunDetail({ runId }: { runId: string }) {
 
       <section>
         <h2 className="mb-2 text-lg font-semibold">Changes</h2>
-        <DiffViewer diff={diff} findings={testOutput && isTestStageOutput(testOutput) ? coverageGapFindings(testOutput) : []} />
+        <RunDiffViewer runId={run.id} findings={testOutput && isTestStageOutput(testOutput) ? coverageGapFindings(testOutput) : []} />
       </section>
 
       {run.escalations.length > 0 && (

@@ -19,7 +19,6 @@ export function riskTone(risk: number | null): string {
 export const statusTone: Record<string, string> = {
   queued: "bg-slate-100 text-slate-700",
   running: "bg-blue-100 text-blue-800",
-  waiting: "bg-slate-100 text-slate-700",
   escalated: "bg-amber-100 text-amber-800",
   done: "bg-emerald-100 text-emerald-800",
   passed: "bg-emerald-100 text-emerald-800",
@@ -29,6 +28,5 @@ export const statusTone: Record<string, string> = {
   error: "bg-red-100 text-red-800",
   rolled_back: "bg-red-100 text-red-800",
   superseded: "bg-slate-100 text-slate-500",
-  not_configured: "bg-slate-100 text-slate-500",
   cancelled: "bg-slate-100 text-slate-500",
 };

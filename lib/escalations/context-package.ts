@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../audit/chain";
-import type { ParsedDiff } from "../diff/unified-diff";
+import type { DiffFacts } from "../diff/diff-facts";
 import type { EscalationReason } from "../pipeline/escalation-reasons";
 
 /**
@@ -50,7 +50,7 @@ export function buildContextPackage(input: {
   repository: string;
   pullRequest: { number: number; title: string; author: string };
   headSha: string;
-  diff: ParsedDiff | null;
+  diff: DiffFacts | null;
   decision: { stage: string; agent: string; provider: string; model: string | null; riskScore: number | null; rationale: string; output: unknown } | null;
   notChecked: string[];
   history: PackageHistory;

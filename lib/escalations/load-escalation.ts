@@ -16,7 +16,6 @@ export async function loadEscalationOrThrow(db: Db, escalationId: string) {
           riskScore: true,
           headSha: true,
           baseSha: true,
-          diff: true,
           policy: { select: { version: true, rules: true } },
           pullRequest: { select: { number: true, title: true, description: true, author: true, repository: { select: { name: true } } } },
         },

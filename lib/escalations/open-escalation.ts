@@ -1,9 +1,9 @@
 import type { AuditEventInput } from "../audit/append-audit-event";
 import type { Prisma } from "../db/client";
-import { parseUnifiedDiff } from "../diff/unified-diff";
 import { enqueueNotifications, escalationNotificationPayload } from "../notifications/notify";
 import type { EscalationReason } from "../pipeline/escalation-reasons";
 import { stages, type Stage } from "../pipeline/stages";
+import { loadDiffFacts } from "../runs/run-diff";
 import { addBusinessHours } from "./business-hours";
 import { buildContextPackage, contextPackageHash, suggestDecision } from "./context-package";
 import { loadPackageHistory } from "./package-history";
@@ -46,13 +46,8 @@ export async function openEscalation(
   },
 ): Promise<{ auditEvent: AuditEventInput }> {
   const { run, stage, reasons, decision } = input;
-  let diff = null;
-  try {
-    const { diff: text } = await tx.pipelineRun.findUniqueOrThrow({ where: { id: run.id }, select: { diff: true } });
-    diff = parseUnifiedDiff(text);
-  } catch {
-    // Intake validated the diff; a package without file stats is still a package.
-  }
+  // Facts parsed at intake; a package without file stats (a run with no readable diff) is still a package.
+  const diff = await loadDiffFacts(tx, run.id);
   const history = await loadPackageHistory(tx, {
     runId: run.id,
     repositoryId: run.pullRequest.repositoryId,

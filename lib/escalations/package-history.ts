@@ -20,14 +20,13 @@ export async function loadPackageHistory(
     take: RECENT,
     select: { id: true, status: true, createdAt: true, pullRequest: { select: { number: true, title: true } } },
   });
-  // Earlier runs whose diff touched one of these files (matched on the diff's file headers).
+  // Earlier runs whose diff touched one of these files (the paths stored at intake, GIN-indexed).
   const sameFiles =
     input.files.length === 0
       ? []
       : await tx.$queryRaw<{ id: string }[]>`
-          SELECT r.id FROM "PipelineRun" r JOIN "PullRequest" p ON p.id = r."pullRequestId"
-           WHERE p."repositoryId" = ${input.repositoryId} AND r.id <> ${input.runId}
-             AND EXISTS (SELECT 1 FROM unnest(${input.files.map((f) => `%+++ b/${f}%`)}::text[]) AS f(pattern) WHERE r.diff LIKE f.pattern)
+          SELECT r.id FROM "RunDiff" d JOIN "PipelineRun" r ON r.id = d."runId" JOIN "PullRequest" p ON p.id = r."pullRequestId"
+           WHERE d.paths && ${input.files}::text[] AND p."repositoryId" = ${input.repositoryId} AND r.id <> ${input.runId}
            ORDER BY r."createdAt" DESC LIMIT ${RECENT}`;
   const related = await tx.pipelineRun.findMany({
     where: { id: { in: sameFiles.map((r) => r.id) } },
@@ -36,7 +35,7 @@ export async function loadPackageHistory(
       id: true,
       status: true,
       createdAt: true,
-      diff: true,
+      diff: { select: { paths: true } },
       pullRequest: { select: { number: true, title: true } },
       deployments: { where: { status: "rolled_back" }, select: { rollbackReason: true, incidentReport: true } },
     },
@@ -48,7 +47,7 @@ export async function loadPackageHistory(
       const incident = rollback?.incidentReport as { summary?: string } | null | undefined;
       return {
         ...summary(run),
-        files: input.files.filter((f) => run.diff.includes(`+++ b/${f}`)),
+        files: input.files.filter((f) => run.diff?.paths.includes(f)),
         rolledBack: run.status === "rolled_back" || Boolean(rollback),
         incidentSummary: incident?.summary ?? rollback?.rollbackReason ?? null,
       };

@@ -105,7 +105,7 @@ export const attemptFactsSql = (during: During) => `
          COALESCE(${hoursSql('s."finishedAt"', 's."startedAt"')}, 0) AS agent_hours
     FROM "StageRun" s
     ${runOf('s."runId"')}
-   WHERE s.status <> 'not_configured' AND ${during('s."queuedAt"')}`;
+   WHERE ${during('s."queuedAt"')}`;
 
 /** Time waiting for a person, by escalation creation, for escalations decided or cancelled. */
 export const humanFactsSql = (during: During) => `

@@ -170,7 +170,7 @@ export async function drillDown(db: Db, window: MetricsWindow, filters: MetricsF
       source = `SELECT ${columns}, s."queuedAt" AS at, s.stage::text || ' attempt ' || s.attempt || ': ' || s.status::text AS detail,
                        ${hoursSql('COALESCE(s."finishedAt", s."startedAt", s."queuedAt")', 's."queuedAt"')} AS hours
                   FROM "StageRun" s JOIN "PipelineRun" r ON r.id = s."runId" ${runJoins}
-                 WHERE s.status <> 'not_configured' AND ${inRange('s."queuedAt"')}${query.stage ? ` AND s.stage = ${params.add(query.stage)}::"Stage"` : ""}${scope}`;
+                 WHERE ${inRange('s."queuedAt"')}${query.stage ? ` AND s.stage = ${params.add(query.stage)}::"Stage"` : ""}${scope}`;
       break;
   }
   const limit = params.add(query.limit);

@@ -181,7 +181,7 @@ export function computeReport(history: readonly HistoryRun[], window: MetricsWin
     // was queued, human time by when the escalation was raised (decided or cancelled ones only),
     // runs by when their first attempt of the stage was queued.
     for (const attempt of run.stageRuns) {
-      if (attempt.status === "not_configured" || !inCurrent(attempt.queuedAt)) continue;
+      if (!inCurrent(attempt.queuedAt)) continue;
       for (const time of stageTime(bucketKey(attempt.queuedAt, window.bucket), attempt.stage)) {
         // A run enters a stage with its first attempt; retries add time, not runs.
         if (attempt.attempt === 1) time.runs += 1;

@@ -2,7 +2,10 @@ import { withPayload } from "../audit/event-payload";
 import type { Db } from "../db/client";
 import { ApiError } from "../http/errors";
 
-/** Everything the run page shows: stages with their attempts and decisions, escalations, audit events. */
+/**
+ * Everything the run page shows: stages with their attempts and decisions, escalations, audit
+ * events. Not the diff: the diff viewer fetches it by the run's id (GET /api/v1/runs/:id/diff).
+ */
 export async function loadRunDetailOrThrow(db: Db, runId: string) {
   const run = await db.pipelineRun.findUnique({
     where: { id: runId },
@@ -35,6 +38,5 @@ export async function loadRunDetailOrThrow(db: Db, runId: string) {
   });
   if (!run) throw new ApiError("not_found", `No run ${runId}`);
   const auditEvents = (await db.auditEvent.findMany({ where: { runId }, orderBy: { sequence: "asc" }, take: 500 })).map(withPayload);
-  const { diff, ...rest } = run;
-  return { run: { ...rest, diffLines: diff.split("\n").length }, diff, auditEvents };
+  return { run, auditEvents };
 }

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
 import type { Db, Prisma } from "../db/client";
-import { DiffParseError, parseUnifiedDiff } from "../diff/unified-diff";
+import { DiffParseError, parseUnifiedDiff, type ParsedDiff } from "../diff/unified-diff";
 import { diffBetween, GitError } from "../git/git";
 import { ApiError } from "../http/errors";
 import { enqueueStageJob } from "../jobs/stage-job";
 import { activeRunStatuses } from "../pipeline/stages";
+import { runDiffRow } from "./run-diff";
 
 export const DEFAULT_MAX_DIFF_BYTES = 5 * 1024 * 1024;
 
@@ -40,7 +41,8 @@ export interface SubmitRunResult {
   superseded: string[];
 }
 
-function checkDiff(diff: string, maxBytes: number) {
+/** Checks the diff and parses it: the one parse of a run's diff, stored as its facts. */
+function checkDiff(diff: string, maxBytes: number): { bytes: number; parsed: ParsedDiff } {
   const bytes = Buffer.byteLength(diff, "utf8");
   if (bytes > maxBytes) {
     throw new ApiError("payload_too_large", `The diff is ${bytes} bytes; the limit is ${maxBytes} bytes`, [{ path: "diff", message: `larger than ${maxBytes} bytes` }]);
@@ -51,7 +53,7 @@ function checkDiff(diff: string, maxBytes: number) {
     if (parsed.files.every((f) => f.binary)) {
       throw new ApiError("validation_failed", "Binary-only change: there is nothing to review", [{ path: "diff", message: "every file in the diff is binary" }]);
     }
-    return bytes;
+    return { bytes, parsed };
   } catch (err) {
     if (err instanceof DiffParseError) throw new ApiError("validation_failed", "The diff is not a valid unified diff", [{ path: "diff", message: err.message }]);
     throw err;
@@ -83,13 +85,13 @@ export async function submitRun(db: Db, options: { input: SubmitRunInput; actor:
       throw err;
     }
   }
-  const diffBytes = checkDiff(diff!, maxBytes);
+  const { bytes: diffBytes, parsed } = checkDiff(diff!, maxBytes);
 
   const existing = await findExistingRun(db, repository.id, input.prNumber, headSha!);
   if (existing) return { created: false, run: existing, superseded: [] };
 
   try {
-    return await db.$transaction(async (tx) => createRun(tx, { input, repository, diff: diff!, diffBytes, baseSha: baseSha!, headSha: headSha!, actor: options.actor }), {
+    return await db.$transaction(async (tx) => createRun(tx, { input, repository, diff: diff!, parsed, diffBytes, baseSha: baseSha!, headSha: headSha!, actor: options.actor }), {
       timeout: 30_000,
     });
   } catch (err) {
@@ -120,6 +122,7 @@ async function createRun(
     input: z.output<typeof submitRunSchema>;
     repository: { id: string; name: string };
     diff: string;
+    parsed: ParsedDiff;
     diffBytes: number;
     baseSha: string;
     headSha: string;
@@ -148,7 +151,7 @@ async function createRun(
       pullRequestId: pullRequest.id,
       baseSha: args.baseSha,
       headSha: args.headSha,
-      diff: args.diff,
+      diff: { create: runDiffRow(args.diff, args.parsed) },
       diffBytes: args.diffBytes,
       status: "queued",
       currentStage: "review",

@@ -1,6 +1,8 @@
 import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
 import type { Db, Prisma } from "../db/client";
+import { parseUnifiedDiff } from "../diff/unified-diff";
 import { contextPackageHash, type ContextPackage } from "../escalations/context-package";
+import { runDiffRow } from "../runs/run-diff";
 import { generateHistory, type SimulatedHistory } from "./history-model";
 
 /**
@@ -193,14 +195,18 @@ async function writeHistory(tx: Tx, history: SimulatedHistory, options: { policy
     tx,
     {
       table: "PipelineRun",
-      columns: ["id", "pullRequestId", "baseSha", "headSha", "diff", "diffBytes", "status", "currentStage", "policyId", "riskScore", "simulated", "supersededBy", "createdAt", "updatedAt", "finishedAt"],
+      columns: ["id", "pullRequestId", "baseSha", "headSha", "diffBytes", "status", "currentStage", "policyId", "riskScore", "simulated", "supersededBy", "createdAt", "updatedAt", "finishedAt"],
       source: [...text("id", "pullRequestId", "headSha", "status", "currentStage"), { name: "riskScore", type: "int" }, ...text("supersededBy", "createdAt", "finishedAt")],
-      select: `id, "pullRequestId", repeat('0', 40), "headSha", :c0, octet_length(:c0), status::"RunStatus", "currentStage"::"Stage", :c1, "riskScore", true,
+      select: `id, "pullRequestId", repeat('0', 40), "headSha", octet_length(:c0), status::"RunStatus", "currentStage"::"Stage", :c1, "riskScore", true,
                "supersededBy", "createdAt"::timestamp, "finishedAt"::timestamp, "finishedAt"::timestamp`,
       constants: [SIMULATED_DIFF, options.policyId],
     },
     history.runs.map((r) => [r.id, r.pullRequestId, r.headSha, r.status, r.currentStage, r.riskScore, r.supersededBy, iso(r.createdAt), iso(r.finishedAt)]),
   );
+  const simulatedDiff = runDiffRow(SIMULATED_DIFF, parseUnifiedDiff(SIMULATED_DIFF));
+  await tx.$executeRaw`
+    INSERT INTO "RunDiff" ("runId", text, paths, facts)
+    SELECT id, ${simulatedDiff.text}, ${simulatedDiff.paths}::text[], ${JSON.stringify(simulatedDiff.facts)}::jsonb FROM unnest(${history.runs.map((r) => r.id)}::text[]) AS id`;
   options.log(`  ${history.runs.length} runs`);
 
   await insertRows(

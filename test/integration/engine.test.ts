@@ -135,8 +135,11 @@ describe("the pipeline engine on PostgreSQL", () => {
 
     it("diffs base...head of a registered local repository with real git", async () => {
       const result = await submitWithGit(t.db, { repoPath: repoDir, base: "main", head: demoBranches[0].name, actor, note: () => {} });
-      const run = await t.db.pipelineRun.findUniqueOrThrow({ where: { id: result.run.id } });
-      expect(run.diff).toContain("+++ b/src/format.js");
+      const run = await t.db.pipelineRun.findUniqueOrThrow({ where: { id: result.run.id }, include: { diff: true } });
+      expect(run.diff?.text).toContain("+++ b/src/format.js");
+      // Parsed once, at intake: the paths and per-file facts are stored beside the text.
+      expect(run.diff?.paths).toContain("src/format.js");
+      expect(run.diff?.facts).toMatchObject({ files: expect.arrayContaining([expect.objectContaining({ path: "src/format.js", language: "JavaScript" })]) });
       expect(run.headSha).toMatch(/^[0-9a-f]{40}$/);
     });
 

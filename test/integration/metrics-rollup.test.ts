@@ -261,7 +261,7 @@ async function insertRun(t: TestDatabase, input: { repositoryId: string; number:
       pullRequestId: pullRequest.id,
       baseSha: "a".repeat(40),
       headSha: "b".repeat(40),
-      diff: "",
+      diff: { create: { text: "", paths: [] } },
       diffBytes: 0,
       status: input.status,
       currentStage: "review",

@@ -290,7 +290,7 @@ async function insertRealEdgeCases(t: TestDatabase): Promise<string[]> {
   const pr = (number: number, author: string, openedAt: Date) =>
     t.db.pullRequest.create({ data: { repositoryId: repository.id, number, title: `Real change ${number}`, author, baseRef: "main", headRef: `b${number}`, openedAt } });
   const run = (pullRequestId: string, status: "running" | "done" | "escalated", createdAt: Date, finishedAt: Date | null) =>
-    t.db.pipelineRun.create({ data: { pullRequestId, baseSha: "a".repeat(40), headSha: `${status}`.padEnd(40, "0"), diff: "", diffBytes: 0, status, currentStage: "review", policyId: policy.id, createdAt, finishedAt } });
+    t.db.pipelineRun.create({ data: { pullRequestId, baseSha: "a".repeat(40), headSha: `${status}`.padEnd(40, "0"), diff: { create: { text: "", paths: [] } }, diffBytes: 0, status, currentStage: "review", policyId: policy.id, createdAt, finishedAt } });
 
   const inProgress = await run((await pr(1, "ana@agency.example", at("06-10T09:00"))).id, "running", at("06-10T09:00"), null);
   await t.db.stageRun.create({ data: { runId: inProgress.id, stage: "review", attempt: 1, status: "running", queuedAt: at("06-10T09:00"), startedAt: at("06-10T09:20") } });

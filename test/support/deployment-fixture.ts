@@ -117,7 +117,7 @@ export async function seedDeploymentFixture(db: Db, options: DeploymentFixtureOp
       pullRequestId: pullRequest.id,
       baseSha: "a".repeat(40),
       headSha: String(number).padStart(40, "0"),
-      diff: "diff --git a/src/capture.ts b/src/capture.ts\n",
+      diff: { create: { text: "diff --git a/src/capture.ts b/src/capture.ts\n", paths: ["src/capture.ts"] } },
       diffBytes: 44,
       status: runStatus,
       currentStage: "deployment",
