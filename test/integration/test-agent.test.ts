@@ -52,7 +52,6 @@ test("loyalty cases from the fixture", () => {
 const unrelatedTest = `import assert from "node:assert/strict";
 import { test } from "node:test";
 import { orderTotal } from "../../src/totals.js";
-import { stageAgents } from "../support/stage-agents";
 
 test("an empty order totals zero", () => {
   assert.equal(orderTotal([]), 0);
