@@ -17,6 +17,7 @@ const requireSession = withAuth({
  */
 export default async function proxy(req: NextRequestWithAuth, event: NextFetchEvent) {
   const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
+  // process.env.NODE_ENV, not env(): Next.js's build mode (inlined at build time), not Flowgate's configuration.
   const policy = pageContentSecurityPolicy(nonce, { development: process.env.NODE_ENV === "development" });
   const refused = req.nextUrl.pathname === "/signin" ? undefined : await requireSession(req, event);
   let response: Response;

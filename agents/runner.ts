@@ -21,11 +21,6 @@ import { removeLegacyWorkspaces, sweepWorkspaces, workspaceRootFor } from "./tes
 import { createValidationAgent } from "./validation/validation-agent";
 import type { StageAgent } from "./engine/stage-agent";
 
-/** A runner silent this long is presumed dead and its jobs are released (the lease). */
-const LEASE_SECONDS = Number(process.env.FLOWGATE_RUNNER_LEASE_SECONDS ?? 30);
-/** How often overdue escalations are looked for; every runner checks, and each breach fires once. */
-const SLA_CHECK_SECONDS = Number(process.env.FLOWGATE_SLA_CHECK_SECONDS) > 0 ? Number(process.env.FLOWGATE_SLA_CHECK_SECONDS) : 60;
-
 const log = rootLog.child({ component: "runner" });
 
 
@@ -41,7 +36,7 @@ async function main() {
     db,
     log,
     concurrency: config.RUNNER_CONCURRENCY,
-    leaseSeconds: LEASE_SECONDS,
+    leaseSeconds: config.FLOWGATE_RUNNER_LEASE_SECONDS,
     sandbox: { mode: sandbox.mode, problem: sandboxProblem ? `${sandboxProblem.reason}. To fix: ${sandboxProblem.fix}` : null },
   });
 
@@ -80,7 +75,7 @@ async function main() {
         if (marked > 0) log.info({ marked }, "escalation SLAs breached; notifications queued");
       })
       .catch((err) => log.warn({ err }, "SLA check failed; retrying at the next interval"));
-  }, SLA_CHECK_SECONDS * 1000);
+  }, config.FLOWGATE_SLA_CHECK_SECONDS * 1000);
 
   // The metrics rollup: days a late change reopened, and each day once it has ended (lib/metrics).
   startMetricsRollupRefresh({ db, log });

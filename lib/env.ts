@@ -24,6 +24,12 @@ export const runtimeEnvSchema = z.object({
   SESSION_IDLE_MINUTES: blankAsUnset(z.coerce.number().positive().default(60)),
   RUNNER_CONCURRENCY: blankAsUnset(z.coerce.number().int().min(1).max(64).default(2)),
   ANTHROPIC_API_KEY: optional(z.string()),
+  // The LLM (agents/llm/select-provider.ts), when ANTHROPIC_API_KEY is set: another endpoint, model,
+  // request timeout or number of retries than agents/llm/anthropic.ts's defaults.
+  ANTHROPIC_BASE_URL: optional(z.url()),
+  FLOWGATE_REVIEW_MODEL: optional(z.string()),
+  FLOWGATE_LLM_TIMEOUT_MS: optional(z.coerce.number().int().positive()),
+  FLOWGATE_LLM_MAX_RETRIES: optional(z.coerce.number().int().min(0)),
   FLOWGATE_MAX_DIFF_BYTES: blankAsUnset(z.coerce.number().int().positive().default(5 * 1024 * 1024)),
   // Audit chain anchoring (lib/audit/anchor-chain-head.ts): the verified head is written to a file
   // (JSON Lines, appended) and/or POSTed to a webhook every FLOWGATE_AUDIT_ANCHOR_SECONDS by the runner.
@@ -52,6 +58,16 @@ export const runtimeEnvSchema = z.object({
   FLOWGATE_LOCAL_PASSWORDS: blankAsUnset(z.enum(["on", "off"]).default("on")),
   // How pull-request code runs (agents/sandbox): in bubblewrap, or "off" for a single trusted developer.
   FLOWGATE_SANDBOX: blankAsUnset(z.enum(["bubblewrap", "off"]).default("bubblewrap")),
+  // Where test stages' workspaces go (agents/test/workspace.ts); unset: under the system's temporary directory.
+  FLOWGATE_WORKSPACE_DIR: optional(z.string()),
+  // A runner silent this long is presumed dead and its jobs are released (the lease).
+  FLOWGATE_RUNNER_LEASE_SECONDS: blankAsUnset(z.coerce.number().positive().default(30)),
+  // How often overdue escalations are looked for; every runner checks, and each breach fires once.
+  FLOWGATE_SLA_CHECK_SECONDS: blankAsUnset(z.coerce.number().positive().default(60)),
+  // bcrypt's cost for new password hashes (lib/auth/passwords.ts); the tests lower it for speed.
+  FLOWGATE_BCRYPT_COST: blankAsUnset(z.coerce.number().int().min(4).max(31).default(12)),
+  // The `service` field of every log line; `npm start` sets "web" and "runner".
+  FLOWGATE_SERVICE: blankAsUnset(z.string().default("flowgate")),
 });
 
 export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
@@ -66,6 +82,8 @@ export const startEnvSchema = z.object({
   PORT: blankAsUnset(port.default(3000)),
   FLOWGATE_DATA_DIR: blankAsUnset(z.string().default(".data")),
   RUNNER_CONCURRENCY: runtimeEnvSchema.shape.RUNNER_CONCURRENCY,
+  NEXTAUTH_URL: runtimeEnvSchema.shape.NEXTAUTH_URL,
+  FLOWGATE_SANDBOX: runtimeEnvSchema.shape.FLOWGATE_SANDBOX,
 });
 
 export function parseEnv<T extends z.ZodType>(schema: T, source: Record<string, string | undefined> = process.env): z.infer<T> {
@@ -81,6 +99,27 @@ export function parseEnv<T extends z.ZodType>(schema: T, source: Record<string, 
 }
 
 let cached: RuntimeEnv | undefined;
+
+/**
+ * One variable of the runtime schema, validated on its own at each call (not cached), for code
+ * that also runs where the rest need not be set: `npm run ctl` (no NEXTAUTH_SECRET), the tests.
+ * A malformed value is a StartupError naming the variable, as in env().
+ */
+export function envVar<K extends keyof RuntimeEnv>(name: K, source: Record<string, string | undefined> = process.env): RuntimeEnv[K] {
+  const one: z.ZodType<Record<string, unknown>> = z.object({ [name]: runtimeEnvSchema.shape[name] });
+  return parseEnv(one, source)[name] as RuntimeEnv[K];
+}
+
+/**
+ * As envVar, but a malformed value reads as the variable's default and never throws: for what
+ * runs at import time, before anything validates the environment (lib/log.ts). env() at startup
+ * still reports the malformed value.
+ */
+export function envVarOrDefault<K extends keyof RuntimeEnv>(name: K, source: Record<string, string | undefined> = process.env): RuntimeEnv[K] {
+  const field = runtimeEnvSchema.shape[name];
+  const parsed = field.safeParse(source[name]);
+  return (parsed.success ? parsed.data : field.parse(undefined)) as RuntimeEnv[K];
+}
 
 /** Validated once per process, on first use, so `next build` runs without a database. */
 export function env(): RuntimeEnv {

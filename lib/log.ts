@@ -1,4 +1,5 @@
 import pino from "pino";
+import { envVarOrDefault } from "./env";
 
 // Secrets never reach a log line: these paths are censored wherever they appear.
 const redactPaths = [
@@ -22,9 +23,11 @@ const redactPaths = [
   "headers.cookie",
 ];
 
+// Read at import, before anything validates the environment: a malformed value falls back to the
+// default here (env() at startup names it), so importing the log never throws.
 export const log = pino({
-  level: process.env.LOG_LEVEL || "info",
-  base: { service: process.env.FLOWGATE_SERVICE ?? "flowgate" },
+  level: envVarOrDefault("LOG_LEVEL"),
+  base: { service: envVarOrDefault("FLOWGATE_SERVICE") },
   redact: { paths: redactPaths, censor: "[redacted]" },
 });
 

@@ -9,6 +9,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { openDatabase } from "../lib/db/open-database";
+import { auditAnchorEnvSchema, envVar, parseEnv, startEnvSchema } from "../lib/env";
 import { StartupError } from "../lib/startup-error";
 import { ensurePrismaClient, projectRoot } from "./lib/prepare";
 
@@ -162,8 +163,9 @@ async function main() {
   const password = command === "user create" ? await readPassword() : undefined;
 
   await ensurePrismaClient(note);
-  const dataDir = path.resolve(projectRoot, process.env.FLOWGATE_DATA_DIR || ".data");
-  const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir, share: true, log: note });
+  const config = parseEnv(startEnvSchema.pick({ DATABASE_URL: true, FLOWGATE_DATA_DIR: true }));
+  const dataDir = path.resolve(projectRoot, config.FLOWGATE_DATA_DIR);
+  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir, share: true, log: note });
   const { createPrismaClient } = await import("../lib/db/client");
   const db = createPrismaClient(database.databaseUrl);
   try {
@@ -405,7 +407,6 @@ async function runCommand(command: string, { db, databaseUrl, values, rest, pass
       }
       case "audit anchor": {
         const { anchorChainHead } = await import("../lib/audit/anchor-chain-head");
-        const { auditAnchorEnvSchema, parseEnv } = await import("../lib/env");
         const config = parseEnv(auditAnchorEnvSchema);
         const outcome = await anchorChainHead(db, { file: config.FLOWGATE_AUDIT_ANCHOR_FILE, webhook: config.FLOWGATE_AUDIT_ANCHOR_WEBHOOK }, { databaseUrl: databaseUrl });
         if (!outcome.anchored) throw new StartupError(`not anchored: ${outcome.reason}`);
@@ -416,7 +417,7 @@ async function runCommand(command: string, { db, databaseUrl, values, rest, pass
       }
       case "audit verify-anchors": {
         const { readAnchorFile, verifyAnchors } = await import("../lib/audit/anchor-chain-head");
-        const file = (values.file as string | undefined) || process.env.FLOWGATE_AUDIT_ANCHOR_FILE;
+        const file = (values.file as string | undefined) || envVar("FLOWGATE_AUDIT_ANCHOR_FILE");
         if (!file) throw new StartupError("audit verify-anchors needs --file or FLOWGATE_AUDIT_ANCHOR_FILE");
         const check = await verifyAnchors(db, readAnchorFile(file));
         if (check.ok) process.stdout.write(`chain matches all ${check.anchors} anchors (latest: event ${check.confirmedThrough ?? "-"})\n`);

@@ -77,7 +77,7 @@ async function main() {
   }
   await assertPortFree(config.PORT, "PORT");
   // The runner tests pull requests in a bubblewrap sandbox; without it the test stage can only escalate.
-  if (process.env.FLOWGATE_SANDBOX !== "off") ensureSystemPackages(SANDBOX_NEEDS, say);
+  if (config.FLOWGATE_SANDBOX !== "off") ensureSystemPackages(SANDBOX_NEEDS, say);
   await ensurePrismaClient(say);
 
   database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir, share: false, log: say });
@@ -102,10 +102,10 @@ async function main() {
   const authSecret = config.NEXTAUTH_SECRET ?? loadOrCreateSecrets(dataDir).authSecret;
   const appUrl = `http://localhost:${config.PORT}`;
   const childEnv: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...process.env, // the children run in this process's environment, with these set for them
     DATABASE_URL: database.databaseUrl,
     NEXTAUTH_SECRET: authSecret,
-    NEXTAUTH_URL: process.env.NEXTAUTH_URL || appUrl,
+    NEXTAUTH_URL: config.NEXTAUTH_URL ?? appUrl,
     FLOWGATE_DATA_DIR: dataDir,
     PORT: String(config.PORT),
     NEXT_TELEMETRY_DISABLED: "1",

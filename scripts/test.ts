@@ -15,6 +15,7 @@ const say = (line: string) => process.stdout.write(`[flowgate test] ${line}\n`);
 
 function run(command: string, args: string[]) {
   return new Promise<number>((resolve) => {
+    // process.env on purpose (test harness): vitest and tsc run in this process's environment.
     const child = spawn(command, args, { cwd: projectRoot, stdio: "inherit", env: process.env });
     child.on("close", (code) => resolve(code ?? 1));
   });
@@ -32,7 +33,7 @@ async function main() {
   const unitOnly = unitTestsOnly(args);
   if (unitOnly) {
     say("unit tests only: no system packages, build or database needed");
-    process.env.FLOWGATE_TEST_NO_DATABASE = "1";
+    process.env.FLOWGATE_TEST_NO_DATABASE = "1"; // test harness: read by vitest's global setup, not configuration
   } else {
     prepareForEverySuite();
   }

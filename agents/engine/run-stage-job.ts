@@ -89,6 +89,7 @@ function diffTextOf(db: Db, runId: string): () => Promise<string> {
  * escapes removed), and every exact occurrence of this process's own secrets redacted.
  */
 function storableResult<T>(result: T): T {
+  // process.env, not env(): every secret-named variable of this process, not only the schema's.
   const secrets = knownSecretsOf(process.env);
   return cleanUntrustedJson(result, (text) => redactKnownSecrets(cleanUntrustedText(text), secrets));
 }

@@ -293,6 +293,7 @@ async function runInBubblewrap(
 function trustStoreEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const name of ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE"]) {
+    // process.env, not env(): the host's own trust store, passed through, not Flowgate's configuration.
     const file = process.env[name];
     if (file && (file.startsWith("/etc/ssl/") || file.startsWith("/usr/"))) env[name] = file;
   }

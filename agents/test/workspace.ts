@@ -4,6 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Db } from "../../lib/db/client";
+import { envVar } from "../../lib/env";
 import { git, gitEnvironment } from "../../lib/git/git";
 import type { Logger } from "../../lib/log";
 import { stages, type Stage } from "../../lib/pipeline/stages";
@@ -32,7 +33,7 @@ const parseName = (name: string) => {
  * files. The directory is ours, 0711: the sandbox's user may reach its own workspace by its exact
  * name, but cannot list the others.
  */
-export function workspaceRootFor(dataDir: string, configured = process.env.FLOWGATE_WORKSPACE_DIR): string {
+export function workspaceRootFor(dataDir: string, configured = envVar("FLOWGATE_WORKSPACE_DIR")): string {
   const root = configured ? path.resolve(configured) : path.join(os.tmpdir(), `flowgate-workspaces-${process.getuid?.() ?? 0}-${createHash("sha256").update(path.resolve(dataDir)).digest("hex").slice(0, 12)}`);
   const inside = path.relative(path.resolve(dataDir), root);
   if (inside === "" || (!inside.startsWith("..") && !path.isAbsolute(inside))) throw new Error(`FLOWGATE_WORKSPACE_DIR (${root}) must not be inside the data directory (${path.resolve(dataDir)})`);

@@ -1,12 +1,13 @@
 import bcrypt from "bcryptjs";
+import { envVar } from "../env";
 
 // bcrypt (pure JS, no native build) with cost 12 in production; tests may lower it for speed.
-const cost = Number(process.env.FLOWGATE_BCRYPT_COST ?? 12);
+// One variable, not env(): `npm run ctl -- user create` hashes without a session secret.
 
 export const MIN_PASSWORD_LENGTH = 10;
 
 export function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(password, cost);
+  return bcrypt.hash(password, envVar("FLOWGATE_BCRYPT_COST"));
 }
 
 export function verifyPassword(password: string, passwordHash: string): Promise<boolean> {

@@ -166,6 +166,7 @@ function runPgTool(tool: keyof PgBinaries, args: string[]): Promise<{ code: numb
   return pgBinaries().then(
     (bins) =>
       new Promise((resolve, reject) => {
+        // process.env on purpose: the PostgreSQL tool runs in this process's environment, in the C locale.
         const child = spawn(bins[tool], args, { ...serverUser(), stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LC_ALL: "C" } });
         let output = "";
         child.stdout.on("data", (c: Buffer) => (output += c.toString()));

@@ -26,6 +26,7 @@ export async function applyMigrations(databaseUrl: string, onLine: (line: string
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(prismaBin, ["migrate", "deploy"], {
       cwd: projectRoot,
+      // process.env on purpose: the Prisma CLI child runs in this process's environment.
       // CHECKPOINT_DISABLE: the CLI otherwise waits ~10 s for its update check on an offline machine.
       env: { ...process.env, DATABASE_URL: databaseUrl, PRISMA_HIDE_UPDATE_MESSAGE: "1", CHECKPOINT_DISABLE: "1" },
       stdio: ["ignore", "pipe", "pipe"],

@@ -12,6 +12,7 @@ export class GitError extends Error {
 
 /** The environment git runs in: never waiting on a terminal prompt for credentials. */
 export function gitEnvironment(): NodeJS.ProcessEnv {
+  // process.env on purpose: git gets this process's environment (HOME, proxies, SSH agent) to run in.
   return { ...process.env, GIT_TERMINAL_PROMPT: "0" };
 }
 

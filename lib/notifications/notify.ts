@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Prisma } from "../db/client";
+import { envVar } from "../env";
 
 export const notificationEvents = ["escalation.created", "escalation.sla_breached", "deployment.rolled_back"] as const;
 export type NotificationEvent = (typeof notificationEvents)[number];
@@ -35,16 +36,19 @@ export type RollbackNotificationPayload = {
   incident: { title: string; hypothesis: string };
 };
 
+/** The web app's public URL; one variable, not env(): the engine's tests set no database URL. */
+function appBaseUrl(): string {
+  return (envVar("NEXTAUTH_URL") || "http://localhost:3000").replace(/\/+$/, "");
+}
+
 /** The deployment's page in the web app, with its charts and incident report. */
 export function deploymentLink(deploymentId: string): string {
-  const base = (process.env.NEXTAUTH_URL || "http://localhost:3000").replace(/\/+$/, "");
-  return `${base}/deployments/${encodeURIComponent(deploymentId)}`;
+  return `${appBaseUrl()}/deployments/${encodeURIComponent(deploymentId)}`;
 }
 
 /** The escalation's page in the web app, for people following a notification. */
 export function escalationLink(escalationId: string): string {
-  const base = (process.env.NEXTAUTH_URL || "http://localhost:3000").replace(/\/+$/, "");
-  return `${base}/escalations/${encodeURIComponent(escalationId)}`;
+  return `${appBaseUrl()}/escalations/${encodeURIComponent(escalationId)}`;
 }
 
 export function escalationNotificationPayload(input: {

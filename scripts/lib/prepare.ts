@@ -9,6 +9,7 @@ const bin = (name: string) => path.join(projectRoot, "node_modules", ".bin", nam
 /** Runs a project binary, passing each output line to onLine; rejects with the tail on failure. */
 export function runTool(name: string, args: string[], options: { env?: Record<string, string>; onLine?: (line: string) => void } = {}) {
   return new Promise<void>((resolve, reject) => {
+    // process.env on purpose: the tool (prisma, next, tsc) runs in this process's environment.
     const child = spawn(bin(name), args, { cwd: projectRoot, env: { ...process.env, CHECKPOINT_DISABLE: "1", ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
     const tail: string[] = [];
     const onData = (chunk: Buffer) => {
@@ -52,7 +53,8 @@ export async function ensurePrismaClient(log: (line: string) => void) {
   const marker = path.join(projectRoot, "lib", "db", "generated", ".fingerprint");
   if (isCurrent(marker, print)) return;
   log("generating the Prisma client");
-  // The schema names env("DATABASE_URL"); generating needs a value but never connects.
+  // The schema names env("DATABASE_URL"); generating needs a value but never connects (any value, so
+  // not validated: process.env, not the env schema).
   await runTool("prisma", ["generate"], { env: { DATABASE_URL: process.env.DATABASE_URL || "postgresql://unused@127.0.0.1/unused" } });
   fs.writeFileSync(marker, print);
 }

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { AuditActor } from "../../lib/audit/append-audit-event";
 import type { Db } from "../../lib/db/client";
+import { envVar } from "../../lib/env";
 import { git } from "../../lib/git/git";
 import { registerRepository } from "../../lib/repositories/register-repository";
 import { submitRun } from "../../lib/runs/submit-run";
@@ -37,6 +38,6 @@ export async function submitWithGit(
       headRef: options.head,
     },
     actor: options.actor,
-    maxDiffBytes: process.env.FLOWGATE_MAX_DIFF_BYTES ? Number(process.env.FLOWGATE_MAX_DIFF_BYTES) : undefined,
+    maxDiffBytes: envVar("FLOWGATE_MAX_DIFF_BYTES"),
   });
 }

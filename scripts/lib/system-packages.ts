@@ -23,6 +23,7 @@ export const SANDBOX_NEEDS: SystemNeed[] = [
  * command to run.
  */
 export function ensureSystemPackages(needs: SystemNeed[], say: (line: string) => void) {
+  // process.env on purpose: an override names a test harness's own variable (e.g. CHROMIUM_PATH), not Flowgate's configuration.
   const missing = needs.filter((need) => !(need.override && process.env[need.override]) && !fs.existsSync(need.binary));
   if (missing.length === 0) return;
   const packages = missing.map((need) => need.debianPackage);
@@ -31,7 +32,7 @@ export function ensureSystemPackages(needs: SystemNeed[], say: (line: string) =>
   const canInstall = process.getuid?.() === 0 && fs.existsSync("/usr/bin/apt-get");
   if (!canInstall) throw new StartupError(`missing from this machine:\n${reasons}\ninstall with:\n  ${process.getuid?.() === 0 ? "" : "sudo "}${command}`);
   say(`installing ${packages.join(", ")} with apt-get (missing: ${missing.map((need) => need.binary).join(", ")})`);
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" }; // apt-get runs in this process's environment
   for (const args of [["update", "-qq"], ["install", "-y", "-qq", "--no-install-recommends", ...packages]]) {
     const result = spawnSync("apt-get", args, { env, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
     if (result.status !== 0) throw new StartupError(`apt-get ${args.join(" ")} failed: ${(result.stderr || result.stdout).trim().split("\n").at(-1)}\ninstall by hand with:\n  ${command}`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { parseEnv, runtimeEnvSchema, startEnvSchema } from "@/lib/env";
+import { envVar, envVarOrDefault, parseEnv, runtimeEnvSchema, startEnvSchema } from "@/lib/env";
 import { StartupError } from "@/lib/startup-error";
 
 const valid = {
@@ -43,5 +43,18 @@ describe("environment validation", () => {
   it("lets npm start run without DATABASE_URL (embedded mode)", () => {
     expect(parseEnv(startEnvSchema, {}).DATABASE_URL).toBeUndefined();
     expect(parseEnv(startEnvSchema, { DATABASE_URL: "" }).DATABASE_URL).toBeUndefined();
+  });
+
+  it("reads one variable without the others (the CLI has no session secret)", () => {
+    expect(envVar("FLOWGATE_BCRYPT_COST", {})).toBe(12);
+    expect(envVar("FLOWGATE_BCRYPT_COST", { FLOWGATE_BCRYPT_COST: "8" })).toBe(8);
+    expect(envVar("NEXTAUTH_URL", { NEXTAUTH_URL: "" })).toBeUndefined();
+    expect(() => envVar("FLOWGATE_BCRYPT_COST", { FLOWGATE_BCRYPT_COST: "cheap" })).toThrow(/^environment variable FLOWGATE_BCRYPT_COST /);
+  });
+
+  it("reads a malformed variable as its default where nothing may throw (the log at import)", () => {
+    expect(envVarOrDefault("LOG_LEVEL", { LOG_LEVEL: "loud" })).toBe("info");
+    expect(envVarOrDefault("LOG_LEVEL", { LOG_LEVEL: "warn" })).toBe("warn");
+    expect(envVarOrDefault("FLOWGATE_SERVICE", {})).toBe("flowgate");
   });
 });
