@@ -176,7 +176,7 @@ async function main() {
 
 async function verifyExportFiles([file, manifestFile]: string[]) {
   if (!file || !manifestFile) throw new StartupError(`audit verify-export needs <file> and <manifest>\n\n${usage}`);
-  const { verifyExport } = await import("../lib/audit/verify-export");
+  const { verifyExport } = await import("../lib/audit/export/verify-export");
   const read = (target: string) => {
     try {
       return fs.readFileSync(target);
@@ -375,13 +375,13 @@ async function runCommand(command: string, { db, databaseUrl, values, rest, pass
       case "audit verify": {
         const status = values.full
           ? await (async () => {
-              const { startFullVerification } = await import("../lib/audit/run-full-verification");
+              const { startFullVerification } = await import("../lib/audit/verify/run-full-verification");
               const started = await startFullVerification(db, { requestedBy: CLI_ACTOR, databaseUrl: databaseUrl });
               const run = started.finished ? await started.finished : started.verification;
               return { ok: run.status === "verified", verifiedThrough: run.verifiedThrough, eventsChecked: run.eventsChecked, problem: run.broken?.description ?? run.error };
             })()
           : await (async () => {
-              const { verifyFromCheckpoint } = await import("../lib/audit/verify-from-checkpoint");
+              const { verifyFromCheckpoint } = await import("../lib/audit/verify/verify-from-checkpoint");
               const report = await verifyFromCheckpoint(db, { databaseUrl: databaseUrl });
               return { ok: report.ok, verifiedThrough: report.verifiedThrough, eventsChecked: report.eventsChecked, problem: report.broken?.description ?? null };
             })();
@@ -394,7 +394,7 @@ async function runCommand(command: string, { db, databaseUrl, values, rest, pass
         return;
       }
       case "audit sample": {
-        const { createSampleBundle, sampleQuerySchema } = await import("../lib/audit/sample-changes");
+        const { createSampleBundle, sampleQuerySchema } = await import("../lib/audit/export/sample-changes");
         const out = required(values.out as string | undefined, "out");
         const query = sampleQuerySchema.parse({ from: values.from, to: values.to, n: values.n, seed: values.seed || undefined });
         const bundle = await createSampleBundle(db, query, CLI_ACTOR, { databaseUrl: databaseUrl });
@@ -404,7 +404,7 @@ async function runCommand(command: string, { db, databaseUrl, values, rest, pass
         return;
       }
       case "audit anchor": {
-        const { anchorChainHead } = await import("../lib/audit/anchor-chain-head");
+        const { anchorChainHead } = await import("../lib/audit/verify/anchor-chain-head");
         const { auditAnchorEnvSchema, parseEnv } = await import("../lib/env");
         const config = parseEnv(auditAnchorEnvSchema);
         const outcome = await anchorChainHead(db, { file: config.FLOWGATE_AUDIT_ANCHOR_FILE, webhook: config.FLOWGATE_AUDIT_ANCHOR_WEBHOOK }, { databaseUrl: databaseUrl });
@@ -415,7 +415,7 @@ async function runCommand(command: string, { db, databaseUrl, values, rest, pass
         return;
       }
       case "audit verify-anchors": {
-        const { readAnchorFile, verifyAnchors } = await import("../lib/audit/anchor-chain-head");
+        const { readAnchorFile, verifyAnchors } = await import("../lib/audit/verify/anchor-chain-head");
         const file = (values.file as string | undefined) || process.env.FLOWGATE_AUDIT_ANCHOR_FILE;
         if (!file) throw new StartupError("audit verify-anchors needs --file or FLOWGATE_AUDIT_ANCHOR_FILE");
         const check = await verifyAnchors(db, readAnchorFile(file));

@@ -1,4 +1,4 @@
-import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
+import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-event";
 import type { Db, Prisma } from "../db/client";
 import { contextPackageHash, type ContextPackage } from "../escalations/context-package";
 import { generateHistory, type SimulatedHistory } from "./history-model";
