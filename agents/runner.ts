@@ -1,5 +1,5 @@
 import { run, type Runner } from "graphile-worker";
-import { startChainAnchoring } from "../lib/audit/anchor-chain-head";
+import { startChainAnchoring } from "../lib/audit/verify/anchor-chain-head";
 import { createPrismaClient } from "../lib/db/client";
 import { env } from "../lib/env";
 import { taskList } from "../lib/jobs/catalog";

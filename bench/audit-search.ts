@@ -10,7 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { auditSearchQuery, searchAuditEvents, type AuditSearchInput } from "../lib/audit/search-events";
+import { auditSearchQuery, searchAuditEvents, type AuditSearchInput } from "../lib/audit/search/search-events";
 import { createPrismaClient } from "../lib/db/client";
 import { startEmbeddedPostgres } from "../lib/db/embedded";
 import { migrateDatabase } from "../lib/db/migrations";

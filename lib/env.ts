@@ -31,7 +31,7 @@ export const runtimeEnvSchema = z.object({
   FLOWGATE_LLM_TIMEOUT_MS: optional(z.coerce.number().int().positive()),
   FLOWGATE_LLM_MAX_RETRIES: optional(z.coerce.number().int().min(0)),
   FLOWGATE_MAX_DIFF_BYTES: blankAsUnset(z.coerce.number().int().positive().default(5 * 1024 * 1024)),
-  // Audit chain anchoring (lib/audit/anchor-chain-head.ts): the verified head is written to a file
+  // Audit chain anchoring (lib/audit/verify/anchor-chain-head.ts): the verified head is written to a file
   // (JSON Lines, appended) and/or POSTed to a webhook every FLOWGATE_AUDIT_ANCHOR_SECONDS by the runner.
   FLOWGATE_AUDIT_ANCHOR_FILE: optional(z.string()),
   FLOWGATE_AUDIT_ANCHOR_WEBHOOK: optional(z.url()),

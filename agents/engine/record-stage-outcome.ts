@@ -1,4 +1,4 @@
-import { appendAuditEvent, type AuditActor, type AuditEventInput } from "../../lib/audit/append-audit-event";
+import { appendAuditEvent, type AuditActor, type AuditEventInput } from "../../lib/audit/chain/append-audit-event";
 import type { Db, Prisma } from "../../lib/db/client";
 import { withWrites } from "../../lib/db/with-writes";
 import { openEscalation, type EscalatedRun } from "../../lib/escalations/open-escalation";

@@ -1,4 +1,4 @@
-import { appendAuditEvent, type AuditActor } from "../../lib/audit/append-audit-event";
+import { appendAuditEvent, type AuditActor } from "../../lib/audit/chain/append-audit-event";
 import type { Db, Prisma } from "../../lib/db/client";
 import type { CohortSeries } from "../targets/types";
 

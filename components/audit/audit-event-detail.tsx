@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { fetchJson } from "@/components/ui/fetch-json";
-import type { AuditEventDetail, LinkedAgentDecision } from "@/lib/audit/search-events";
+import type { AuditEventDetail, LinkedAgentDecision } from "@/lib/audit/search/search-events";
 import { FindingsList } from "./findings-list";
 
 function TextBlock({ title, children, testId, mono = false }: { title: string; children: string; testId?: string; mono?: boolean }) {

@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import type { AuditEventRow } from "@/lib/audit/search-events";
+import type { AuditEventRow } from "@/lib/audit/search/search-events";
 import { AuditEventDetailPanel } from "./audit-event-detail";
 
 const actorTone: Record<AuditEventRow["actor"]["type"], string> = {

@@ -4,8 +4,8 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { fetchJson } from "@/components/ui/fetch-json";
-import type { FullVerificationView } from "@/lib/audit/run-full-verification";
-import type { ChainStatusReport } from "@/lib/audit/verify-from-checkpoint";
+import type { FullVerificationView } from "@/lib/audit/verify/run-full-verification";
+import type { ChainStatusReport } from "@/lib/audit/verify/verify-from-checkpoint";
 
 const tones = {
   verified: "border-emerald-200 bg-emerald-50 text-emerald-900",

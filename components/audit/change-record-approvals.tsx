@@ -1,4 +1,4 @@
-import type { EscalationEntry, HumanApproval } from "@/lib/audit/change-record";
+import type { EscalationEntry, HumanApproval } from "@/lib/audit/reports/change-record";
 import { EventRefs, EvidenceItem, Fact, Facts, Mono, Prose, utc } from "./evidence";
 
 /** Segregation of duties, shown with both emails so a reader can check it rather than trust it. */

@@ -1,4 +1,4 @@
-import type { DeploymentEntry, MetricSummary, StageAttempt, StageSection } from "@/lib/audit/change-record";
+import type { DeploymentEntry, MetricSummary, StageAttempt, StageSection } from "@/lib/audit/reports/change-record";
 import { statusTone } from "@/components/ui/format";
 import { EventRefs, EvidenceItem, EvidenceSection, Fact, Facts, Mono, utc } from "./evidence";
 

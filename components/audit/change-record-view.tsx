@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { ChangeRecord, ReviewDecision } from "@/lib/audit/change-record";
+import type { ChangeRecord, ReviewDecision } from "@/lib/audit/reports/change-record";
 import { riskTone, statusTone } from "@/components/ui/format";
 import { EscalationEvidence } from "./change-record-approvals";
 import { DeploymentEvidence, StageEvidence, StageWithDeployments } from "./change-record-stages";

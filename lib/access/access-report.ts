@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { payloadOf } from "../audit/event-payload";
+import { payloadOf } from "../audit/chain/event-payload";
 import { roleCan, type Role } from "../auth/roles";
 import type { Db } from "../db/client";
 

@@ -1,5 +1,5 @@
 import { getToken } from "next-auth/jwt";
-import type { AuditActor } from "../audit/append-audit-event";
+import type { AuditActor } from "../audit/chain/append-audit-event";
 import type { Db } from "../db/client";
 import { env } from "../env";
 import { resolveApiToken } from "./api-tokens";

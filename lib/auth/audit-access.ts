@@ -1,4 +1,4 @@
-import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
+import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-event";
 import type { Db } from "../db/client";
 
 /**

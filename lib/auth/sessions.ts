@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { appendAuditEvent } from "../audit/append-audit-event";
+import { appendAuditEvent } from "../audit/chain/append-audit-event";
 import type { Db, Prisma } from "../db/client";
 import { env } from "../env";
 

@@ -1,5 +1,5 @@
 import type { Provider } from "next-auth/providers/index";
-import { appendAuditEvent } from "../audit/append-audit-event";
+import { appendAuditEvent } from "../audit/chain/append-audit-event";
 import type { Db } from "../db/client";
 import type { RuntimeEnv } from "../env";
 import { roles, type Role } from "./roles";

@@ -1,4 +1,4 @@
-import { appendAuditEvent } from "../audit/append-audit-event";
+import { appendAuditEvent } from "../audit/chain/append-audit-event";
 import { hashPassword } from "../auth/passwords";
 import type { Role } from "../auth/roles";
 import { defaultPolicyRules } from "../pipeline/policy-rules";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { appendAuditEvent } from "../audit/append-audit-event";
+import { appendAuditEvent } from "../audit/chain/append-audit-event";
 import { auditActor, type Actor } from "../auth/actor";
 import type { Db } from "../db/client";
 import { ApiError } from "../http/errors";

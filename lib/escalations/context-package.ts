@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../audit/chain";
+import { canonicalJson } from "../audit/chain/chain";
 import type { DiffFacts } from "../diff/diff-facts";
 import type { EscalationReason } from "../pipeline/escalation-reasons";
 

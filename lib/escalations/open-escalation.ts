@@ -1,4 +1,4 @@
-import type { AuditEventInput } from "../audit/append-audit-event";
+import type { AuditEventInput } from "../audit/chain/append-audit-event";
 import type { Prisma } from "../db/client";
 import { enqueueNotifications, escalationNotificationPayload } from "../notifications/notify";
 import type { EscalationReason } from "../pipeline/escalation-reasons";

@@ -1,4 +1,4 @@
-import { appendAuditEvent } from "../audit/append-audit-event";
+import { appendAuditEvent } from "../audit/chain/append-audit-event";
 import type { Db } from "../db/client";
 import { enqueueNotifications, escalationNotificationPayload } from "./notify";
 

@@ -1,5 +1,5 @@
-import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
-import { canonicalJson } from "../audit/chain";
+import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-event";
+import { canonicalJson } from "../audit/chain/chain";
 import type { Db, Prisma } from "../db/client";
 import { ApiError } from "../http/errors";
 import { policyRulesSchema, type PolicyRules } from "../pipeline/policy-rules";

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
+import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-event";
 import type { Db } from "../db/client";
 import { isGitRepository } from "../git/git";
 import { ApiError } from "../http/errors";

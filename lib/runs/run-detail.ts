@@ -1,4 +1,4 @@
-import { withPayload } from "../audit/event-payload";
+import { withPayload } from "../audit/chain/event-payload";
 import type { Db } from "../db/client";
 import { ApiError } from "../http/errors";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
+import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-event";
 import type { Db, Prisma } from "../db/client";
 import { DiffParseError, parseUnifiedDiff, type ParsedDiff } from "../diff/unified-diff";
 import { diffBetween, GitError } from "../git/git";

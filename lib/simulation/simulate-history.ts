@@ -1,4 +1,4 @@
-import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
+import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-event";
 import type { Db, Prisma } from "../db/client";
 import { parseUnifiedDiff } from "../diff/unified-diff";
 import { contextPackageHash, type ContextPackage } from "../escalations/context-package";

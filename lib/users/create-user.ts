@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
+import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-event";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "../auth/passwords";
 import { roles } from "../auth/roles";
 import type { Db } from "../db/client";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
+import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-event";
 import { roles } from "../auth/roles";
 import type { Db } from "../db/client";
 import { endUserSessions } from "../auth/sessions";

@@ -1,4 +1,4 @@
-import type { AuditActor } from "../../lib/audit/append-audit-event";
+import type { AuditActor } from "../../lib/audit/chain/append-audit-event";
 import type { Db } from "../../lib/db/client";
 import { simulateHistory } from "../../lib/simulation/simulate-history";
 

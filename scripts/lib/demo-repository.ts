@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { AuditActor } from "../../lib/audit/append-audit-event";
+import type { AuditActor } from "../../lib/audit/chain/append-audit-event";
 import type { Db } from "../../lib/db/client";
 import { git } from "../../lib/git/git";
 import type { Stage } from "../../lib/pipeline/stages";

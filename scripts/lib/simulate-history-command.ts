@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AuditActor } from "../../lib/audit/append-audit-event";
+import type { AuditActor } from "../../lib/audit/chain/append-audit-event";
 import type { Db } from "../../lib/db/client";
 import { refreshMetricsRollup } from "../../lib/metrics/refresh-metrics-rollup";
 import { deleteSimulatedHistory, simulateHistory, SimulatedHistoryExistsError } from "../../lib/simulation/simulate-history";

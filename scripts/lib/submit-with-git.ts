@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { AuditActor } from "../../lib/audit/append-audit-event";
+import type { AuditActor } from "../../lib/audit/chain/append-audit-event";
 import type { Db } from "../../lib/db/client";
 import { envVar } from "../../lib/env";
 import { git } from "../../lib/git/git";

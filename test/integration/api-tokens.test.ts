@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken, resolveApiToken, revokeApiTokenOrThrow } from "@/lib/auth/api-tokens";
-import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
+import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
 import { createUser } from "@/lib/users/create-user";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 

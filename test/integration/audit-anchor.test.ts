@@ -4,9 +4,9 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { anchorChainHead, readAnchorFile, verifyAnchors, type ChainAnchor } from "@/lib/audit/anchor-chain-head";
-import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
-import { verifyFromCheckpoint } from "@/lib/audit/verify-from-checkpoint";
+import { anchorChainHead, readAnchorFile, verifyAnchors, type ChainAnchor } from "@/lib/audit/verify/anchor-chain-head";
+import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
+import { verifyFromCheckpoint } from "@/lib/audit/verify/verify-from-checkpoint";
 import { buildChain, editEventSql, insertChainedEvents } from "../support/audit-chain";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 

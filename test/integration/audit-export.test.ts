@@ -6,8 +6,8 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appendAuditEvent } from "@/lib/audit/append-audit-event";
-import { eventHash, GENESIS_HASH, type StoredEvent } from "@/lib/audit/chain";
+import { appendAuditEvent } from "@/lib/audit/chain/append-audit-event";
+import { eventHash, GENESIS_HASH, type StoredEvent } from "@/lib/audit/chain/chain";
 import {
   computeAuditExportManifest,
   createAuditExport,
@@ -15,8 +15,8 @@ import {
   exportAuditEvents,
   exportQuerySchema,
   type AuditExportManifest,
-} from "@/lib/audit/export-events";
-import { parseCsv, verifyExport } from "@/lib/audit/verify-export";
+} from "@/lib/audit/export/export-events";
+import { parseCsv, verifyExport } from "@/lib/audit/export/verify-export";
 import type { Db } from "@/lib/db/client";
 import { insertChainedEvents } from "../support/audit-chain";
 import { createTestDatabase, type TestDatabase } from "../support/database";

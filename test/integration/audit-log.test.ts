@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appendAuditEvent } from "@/lib/audit/append-audit-event";
-import { getFullVerification, runFullVerification, startFullVerification } from "@/lib/audit/run-full-verification";
-import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
-import { verifyFromCheckpoint } from "@/lib/audit/verify-from-checkpoint";
+import { appendAuditEvent } from "@/lib/audit/chain/append-audit-event";
+import { getFullVerification, runFullVerification, startFullVerification } from "@/lib/audit/verify/run-full-verification";
+import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
+import { verifyFromCheckpoint } from "@/lib/audit/verify/verify-from-checkpoint";
 import { createPrismaClient } from "@/lib/db/client";
 import { buildChain, editEventSql, insertChainedEvents } from "../support/audit-chain";
 import { createTestDatabase, type TestDatabase } from "../support/database";

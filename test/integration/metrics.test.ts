@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { payloadOf } from "@/lib/audit/event-payload";
+import { payloadOf } from "@/lib/audit/chain/event-payload";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
 import { drillDown } from "@/lib/metrics/drill-down";

@@ -1,4 +1,4 @@
-import { contentHash, eventContent, GENESIS_HASH, type StoredEvent } from "@/lib/audit/chain";
+import { contentHash, eventContent, GENESIS_HASH, type StoredEvent } from "@/lib/audit/chain/chain";
 
 /** An event with the canonical content its hash was computed over, kept so it is written as is. */
 export type SeededEvent = StoredEvent & { content: string };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ChainWalker, eventContent, type StoredEvent } from "@/lib/audit/chain";
-import { binaryChainDecoder, type EventVisitor } from "@/lib/audit/walk-stored-chain";
+import { ChainWalker, eventContent, type StoredEvent } from "@/lib/audit/chain/chain";
+import { binaryChainDecoder, type EventVisitor } from "@/lib/audit/verify/walk-stored-chain";
 import { buildChain } from "../support/audit-chain";
 
 /** What `COPY (SELECT sequence, "prevHash", hash, "prevHash" || E'\n' || content) TO STDOUT (FORMAT binary)` sends. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, canonicalPayloadOf, checkLink, eventContent, eventHash, GENESIS_HASH, type StoredEvent } from "@/lib/audit/chain";
+import { canonicalJson, canonicalPayloadOf, checkLink, eventContent, eventHash, GENESIS_HASH, type StoredEvent } from "@/lib/audit/chain/chain";
 
 function chain(length: number): StoredEvent[] {
   const events: StoredEvent[] = [];

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { ChangeRecordView } from "@/components/audit/change-record-view";
 import { EmptyState, NotAllowed } from "@/components/ui/empty-state";
-import { loadChangeRecord } from "@/lib/audit/change-record";
+import { loadChangeRecord } from "@/lib/audit/reports/change-record";
 import { requirePageAccess } from "@/lib/auth/page-access";
 import { db } from "@/lib/db/client";
 import { env } from "@/lib/env";

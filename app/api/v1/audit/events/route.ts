@@ -1,4 +1,4 @@
-import { auditEventLookupSchema, getAuditEvent, searchAuditEvents } from "@/lib/audit/search-events";
+import { auditEventLookupSchema, getAuditEvent, searchAuditEvents } from "@/lib/audit/search/search-events";
 import { ApiError } from "@/lib/http/errors";
 import { json, route } from "@/lib/http/route";
 

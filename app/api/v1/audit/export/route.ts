@@ -1,5 +1,5 @@
-import { createAuditExport, exportQueryInput, exportQuerySchema, exportQueryString } from "@/lib/audit/export-events";
-import { createPdfReport, pdfReportQuerySchema } from "@/lib/audit/export-report";
+import { createAuditExport, exportQueryInput, exportQuerySchema, exportQueryString } from "@/lib/audit/export/export-events";
+import { createPdfReport, pdfReportQuerySchema } from "@/lib/audit/export/export-report";
 import { auditActor, type Actor } from "@/lib/auth/actor";
 import type { Db } from "@/lib/db/client";
 import { env } from "@/lib/env";

@@ -1,4 +1,4 @@
-import { createSampleBundle, sampleQuerySchema } from "@/lib/audit/sample-changes";
+import { createSampleBundle, sampleQuerySchema } from "@/lib/audit/export/sample-changes";
 import { auditActor } from "@/lib/auth/actor";
 import { env } from "@/lib/env";
 import { route } from "@/lib/http/route";

@@ -1,6 +1,6 @@
-import { readAnchorFile, verifyAnchors } from "@/lib/audit/anchor-chain-head";
-import { startFullVerification } from "@/lib/audit/run-full-verification";
-import { verifyFromCheckpoint } from "@/lib/audit/verify-from-checkpoint";
+import { readAnchorFile, verifyAnchors } from "@/lib/audit/verify/anchor-chain-head";
+import { startFullVerification } from "@/lib/audit/verify/run-full-verification";
+import { verifyFromCheckpoint } from "@/lib/audit/verify/verify-from-checkpoint";
 import { auditActor } from "@/lib/auth/actor";
 import { env } from "@/lib/env";
 import { json, route } from "@/lib/http/route";

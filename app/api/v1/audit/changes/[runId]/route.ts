@@ -1,4 +1,4 @@
-import { loadChangeRecord } from "@/lib/audit/change-record";
+import { loadChangeRecord } from "@/lib/audit/reports/change-record";
 import { ApiError } from "@/lib/http/errors";
 import { json, route } from "@/lib/http/route";
 

@@ -1,4 +1,4 @@
-import { computeAuditExportManifest, exportQueryInput, exportQuerySchema } from "@/lib/audit/export-events";
+import { computeAuditExportManifest, exportQueryInput, exportQuerySchema } from "@/lib/audit/export/export-events";
 import { env } from "@/lib/env";
 import { json, route } from "@/lib/http/route";
 

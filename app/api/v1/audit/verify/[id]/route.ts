@@ -1,4 +1,4 @@
-import { getFullVerification } from "@/lib/audit/run-full-verification";
+import { getFullVerification } from "@/lib/audit/verify/run-full-verification";
 import { ApiError } from "@/lib/http/errors";
 import { json, route } from "@/lib/http/route";
 

@@ -1,8 +1,8 @@
-import type { Db } from "../db/client";
-import { finishedRunStatuses, stageLabels, type Stage } from "../pipeline/stages";
-import { checkLink, describeBreak, type StoredEvent } from "./chain";
-import { withPayload } from "./event-payload";
-import { verifyFromCheckpoint } from "./verify-from-checkpoint";
+import type { Db } from "../../db/client";
+import { finishedRunStatuses, stageLabels, type Stage } from "../../pipeline/stages";
+import { checkLink, describeBreak, type StoredEvent } from "../chain/chain";
+import { withPayload } from "../chain/event-payload";
+import { verifyFromCheckpoint } from "../verify/verify-from-checkpoint";
 
 /**
  * The evidence for one change (one pipeline run), assembled for an auditor: every line names the

@@ -1,4 +1,4 @@
-import type { Prisma } from "../db/client";
+import type { Prisma } from "../../db/client";
 import { contentHash, eventContent, GENESIS_HASH } from "./chain";
 import type { AuditEventWithPayload } from "./event-payload";
 

@@ -4,8 +4,8 @@
  * decisions that went against the agent's suggestion), the rollbacks, and the chain's state.
  */
 import { z } from "zod";
-import type { Db } from "../db/client";
-import { verifyFromCheckpoint, type ChainStatusReport } from "./verify-from-checkpoint";
+import type { Db } from "../../db/client";
+import { verifyFromCheckpoint, type ChainStatusReport } from "../verify/verify-from-checkpoint";
 
 export const periodSchema = z
   .object({

@@ -8,8 +8,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { strToU8, zipSync } from "fflate";
 import { z } from "zod";
-import type { Db } from "../db/client";
-import { appendAuditEvent, type AuditActor } from "./append-audit-event";
+import type { Db } from "../../db/client";
+import { appendAuditEvent, type AuditActor } from "../chain/append-audit-event";
 import { computeAuditExportManifest, exportAuditEvents, exportQuerySchema } from "./export-events";
 import { buildDecisionReport } from "./export-report";
 

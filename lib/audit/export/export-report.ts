@@ -6,13 +6,13 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { Db } from "../db/client";
-import { ApiError } from "../http/errors";
-import { appendAuditEvent, type AuditActor } from "./append-audit-event";
-import { loadChangeRecord } from "./change-record";
-import { renderDecisionReport } from "./decision-report-pdf";
-import { loadPeriodSummary } from "./period-summary";
-import { renderPeriodSummary } from "./period-summary-pdf";
+import type { Db } from "../../db/client";
+import { ApiError } from "../../http/errors";
+import { appendAuditEvent, type AuditActor } from "../chain/append-audit-event";
+import { loadChangeRecord } from "../reports/change-record";
+import { renderDecisionReport } from "../reports/decision-report-pdf";
+import { loadPeriodSummary } from "../reports/period-summary";
+import { renderPeriodSummary } from "../reports/period-summary-pdf";
 
 export const pdfReportQuerySchema = z
   .object({

@@ -1,6 +1,6 @@
 /**
  * The decision report of one change (one pipeline run) as a PDF: the change record
- * (lib/audit/change-record.ts) laid out for a person to read and file, with the audit events
+ * (lib/audit/reports/change-record.ts) laid out for a person to read and file, with the audit events
  * behind each line and the chain checkpoint it was checked against on every page.
  */
 import type { ChangeRecord, DeploymentEntry, StageSection } from "./change-record";

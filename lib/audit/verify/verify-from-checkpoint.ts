@@ -4,9 +4,9 @@
  * whole log. What an incremental run cannot see (an edit before the checkpoint) a full run finds;
  * its result stands until a later full run says otherwise.
  */
-import type { Db } from "../db/client";
-import { describeBreak, type ChainBreak } from "./chain";
-import { checkpointView, latestCheckpoint, recordCheckpoint, type CheckpointView } from "./checkpoints";
+import type { Db } from "../../db/client";
+import { describeBreak, type ChainBreak } from "../chain/chain";
+import { checkpointView, latestCheckpoint, recordCheckpoint, type CheckpointView } from "../chain/checkpoints";
 import { latestFullVerification, type FullVerificationView } from "./run-full-verification";
 import { verifyAuditChain, type ChainStatus } from "./verify-audit-chain";
 

@@ -1,11 +1,11 @@
 /**
  * Offline check of an audit export against its manifest and its own hash chain: no database, so an
  * auditor can run it on a file they were handed (`npm run ctl -- audit verify-export`).
- * lib/audit/export-events.ts explains what contiguous and non-contiguous exports can prove.
+ * lib/audit/export/export-events.ts explains what contiguous and non-contiguous exports can prove.
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { checkLink, describeBreak, eventHash, GENESIS_HASH, type StoredEvent } from "./chain";
+import { checkLink, describeBreak, eventHash, GENESIS_HASH, type StoredEvent } from "../chain/chain";
 import { auditExportManifestSchema, exportColumns, type AuditExportManifest, type ExportFormat } from "./export-events";
 
 export interface ExportVerification {

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import type { Db } from "../db/client";
-import { Prisma } from "../db/generated/client";
-import { checkLink, describeBreak } from "./chain";
-import { withPayload } from "./event-payload";
+import type { Db } from "../../db/client";
+import { Prisma } from "../../db/generated/client";
+import { checkLink, describeBreak } from "../chain/chain";
+import { withPayload } from "../chain/event-payload";
 
 export const actorTypes = ["agent", "user", "system"] as const;
 /** Values a payload's `decision` (people) or `outcome` (agents) can take. */

@@ -1,5 +1,5 @@
-import type { Db } from "../db/client";
-import { ChainWalker, describeBreak, type ChainBreak } from "./chain";
+import type { Db } from "../../db/client";
+import { ChainWalker, describeBreak, type ChainBreak } from "../chain/chain";
 import { walkCopy, walkKeysetPages } from "./walk-stored-chain";
 
 export interface ChainStatus {

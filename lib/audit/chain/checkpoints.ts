@@ -1,4 +1,4 @@
-import type { Db } from "../db/client";
+import type { Db } from "../../db/client";
 
 /** A point up to which the chain was verified (the AuditCheckpoint table, ADR 009). */
 export interface CheckpointView {

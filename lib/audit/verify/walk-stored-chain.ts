@@ -6,10 +6,10 @@
  * arrive as they are, and no copy, string or object is made per event beyond the two hashes
  * compared (bench/audit-verify.ts).
  */
-import type { Db } from "../db/client";
-import { copyOut, type CopyDecoder } from "../db/copy-out";
-import type { ChainBreak } from "./chain";
-import { MAX_SEQUENCE, type ChainStretch } from "./read-chain-rows";
+import type { Db } from "../../db/client";
+import { copyOut, type CopyDecoder } from "../../db/copy-out";
+import type { ChainBreak } from "../chain/chain";
+import { MAX_SEQUENCE, type ChainStretch } from "../chain/read-chain-rows";
 
 /** What the events are fed to: a ChainWalker, or a benchmark's probe. */
 export interface EventVisitor {

@@ -1,7 +1,7 @@
 /**
  * Audit exports: every event of a time range or of a set of runs as CSV or JSON Lines, streamed
  * with keyset pages (constant memory, no row limit), plus a manifest that lets an auditor prove
- * offline that the file is complete and unmodified (lib/audit/verify-export.ts).
+ * offline that the file is complete and unmodified (lib/audit/export/verify-export.ts).
  *
  * Two kinds of export, because the chain only proves what it links:
  * - No runId filter (everything, or a time range): the rows are a contiguous slice of the chain.
@@ -20,11 +20,11 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { Db } from "../db/client";
-import { appendAuditEvent, type AuditActor } from "./append-audit-event";
-import { canonicalJson, canonicalPayloadOf, chainedFields, type ChainRow, type StoredEvent } from "./chain";
-import { withPayload } from "./event-payload";
-import { copyChainRows } from "./read-chain-rows";
+import type { Db } from "../../db/client";
+import { appendAuditEvent, type AuditActor } from "../chain/append-audit-event";
+import { canonicalJson, canonicalPayloadOf, chainedFields, type ChainRow, type StoredEvent } from "../chain/chain";
+import { withPayload } from "../chain/event-payload";
+import { copyChainRows } from "../chain/read-chain-rows";
 
 export const exportFormats = ["csv", "jsonl"] as const;
 export type ExportFormat = (typeof exportFormats)[number];

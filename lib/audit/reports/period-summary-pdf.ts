@@ -2,7 +2,7 @@ import { checkpointLine } from "./decision-report-pdf";
 import type { PeriodSummary } from "./period-summary";
 import { ReportPdf, utcText } from "./report-pdf";
 
-/** The period summary (lib/audit/period-summary.ts) as a PDF for a person to read and file. */
+/** The period summary (lib/audit/reports/period-summary.ts) as a PDF for a person to read and file. */
 export async function renderPeriodSummary(summary: PeriodSummary, options: { generatedAt?: string; compress?: boolean } = {}): Promise<Buffer> {
   const period = `${utcText(summary.from)} to ${utcText(summary.to)}`;
   const pdf = new ReportPdf({

@@ -3,7 +3,7 @@
  * `COPY (SELECT …) TO STDOUT`: what a contiguous export writes out (bench/audit-export.ts).
  * The verifier reads the hashed bytes instead (read-hashed-records.ts).
  */
-import { copyOut, type CopyDecoder } from "../db/copy-out";
+import { copyOut, type CopyDecoder } from "../../db/copy-out";
 import type { ChainRow } from "./chain";
 
 /** Events after `afterSequence`, up to and including `throughSequence` (the head when unset). */

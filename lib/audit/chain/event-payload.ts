@@ -1,4 +1,4 @@
-import type { AuditEvent } from "../db/generated/client";
+import type { AuditEvent } from "../../db/generated/client";
 
 /**
  * An audit event with its payload, as the API, the change record and the chain checks use it.

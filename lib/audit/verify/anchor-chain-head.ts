@@ -8,8 +8,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import type { Db } from "../db/client";
-import type { Logger } from "../log";
+import type { Db } from "../../db/client";
+import type { Logger } from "../../log";
 import { verifyFromCheckpoint } from "./verify-from-checkpoint";
 
 export interface AnchorSinks {

@@ -4,11 +4,11 @@
  * progress to an AuditVerification row that the audit page polls, and on success records a
  * checkpoint the incremental verifier then starts from.
  */
-import type { Db } from "../db/client";
-import type { AuditVerification } from "../db/generated/client";
-import type { AuditActor } from "./append-audit-event";
-import type { ChainBreak } from "./chain";
-import { recordCheckpoint } from "./checkpoints";
+import type { Db } from "../../db/client";
+import type { AuditVerification } from "../../db/generated/client";
+import type { AuditActor } from "../chain/append-audit-event";
+import type { ChainBreak } from "../chain/chain";
+import { recordCheckpoint } from "../chain/checkpoints";
 import { verifyAuditChain } from "./verify-audit-chain";
 
 /** A running row whose progress has not moved for this long belongs to a process that died. */
