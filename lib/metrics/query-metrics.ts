@@ -11,7 +11,8 @@ import { bucketKeys, type MetricsFilters, type MetricsWindow } from "./window";
  * of daily-facts.ts read live from the pipeline tables for every other day of the window (today,
  * recent days, days changed since the last refresh, or all of them before any refresh). Each
  * statement returns a few hundred grouped rows at most, and the five run concurrently. The
- * definitions are those of reference.ts, which a test holds this equal to.
+ * definitions are those of the reference computation in test/support/metrics-reference.ts, which
+ * a test holds this equal to.
  */
 
 type Period = "current" | "previous";
