@@ -19,7 +19,8 @@ import { teamSql } from "./teams";
  *
  * Every fact has `at`, the moment that places it in a day and a bucket (the "Counted at" column of
  * docs/decisions/008), and the rollup's key: `repository_id`, `team` (derived now, teams.ts) and
- * `simulated`. The definitions are those of reference.ts.
+ * `simulated`. The definitions are those of the reference computation
+ * (test/support/metrics-reference.ts).
  */
 
 const key = `pr."repositoryId" AS repository_id, ${teamSql} AS team, r.simulated`;

@@ -1,5 +1,5 @@
 import type { Db } from "../db/client";
-import { attemptFactsSql, decisionFactsSql, deploymentFactsSql, duringRanges, escalationReasonFactsSql, humanFactsSql, runFactsSql } from "./daily-facts";
+import { attemptFactsSql, decisionFactsSql, deploymentFactsSql, duringRanges, escalationReasonFactsSql, humanFactsSql, runFactsSql, type During } from "./daily-facts";
 import { addCount, emptyPeriodStats, emptyStageTimes, type MetricsReport, type PeriodStats, type StageTime } from "./report";
 import { splitByRollup, type RollupCoverage } from "./rollup-coverage";
 import { keyScopeSql, SqlParams } from "./sql-scope";
@@ -11,7 +11,8 @@ import { bucketKeys, type MetricsFilters, type MetricsWindow } from "./window";
  * of daily-facts.ts read live from the pipeline tables for every other day of the window (today,
  * recent days, days changed since the last refresh, or all of them before any refresh). Each
  * statement returns a few hundred grouped rows at most, and the five run concurrently. The
- * definitions are those of reference.ts, which a test holds this equal to.
+ * definitions are those of the reference computation in test/support/metrics-reference.ts, which
+ * a test holds this equal to.
  */
 
 type Period = "current" | "previous";
@@ -22,29 +23,83 @@ interface Sources {
   current: RollupCoverage;
 }
 
+/** What every statement reads for: the window, the filters and where each day comes from. */
+interface Scope {
+  window: MetricsWindow;
+  filters: MetricsFilters;
+  sources: Sources;
+}
+
 /**
- * Parameters and SQL pieces for one statement, added as the statement uses them (PostgreSQL
- * rejects a parameter that no part of the statement uses, since it cannot infer its type).
+ * What one statement of the report reads and how it totals it; metricsStatement writes the rest.
+ * The facts are rollup rows and live facts with the same columns (`at`, then `columns`), each
+ * placed in its period and bucket: `placed` has `period` (for both periods), `bucket` (the start
+ * of the row's bucket, a timestamp), then the facts' columns. `select` totals them.
  */
-function statement(window: MetricsWindow, filters: MetricsFilters, coverage: RollupCoverage) {
+interface StatementSpec<Column extends string> {
+  /** The comparison period too, or the current period only (then `placed` has no `period`). */
+  periods: "both" | "current";
+  columns: readonly Column[];
+  /** Rollup rows `u` of the rolled-up days (`at` is their day), those meeting `where` if given. */
+  rolledUp: readonly { table: string; values: Record<NoInfer<Column>, string>; where?: string }[];
+  /** Facts `f` of daily-facts.ts over the live days (`at` is theirs). */
+  live: readonly { facts: (during: During) => string; values: Record<NoInfer<Column>, string> }[];
+  /** More common table expressions after `placed` (name → query), in order. */
+  with?: Record<string, string>;
+  /** The result, from `placed` (and `with`), given the columns that place a row (sumsPerBucket). */
+  select: string | ((placement: readonly string[]) => string);
+}
+
+/**
+ * The one shape of every aggregation statement: the facts of the rolled-up and the live days in
+ * the filters' scope, placed in their period and bucket, then what the spec makes of them.
+ * Parameters are added as the statement uses them (PostgreSQL rejects a parameter that no part of
+ * the statement uses, since it cannot infer its type).
+ */
+function metricsStatement<Column extends string>({ window, filters, sources }: Scope, spec: StatementSpec<Column>): { sql: string; values: unknown[] } {
+  const coverage = spec.periods === "both" ? sources.both : sources.current;
   const params = new SqlParams();
-  const placeholders = new Map<string, string>();
-  const once = (name: string, add: () => string) => {
-    if (!placeholders.has(name)) placeholders.set(name, add());
-    return placeholders.get(name)!;
-  };
-  const from = () => once("from", () => params.at(window.from));
-  const bucket = () => once("bucket", () => params.add(window.bucket));
-  const periodOf = (column: string) => `CASE WHEN ${column} >= ${from()} THEN 'current' ELSE 'previous' END`;
-  // Grouped as a timestamp and formatted once per group: to_char on every row costs more than the rest.
-  const bucketOf = (column: string) => `date_trunc(${bucket()}, ${column})`;
-  /** Rollup rows `u` of the rolled-up days, in the filters' scope. */
-  const rolledUp = () =>
-    once("rolledUp", () => `u.day = ANY(${params.add(coverage.rolledUp)}::date[])${keyScopeSql(filters, params, { repositoryId: 'u."repositoryId"', team: "u.team", simulated: "u.simulated" })}`);
-  /** Facts `f` of the live days, in the filters' scope. */
+  const columnsOf = (at: string, values: Record<Column, string>) => [`${at} AS at`, ...spec.columns.map((column) => `${values[column]} AS ${column}`)].join(", ");
+  const rolledUp = `u.day = ANY(${params.add(coverage.rolledUp)}::date[])${keyScopeSql(filters, params, { repositoryId: 'u."repositoryId"', team: "u.team", simulated: "u.simulated" })}`;
+  const branches = spec.rolledUp.map(({ table, values, where }) => `SELECT ${columnsOf("u.day::timestamp", values)} FROM "${table}" u WHERE ${rolledUp}${where ? ` AND ${where}` : ""}`);
   const during = duringRanges(coverage.live, params);
-  const factScope = () => once("factScope", () => keyScopeSql(filters, params, { repositoryId: "f.repository_id", team: "f.team", simulated: "f.simulated" }));
-  return { params, periodOf, bucketOf, rolledUp, during, factScope };
+  let factScope: string | undefined;
+  for (const { facts, values } of spec.live) {
+    const from = facts(during); // adds the ranges' parameters the first time
+    factScope ??= keyScopeSql(filters, params, { repositoryId: "f.repository_id", team: "f.team", simulated: "f.simulated" });
+    branches.push(`SELECT ${columnsOf("f.at", values)} FROM (${from}) f WHERE true${factScope}`);
+  }
+  const placement = spec.periods === "both" ? ["period", "bucket"] : ["bucket"];
+  // Placed in a bucket as a timestamp, formatted once per group: to_char on every row costs more than the rest.
+  const period = spec.periods === "both" ? `CASE WHEN at >= ${params.at(window.from)} THEN 'current' ELSE 'previous' END AS period, ` : "";
+  const bucket = `date_trunc(${params.add(window.bucket)}, at) AS bucket`;
+  const ctes = [
+    `facts AS (\n       ${branches.join("\n       UNION ALL\n       ")})`,
+    `placed AS (SELECT ${period}${bucket}, facts.* FROM facts)`,
+    ...Object.entries(spec.with ?? {}).map(([name, cte]) => `${name} AS (${cte})`),
+  ];
+  const select = typeof spec.select === "string" ? spec.select : spec.select(placement);
+  return { sql: `WITH ${ctes.join(",\n     ")}\n     ${select}`, values: params.values };
+}
+
+/**
+ * The usual select: per period, bucket (as YYYY-MM-DD) and `keys`, the sums of `counts` (as
+ * integers) and of `hours`.
+ */
+const sumsPerBucket =
+  (keys: readonly string[], { counts = [], hours = [] }: { counts?: readonly string[]; hours?: readonly string[] }) =>
+  (placement: readonly string[]) => {
+    const groups = [...placement, ...keys];
+    const sums = [...counts.map((column) => `sum(${column})::int AS ${column}`), ...hours.map((column) => `sum(${column}) AS ${column}`)];
+    const formatted = groups.map((group) => (group === "bucket" ? "to_char(bucket, 'YYYY-MM-DD') AS bucket" : group));
+    return `SELECT ${[...formatted, ...counts, ...hours].join(", ")}
+       FROM (SELECT ${[...groups, ...sums].join(", ")} FROM placed GROUP BY ${groups.map((_, i) => i + 1).join(", ")}) grouped`;
+  };
+
+/** Runs a statement; its row type comes from the caller's return type. */
+function runStatement<Row, Column extends string>(db: Db, scope: Scope, spec: StatementSpec<Column>): Promise<Row[]> {
+  const { sql, values } = metricsStatement(scope, spec);
+  return db.$queryRawUnsafe<Row[]>(sql, ...values);
 }
 
 interface RunRow {
@@ -56,24 +111,17 @@ interface RunRow {
   escalated: number;
 }
 
-function queryRuns(db: Db, window: MetricsWindow, filters: MetricsFilters, sources: Sources) {
-  const q = statement(window, filters, sources.both);
-  return db.$queryRawUnsafe<RunRow[]>(
-    `WITH facts AS (
-       SELECT u.day::timestamp AS at, NULL::text AS primary_reason, u."runsStarted" AS started, u."runsDecided" AS decided, 0 AS escalated
-         FROM "MetricsDailyRollup" u WHERE ${q.rolledUp()} AND u."runsStarted" > 0
-       UNION ALL
-       SELECT u.day::timestamp, u.reason, 0, 0, u."runsEscalated"
-         FROM "MetricsDailyReasonRollup" u WHERE ${q.rolledUp()} AND u."runsEscalated" > 0
-       UNION ALL
-       SELECT f.at, f.primary_reason, 1, f.decided::int, (f.primary_reason IS NOT NULL)::int FROM (${runFactsSql(q.during)}) f WHERE true${q.factScope()})
-     SELECT period, to_char(bucket, 'YYYY-MM-DD') AS bucket, primary_reason, started, decided, escalated
-       FROM (SELECT ${q.periodOf("at")} AS period, ${q.bucketOf("at")} AS bucket, primary_reason,
-                    sum(started)::int AS started, sum(decided)::int AS decided, sum(escalated)::int AS escalated
-               FROM facts GROUP BY 1, 2, 3) grouped`,
-    ...q.params.values,
-  );
-}
+const queryRuns = (db: Db, scope: Scope): Promise<RunRow[]> =>
+  runStatement(db, scope, {
+    periods: "both",
+    columns: ["primary_reason", "started", "decided", "escalated"],
+    rolledUp: [
+      { table: "MetricsDailyRollup", where: 'u."runsStarted" > 0', values: { primary_reason: "NULL::text", started: 'u."runsStarted"', decided: 'u."runsDecided"', escalated: "0" } },
+      { table: "MetricsDailyReasonRollup", where: 'u."runsEscalated" > 0', values: { primary_reason: "u.reason", started: "0", decided: "0", escalated: 'u."runsEscalated"' } },
+    ],
+    live: [{ facts: runFactsSql, values: { primary_reason: "f.primary_reason", started: "1", decided: "f.decided::int", escalated: "(f.primary_reason IS NOT NULL)::int" } }],
+    select: sumsPerBucket(["primary_reason"], { counts: ["started", "decided", "escalated"] }),
+  });
 
 interface DeploymentRow {
   period: Period;
@@ -91,43 +139,57 @@ interface DeploymentRow {
   restore_median: number | null;
 }
 
-function queryDeployments(db: Db, window: MetricsWindow, filters: MetricsFilters, sources: Sources) {
-  const q = statement(window, filters, sources.both);
-  // Percentiles do not add up, so they are taken over every lead and restore time of the period
-  // or bucket: the rollup keeps each day's as an array, the live facts add theirs one by one.
-  return db.$queryRawUnsafe<DeploymentRow[]>(
-    `WITH facts AS (
-       SELECT u.day::timestamp AS at, u.deployments, u."deploymentsPromoted" AS promoted, u.rollbacks, u."changeFailures" AS failures,
-              u."unrestoredFailures" AS unrestored, u."leadHours" AS lead_hours, u."restoreHours" AS restore_hours
-         FROM "MetricsDailyRollup" u WHERE ${q.rolledUp()} AND u.deployments > 0
-       UNION ALL
-       SELECT f.at, 1, (f.status = 'promoted')::int, (f.status = 'rolled_back')::int, f.failure::int, (f.failure AND f.restore_hours IS NULL)::int,
-              CASE WHEN f.lead_hours IS NULL THEN '{}' ELSE ARRAY[f.lead_hours] END, CASE WHEN f.restore_hours IS NULL THEN '{}' ELSE ARRAY[f.restore_hours] END
-         FROM (${deploymentFactsSql(q.during)}) f WHERE true${q.factScope()}),
-     placed AS (SELECT ${q.periodOf("at")} AS period, ${q.bucketOf("at")} AS bucket, facts.* FROM facts),
-     counted AS (
+// Percentiles do not add up, so they are taken over every lead and restore time of the period
+// or bucket: the rollup keeps each day's as an array, the live facts add theirs one by one. Rows
+// come per bucket and per period (GROUPING SETS).
+const queryDeployments = (db: Db, scope: Scope): Promise<DeploymentRow[]> =>
+  runStatement(db, scope, {
+    periods: "both",
+    columns: ["deployments", "promoted", "rollbacks", "failures", "unrestored", "lead_hours", "restore_hours"],
+    rolledUp: [
+      {
+        table: "MetricsDailyRollup",
+        where: "u.deployments > 0",
+        values: { deployments: "u.deployments", promoted: 'u."deploymentsPromoted"', rollbacks: "u.rollbacks", failures: 'u."changeFailures"', unrestored: 'u."unrestoredFailures"', lead_hours: 'u."leadHours"', restore_hours: 'u."restoreHours"' },
+      },
+    ],
+    live: [
+      {
+        facts: deploymentFactsSql,
+        values: {
+          deployments: "1",
+          promoted: "(f.status = 'promoted')::int",
+          rollbacks: "(f.status = 'rolled_back')::int",
+          failures: "f.failure::int",
+          unrestored: "(f.failure AND f.restore_hours IS NULL)::int",
+          lead_hours: "CASE WHEN f.lead_hours IS NULL THEN '{}' ELSE ARRAY[f.lead_hours] END",
+          restore_hours: "CASE WHEN f.restore_hours IS NULL THEN '{}' ELSE ARRAY[f.restore_hours] END",
+        },
+      },
+    ],
+    with: {
+      counted: `
        SELECT period, bucket, sum(deployments)::int AS deployments, sum(promoted)::int AS promoted, sum(rollbacks)::int AS rollbacks,
               sum(failures)::int AS failures, sum(unrestored)::int AS unrestored
-         FROM placed GROUP BY GROUPING SETS ((period, bucket), (period))),
-     -- Each group's values are gathered by hashing, then sorted once for its percentiles: cheaper
-     -- than sorting every value by group first, as an ordered-set aggregate would.
-     lead AS (
+         FROM placed GROUP BY GROUPING SETS ((period, bucket), (period))`,
+      // Each group's values are gathered by hashing, then sorted once for its percentiles: cheaper
+      // than sorting every value by group first, as an ordered-set aggregate would.
+      lead: `
        SELECT grouped.period, grouped.bucket, cardinality(grouped.hours)::int AS lead_count, stats.lead_mean, stats.lead_percentiles
          FROM (SELECT period, bucket, array_agg(hours) AS hours
                  FROM placed, unnest(lead_hours) AS hours GROUP BY GROUPING SETS ((period, bucket), (period))) grouped
         CROSS JOIN LATERAL (
-          SELECT avg(h) AS lead_mean, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY h) AS lead_percentiles FROM unnest(grouped.hours) AS h) stats),
-     restore AS (
+          SELECT avg(h) AS lead_mean, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY h) AS lead_percentiles FROM unnest(grouped.hours) AS h) stats`,
+      restore: `
        SELECT period, bucket, count(*)::int AS restored, percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS restore_median
-         FROM placed, unnest(restore_hours) AS hours GROUP BY GROUPING SETS ((period, bucket), (period)))
-     SELECT c.period, to_char(c.bucket, 'YYYY-MM-DD') AS bucket, c.deployments, c.promoted, c.rollbacks, c.failures, c.unrestored,
+         FROM placed, unnest(restore_hours) AS hours GROUP BY GROUPING SETS ((period, bucket), (period))`,
+    },
+    select: `SELECT c.period, to_char(c.bucket, 'YYYY-MM-DD') AS bucket, c.deployments, c.promoted, c.rollbacks, c.failures, c.unrestored,
             l.lead_count, l.lead_mean, l.lead_percentiles[1] AS lead_median, l.lead_percentiles[2] AS lead_p90, r.restored, r.restore_median
        FROM counted c
        LEFT JOIN lead l ON l.period = c.period AND l.bucket IS NOT DISTINCT FROM c.bucket
        LEFT JOIN restore r ON r.period = c.period AND r.bucket IS NOT DISTINCT FROM c.bucket`,
-    ...q.params.values,
-  );
-}
+  });
 
 interface ReasonRow {
   period: Period;
@@ -136,20 +198,14 @@ interface ReasonRow {
   escalations: number;
 }
 
-function queryEscalationReasons(db: Db, window: MetricsWindow, filters: MetricsFilters, sources: Sources) {
-  const q = statement(window, filters, sources.both);
-  return db.$queryRawUnsafe<ReasonRow[]>(
-    `WITH facts AS (
-       SELECT u.day::timestamp AS at, u.reason, u.escalations
-         FROM "MetricsDailyReasonRollup" u WHERE ${q.rolledUp()} AND u.escalations > 0
-       UNION ALL
-       SELECT f.at, f.reason, 1 FROM (${escalationReasonFactsSql(q.during)}) f WHERE true${q.factScope()})
-     SELECT period, to_char(bucket, 'YYYY-MM-DD') AS bucket, reason, escalations
-       FROM (SELECT ${q.periodOf("at")} AS period, ${q.bucketOf("at")} AS bucket, reason, sum(escalations)::int AS escalations
-               FROM facts GROUP BY 1, 2, 3) grouped`,
-    ...q.params.values,
-  );
-}
+const queryEscalationReasons = (db: Db, scope: Scope): Promise<ReasonRow[]> =>
+  runStatement(db, scope, {
+    periods: "both",
+    columns: ["reason", "escalations"],
+    rolledUp: [{ table: "MetricsDailyReasonRollup", where: "u.escalations > 0", values: { reason: "u.reason", escalations: "u.escalations" } }],
+    live: [{ facts: escalationReasonFactsSql, values: { reason: "f.reason", escalations: "1" } }],
+    select: sumsPerBucket(["reason"], { counts: ["escalations"] }),
+  });
 
 interface DecisionRow {
   period: Period;
@@ -158,20 +214,14 @@ interface DecisionRow {
   approved: number;
 }
 
-function queryDecisions(db: Db, window: MetricsWindow, filters: MetricsFilters, sources: Sources) {
-  const q = statement(window, filters, sources.both);
-  return db.$queryRawUnsafe<DecisionRow[]>(
-    `WITH facts AS (
-       SELECT u.day::timestamp AS at, u."escalationsDecided" AS decided, u."escalationsApproved" AS approved
-         FROM "MetricsDailyRollup" u WHERE ${q.rolledUp()} AND u."escalationsDecided" > 0
-       UNION ALL
-       SELECT f.at, 1, f.approved::int FROM (${decisionFactsSql(q.during)}) f WHERE true${q.factScope()})
-     SELECT period, to_char(bucket, 'YYYY-MM-DD') AS bucket, decided, approved
-       FROM (SELECT ${q.periodOf("at")} AS period, ${q.bucketOf("at")} AS bucket, sum(decided)::int AS decided, sum(approved)::int AS approved
-               FROM facts GROUP BY 1, 2) grouped`,
-    ...q.params.values,
-  );
-}
+const queryDecisions = (db: Db, scope: Scope): Promise<DecisionRow[]> =>
+  runStatement(db, scope, {
+    periods: "both",
+    columns: ["decided", "approved"],
+    rolledUp: [{ table: "MetricsDailyRollup", where: 'u."escalationsDecided" > 0', values: { decided: 'u."escalationsDecided"', approved: 'u."escalationsApproved"' } }],
+    live: [{ facts: decisionFactsSql, values: { decided: "1", approved: "f.approved::int" } }],
+    select: sumsPerBucket([], { counts: ["decided", "approved"] }),
+  });
 
 interface StageRow {
   bucket: string;
@@ -183,23 +233,22 @@ interface StageRow {
 }
 
 /** Where the time goes, over the current period only. */
-function queryStageTimes(db: Db, window: MetricsWindow, filters: MetricsFilters, sources: Sources) {
-  const q = statement(window, filters, sources.current);
-  return db.$queryRawUnsafe<StageRow[]>(
-    `WITH facts AS (
-       SELECT u.day::timestamp AS at, u.stage::text AS stage, u.runs, u."queueHours" AS queue_hours, u."agentHours" AS agent_hours, u."humanHours" AS human_hours
-         FROM "MetricsDailyStageRollup" u WHERE ${q.rolledUp()}
-       UNION ALL
-       SELECT f.at, f.stage, f.first_attempt::int, f.queue_hours, f.agent_hours, 0 FROM (${attemptFactsSql(q.during)}) f WHERE true${q.factScope()}
-       UNION ALL
-       SELECT f.at, f.stage, 0, 0, 0, f.human_hours FROM (${humanFactsSql(q.during)}) f WHERE true${q.factScope()})
-     SELECT to_char(bucket, 'YYYY-MM-DD') AS bucket, stage, runs, queue_hours, agent_hours, human_hours
-       FROM (SELECT ${q.bucketOf("at")} AS bucket, stage, sum(runs)::int AS runs, sum(queue_hours) AS queue_hours,
-                    sum(agent_hours) AS agent_hours, sum(human_hours) AS human_hours
-               FROM facts GROUP BY 1, 2) grouped`,
-    ...q.params.values,
-  );
-}
+const queryStageTimes = (db: Db, scope: Scope): Promise<StageRow[]> =>
+  runStatement(db, scope, {
+    periods: "current",
+    columns: ["stage", "runs", "queue_hours", "agent_hours", "human_hours"],
+    rolledUp: [
+      {
+        table: "MetricsDailyStageRollup",
+        values: { stage: "u.stage::text", runs: "u.runs", queue_hours: 'u."queueHours"', agent_hours: 'u."agentHours"', human_hours: 'u."humanHours"' },
+      },
+    ],
+    live: [
+      { facts: attemptFactsSql, values: { stage: "f.stage", runs: "f.first_attempt::int", queue_hours: "f.queue_hours", agent_hours: "f.agent_hours", human_hours: "0" } },
+      { facts: humanFactsSql, values: { stage: "f.stage", runs: "0", queue_hours: "0", agent_hours: "0", human_hours: "f.human_hours" } },
+    ],
+    select: sumsPerBucket(["stage"], { counts: ["runs"], hours: ["queue_hours", "agent_hours", "human_hours"] }),
+  });
 
 interface RolledUpDay {
   day: string;
@@ -234,12 +283,13 @@ async function queryAll(db: Db, window: MetricsWindow, filters: MetricsFilters) 
       both: splitByRollup({ from: window.previousFrom, to: window.to }, window.from, days),
       current: splitByRollup({ from: window.from, to: window.to }, window.from, days),
     };
+    const scope: Scope = { window, filters, sources };
     const results = await Promise.all([
-      queryRuns(db, window, filters, sources),
-      queryDeployments(db, window, filters, sources),
-      queryEscalationReasons(db, window, filters, sources),
-      queryDecisions(db, window, filters, sources),
-      queryStageTimes(db, window, filters, sources),
+      queryRuns(db, scope),
+      queryDeployments(db, scope),
+      queryEscalationReasons(db, scope),
+      queryDecisions(db, scope),
+      queryStageTimes(db, scope),
     ] as const);
     if (sources.both.rolledUp.length === 0) return results;
     const closedAt = new Map(listed.map((row) => [row.day, row.closed_at.getTime()]));

@@ -3,7 +3,8 @@ import type { BucketSize, MetricsFilters } from "./window";
 
 /**
  * The shape of a metrics answer, and the small pure pieces both implementations share: the SQL
- * aggregation (query-metrics.ts) and the reference computation over a history (reference.ts).
+ * aggregation (query-metrics.ts) and the reference computation over a history
+ * (test/support/metrics-reference.ts).
  */
 
 export interface LeadTimeStats {

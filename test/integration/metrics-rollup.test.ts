@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
 import { queryMetrics } from "@/lib/metrics/query-metrics";
-import { computeReport } from "@/lib/metrics/reference";
+import { computeReport } from "../support/metrics-reference";
 import { METRICS_ROLLUP_LOCK, refreshMetricsRollup } from "@/lib/metrics/refresh-metrics-rollup";
 import { dayRanges, splitByRollup } from "@/lib/metrics/rollup-coverage";
 import { metricsQuerySchema, resolveFilters, resolveWindow } from "@/lib/metrics/window";

@@ -4,7 +4,7 @@ import { createApiToken } from "@/lib/auth/api-tokens";
 import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
 import { drillDown } from "@/lib/metrics/drill-down";
 import { queryMetrics } from "@/lib/metrics/query-metrics";
-import { computeReport } from "@/lib/metrics/reference";
+import { computeReport } from "../support/metrics-reference";
 import { refreshMetricsRollup } from "@/lib/metrics/refresh-metrics-rollup";
 import { metricsQuerySchema, resolveFilters, resolveWindow, type MetricsQuery } from "@/lib/metrics/window";
 import { countSimulatedRuns, deleteSimulatedHistory, simulateHistory, SimulatedHistoryExistsError } from "@/lib/simulation/simulate-history";

@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import type { Db } from "../../lib/db/client";
-import type { HistoryRun } from "../../lib/metrics/reference";
+import type { HistoryRun } from "./metrics-reference";
 import { teamMappingOf, teamOf } from "../../lib/metrics/teams";
 
 /** Every run in the database as the reference computation reads it (fine for test-sized data). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { headlineCards, headlineValues } from "@/lib/metrics/headline";
-import { computeReport, restoredAt, type HistoryDeployment, type HistoryEscalation, type HistoryRun, type HistoryStageRun } from "@/lib/metrics/reference";
+import { computeReport, restoredAt, type HistoryDeployment, type HistoryEscalation, type HistoryRun, type HistoryStageRun } from "../support/metrics-reference";
 import { resolveWindow, type MetricsFilters } from "@/lib/metrics/window";
 
 // A hand-built history whose answers are worked out by hand below. The period is the two weeks

@@ -1,11 +1,12 @@
-import { addCount, emptyPeriodStats, emptyStageTimes, leadTimeStats, percentileCont, type MetricsReport, type PeriodStats, type StageTime } from "./report";
-import { bucketKey, bucketKeys, type MetricsFilters, type MetricsWindow } from "./window";
+import { addCount, emptyPeriodStats, emptyStageTimes, leadTimeStats, percentileCont, type MetricsReport, type PeriodStats, type StageTime } from "../../lib/metrics/report";
+import { bucketKey, bucketKeys, type MetricsFilters, type MetricsWindow } from "../../lib/metrics/window";
 
 /**
  * The metric definitions as plain code over a run history held in memory. This is the
  * specification: unit tests check it against hand-built histories with known answers, and an
- * integration test checks that the SQL aggregation the API uses (query-metrics.ts) returns the
- * same report on the same rows. Definitions: docs/decisions/008-metrics-definitions.md.
+ * integration test checks that the SQL aggregation the API uses (lib/metrics/query-metrics.ts)
+ * returns the same report on the same rows. A test oracle: no production code uses it.
+ * Definitions: docs/decisions/008-metrics-definitions.md.
  */
 
 export interface HistoryStageRun {
