@@ -22,6 +22,7 @@ export function StepsTimeline({ steps, startedAt }: { steps: DeploymentStepRow[]
     <ol className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white" data-testid="steps-timeline">
       {steps.map((step) => {
         const previous = weight;
+        // eslint-disable-next-line react-hooks/immutability -- map runs during this render; no React Compiler memoizes it
         if (step.weight !== null) weight = step.weight;
         const weightChanged = step.weight !== null && step.weight !== previous;
         return (

@@ -96,6 +96,7 @@ function FileBody({ entry }: { entry: OrderedFile }) {
           {hunks.map((hunk) => {
             if (budget <= 0) return null;
             const lines = hunk.lines.slice(0, budget);
+            // eslint-disable-next-line react-hooks/immutability -- map runs during this render; no React Compiler memoizes it
             budget -= lines.length;
             return (
               <Fragment key={hunk.header}>

@@ -89,6 +89,7 @@ export function Inbox({ initial }: { initial?: { params: string; data: InboxResp
   // The selection follows the item, not the position; if the item leaves (decided by someone
   // else), the selection stays at the same place in the list.
   const found = items.findIndex((i) => i.id === selectedId);
+  // eslint-disable-next-line react-hooks/refs -- the last rendered position, read on purpose
   const selectedIndex = items.length === 0 ? -1 : found >= 0 ? found : Math.min(lastIndex.current, items.length - 1);
   const selected = selectedIndex >= 0 ? items[selectedIndex] : undefined;
   useEffect(() => {

@@ -200,8 +200,6 @@ export function generateHistory(options: HistoryModelOptions): SimulatedHistory 
     const stageRuns: SimulatedStageRun[] = [];
     const escalations: SimulatedEscalation[] = [];
     const deployments: SimulatedDeployment[] = [];
-    /** When the pull request comes back with a new head, if it does. */
-    let next: Date | null = null;
     let cursor = createdAt;
     const finish = (status: SimulatedRun["status"], stage: Stage, at: Date) => {
       run.status = status;
@@ -331,7 +329,7 @@ export function generateHistory(options: HistoryModelOptions): SimulatedHistory 
       finish(escalation.status, stage, decidedAt);
       return { run, stageRuns, escalations, deployments, next: decision === "reject" ? null : rework(decidedAt) };
     }
-    return { run, stageRuns, escalations, deployments, next };
+    return { run, stageRuns, escalations, deployments, next: null };
   }
 
   function queueWait(stage: Stage, k: number): number {

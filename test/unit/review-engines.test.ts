@@ -16,7 +16,6 @@ import { added, fileDiff } from "../support/diffs";
 
 // Credentials are assembled at run time so this file holds no token a secret scanner would flag.
 const AWS_ID = "AKIA" + "Z3MSJV4WWNKWW5FG";
-const AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYzQ7Rk2Lp9Tq";
 const GITHUB = "ghp_" + "R4nd0mT0k3nV4lu3Xq8s9d7f6g5h4j3k2l1m";
 const DB_URL = "postgres://admin:" + "S3cr3tPassw0rd" + "@db.internal:5432/app";
 

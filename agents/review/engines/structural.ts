@@ -202,7 +202,6 @@ function checkRegexes(value: unknown, where: string) {
     for (const [key, item] of Object.entries(value)) {
       if (key === "regex") {
         if (typeof item !== "string") throw new Error(`${where}: regex must be a string`);
-        // eslint-disable-next-line no-control-regex
         if (/[^\x20-\x7e]/.test(item) || /\\[wWdDsSbBpP]/.test(item)) throw new Error(`${where}: regex must be ASCII without \\w, \\d, \\s, \\b or \\p classes`);
       } else checkRegexes(item, where);
     }

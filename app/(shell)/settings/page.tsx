@@ -21,6 +21,7 @@ export default async function SettingsPage() {
   const users = await db().user.findMany({ orderBy: { email: "asc" }, select: { id: true, email: true, name: true, role: true, disabledAt: true } });
   // Runners seen within the last minute (a heartbeat every 2 s; the lease is 30 s by default).
   const runners = await db().runnerHeartbeat.findMany({
+    // eslint-disable-next-line react-hooks/purity -- a server component, rendered once per request
     where: { lastSeenAt: { gt: new Date(Date.now() - 60_000) } },
     orderBy: { startedAt: "asc" },
     select: { id: true, hostname: true, lastSeenAt: true, sandbox: true },
@@ -109,7 +110,7 @@ function SignInSettings() {
           <dt className="font-medium">Groups → roles</dt>
           <dd>
             {sso.roleMap.length > 0 ? sso.roleMap.map((m) => `${m.group} → ${m.role}`).join(", ") : "no mapping"}; anyone else:{" "}
-            {sso.defaultRole === "deny" ? "refused" : sso.defaultRole} (claim "{sso.groupsClaim}")
+            {sso.defaultRole === "deny" ? "refused" : sso.defaultRole} (claim &quot;{sso.groupsClaim}&quot;)
           </dd>
         </>
       )}
