@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { evaluateReview } from "@/agents/review/evaluate-review";
 import { defaultPolicyRules, policyRulesSchema, type PolicyRules } from "@/lib/pipeline/policy-rules";
-import { nextStage, stages, type Stage } from "@/lib/pipeline/stages";
+import { nextStage, stages } from "@/lib/pipeline/stages";
 import { decideTransition, retryDelayMs, runStatusAfter, type StageOutcome } from "@/lib/pipeline/transitions";
 import type { ReviewOutput, RulesReport } from "@/lib/review/review-output";
 
@@ -15,39 +15,37 @@ const outcomes: StageOutcome[] = [
 ];
 
 describe("stage transitions: every stage × every outcome × attempt", () => {
-  {
-    for (const stage of stages) {
-      for (const outcome of outcomes) {
-        for (const attempt of [1, 2, 3]) {
-          it(`${stage} / ${outcome.kind} / attempt ${attempt}`, () => {
-            const t = decideTransition({ stage, attempt, outcome, retry });
-            const next = nextStage(stage);
-            switch (outcome.kind) {
-              case "pass":
-                if (!next) expect(t).toEqual({ type: "complete", stageStatus: "passed" });
-                else expect(t).toEqual({ type: "advance", stageStatus: "passed", nextStage: next });
-                break;
-              case "escalate":
-                expect(t).toEqual({ type: "escalate", stageStatus: "escalated", reasons: outcome.reasons });
-                break;
-              case "fail":
-                expect(t).toEqual({ type: "fail", stageStatus: "failed" });
-                break;
-              case "rollback":
-                expect(t).toEqual({ type: "rollback", stageStatus: "rolled_back" });
-                break;
-              case "error":
-                if (attempt < 3) {
-                  expect(t).toMatchObject({ type: "retry", stageStatus: "error", nextAttempt: attempt + 1 });
-                } else {
-                  expect(t).toMatchObject({ type: "escalate", stageStatus: "error" });
-                  expect(t.type === "escalate" && t.reasons.map((r) => r.code)).toEqual(["agent_error"]);
-                }
-            }
-            // Nothing ever advances on an error.
-            if (outcome.kind === "error") expect(["advance", "complete"]).not.toContain(t.type);
-          });
-        }
+  for (const stage of stages) {
+    for (const outcome of outcomes) {
+      for (const attempt of [1, 2, 3]) {
+        it(`${stage} / ${outcome.kind} / attempt ${attempt}`, () => {
+          const t = decideTransition({ stage, attempt, outcome, retry });
+          const next = nextStage(stage);
+          switch (outcome.kind) {
+            case "pass":
+              if (!next) expect(t).toEqual({ type: "complete", stageStatus: "passed" });
+              else expect(t).toEqual({ type: "advance", stageStatus: "passed", nextStage: next });
+              break;
+            case "escalate":
+              expect(t).toEqual({ type: "escalate", stageStatus: "escalated", reasons: outcome.reasons });
+              break;
+            case "fail":
+              expect(t).toEqual({ type: "fail", stageStatus: "failed" });
+              break;
+            case "rollback":
+              expect(t).toEqual({ type: "rollback", stageStatus: "rolled_back" });
+              break;
+            case "error":
+              if (attempt < 3) {
+                expect(t).toMatchObject({ type: "retry", stageStatus: "error", nextAttempt: attempt + 1 });
+              } else {
+                expect(t).toMatchObject({ type: "escalate", stageStatus: "error" });
+                expect(t.type === "escalate" && t.reasons.map((r) => r.code)).toEqual(["agent_error"]);
+              }
+          }
+          // Nothing ever advances on an error.
+          if (outcome.kind === "error") expect(["advance", "complete"]).not.toContain(t.type);
+        });
       }
     }
   }
