@@ -16,7 +16,7 @@ import { hodgesLehmannSorted } from "../lib/canary/hodges-lehmann";
 import { mannWhitneyPValue, rankSumSorted } from "../lib/canary/mann-whitney";
 import { quantileSorted, sortFinite } from "../lib/canary/samples";
 import { hardThresholdsFromPolicy } from "../lib/canary/thresholds";
-import { defaultPolicyRules } from "../lib/pipeline/policy-rules";
+import { defaultPolicyRules } from "../lib/policy/policy-rules";
 
 const SAMPLES_PER_COHORT = 10_000;
 const WARMUP = 5;

@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
-import { ensureDefaultPolicy } from "../lib/db/bootstrap";
+import { ensureDefaultPolicy } from "../lib/policy/ensure-default-policy";
 import { createPrismaClient, type Db } from "../lib/db/client";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../lib/db/embedded";
 import { migrateDatabase } from "../lib/db/migrations";

@@ -84,7 +84,8 @@ async function main() {
 
   // Loaded after the Prisma client exists: these modules import it.
   const { createPrismaClient } = await import("../lib/db/client");
-  const { ensureDefaultPolicy, seedDemoUsers, demoUsers, DEMO_PASSWORD } = await import("../lib/db/bootstrap");
+  const { ensureDefaultPolicy } = await import("../lib/policy/ensure-default-policy");
+  const { seedDemoUsers, demoUsers, DEMO_PASSWORD } = await import("../lib/users/demo-users");
   const client = createPrismaClient(database.databaseUrl);
   await ensureDefaultPolicy(client);
   if (embeddedMode) {

@@ -2,9 +2,9 @@ import { appendAuditEvent, type AuditActor, type AuditEventInput } from "../../l
 import type { Db, Prisma } from "../../lib/db/client";
 import { withWrites } from "../../lib/db/with-writes";
 import { openEscalation, type EscalatedRun } from "../../lib/escalations/open-escalation";
-import { enqueueStageJob, type StageJobPayload } from "../../lib/jobs/stage-job";
+import { enqueueStageJob, type StageJobPayload } from "../../lib/pipeline/stage-job";
 import { continueRun, runStateUpdate } from "../../lib/pipeline/continue-run";
-import type { PolicyRules } from "../../lib/pipeline/policy-rules";
+import type { PolicyRules } from "../../lib/policy/policy-rules";
 import { decideTransition, runStatusAfter, type RetryPolicy, type Transition } from "../../lib/pipeline/transitions";
 import { lockRun } from "../../lib/runs/lock-run";
 import { finishStageAttemptWrites } from "./finish-stage-attempt";

@@ -1,7 +1,7 @@
 import type { Db } from "../../lib/db/client";
-import type { StageJobPayload } from "../../lib/jobs/stage-job";
+import type { StageJobPayload } from "../../lib/pipeline/stage-job";
 import type { Logger } from "../../lib/log";
-import { policyRulesSchema } from "../../lib/pipeline/policy-rules";
+import { policyRulesSchema } from "../../lib/policy/policy-rules";
 import { loadDiffText } from "../../lib/runs/run-diff";
 import { knownSecretsOf, redactKnownSecrets } from "../../lib/secrets/redact-known-secrets";
 import { cleanUntrustedJson, cleanUntrustedText } from "../../lib/text/untrusted-text";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Db } from "../../lib/db/client";
 import type { Logger } from "../../lib/log";
-import type { PolicyRules } from "../../lib/pipeline/policy-rules";
+import type { PolicyRules } from "../../lib/policy/policy-rules";
 import type { Stage } from "../../lib/pipeline/stages";
 import type { StageOutcome } from "../../lib/pipeline/transitions";
 

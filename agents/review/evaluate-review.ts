@@ -1,6 +1,6 @@
 import type { ReviewOutput, RulesReport } from "../../lib/review/review-output";
 import type { EscalationReason } from "../../lib/pipeline/escalation-reasons";
-import type { PolicyRules } from "../../lib/pipeline/policy-rules";
+import type { PolicyRules } from "../../lib/policy/policy-rules";
 import type { StageOutcome } from "../../lib/pipeline/transitions";
 
 /** Source files the rules could not read; lockfiles and assets unreviewed are not a reason to stop. */

@@ -1,5 +1,5 @@
 import { compareMetric, evaluateInterval, hardThresholdsFromPolicy, scoreCanary, type IntervalVerdict, type MetricComparison, type MetricSpec } from "../../lib/canary";
-import type { PolicyRules } from "../../lib/pipeline/policy-rules";
+import type { PolicyRules } from "../../lib/policy/policy-rules";
 import type { CohortSeries, MetricPoint } from "../targets/types";
 
 /**

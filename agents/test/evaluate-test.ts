@@ -1,7 +1,7 @@
 import type { ChangedLineCoverage } from "../../lib/coverage/changed-line-coverage";
 import type { TestSuiteResult } from "../../lib/coverage/junit-results";
 import type { EscalationReason } from "../../lib/pipeline/escalation-reasons";
-import type { PolicyRules } from "../../lib/pipeline/policy-rules";
+import type { PolicyRules } from "../../lib/policy/policy-rules";
 import type { StageOutcome } from "../../lib/pipeline/transitions";
 
 export interface TestStageEvidence {

@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import type { Role } from "../../lib/auth/roles";
-import { ensureDefaultPolicy } from "../../lib/db/bootstrap";
+import { ensureDefaultPolicy } from "../../lib/policy/ensure-default-policy";
 import { createPrismaClient, type Db } from "../../lib/db/client";
 import { findFreePort, startEmbeddedPostgres } from "../../lib/db/embedded";
 import { migrateDatabase } from "../../lib/db/migrations";

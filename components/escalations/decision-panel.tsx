@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { isPlainKey } from "@/components/inbox/keyboard";
-import { isPullRequestAuthor } from "@/lib/escalations/approval-rules";
+import { isPullRequestAuthor } from "@/lib/policy/approval-rules";
 import { ApiRequestError, postJson, type Me } from "./api";
 import { DecisionList } from "./decision-list";
 import { approvalsSoFar, decisionNames, requiredApprovals, type DecisionKind, type EscalationDetail } from "./types";

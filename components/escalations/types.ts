@@ -1,4 +1,4 @@
-import { requiredApprovalsFor } from "@/lib/escalations/approval-rules";
+import { requiredApprovalsFor } from "@/lib/policy/approval-rules";
 import type { EscalationReason } from "@/lib/pipeline/escalation-reasons";
 
 /**

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { fetchJson } from "@/components/ui/fetch-json";
-import type { PolicyRules } from "@/lib/pipeline/policy-rules";
+import type { PolicyRules } from "@/lib/policy/policy-rules";
 
 interface PolicyResponse {
   policy: { version: number; rules: PolicyRules; createdAt: string };

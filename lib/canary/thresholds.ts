@@ -2,7 +2,7 @@
  * The canary's hard limits for one evaluation interval: error rate and p99 latency, judged only
  * once the canary has served enough requests for a rate or a 99th percentile to mean something.
  */
-import type { PolicyRules } from "../pipeline/policy-rules";
+import type { PolicyRules } from "../policy/policy-rules";
 import { formatMeasure, formatNumber } from "./format";
 import type { HardThresholdResult, ThresholdCheck } from "./verdict-schema";
 

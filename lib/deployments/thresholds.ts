@@ -1,4 +1,4 @@
-import { defaultPolicyRules, policyRulesSchema } from "../pipeline/policy-rules";
+import { defaultPolicyRules, policyRulesSchema } from "../policy/policy-rules";
 
 /** The canary limits a deployment was held to: its run's policy version, not today's. */
 export interface DeploymentThresholds {

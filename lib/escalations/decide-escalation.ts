@@ -4,10 +4,10 @@ import { actorCan, auditActor, type Actor } from "../auth/actor";
 import type { Db } from "../db/client";
 import { ApiError } from "../http/errors";
 import { continueRun } from "../pipeline/continue-run";
-import { policyRulesSchema } from "../pipeline/policy-rules";
+import { policyRulesSchema } from "../policy/policy-rules";
 import type { Stage } from "../pipeline/stages";
 import { lockRun } from "../runs/lock-run";
-import { isPullRequestAuthor, requiredApprovalsFor } from "./approval-rules";
+import { isPullRequestAuthor, requiredApprovalsFor } from "../policy/approval-rules";
 
 export const escalationDecisionSchema = z.object({
   decision: z.enum(["approve", "reject", "request_changes"]),

@@ -1,6 +1,6 @@
 import type { TaskList } from "graphile-worker";
 import { NOTIFICATION_JOB, notificationJobPayloadSchema } from "../notifications/notify";
-import { STAGE_JOB, stageJobPayloadSchema, type StageJobPayload } from "./stage-job";
+import { STAGE_JOB, stageJobPayloadSchema, type StageJobPayload } from "../pipeline/stage-job";
 
 /** Which queue attempt this is, so a handler knows whether a failure is its last. */
 export interface JobAttempt {

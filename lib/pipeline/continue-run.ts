@@ -2,7 +2,7 @@ import type { Prisma as PrismaTypes } from "../db/client";
 import { Prisma } from "../db/generated/client";
 import { newId } from "../db/new-id";
 import { withWrites } from "../db/with-writes";
-import { addStageJobCall } from "../jobs/stage-job";
+import { addStageJobCall } from "./stage-job";
 import { nextStage, type Stage } from "./stages";
 
 /**

@@ -2,7 +2,7 @@ import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-e
 import { canonicalJson } from "../audit/chain/chain";
 import type { Db, Prisma } from "../db/client";
 import { ApiError } from "../http/errors";
-import { policyRulesSchema, type PolicyRules } from "../pipeline/policy-rules";
+import { policyRulesSchema, type PolicyRules } from "./policy-rules";
 
 export async function loadActivePolicyOrThrow(db: Db) {
   const policy = await db.policy.findFirst({ where: { active: true }, orderBy: { version: "desc" } });

@@ -4,7 +4,7 @@ import type { Db, Prisma } from "../db/client";
 import { DiffParseError, parseUnifiedDiff, type ParsedDiff } from "../diff/unified-diff";
 import { diffBetween, GitError } from "../git/git";
 import { ApiError } from "../http/errors";
-import { enqueueStageJob } from "../jobs/stage-job";
+import { enqueueStageJob } from "../pipeline/stage-job";
 import { activeRunStatuses } from "../pipeline/stages";
 import { runDiffRow } from "./run-diff";
 

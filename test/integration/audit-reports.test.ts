@@ -9,7 +9,7 @@ import { createPdfReport, pdfReportQuerySchema } from "@/lib/audit/export/export
 import { loadPeriodSummary } from "@/lib/audit/reports/period-summary";
 import { printable } from "@/lib/audit/reports/report-pdf";
 import type { Actor } from "@/lib/auth/actor";
-import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
+import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { decideEscalation } from "@/lib/escalations/decide-escalation";
 import { ApiError } from "@/lib/http/errors";
 import { log } from "@/lib/log";

@@ -6,7 +6,7 @@ import { strFromU8, unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSampleBundle, drawSample, sampleQuerySchema, type SampleManifest } from "@/lib/audit/export/sample-changes";
 import { verifyExport } from "@/lib/audit/export/verify-export";
-import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
+import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { registerRepository } from "@/lib/repositories/register-repository";
 import { submitRun } from "@/lib/runs/submit-run";
 import { createDemoRepository } from "@/scripts/lib/demo-repository";

@@ -9,7 +9,7 @@ import { appendAuditEvent, type AuditActor } from "@/lib/audit/chain/append-audi
 import { loadChangeRecord } from "@/lib/audit/reports/change-record";
 import { auditSearchQuery, getAuditEvent, searchAuditEvents, type AuditSearchInput } from "@/lib/audit/search/search-events";
 import type { Actor } from "@/lib/auth/actor";
-import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
+import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { Prisma } from "@/lib/db/generated/client";
 import { decideEscalation } from "@/lib/escalations/decide-escalation";
 import { log } from "@/lib/log";

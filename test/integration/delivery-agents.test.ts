@@ -16,7 +16,7 @@ import { createValidationAgent } from "@/agents/validation/validation-agent";
 import { payloadOf } from "@/lib/audit/chain/event-payload";
 import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
 import { intervalVerdictSchema } from "@/lib/canary";
-import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
+import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { log } from "@/lib/log";
 import type { Stage } from "@/lib/pipeline/stages";
 import { registerRepository } from "@/lib/repositories/register-repository";

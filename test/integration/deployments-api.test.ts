@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
+import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { SAMPLES_CSV_HEADER, samplesCsvStream } from "@/lib/deployments/export-samples-csv";
 import { deploymentListQuerySchema, listDeployments, type DeploymentListQuery } from "@/lib/deployments/list-deployments";
 import { loadDeploymentOrThrow, type DeploymentDetail } from "@/lib/deployments/load-deployment";
-import { defaultPolicyRules } from "@/lib/pipeline/policy-rules";
+import { defaultPolicyRules } from "@/lib/policy/policy-rules";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { seedDeploymentFixture, type DeploymentFixture } from "../support/deployment-fixture";
 

@@ -8,7 +8,7 @@ import { createReviewAgent } from "@/agents/review/review-agent";
 import type { StageAgent } from "@/agents/engine/stage-agent";
 import { payloadOf } from "@/lib/audit/chain/event-payload";
 import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
-import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
+import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { log } from "@/lib/log";
 import { registerRepository } from "@/lib/repositories/register-repository";
 import { submitRun, type SubmitRunInput } from "@/lib/runs/submit-run";

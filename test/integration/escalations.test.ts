@@ -8,7 +8,7 @@ import type { Actor } from "@/lib/auth/actor";
 import type { Role } from "@/lib/auth/roles";
 import { payloadOf } from "@/lib/audit/chain/event-payload";
 import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
-import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
+import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { createPrismaClient } from "@/lib/db/client";
 import type { ContextPackage } from "@/lib/escalations/context-package";
 import { decideEscalation } from "@/lib/escalations/decide-escalation";

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
+import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { queryMetrics } from "@/lib/metrics/query-metrics";
 import { computeReport } from "../support/metrics-reference";
 import { METRICS_ROLLUP_LOCK, refreshMetricsRollup } from "@/lib/metrics/refresh-metrics-rollup";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { payloadOf } from "@/lib/audit/chain/event-payload";
 import { createApiToken } from "@/lib/auth/api-tokens";
-import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
+import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { drillDown } from "@/lib/metrics/drill-down";
 import { queryMetrics } from "@/lib/metrics/query-metrics";
 import { computeReport } from "../support/metrics-reference";

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runStageJob } from "@/agents/engine/run-stage-job";
 import { deliverNotification } from "@/agents/notifications/deliver";
 import { createReviewAgent } from "@/agents/review/review-agent";
-import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
+import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { createPrismaClient } from "@/lib/db/client";
 import { taskList } from "@/lib/jobs/catalog";
 import { log } from "@/lib/log";

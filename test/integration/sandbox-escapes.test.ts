@@ -9,7 +9,7 @@ import { createSandbox, type Sandbox } from "@/agents/sandbox/sandbox";
 import { measuredDecision, type StageAgent } from "@/agents/engine/stage-agent";
 import { createTestAgent, type TestStageOutput } from "@/agents/test/test-agent";
 import { ensureWorkspaceRoot } from "@/agents/test/workspace";
-import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
+import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { git } from "@/lib/git/git";
 import { log } from "@/lib/log";
 import { registerRepository } from "@/lib/repositories/register-repository";

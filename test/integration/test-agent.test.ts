@@ -10,7 +10,7 @@ import type { StageAgent } from "@/agents/engine/stage-agent";
 import { createSandbox } from "@/agents/sandbox/sandbox";
 import { createTestAgent, type TestStageOutput } from "@/agents/test/test-agent";
 import { createWorkspace, sweepWorkspaces, ensureWorkspaceRoot } from "@/agents/test/workspace";
-import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
+import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { log } from "@/lib/log";
 import { registerRepository } from "@/lib/repositories/register-repository";
 import { updateRepositorySettings } from "@/lib/repositories/update-repository-settings";

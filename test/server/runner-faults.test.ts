@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { payloadOf } from "@/lib/audit/chain/event-payload";
 import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
-import { ensureDefaultPolicy } from "@/lib/db/bootstrap";
+import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { createPrismaClient, type Db } from "@/lib/db/client";
 import { findFreePort, startEmbeddedPostgres, type EmbeddedDatabase } from "@/lib/db/embedded";
 import { migrateDatabase } from "@/lib/db/migrations";

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runningInstanceDatabaseUrl } from "@/lib/db/embedded";
-import { DEMO_PASSWORD } from "@/lib/db/bootstrap";
+import { DEMO_PASSWORD } from "@/lib/users/demo-users";
 import { startFlowgate, type FlowgateProcess } from "../support/flowgate-process";
 import { runScript } from "../support/flowgate-process";
 import { signIn, signInAttempt } from "../support/http-session";

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
-import { DEMO_PASSWORD } from "@/lib/db/bootstrap";
+import { DEMO_PASSWORD } from "@/lib/users/demo-users";
 import { chromiumArgs, chromiumPath } from "./chromium";
 import { startFlowgate, type FlowgateProcess } from "./flowgate-process";
 

@@ -10,7 +10,7 @@ import type { Db } from "@/lib/db/client";
 import type { DeploymentStatus, DeploymentStepKind } from "@/lib/db/generated/enums";
 import type { StagingAnalysis } from "@/lib/deployments/analysis";
 import type { IncidentReport } from "@/lib/deployments/incident-report";
-import { defaultPolicyRules, policyRulesSchema } from "@/lib/pipeline/policy-rules";
+import { defaultPolicyRules, policyRulesSchema } from "@/lib/policy/policy-rules";
 
 export type CanaryEnding = "rolled_back" | "promoted" | "canary";
 

@@ -13,7 +13,7 @@ import { heuristicReview } from "../../agents/review/heuristic-review";
 import { runReviewRules, type ReviewRulesOptions } from "../../agents/review/rules";
 import { parseUnifiedDiff } from "../../lib/diff/unified-diff";
 import { evaluateReview } from "../../agents/review/evaluate-review";
-import { defaultPolicyRules } from "../../lib/pipeline/policy-rules";
+import { defaultPolicyRules } from "../../lib/policy/policy-rules";
 import { ruleIdOf, type RuleCategory, type RulesReport } from "../../lib/review/review-output";
 
 export const CORPUS_DIR = join(import.meta.dirname, "..", "fixtures", "review-corpus", "cases");

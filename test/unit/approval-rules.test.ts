@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isPullRequestAuthor, requiredApprovalsFor } from "@/lib/escalations/approval-rules";
-import { defaultPolicyRules } from "@/lib/pipeline/policy-rules";
+import { isPullRequestAuthor, requiredApprovalsFor } from "@/lib/policy/approval-rules";
+import { defaultPolicyRules } from "@/lib/policy/policy-rules";
 
 describe("approval rules shared by the server and the decision page", () => {
   it("needs two approvals when a reason is on the policy's list, one otherwise", () => {

@@ -3,7 +3,7 @@ import type { MetricSpec } from "@/lib/canary/compare-metric";
 import { evaluateInterval, type IntervalInput } from "@/lib/canary/evaluate-interval";
 import { hardThresholdsFromPolicy } from "@/lib/canary/thresholds";
 import { intervalVerdictSchema } from "@/lib/canary/verdict-schema";
-import { defaultPolicyRules } from "@/lib/pipeline/policy-rules";
+import { defaultPolicyRules } from "@/lib/policy/policy-rules";
 
 const at = "2026-11-25T10:06:00.000Z";
 const latency: MetricSpec = { name: "latency_ms", unit: "ms", direction: "increase_is_bad", tolerance: 0.1, critical: true };

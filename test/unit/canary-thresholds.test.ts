@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkHardThresholds, DEFAULT_MIN_REQUESTS, hardThresholdsFromPolicy, type CohortTraffic } from "@/lib/canary/thresholds";
 import { hardThresholdResultSchema } from "@/lib/canary/verdict-schema";
-import { defaultPolicyRules } from "@/lib/pipeline/policy-rules";
+import { defaultPolicyRules } from "@/lib/policy/policy-rules";
 
 const at = "2026-11-25T10:05:00.000Z";
 const thresholds = hardThresholdsFromPolicy(defaultPolicyRules.deployment);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ChangedLineCoverage } from "@/lib/coverage/changed-line-coverage";
 import type { TestSuiteResult } from "@/lib/coverage/junit-results";
 import { evaluateTestStage } from "@/agents/test/evaluate-test";
-import { defaultPolicyRules } from "@/lib/pipeline/policy-rules";
+import { defaultPolicyRules } from "@/lib/policy/policy-rules";
 
 const green: TestSuiteResult = { total: 4, passed: 4, failed: 0, errored: 0, skipped: 0, failures: [] };
 const coverage = (covered: number, executable: number, uncoveredRanges: [number, number][] = []): ChangedLineCoverage => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { evaluateReview } from "@/agents/review/evaluate-review";
-import { defaultPolicyRules, policyRulesSchema, type PolicyRules } from "@/lib/pipeline/policy-rules";
+import { defaultPolicyRules, policyRulesSchema, type PolicyRules } from "@/lib/policy/policy-rules";
 import { nextStage, stages } from "@/lib/pipeline/stages";
 import { decideTransition, retryDelayMs, runStatusAfter, type StageOutcome } from "@/lib/pipeline/transitions";
 import type { ReviewOutput, RulesReport } from "@/lib/review/review-output";

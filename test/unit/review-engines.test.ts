@@ -9,7 +9,7 @@ import { readRepositorySources } from "@/agents/review/repository-sources";
 import { runReviewRules, type ReviewRulesOptions } from "@/agents/review/rules";
 import { parseUnifiedDiff } from "@/lib/diff/unified-diff";
 import { evaluateReview } from "@/agents/review/evaluate-review";
-import { defaultPolicyRules } from "@/lib/pipeline/policy-rules";
+import { defaultPolicyRules } from "@/lib/policy/policy-rules";
 import { ruleIdOf, type RuleFinding } from "@/lib/review/review-output";
 import { heuristicReview } from "@/agents/review/heuristic-review";
 import { added, fileDiff } from "../support/diffs";

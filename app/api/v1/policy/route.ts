@@ -1,6 +1,6 @@
 import { auditActor } from "@/lib/auth/actor";
 import { json, parseBody, route } from "@/lib/http/route";
-import { policyRulesSchema } from "@/lib/pipeline/policy-rules";
+import { policyRulesSchema } from "@/lib/policy/policy-rules";
 import { loadActivePolicyOrThrow, updatePolicy } from "@/lib/policy/update-policy";
 
 export const dynamic = "force-dynamic";

@@ -1,24 +1,9 @@
 import { appendAuditEvent } from "../audit/chain/append-audit-event";
 import { hashPassword } from "../auth/passwords";
 import type { Role } from "../auth/roles";
-import { defaultPolicyRules } from "../pipeline/policy-rules";
-import type { Db } from "./client";
+import type { Db } from "../db/client";
 
 const SYSTEM = { type: "system", id: "bootstrap", label: "Flowgate start-up" } as const;
-
-/** Every installation needs an active policy before the first run; version 1 is the defaults. */
-export async function ensureDefaultPolicy(db: Db) {
-  await db.$transaction(async (tx) => {
-    if (await tx.policy.findFirst()) return;
-    const policy = await tx.policy.create({ data: { version: 1, rules: defaultPolicyRules, active: true } });
-    await appendAuditEvent(tx, {
-      actor: SYSTEM,
-      action: "policy.created",
-      subject: { type: "policy", id: policy.id },
-      payload: { version: 1, rules: defaultPolicyRules },
-    });
-  });
-}
 
 /** Printed at start-up and in the README. Demo accounts exist only on the embedded database. */
 export const DEMO_PASSWORD = "flowgate-demo";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_TWO_APPROVAL_REASONS } from "../escalations/approval-rules";
+import { DEFAULT_TWO_APPROVAL_REASONS } from "./approval-rules";
 
 /**
  * The policy's thresholds. Defaults come from the source case study (see ARCHITECTURE.md,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Prisma as PrismaTypes } from "../db/client";
 import { Prisma } from "../db/generated/client";
-import { stages } from "../pipeline/stages";
+import { stages } from "./stages";
 
 export const STAGE_JOB = "stage.run";
 

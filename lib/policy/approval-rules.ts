@@ -1,6 +1,6 @@
 /**
  * Who may decide an escalation and how many approvals it needs: pure rules used by the server
- * (decide-escalation.ts) and by the page that shows the decision form, so the two cannot drift.
+ * (lib/escalations/decide-escalation.ts) and by the page that shows the decision form, so the two cannot drift.
  * No imports: this module is part of the browser bundle.
  */
 
