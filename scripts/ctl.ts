@@ -213,7 +213,8 @@ type CommandContext = {
 };
 
 async function runCommand(command: string, { db, databaseUrl, values, rest, password }: CommandContext) {
-  const { ApiError, fieldErrors } = await import("../lib/http/errors");
+  const { fieldErrors } = await import("../lib/http/errors");
+  const { DomainError } = await import("../lib/errors");
   try {
     switch (command) {
       case "user create": {
@@ -437,7 +438,7 @@ async function runCommand(command: string, { db, databaseUrl, values, rest, pass
     if (err instanceof z.ZodError) {
       throw new StartupError(fieldErrors(err).map((f) => `--${f.path}: ${f.message}`).join("; "));
     }
-    if (err instanceof ApiError) throw new StartupError(err.message);
+    if (err instanceof DomainError) throw new StartupError(err.message);
     throw err;
   }
 }

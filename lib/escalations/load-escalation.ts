@@ -1,5 +1,5 @@
 import type { Db } from "../db/client";
-import { ApiError } from "../http/errors";
+import { DomainError } from "../errors";
 
 /** One escalation with its stored context package, its decisions and the run's current state. */
 export async function loadEscalationOrThrow(db: Db, escalationId: string) {
@@ -23,6 +23,6 @@ export async function loadEscalationOrThrow(db: Db, escalationId: string) {
       },
     },
   });
-  if (!escalation) throw new ApiError("not_found", `No escalation ${escalationId}`);
+  if (!escalation) throw new DomainError("not_found", `No escalation ${escalationId}`);
   return escalation;
 }

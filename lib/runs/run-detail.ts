@@ -1,6 +1,6 @@
 import { withPayload } from "../audit/event-payload";
 import type { Db } from "../db/client";
-import { ApiError } from "../http/errors";
+import { DomainError } from "../errors";
 
 /** Everything the run page shows: stages with their attempts and decisions, escalations, audit events. */
 export async function loadRunDetailOrThrow(db: Db, runId: string) {
@@ -33,7 +33,7 @@ export async function loadRunDetailOrThrow(db: Db, runId: string) {
       escalations: { orderBy: { createdAt: "asc" }, select: { id: true, stage: true, reasons: true, status: true, dueAt: true, createdAt: true, decidedAt: true } },
     },
   });
-  if (!run) throw new ApiError("not_found", `No run ${runId}`);
+  if (!run) throw new DomainError("not_found", `No run ${runId}`);
   const auditEvents = (await db.auditEvent.findMany({ where: { runId }, orderBy: { sequence: "asc" }, take: 500 })).map(withPayload);
   const { diff, ...rest } = run;
   return { run: { ...rest, diffLines: diff.split("\n").length }, diff, auditEvents };
