@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent, type ReactNode } from "react";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
 import { decisionOptions, isoToLocalInput, knownActions, localInputToIso, noFilters, type AuditFilters } from "./filter-params";
 
 const inputClass = "w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm";

@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState } from "react";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
 import { formatDuration, riskTone, statusTone } from "@/components/ui/format";
 import type { BoardCard } from "@/lib/runs/board";
 

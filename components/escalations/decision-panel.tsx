@@ -3,8 +3,9 @@
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { isPlainKey } from "@/components/inbox/keyboard";
+import { ApiRequestError, postJson } from "@/components/ui/api";
+import type { Me } from "@/lib/auth/me";
 import { isPullRequestAuthor } from "@/lib/escalations/approval-rules";
-import { ApiRequestError, postJson, type Me } from "./api";
 import { DecisionList } from "./decision-list";
 import { approvalsSoFar, decisionNames, requiredApprovals, type DecisionKind, type EscalationDetail } from "./types";
 

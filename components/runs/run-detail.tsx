@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { DiffViewer } from "@/components/escalations/diff-viewer";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
 import { riskTone, statusTone } from "@/components/ui/format";
 import { coverageGapFindings, isTestStageOutput, TestStageView } from "./test-stage";
 

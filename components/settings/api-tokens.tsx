@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { fetchJson as request } from "@/components/ui/fetch-json";
+import { fetchJson as request } from "@/components/ui/api";
 
 interface TokenRow {
   id: string;

@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
 import { RepositoryDeploySettings } from "./repository-deploy-settings";
 import { RepositoryTestSettings, type EffectiveTestSettings } from "./repository-test-settings";
 

@@ -2,7 +2,7 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
 import { testPresetNames, testPresets, type TestPreset } from "@/lib/repositories/test-settings";
 
 export interface EffectiveTestSettings {

@@ -40,7 +40,12 @@ export function fieldErrors(error: ZodError): FieldError[] {
   return error.issues.map((issue) => ({ path: issue.path.join(".") || "(body)", message: issue.message }));
 }
 
-export function errorBody(code: ErrorCode, message: string, fields?: FieldError[]) {
+/** The one error shape every API response uses; the browser's fetch helper (components/ui/api.ts) reads it. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; fields?: FieldError[] };
+}
+
+export function errorBody(code: ErrorCode, message: string, fields?: FieldError[]): ErrorBody {
   return { error: { code, message, ...(fields ? { fields } : {}) } };
 }
 
