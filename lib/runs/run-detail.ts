@@ -1,6 +1,8 @@
 import { withPayload } from "../audit/event-payload";
 import type { Db } from "../db/client";
 import { DomainError } from "../errors";
+import type { Json } from "../http/json";
+import type { StoredDecisionOutput } from "../review/review-output";
 
 /** Everything the run page shows: stages with their attempts and decisions, escalations, audit events. */
 export async function loadRunDetailOrThrow(db: Db, runId: string) {
@@ -38,3 +40,11 @@ export async function loadRunDetailOrThrow(db: Db, runId: string) {
   const { diff, ...rest } = run;
   return { run: { ...rest, diffLines: diff.split("\n").length }, diff, auditEvents };
 }
+
+type RunDetail = Awaited<ReturnType<typeof loadRunDetailOrThrow>>;
+type RunDecision = RunDetail["run"]["decisions"][number];
+
+/** GET /api/v1/runs/{id} as the browser receives it; a decision's stored output typed as its readers see it. */
+export type RunDetailResponse = Json<
+  Omit<RunDetail, "run"> & { run: Omit<RunDetail["run"], "decisions"> & { decisions: (Omit<RunDecision, "output"> & { output: StoredDecisionOutput })[] } }
+>;
