@@ -7,18 +7,11 @@ import { assignEscalation } from "@/components/escalations/api";
 import { fetchJson } from "@/components/ui/api";
 import { EmptyState } from "@/components/ui/empty-state";
 import type { Me } from "@/lib/auth/me";
-import type { InboxItem } from "@/lib/escalations/inbox";
+import type { InboxItem, InboxResponse } from "@/lib/escalations/inbox";
 import { FilterControls, ReasonChips, filterParams, filtersFrom, hasFilters, noFilters, type InboxFilters } from "./inbox-filters";
 import { InboxHeader, InboxRow } from "./inbox-row";
 import { isOnControl, isPlainKey } from "./keyboard";
 import { useFreshItems } from "./use-fresh-items";
-
-export interface InboxResponse {
-  items: InboxItem[];
-  total: number;
-  counts: Record<string, number>;
-  now: string;
-}
 
 function useNow(intervalMs: number) {
   const [now, setNow] = useState(() => Date.now());

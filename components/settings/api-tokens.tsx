@@ -3,18 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { fetchJson as request } from "@/components/ui/api";
-
-interface TokenRow {
-  id: string;
-  name: string;
-  tokenPrefix: string;
-  scopes: string[];
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  expiresAt: string | null;
-  user: { email: string };
-}
+import type { TokenRow } from "@/lib/auth/api-tokens";
 
 export function ApiTokens({ scopes }: { scopes: string[] }) {
   const queryClient = useQueryClient();

@@ -4,10 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { fetchJson } from "@/components/ui/api";
 import type { PolicyRules } from "@/lib/pipeline/policy-rules";
-
-interface PolicyResponse {
-  policy: { version: number; rules: PolicyRules; createdAt: string };
-}
+import type { PolicyResponse } from "@/lib/policy/update-policy";
 
 type NumberField = { section: keyof PolicyRules; key: string; label: string; unit?: string; step?: number };
 

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
-import type { Db } from "../db/client";
+import type { Db, Prisma } from "../db/client";
 import { DomainError } from "../errors";
+import type { Json } from "../http/json";
 import { tokenScopes, type Role } from "./roles";
 
 const TOKEN_PREFIX = "fgt_";
@@ -114,3 +115,6 @@ export async function resolveApiToken(db: Db, token: string): Promise<TokenIdent
   const { user } = record;
   return { tokenId: record.id, scopes: record.scopes, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
 }
+
+/** A token as GET /api/v1/tokens lists it: never the secret, only its prefix. */
+export type TokenRow = Json<Prisma.ApiTokenGetPayload<{ select: typeof tokenListSelect }>>;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
 import type { Db } from "../db/client";
 import { DomainError } from "../errors";
+import type { Json } from "../http/json";
 import { notificationEvents } from "./notify";
 
 const emptyToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
@@ -120,3 +121,7 @@ export async function listRecentNotifications(db: Db, limit = 50) {
   });
   return rows.map(({ channel, ...row }) => ({ ...row, channelName: channel.name, channelKind: channel.kind }));
 }
+
+/** A channel and a delivery as GET /api/v1/notification-channels and GET /api/v1/notifications send them. */
+export type ChannelRow = Json<ChannelView>;
+export type DeliveryRow = Json<Awaited<ReturnType<typeof listRecentNotifications>>[number]>;

@@ -2,6 +2,7 @@ import { appendAuditEvent, type AuditActor } from "../audit/append-audit-event";
 import { canonicalJson } from "../audit/chain";
 import type { Db, Prisma } from "../db/client";
 import { DomainError } from "../errors";
+import type { Json } from "../http/json";
 import { policyRulesSchema, type PolicyRules } from "../pipeline/policy-rules";
 
 export async function loadActivePolicyOrThrow(db: Db) {
@@ -36,3 +37,6 @@ export async function updatePolicy(db: Db, options: { rules: PolicyRules; actor:
     return { version: created.version, changed: true };
   });
 }
+
+/** GET /api/v1/policy as the browser receives it (PUT answers the same plus `changed`). */
+export type PolicyResponse = { policy: Json<Awaited<ReturnType<typeof loadActivePolicyOrThrow>>> };
