@@ -59,14 +59,15 @@ async function runWithDatabase(command: Exclude<CtlCommand, { database: false }>
   const { createPrismaClient } = await import("../lib/db/client");
   const db = createPrismaClient(database.databaseUrl);
   try {
-    const { ApiError, fieldErrors } = await import("../lib/http/errors");
+    const { fieldErrors } = await import("../lib/http/errors");
+    const { DomainError } = await import("../lib/errors");
     try {
       await command.run({ ...args, db, databaseUrl: database.databaseUrl, input });
     } catch (err) {
       if (err instanceof z.ZodError) {
         throw new StartupError(fieldErrors(err).map((f) => `--${f.path}: ${f.message}`).join("; "));
       }
-      if (err instanceof ApiError) throw new StartupError(err.message);
+      if (err instanceof DomainError) throw new StartupError(err.message);
       throw err;
     }
   } finally {

@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
 import type { AuditEventDetail, LinkedAgentDecision } from "@/lib/audit/search/search-events";
 import { FindingsList } from "./findings-list";
 

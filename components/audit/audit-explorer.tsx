@@ -3,7 +3,7 @@
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 import { EmptyState } from "@/components/ui/empty-state";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
 import type { AuditEventPage } from "@/lib/audit/search/search-events";
 import { AuditEventListItem } from "./audit-event-row";
 import { AuditFilterBar } from "./audit-filter-bar";

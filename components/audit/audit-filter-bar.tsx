@@ -2,7 +2,8 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent, type ReactNode } from "react";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
+import type { RepositoryRow } from "@/lib/repositories/list-repositories";
 import { decisionOptions, isoToLocalInput, knownActions, localInputToIso, noFilters, type AuditFilters } from "./filter-params";
 
 const inputClass = "w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm";
@@ -22,7 +23,7 @@ function Field({ label, htmlFor, children }: { label: string; htmlFor: string; c
 function useRepositoryNames(): string[] {
   const query = useQuery({
     queryKey: ["repositories"],
-    queryFn: () => fetchJson<{ repositories: { name: string }[] }>("/api/v1/repositories"),
+    queryFn: () => fetchJson<{ repositories: Pick<RepositoryRow, "name">[] }>("/api/v1/repositories"),
     staleTime: 60_000,
   });
   return query.data?.repositories.map((r) => r.name) ?? [];

@@ -3,7 +3,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState } from "react";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
 import type { FullVerificationView } from "@/lib/audit/verify/run-full-verification";
 import type { ChainStatusReport } from "@/lib/audit/verify/verify-from-checkpoint";
 

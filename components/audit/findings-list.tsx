@@ -1,9 +1,4 @@
-interface Finding {
-  file: string;
-  line: number | null;
-  severity: string;
-  message: string;
-}
+import type { StoredDecisionOutput } from "@/lib/review/review-output";
 
 const groups = [
   ["security_issues", "Security"],
@@ -21,7 +16,7 @@ const severityTone: Record<string, string> = {
 
 /** The review's findings, read from an agent decision's stored output (any other shape shows nothing). */
 export function FindingsList({ output }: { output: unknown }) {
-  const review = (output as { review?: Partial<Record<(typeof groups)[number][0], Finding[]>> } | null)?.review;
+  const review = (output as StoredDecisionOutput | null)?.review;
   if (!review) return null;
   const rows = groups.flatMap(([key, label]) => (review[key] ?? []).map((finding) => ({ ...finding, label })));
   if (rows.length === 0) return <p className="text-sm text-slate-600">No findings.</p>;

@@ -3,9 +3,9 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useEffect, useState } from "react";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
 import { formatDuration, riskTone, statusTone } from "@/components/ui/format";
-import type { BoardCard } from "@/lib/runs/board";
+import type { BoardCard, BoardResponse } from "@/lib/runs/board";
 
 const stageColumns = [
   { key: "review", label: "Review" },
@@ -70,7 +70,7 @@ export function Board() {
   const query = useQuery({
     queryKey: ["board", repository, status, showSimulated],
     queryFn: () =>
-      fetchJson<{ cards: BoardCard[]; repositories: string[]; simulatedRuns: number }>(
+      fetchJson<BoardResponse>(
         `/api/v1/runs?${new URLSearchParams({ repository, status, simulated: showSimulated ? "show" : "hide" })}`,
       ),
     refetchInterval: 1500,

@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { EmptyState } from "@/components/ui/empty-state";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
 import type { DeploymentListItem, DeploymentListPage } from "@/lib/deployments/list-deployments";
 import { deploymentStatuses, environments } from "@/lib/deployments/status";
 import { formatClock, formatSpan, label } from "./format";

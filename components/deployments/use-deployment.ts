@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
 import type { DeploymentDetail } from "@/lib/deployments/load-deployment";
 import { deploymentPageUrl } from "./page-url";
 

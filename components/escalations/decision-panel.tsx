@@ -3,17 +3,12 @@
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { isPlainKey } from "@/components/inbox/keyboard";
+import { ApiRequestError, postJson } from "@/components/ui/api";
+import type { Me } from "@/lib/auth/me";
 import { isPullRequestAuthor } from "@/lib/policy/approval-rules";
-import { ApiRequestError, postJson, type Me } from "./api";
+import type { DecideResult } from "@/lib/escalations/decide-escalation";
 import { DecisionList } from "./decision-list";
 import { approvalsSoFar, decisionNames, requiredApprovals, type DecisionKind, type EscalationDetail } from "./types";
-
-interface DecideResult {
-  status: "open" | "approved" | "rejected" | "changes_requested";
-  approvals: number;
-  requiredApprovals: number;
-  run: { id: string; status: string; currentStage: string | null };
-}
 
 const shortcut: Record<string, DecisionKind> = { a: "approve", r: "reject", c: "request_changes" };
 

@@ -3,8 +3,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useState } from "react";
-import { fetchJson } from "@/components/ui/fetch-json";
-import { assignEscalation, type Me } from "./api";
+import { fetchJson } from "@/components/ui/api";
+import type { Me } from "@/lib/auth/me";
+import { assignEscalation } from "./api";
 import { ChangeSection } from "./change-section";
 import { HistorySection, NotCheckedSection, SuggestionSection } from "./context-sections";
 import { DecisionPanel } from "./decision-panel";

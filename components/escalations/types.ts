@@ -1,106 +1,20 @@
 import { requiredApprovalsFor } from "@/lib/policy/approval-rules";
-import type { EscalationReason } from "@/lib/pipeline/escalation-reasons";
+import type { StoredHistoryRun, StoredSameFilesRun } from "@/lib/escalations/context-package";
+import type { EscalationDetail } from "@/lib/escalations/load-escalation";
+import type { Json } from "@/lib/http/json";
+import type { Finding, ReviewFindingGroup } from "@/lib/review/review-output";
 
 /**
- * The escalation as GET /api/v1/escalations/{id} sends it. The context package is stored JSON,
- * so everything optional here is read defensively: older packages lack the newer fields.
+ * The escalation page's names for the server's types (lib/escalations/load-escalation.ts,
+ * lib/escalations/context-package.ts, lib/review/review-output.ts), as the browser receives them.
+ * The context package is stored JSON, so its newer fields are optional there: read them defensively.
  */
-export interface Finding {
-  file: string;
-  line: number | null;
-  severity: "low" | "medium" | "high" | "critical" | string;
-  message: string;
-}
-
-export interface ReviewOutput {
-  risk_score?: number;
-  security_issues?: Finding[];
-  performance_concerns?: Finding[];
-  coverage_gaps?: Finding[];
-  api_breaking_changes?: Finding[];
-  review_rationale?: string;
-}
-
-export interface RulesOutput {
-  findings?: (Finding & { rule?: string; category?: string; engine?: string })[];
-  riskFloor?: number;
-  unreviewedFiles?: { file: string; reason: string; engine?: string }[];
-}
-
-export interface PackageFinding {
-  stage: string;
-  agent: string;
-  provider: string;
-  model: string | null;
-  riskScore: number | null;
-  rationale: string;
-  output: { review?: ReviewOutput; rules?: RulesOutput } | null;
-}
-
-export interface HistoryRun {
-  runId: string;
-  pullRequest?: { number: number; title: string };
-  status: string;
-  createdAt?: string;
-}
-
-export interface SameFilesRun extends HistoryRun {
-  files?: string[];
-  rolledBack?: boolean;
-  incidentSummary?: string | null;
-}
-
-export interface ContextPackageView {
-  version: number;
-  reasons: EscalationReason[];
-  change: {
-    repository: string;
-    pullRequest: { number: number; title: string; author: string };
-    headSha: string;
-    files: { path: string; status: string; additions: number; deletions: number; binary: boolean }[];
-    additions: number;
-    deletions: number;
-  };
-  findings: PackageFinding[];
-  notChecked: string[];
-  history?: { authorRecentRuns?: HistoryRun[]; sameFiles?: SameFilesRun[] };
-  suggestion?: { decision: string; confidence: number; reasons: string[] };
-}
-
-export interface RecordedDecision {
-  id: string;
-  decision: "approve" | "reject" | "request_changes";
-  rationale: string;
-  contextHash: string;
-  createdAt: string;
-  user: { id: string; email: string; name: string };
-}
-
-export interface EscalationDetail {
-  id: string;
-  runId: string;
-  stage: string;
-  status: "open" | "approved" | "rejected" | "changes_requested" | "cancelled";
-  reasons: string[];
-  reasonLabels: string[];
-  contextPackage: ContextPackageView;
-  contextHash: string;
-  dueAt: string;
-  createdAt: string;
-  decidedAt: string | null;
-  assignee: { id: string; email: string; name: string } | null;
-  decisions: RecordedDecision[];
-  run: {
-    id: string;
-    status: string;
-    currentStage: string | null;
-    riskScore: number | null;
-    headSha: string;
-    baseSha: string;
-    policy: { version: number; rules: { escalation?: { twoApprovalReasons?: string[] } } & Record<string, unknown> };
-    pullRequest: { number: number; title: string; description: string; author: string; repository: { name: string } };
-  };
-}
+export type { EscalationDetail, Finding };
+export type ContextPackageView = EscalationDetail["contextPackage"];
+export type PackageFinding = ContextPackageView["findings"][number];
+export type HistoryRun = Json<StoredHistoryRun>;
+export type SameFilesRun = Json<StoredSameFilesRun>;
+export type RecordedDecision = EscalationDetail["decisions"][number];
 
 export type DecisionKind = RecordedDecision["decision"];
 
@@ -120,7 +34,7 @@ export function approvalsSoFar(escalation: EscalationDetail): number {
 }
 
 /** Every finding of the review with the group it belongs to, in the order a reviewer reads them. */
-export const findingGroups: { key: keyof ReviewOutput; label: string }[] = [
+export const findingGroups: { key: ReviewFindingGroup; label: string }[] = [
   { key: "security_issues", label: "Security issues" },
   { key: "api_breaking_changes", label: "API breaks" },
   { key: "performance_concerns", label: "Performance concerns" },
@@ -131,7 +45,7 @@ export function reviewFindings(pkg: ContextPackageView): (Finding & { group: str
   return (pkg.findings ?? []).flatMap((source) => {
     const review = source.output?.review;
     if (!review) return [];
-    return findingGroups.flatMap(({ key, label }) => ((review[key] as Finding[] | undefined) ?? []).map((f) => ({ ...f, group: label })));
+    return findingGroups.flatMap(({ key, label }) => (review[key] ?? []).map((f) => ({ ...f, group: label })));
   });
 }
 

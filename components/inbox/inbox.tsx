@@ -3,21 +3,15 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { assignEscalation, type Me } from "@/components/escalations/api";
+import { assignEscalation } from "@/components/escalations/api";
+import { fetchJson } from "@/components/ui/api";
 import { EmptyState } from "@/components/ui/empty-state";
-import { fetchJson } from "@/components/ui/fetch-json";
-import type { InboxItem } from "@/lib/escalations/inbox";
+import type { Me } from "@/lib/auth/me";
+import type { InboxItem, InboxResponse } from "@/lib/escalations/inbox";
 import { FilterControls, ReasonChips, filterParams, filtersFrom, hasFilters, noFilters, type InboxFilters } from "./inbox-filters";
 import { InboxHeader, InboxRow } from "./inbox-row";
 import { isOnControl, isPlainKey } from "./keyboard";
 import { useFreshItems } from "./use-fresh-items";
-
-export interface InboxResponse {
-  items: InboxItem[];
-  total: number;
-  counts: Record<string, number>;
-  now: string;
-}
 
 function useNow(intervalMs: number) {
   const [now, setNow] = useState(() => Date.now());

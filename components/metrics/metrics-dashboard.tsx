@@ -4,7 +4,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { usePathname } from "next/navigation";
 import { useState } from "react";
 import { Code } from "@/components/ui/empty-state";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
 import type { MetricsAnswer, MetricsFilterOptions } from "@/lib/metrics/load-metrics";
 import { HeadlineCards } from "./headline-cards";
 import { metricsParams, type MetricsFilterState } from "./params";

@@ -3,75 +3,15 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { RunDiffViewer } from "@/components/escalations/run-diff-viewer";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
 import { riskTone, statusTone } from "@/components/ui/format";
+import type { ReviewFindingGroup, StoredReviewOutput } from "@/lib/review/review-output";
+import type { RunDetailResponse } from "@/lib/runs/run-detail";
 import { coverageGapFindings, isTestStageOutput, TestStageView } from "./test-stage";
 
-interface Finding {
-  file: string;
-  line: number | null;
-  severity: string;
-  message: string;
-}
-interface ReviewOutput {
-  risk_score: number;
-  security_issues: Finding[];
-  performance_concerns: Finding[];
-  coverage_gaps: Finding[];
-  api_breaking_changes: Finding[];
-  review_rationale: string;
-}
-interface Decision {
-  id: string;
-  stageRunId: string;
-  agent: string;
-  agentVersion: string;
-  provider: string;
-  model: string | null;
-  inputHash: string;
-  outcome: string;
-  riskScore: number | null;
-  output: { review?: ReviewOutput; rules?: { unreviewedFiles: { file: string; reason: string }[] } };
-  rationale: string;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  latencyMs: number | null;
-  createdAt: string;
-}
-interface StageRun {
-  id: string;
-  stage: string;
-  attempt: number;
-  status: string;
-  summary: string | null;
-  queuedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error: string | null;
-  output: unknown;
-}
-interface RunDetailResponse {
-  run: {
-    id: string;
-    status: string;
-    currentStage: string | null;
-    riskScore: number | null;
-    /** Made by `ctl simulate-history` for the metrics page, not by a real pull request. */
-    simulated: boolean;
-    baseSha: string;
-    headSha: string;
-    diffBytes: number;
-    createdAt: string;
-    policy: { version: number };
-    pullRequest: { number: number; title: string; author: string; description: string; repository: { name: string } };
-    stageRuns: StageRun[];
-    decisions: Decision[];
-    escalations: { id: string; stage: string; reasons: string[]; status: string; dueAt: string }[];
-  };
-  auditEvents: { sequence: string; occurredAt: string; actorLabel: string; action: string; hash: string }[];
-}
+type RunDecision = RunDetailResponse["run"]["decisions"][number];
 
-const findingGroups: [keyof ReviewOutput, string][] = [
+const findingGroups: [ReviewFindingGroup, string][] = [
   ["security_issues", "Security"],
   ["api_breaking_changes", "API breaks"],
   ["performance_concerns", "Performance"],
@@ -85,8 +25,8 @@ const severityTone: Record<string, string> = {
   low: "text-slate-600",
 };
 
-function Findings({ review }: { review: ReviewOutput }) {
-  const rows = findingGroups.flatMap(([key, label]) => (review[key] as Finding[]).map((f) => ({ ...f, group: label })));
+function Findings({ review }: { review: StoredReviewOutput }) {
+  const rows = findingGroups.flatMap(([key, label]) => (review[key] ?? []).map((f) => ({ ...f, group: label })));
   if (rows.length === 0) return <p className="text-sm text-slate-600">No findings.</p>;
   return (
     <table className="min-w-full text-sm">
@@ -115,7 +55,7 @@ function Findings({ review }: { review: ReviewOutput }) {
   );
 }
 
-function DecisionCard({ decision }: { decision: Decision }) {
+function DecisionCard({ decision }: { decision: RunDecision }) {
   const review = decision.output.review;
   const unreviewed = decision.output.rules?.unreviewedFiles ?? [];
   return (

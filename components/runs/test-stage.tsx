@@ -3,39 +3,12 @@
 import { useState } from "react";
 import { diffLineAnchor } from "@/components/escalations/diff-viewer";
 import { grammarFor, tokenTone, tokenize } from "@/components/escalations/syntax";
+import type { TestStageOutput as StoredTestStageOutput } from "@/agents/test/test-agent";
 import type { Finding } from "@/components/escalations/types";
+import type { Json } from "@/lib/http/json";
 
-/** The test agent's stage output as stored on the StageRun (agents/test/test-agent.ts). */
-export interface TestStageOutput {
-  settings: { preset: string; testCommand: string; coverageFormat: string } | null;
-  commands: { command: string; exitCode: number | null; timedOut: boolean; memoryExceeded: boolean; durationMs: number; truncatedBytes: number; output?: string }[];
-  suite: { total: number; passed: number; failed: number; errored: number; skipped: number; failures: { name: string; message: string }[] } | null;
-  problem: string | null;
-  /** How the pull request's code was isolated (agents/sandbox); absent on runs from before the sandbox. */
-  sandbox?: SandboxRecord | null;
-  coverage: { target: number; before: ChangedLineCoverage | null; after: ChangedLineCoverage | null };
-  generation: {
-    mode: "llm" | "not_needed" | "heuristic";
-    note: string;
-    attempts: number;
-    tests: { path: string; content: string; covers: string; attempt: number; status: string; reason: string; linesGained: number }[];
-    patch: string | null;
-  };
-}
-interface SandboxRecord {
-  mode: "bubblewrap" | "off";
-  warning: string | null;
-  user: string;
-  network: { install: "none" | "egress" | "host"; test: "none" | "host" };
-  limits: { timeSeconds: number; memoryMb: number; diskMb: number; processes: number };
-  enforcement: { memory: string; processes: string; disk: string };
-}
-interface ChangedLineCoverage {
-  percent: number | null;
-  covered: number;
-  executable: number;
-  files: { path: string; status: string; executable: number; covered: number; percent: number | null; uncoveredRanges: [number, number][] }[];
-}
+/** The test agent's stage output as stored on the StageRun; runs from before the sandbox lack `sandbox`. */
+export type TestStageOutput = Omit<Json<StoredTestStageOutput>, "sandbox"> & { sandbox?: Json<StoredTestStageOutput>["sandbox"] };
 
 export const isTestStageOutput = (output: unknown): output is TestStageOutput =>
   typeof output === "object" && output !== null && "coverage" in output && "generation" in output;
@@ -145,7 +118,7 @@ export function TestStageView({ output, runId }: { output: TestStageOutput; runI
 }
 
 /** Where the pull request's code ran: one quiet line when sandboxed, a red warning when it was not. */
-function SandboxLine({ sandbox }: { sandbox: SandboxRecord }) {
+function SandboxLine({ sandbox }: { sandbox: NonNullable<TestStageOutput["sandbox"]> }) {
   const { limits, network } = sandbox;
   const detail = `network: none for tests, ${network.install} for the install step · limits ${limits.timeSeconds} s, ${limits.memoryMb} MB memory (${sandbox.enforcement.memory}), ${limits.diskMb} MB disk, ${limits.processes} processes (${sandbox.enforcement.processes})`;
   if (sandbox.warning) {

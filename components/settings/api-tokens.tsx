@@ -2,19 +2,8 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { fetchJson as request } from "@/components/ui/fetch-json";
-
-interface TokenRow {
-  id: string;
-  name: string;
-  tokenPrefix: string;
-  scopes: string[];
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  expiresAt: string | null;
-  user: { email: string };
-}
+import { fetchJson as request } from "@/components/ui/api";
+import type { TokenRow } from "@/lib/auth/api-tokens";
 
 export function ApiTokens({ scopes }: { scopes: string[] }) {
   const queryClient = useQueryClient();

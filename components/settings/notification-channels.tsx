@@ -2,35 +2,14 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
+import type { ChannelRow, DeliveryRow } from "@/lib/notifications/channels";
 
 // Mirrors lib/notifications/notify.ts; importing it would pull the server's zod schemas into the bundle.
 const events = [
   { value: "escalation.created", label: "New escalation" },
   { value: "escalation.sla_breached", label: "SLA breached" },
 ] as const;
-
-interface ChannelRow {
-  id: string;
-  name: string;
-  kind: "slack" | "webhook";
-  url: string;
-  events: string[];
-  enabled: boolean;
-  hasSecret: boolean;
-}
-
-interface DeliveryRow {
-  id: string;
-  channelName: string;
-  event: string;
-  status: "pending" | "delivered" | "failed";
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  createdAt: string;
-  deliveredAt: string | null;
-}
 
 const statusTone: Record<DeliveryRow["status"], string> = {
   pending: "bg-slate-100 text-slate-700",

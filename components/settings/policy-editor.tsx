@@ -2,12 +2,9 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
 import type { PolicyRules } from "@/lib/policy/policy-rules";
-
-interface PolicyResponse {
-  policy: { version: number; rules: PolicyRules; createdAt: string };
-}
+import type { PolicyResponse } from "@/lib/policy/update-policy";
 
 type NumberField = { section: keyof PolicyRules; key: string; label: string; unit?: string; step?: number };
 

@@ -2,19 +2,10 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
+import type { RepositoryRow } from "@/lib/repositories/list-repositories";
 import { RepositoryDeploySettings } from "./repository-deploy-settings";
-import { RepositoryTestSettings, type EffectiveTestSettings } from "./repository-test-settings";
-
-interface RepositoryRow {
-  id: string;
-  name: string;
-  kind: string;
-  location: string;
-  defaultBranch: string;
-  test: EffectiveTestSettings | null;
-  deploy: Record<string, unknown>;
-}
+import { RepositoryTestSettings } from "./repository-test-settings";
 
 /** Registered repositories, and a form to register a local git repository. */
 export function Repositories() {

@@ -2,22 +2,11 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { fetchJson } from "@/components/ui/fetch-json";
-import { testPresetNames, testPresets, type TestPreset } from "@/lib/repositories/test-settings";
-
-export interface EffectiveTestSettings {
-  preset: TestPreset;
-  testCommand: string;
-  installCommand: string | null;
-  timeLimitSeconds: number;
-  memoryLimitMb: number;
-  diskLimitMb: number;
-  processLimit: number;
-  installNetwork: "none" | "egress";
-}
+import { fetchJson } from "@/components/ui/api";
+import { testPresetNames, testPresets, type TestPreset, type TestSettings } from "@/lib/repositories/test-settings";
 
 /** How the test agent tests one repository: a preset, an optional command override and limits. */
-export function RepositoryTestSettings({ repositoryId, current }: { repositoryId: string; current: EffectiveTestSettings | null }) {
+export function RepositoryTestSettings({ repositoryId, current }: { repositoryId: string; current: TestSettings | null }) {
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState(false);
   const [preset, setPreset] = useState<TestPreset | "">(current?.preset ?? "");

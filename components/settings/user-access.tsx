@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { fetchJson } from "@/components/ui/fetch-json";
+import { fetchJson } from "@/components/ui/api";
 import { roles, type Role } from "@/lib/auth/roles";
 
 /** An admin's access actions on one person: role, disable or enable, sign out everywhere (each audited). */

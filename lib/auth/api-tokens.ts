@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-event";
-import type { Db } from "../db/client";
-import { ApiError } from "../http/errors";
+import type { Db, Prisma } from "../db/client";
+import { DomainError } from "../errors";
+import type { Json } from "../http/json";
 import { tokenScopes, type Role } from "./roles";
 
 const TOKEN_PREFIX = "fgt_";
@@ -36,7 +37,7 @@ export async function createApiToken(db: Db, options: { userId: string; input: C
   const expiresAt = options.input.expiresInDays ? new Date(Date.now() + options.input.expiresInDays * 86_400_000) : null;
   const record = await db.$transaction(async (tx) => {
     const user = await tx.user.findUnique({ where: { id: options.userId } });
-    if (!user) throw new ApiError("not_found", "No such user");
+    if (!user) throw new DomainError("not_found", "No such user");
     const created = await tx.apiToken.create({
       data: {
         userId: user.id,
@@ -62,7 +63,7 @@ export async function createApiToken(db: Db, options: { userId: string; input: C
 export async function revokeApiTokenOrThrow(db: Db, options: { tokenId: string; actor: AuditActor }) {
   return db.$transaction(async (tx) => {
     const existing = await tx.apiToken.findUnique({ where: { id: options.tokenId } });
-    if (!existing) throw new ApiError("not_found", "No such API token");
+    if (!existing) throw new DomainError("not_found", "No such API token");
     if (existing.revokedAt) return tx.apiToken.findUniqueOrThrow({ where: { id: existing.id }, select: tokenListSelect });
     const revoked = await tx.apiToken.update({
       where: { id: existing.id },
@@ -114,3 +115,6 @@ export async function resolveApiToken(db: Db, token: string): Promise<TokenIdent
   const { user } = record;
   return { tokenId: record.id, scopes: record.scopes, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
 }
+
+/** A token as GET /api/v1/tokens lists it: never the secret, only its prefix. */
+export type TokenRow = Json<Prisma.ApiTokenGetPayload<{ select: typeof tokenListSelect }>>;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { Prisma } from "../db/generated/client";
-import { ApiError } from "../http/errors";
+import { DomainError } from "../errors";
 import { chartRows, DISPLAY_POINTS_PER_COHORT, type ChartRows, type CohortSamples } from "./chart-series";
 import { parseDeploymentAnalysis, stagingAnalysisSchema, type DeploymentAnalysis, type StagingAnalysis } from "./analysis";
 import { parseIncidentReport, type ParsedIncidentReport } from "./incident-report";
@@ -114,7 +114,7 @@ export async function loadDeploymentOrThrow(
       steps: { orderBy: { id: "asc" } },
     },
   });
-  if (!row) throw new ApiError("not_found", `No deployment ${options.id}`);
+  if (!row) throw new DomainError("not_found", `No deployment ${options.id}`);
 
   const [samples, sampleCount, newest, staging] = await Promise.all([
     mode === "none" ? null : readSamples(db, row.id, mode === "raw" ? options.samplesAfter : undefined),

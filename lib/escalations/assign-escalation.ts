@@ -2,7 +2,7 @@ import { z } from "zod";
 import { appendAuditEvent } from "../audit/chain/append-audit-event";
 import { auditActor, type Actor } from "../auth/actor";
 import type { Db } from "../db/client";
-import { ApiError } from "../http/errors";
+import { DomainError } from "../errors";
 
 export const assignSchema = z.object({ assignee: z.union([z.literal("me"), z.null()]) });
 
@@ -13,8 +13,8 @@ export async function assignEscalation(db: Db, options: { escalationId: string; 
       where: { id: options.escalationId },
       include: { run: { select: { pullRequest: { select: { repositoryId: true } } } } },
     });
-    if (!escalation) throw new ApiError("not_found", `No escalation ${options.escalationId}`);
-    if (escalation.status !== "open") throw new ApiError("conflict", "This escalation is already decided");
+    if (!escalation) throw new DomainError("not_found", `No escalation ${options.escalationId}`);
+    if (escalation.status !== "open") throw new DomainError("conflict", "This escalation is already decided");
     const assigneeId = options.assignee === "me" ? options.actor.user.id : null;
     const updated = await tx.escalation.update({ where: { id: escalation.id }, data: { assigneeId }, select: { id: true, assigneeId: true } });
     await appendAuditEvent(tx, {

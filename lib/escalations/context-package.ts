@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { canonicalJson } from "../audit/chain/chain";
 import type { DiffFacts } from "../diff/diff-facts";
 import type { EscalationReason } from "../pipeline/escalation-reasons";
+import type { StoredDecisionOutput } from "../review/review-output";
 
 /**
  * What a reviewer needs to decide, assembled when the escalation is created and stored with it,
@@ -44,6 +45,20 @@ export interface Suggestion {
   confidence: number;
   reasons: string[];
 }
+
+/**
+ * A context package as read back from the database. Packages are stored JSON and never rewritten,
+ * so those made by older versions lack the newer fields: readers take them as optional.
+ */
+export interface StoredContextPackage extends Omit<ContextPackage, "version" | "findings" | "history" | "suggestion"> {
+  version: number;
+  findings: (Omit<ContextPackage["findings"][number], "output"> & { output: StoredDecisionOutput | null })[];
+  history?: { authorRecentRuns?: StoredHistoryRun[]; sameFiles?: StoredSameFilesRun[] };
+  suggestion?: Suggestion | null;
+}
+
+export type StoredHistoryRun = Pick<HistoryRun, "runId" | "status"> & Partial<Pick<HistoryRun, "pullRequest" | "createdAt">>;
+export type StoredSameFilesRun = StoredHistoryRun & Partial<Pick<PackageHistory["sameFiles"][number], "files" | "rolledBack" | "incidentSummary">>;
 
 export function buildContextPackage(input: {
   reasons: EscalationReason[];

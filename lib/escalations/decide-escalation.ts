@@ -2,7 +2,7 @@ import { z } from "zod";
 import { appendAuditEvent } from "../audit/chain/append-audit-event";
 import { actorCan, auditActor, type Actor } from "../auth/actor";
 import type { Db } from "../db/client";
-import { ApiError } from "../http/errors";
+import { DomainError } from "../errors";
 import { continueRun } from "../pipeline/continue-run";
 import { policyRulesSchema } from "../policy/policy-rules";
 import type { Stage } from "../pipeline/stages";
@@ -37,12 +37,12 @@ export interface DecideResult {
 export async function decideEscalation(db: Db, options: { escalationId: string; input: EscalationDecisionInput; actor: Actor }): Promise<DecideResult> {
   const { actor } = options;
   const input = escalationDecisionSchema.parse(options.input);
-  if (!actorCan(actor, "escalations:decide")) throw new ApiError("forbidden", "This needs the escalations:decide permission");
+  if (!actorCan(actor, "escalations:decide")) throw new DomainError("forbidden", "This needs the escalations:decide permission");
 
   return db.$transaction(
     async (tx) => {
       const target = await tx.escalation.findUnique({ where: { id: options.escalationId }, select: { runId: true } });
-      if (!target) throw new ApiError("not_found", `No escalation ${options.escalationId}`);
+      if (!target) throw new DomainError("not_found", `No escalation ${options.escalationId}`);
       // The run's row, then the escalation's: the order every run-changing transaction uses.
       await lockRun(tx, target.runId);
       const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Escalation" WHERE id = ${options.escalationId} FOR UPDATE`;
@@ -57,14 +57,14 @@ export async function decideEscalation(db: Db, options: { escalationId: string; 
       if (escalation.status !== "open") {
         const last = escalation.decisions.at(-1);
         const by = last ? `${last.user.email} at ${last.createdAt.toISOString()}` : `the system at ${escalation.decidedAt?.toISOString() ?? "an earlier time"}`;
-        throw new ApiError("conflict", `This escalation was already decided (${escalation.status.replace("_", " ")}) by ${by}`);
+        throw new DomainError("conflict", `This escalation was already decided (${escalation.status.replace("_", " ")}) by ${by}`);
       }
       // Segregation of duties: a token acts for its owner, so this covers tokens too.
       if (isPullRequestAuthor(actor.user.email, escalation.run.pullRequest.author)) {
-        throw new ApiError("forbidden", "You are the author of this pull request; another reviewer must decide its escalation");
+        throw new DomainError("forbidden", "You are the author of this pull request; another reviewer must decide its escalation");
       }
       if (escalation.decisions.some((d) => d.userId === actor.user.id)) {
-        throw new ApiError("conflict", "You have already approved this escalation; its policy needs a second, different reviewer");
+        throw new DomainError("conflict", "You have already approved this escalation; its policy needs a second, different reviewer");
       }
 
       const policy = policyRulesSchema.parse(escalation.run.policy.rules);

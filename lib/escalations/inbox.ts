@@ -80,3 +80,6 @@ export async function listInbox(db: Db, options: { filter: InboxFilter; userId: 
   }));
   return { items, total, counts, now: now.toISOString() };
 }
+
+/** GET /api/v1/escalations: a page of the inbox with the total and the counts by reason. */
+export type InboxResponse = Awaited<ReturnType<typeof listInbox>>;

@@ -1,5 +1,8 @@
 import type { Db } from "../db/client";
-import { ApiError } from "../http/errors";
+import { DomainError } from "../errors";
+import type { Json } from "../http/json";
+import type { PolicyRules } from "../pipeline/policy-rules";
+import type { StoredContextPackage } from "./context-package";
 
 /** One escalation with its stored context package, its decisions and the run's current state. */
 export async function loadEscalationOrThrow(db: Db, escalationId: string) {
@@ -22,6 +25,22 @@ export async function loadEscalationOrThrow(db: Db, escalationId: string) {
       },
     },
   });
-  if (!escalation) throw new ApiError("not_found", `No escalation ${escalationId}`);
+  if (!escalation) throw new DomainError("not_found", `No escalation ${escalationId}`);
   return escalation;
 }
+
+type LoadedEscalation = Awaited<ReturnType<typeof loadEscalationOrThrow>>;
+
+/**
+ * GET /api/v1/escalations/{id}'s `escalation` as the browser receives it, its stored JSON typed as
+ * its readers see it: the context package (StoredContextPackage) and the policy's rules, of which
+ * the page reads the escalation section (absent from policies made before it existed).
+ */
+export type EscalationDetail = Json<
+  Omit<LoadedEscalation, "contextPackage" | "run"> & {
+    contextPackage: StoredContextPackage;
+    run: Omit<LoadedEscalation["run"], "policy"> & {
+      policy: Omit<LoadedEscalation["run"]["policy"], "rules"> & { rules: { escalation?: Partial<PolicyRules["escalation"]> } & Record<string, unknown> };
+    };
+  }
+>;

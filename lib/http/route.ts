@@ -45,15 +45,19 @@ function handle<Params>(run: (ctx: HandlerContext<Params>) => Promise<Response>)
   };
 }
 
+/** What `query:` gives the handler: the schema's output, or nothing when the route has no schema. */
+type QueryOf<Q> = Q extends ZodType ? z.output<Q> : undefined;
+
 /**
  * Wraps a route handler: resolves the session or API token, checks the permission from the one
- * role table, and turns anything thrown into the one error shape.
+ * role table, parses the query string when given a `query` schema (see parseQuery), and turns
+ * anything thrown into the one error shape.
  *
- *   export const GET = route(async ({ actor }) => json(...), { permission: "runs:read" });
+ *   export const GET = route(async ({ actor, query }) => json(...), { permission: "runs:read", query: boardFilterSchema });
  */
-export function route<Params = Record<string, string>>(
-  handler: (ctx: HandlerContext<Params> & { actor: Actor }) => Promise<Response>,
-  options: { permission: Permission | "authenticated" },
+export function route<Params = Record<string, string>, Q extends ZodType | undefined = undefined>(
+  handler: (ctx: HandlerContext<Params> & { actor: Actor; query: QueryOf<Q> }) => Promise<Response>,
+  options: { permission: Permission | "authenticated"; query?: Q },
 ) {
   return handle<Params>(async (ctx) => {
     const actor = await resolveActor(ctx.db, ctx.req);
@@ -62,7 +66,8 @@ export function route<Params = Record<string, string>>(
     if (options.permission !== "authenticated" && !actorCan(actor, options.permission)) {
       throw new ApiError("forbidden", `This needs the ${options.permission} permission`);
     }
-    return handler({ ...ctx, actor });
+    const query = (options.query ? parseQuery(new URL(ctx.req.url).searchParams, options.query) : undefined) as QueryOf<Q>;
+    return handler({ ...ctx, actor, query });
   });
 }
 
@@ -82,6 +87,77 @@ export async function parseBody<S extends ZodType>(req: Request, schema: S): Pro
   const result = schema.safeParse(body);
   if (!result.success) throw new ApiError("validation_failed", "The request has invalid fields", fieldErrors(result.error));
   return result.data;
+}
+
+/**
+ * Parses a query string with a schema: each parameter is one string (the first, if repeated), or
+ * every value when the schema's field is an array. An empty parameter is an unset one (what a
+ * cleared form field sends). Invalid values are a 422 naming the fields, as parseBody does.
+ */
+export function parseQuery<S extends ZodType>(params: URLSearchParams, schema: S): z.output<S> {
+  const raw: Record<string, string | string[]> = {};
+  for (const key of new Set(params.keys())) {
+    const values = params.getAll(key).filter((value) => value !== "");
+    if (values.length > 0) raw[key] = values[0];
+  }
+  const arrays = arrayFields(schema, raw);
+  for (const key of Object.keys(raw)) if (arrays.has(key)) raw[key] = params.getAll(key).filter((value) => value !== "");
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    throw new ApiError("validation_failed", "The request has invalid fields", fieldErrors(result.error).map((f) => (f.path === "(body)" ? { ...f, path: "(query)" } : f)));
+  }
+  return result.data;
+}
+
+/** The fields an object schema (behind optional, default, refinements or a pipe) declares as arrays. */
+function arrayFields(schema: ZodType, raw: Record<string, unknown>): Set<string> {
+  const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
+  switch (def.type) {
+    case "object": {
+      const shape = def.shape as Record<string, ZodType>;
+      return new Set(Object.keys(shape).filter((key) => isArray(shape[key])));
+    }
+    case "pipe":
+      return arrayFields(def.in as ZodType, raw);
+    case "intersection":
+      return new Set([...arrayFields(def.left as ZodType, raw), ...arrayFields(def.right as ZodType, raw)]);
+    case "union": {
+      // A discriminated union: the fields of the option the discriminator picks (all of them if none does).
+      const options = def.options as ZodType[];
+      const discriminator = def.discriminator as string | undefined;
+      const chosen = discriminator ? options.filter((option) => optionAccepts(option, discriminator, raw[discriminator])) : [];
+      return new Set((chosen.length > 0 ? chosen : options).flatMap((option) => [...arrayFields(option, raw)]));
+    }
+    default:
+      return new Set();
+  }
+}
+
+function optionAccepts(option: ZodType, key: string, value: unknown): boolean {
+  const def = option._zod.def as unknown as { type: string; shape?: Record<string, ZodType> };
+  const field = def.type === "object" ? def.shape?.[key] : undefined;
+  return field ? field.safeParse(value).success : false;
+}
+
+function isArray(schema: ZodType): boolean {
+  const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
+  switch (def.type) {
+    case "array":
+      return true;
+    case "optional":
+    case "nullable":
+    case "default":
+    case "prefault":
+    case "catch":
+    case "readonly":
+    case "nonoptional":
+      return isArray(def.innerType as ZodType);
+    case "pipe":
+      // z.preprocess(fn, z.array(...)) is a pipe from a transform into the array.
+      return isArray(def.in as ZodType) || isArray(def.out as ZodType);
+    default:
+      return false;
+  }
 }
 
 /** JSON response that also serializes BigInt (audit sequence numbers) as strings. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../db/client";
-import { ApiError } from "../http/errors";
+import { DomainError } from "../errors";
 import { stages } from "../pipeline/stages";
 import {
   changeFailureSql,
@@ -91,7 +91,7 @@ function narrowWindow(window: MetricsWindow, bucket: string | undefined): { from
   const start = new Date(`${bucket}T00:00:00.000Z`);
   const length = window.bucket === "day" ? DAY_MS : 7 * DAY_MS;
   if (bucketStart(start, window.bucket).getTime() !== start.getTime() || start >= window.to || start.getTime() + length <= window.from.getTime()) {
-    throw new ApiError("validation_failed", "The request has invalid fields", [{ path: "bucket", message: `must be the first day of a ${window.bucket} in the period` }]);
+    throw new DomainError("invalid", "The request has invalid fields", [{ path: "bucket", message: `must be the first day of a ${window.bucket} in the period` }]);
   }
   const from = new Date(Math.max(start.getTime(), window.from.getTime()));
   const to = new Date(Math.min(start.getTime() + length, window.to.getTime()));

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-event";
 import type { Db } from "../db/client";
-import { ApiError } from "../http/errors";
+import { DomainError } from "../errors";
+import type { Json } from "../http/json";
 import { notificationEvents } from "./notify";
 
 const emptyToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
@@ -60,7 +61,7 @@ export async function createChannel(db: Db, options: { input: CreateChannelInput
   const input = createChannelSchema.parse(options.input);
   return db.$transaction(async (tx) => {
     if (await tx.notificationChannel.findUnique({ where: { name: input.name } })) {
-      throw new ApiError("conflict", `A notification channel named ${input.name} already exists`);
+      throw new DomainError("conflict", `A notification channel named ${input.name} already exists`);
     }
     const channel = await tx.notificationChannel.create({
       data: { name: input.name, kind: input.kind, url: input.url, secret: input.secret ?? null, events: input.events },
@@ -79,7 +80,7 @@ export async function createChannel(db: Db, options: { input: CreateChannelInput
 export async function deleteChannel(db: Db, options: { id: string; actor: AuditActor }): Promise<ChannelView> {
   return db.$transaction(async (tx) => {
     const channel = await tx.notificationChannel.findUnique({ where: { id: options.id } });
-    if (!channel) throw new ApiError("not_found", "No such notification channel");
+    if (!channel) throw new DomainError("not_found", "No such notification channel");
     await tx.notificationChannel.delete({ where: { id: channel.id } });
     await appendAuditEvent(tx, {
       actor: options.actor,
@@ -120,3 +121,7 @@ export async function listRecentNotifications(db: Db, limit = 50) {
   });
   return rows.map(({ channel, ...row }) => ({ ...row, channelName: channel.name, channelKind: channel.kind }));
 }
+
+/** A channel and a delivery as GET /api/v1/notification-channels and GET /api/v1/notifications send them. */
+export type ChannelRow = Json<ChannelView>;
+export type DeliveryRow = Json<Awaited<ReturnType<typeof listRecentNotifications>>[number]>;

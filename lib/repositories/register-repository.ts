@@ -3,7 +3,7 @@ import { z } from "zod";
 import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-event";
 import type { Db } from "../db/client";
 import { isGitRepository } from "../git/git";
-import { ApiError } from "../http/errors";
+import { DomainError } from "../errors";
 import { deploySettingsSchema } from "./deploy-settings";
 import { testSettingsSchema } from "./test-settings";
 
@@ -23,10 +23,10 @@ export async function registerRepository(db: Db, options: { input: RegisterRepos
   const input = registerRepositorySchema.parse(options.input);
   const location = path.resolve(input.path);
   if (!(await isGitRepository(location))) {
-    throw new ApiError("validation_failed", "Not a git repository", [{ path: "path", message: `${location} is not a git repository` }]);
+    throw new DomainError("invalid", "Not a git repository", [{ path: "path", message: `${location} is not a git repository` }]);
   }
   return db.$transaction(async (tx) => {
-    if (await tx.repository.findUnique({ where: { name: input.name } })) throw new ApiError("conflict", `A repository named ${input.name} already exists`);
+    if (await tx.repository.findUnique({ where: { name: input.name } })) throw new DomainError("conflict", `A repository named ${input.name} already exists`);
     const repository = await tx.repository.create({
       data: { name: input.name, kind: "local", location, defaultBranch: input.defaultBranch, settings: { ...(input.test ? { test: input.test } : {}), ...(input.deploy ? { deploy: input.deploy } : {}) } },
     });

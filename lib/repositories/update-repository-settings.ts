@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-event";
 import type { Db, Prisma } from "../db/client";
-import { ApiError } from "../http/errors";
+import { DomainError } from "../errors";
 import { deploySettingsSchema } from "./deploy-settings";
 import { testSettingsSchema } from "./test-settings";
 
@@ -15,7 +15,7 @@ export async function updateRepositorySettings(db: Db, options: { repositoryId: 
   const input = updateRepositorySettingsSchema.parse(options.input);
   return db.$transaction(async (tx) => {
     const [locked] = await tx.$queryRaw<{ settings: Record<string, unknown> }[]>`SELECT settings FROM "Repository" WHERE id = ${options.repositoryId} FOR UPDATE`;
-    if (!locked) throw new ApiError("not_found", `No repository ${options.repositoryId}`);
+    if (!locked) throw new DomainError("not_found", `No repository ${options.repositoryId}`);
     const settings: Record<string, unknown> = { ...(locked.settings ?? {}) };
     const before: Record<string, unknown> = {};
     const after: Record<string, unknown> = {};

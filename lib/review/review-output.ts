@@ -25,6 +25,9 @@ export const reviewOutputSchema = z.object({
 });
 export type ReviewOutput = z.infer<typeof reviewOutputSchema>;
 
+/** The four finding lists of a review, in the order a reviewer reads them. */
+export type ReviewFindingGroup = "security_issues" | "api_breaking_changes" | "performance_concerns" | "coverage_gaps";
+
 /** What the deterministic rules look for. They run in every mode (the rules floor). */
 export const ruleCategories = [
   "hardcoded_secret",
@@ -83,3 +86,20 @@ export interface RulesReport {
   /** Checks that did not run at all, and why (no repository for the whole-file engines). */
   notChecked?: string[];
 }
+
+/**
+ * A decision's output (AgentDecision.output, stored JSON) as its readers see it: the review stage
+ * writes `{ review, rules }` (agents/review/review-agent.ts), other stages write other things, and
+ * outputs stored by older versions lack the newer fields, so every part is optional.
+ */
+export interface StoredDecisionOutput {
+  review?: StoredReviewOutput;
+  rules?: StoredRulesReport;
+}
+
+export type StoredReviewOutput = Partial<ReviewOutput>;
+
+/** A rule finding as stored: reports from before engines and rule ids carry only the finding. */
+export type StoredRuleFinding = Finding & Partial<Pick<RuleFinding, "rule" | "category" | "engine">>;
+
+export type StoredRulesReport = Partial<Omit<RulesReport, "findings">> & { findings?: StoredRuleFinding[] };

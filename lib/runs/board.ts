@@ -28,7 +28,14 @@ export interface BoardCard {
 const FINISHED_SHOWN = 30;
 
 /** The board's cards: every unfinished run, and the most recent finished ones. */
-export async function loadBoard(db: Db, filter: BoardFilter): Promise<{ cards: BoardCard[]; repositories: string[]; simulatedRuns: number }> {
+/** GET /api/v1/runs: the board's cards, the repositories to filter by, and how many simulated runs it hides. */
+export interface BoardResponse {
+  cards: BoardCard[];
+  repositories: string[];
+  simulatedRuns: number;
+}
+
+export async function loadBoard(db: Db, filter: BoardFilter): Promise<BoardResponse> {
   const repositoryWhere = {
     ...(filter.repository ? { pullRequest: { repository: { name: filter.repository } } } : {}),
     ...(filter.simulated === "hide" ? { simulated: false } : {}),

@@ -1,6 +1,8 @@
 import { withPayload } from "../audit/chain/event-payload";
 import type { Db } from "../db/client";
-import { ApiError } from "../http/errors";
+import { DomainError } from "../errors";
+import type { Json } from "../http/json";
+import type { StoredDecisionOutput } from "../review/review-output";
 
 /**
  * Everything the run page shows: stages with their attempts and decisions, escalations, audit
@@ -36,7 +38,15 @@ export async function loadRunDetailOrThrow(db: Db, runId: string) {
       escalations: { orderBy: { createdAt: "asc" }, select: { id: true, stage: true, reasons: true, status: true, dueAt: true, createdAt: true, decidedAt: true } },
     },
   });
-  if (!run) throw new ApiError("not_found", `No run ${runId}`);
+  if (!run) throw new DomainError("not_found", `No run ${runId}`);
   const auditEvents = (await db.auditEvent.findMany({ where: { runId }, orderBy: { sequence: "asc" }, take: 500 })).map(withPayload);
   return { run, auditEvents };
 }
+
+type RunDetail = Awaited<ReturnType<typeof loadRunDetailOrThrow>>;
+type RunDecision = RunDetail["run"]["decisions"][number];
+
+/** GET /api/v1/runs/{id} as the browser receives it; a decision's stored output typed as its readers see it. */
+export type RunDetailResponse = Json<
+  Omit<RunDetail, "run"> & { run: Omit<RunDetail["run"], "decisions"> & { decisions: (Omit<RunDecision, "output"> & { output: StoredDecisionOutput })[] } }
+>;

@@ -3,7 +3,7 @@ import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-e
 import type { Db, Prisma } from "../db/client";
 import { DiffParseError, parseUnifiedDiff, type ParsedDiff } from "../diff/unified-diff";
 import { diffBetween, GitError } from "../git/git";
-import { ApiError } from "../http/errors";
+import { DomainError } from "../errors";
 import { enqueueStageJob } from "../pipeline/stage-job";
 import { activeRunStatuses } from "../pipeline/stages";
 import { runDiffRow } from "./run-diff";
@@ -45,17 +45,17 @@ export interface SubmitRunResult {
 function checkDiff(diff: string, maxBytes: number): { bytes: number; parsed: ParsedDiff } {
   const bytes = Buffer.byteLength(diff, "utf8");
   if (bytes > maxBytes) {
-    throw new ApiError("payload_too_large", `The diff is ${bytes} bytes; the limit is ${maxBytes} bytes`, [{ path: "diff", message: `larger than ${maxBytes} bytes` }]);
+    throw new DomainError("too_large", `The diff is ${bytes} bytes; the limit is ${maxBytes} bytes`, [{ path: "diff", message: `larger than ${maxBytes} bytes` }]);
   }
-  if (diff.trim() === "") throw new ApiError("validation_failed", "The change is empty", [{ path: "diff", message: "no changes between base and head" }]);
+  if (diff.trim() === "") throw new DomainError("invalid", "The change is empty", [{ path: "diff", message: "no changes between base and head" }]);
   try {
     const parsed = parseUnifiedDiff(diff);
     if (parsed.files.every((f) => f.binary)) {
-      throw new ApiError("validation_failed", "Binary-only change: there is nothing to review", [{ path: "diff", message: "every file in the diff is binary" }]);
+      throw new DomainError("invalid", "Binary-only change: there is nothing to review", [{ path: "diff", message: "every file in the diff is binary" }]);
     }
     return { bytes, parsed };
   } catch (err) {
-    if (err instanceof DiffParseError) throw new ApiError("validation_failed", "The diff is not a valid unified diff", [{ path: "diff", message: err.message }]);
+    if (err instanceof DiffParseError) throw new DomainError("invalid", "The diff is not a valid unified diff", [{ path: "diff", message: err.message }]);
     throw err;
   }
 }
@@ -70,18 +70,18 @@ export async function submitRun(db: Db, options: { input: SubmitRunInput; actor:
   const maxBytes = options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
   const repository = await db.repository.findFirst({ where: { OR: [{ name: input.repository }, { id: input.repository }] } });
   if (!repository) {
-    throw new ApiError("not_found", `Unknown repository "${input.repository}": register it in Settings or with npm run ctl -- repo add`);
+    throw new DomainError("not_found", `Unknown repository "${input.repository}": register it in Settings or with npm run ctl -- repo add`);
   }
 
   let { diff, baseSha, headSha } = input;
   if (diff === undefined) {
     if (repository.kind !== "local") {
-      throw new ApiError("validation_failed", "This repository is not local; send the diff", [{ path: "diff", message: "required for remote repositories" }]);
+      throw new DomainError("invalid", "This repository is not local; send the diff", [{ path: "diff", message: "required for remote repositories" }]);
     }
     try {
       ({ diff, baseSha, headSha } = await diffBetween(repository.location, input.baseRef!, input.headRef!, maxBytes));
     } catch (err) {
-      if (err instanceof GitError) throw new ApiError("validation_failed", `git could not diff ${input.baseRef}...${input.headRef}: ${err.message}`, [{ path: "headRef", message: err.message }]);
+      if (err instanceof GitError) throw new DomainError("invalid", `git could not diff ${input.baseRef}...${input.headRef}: ${err.message}`, [{ path: "headRef", message: err.message }]);
       throw err;
     }
   }
@@ -131,7 +131,7 @@ async function createRun(
 ): Promise<SubmitRunResult> {
   const { input, repository } = args;
   const policy = await tx.policy.findFirst({ where: { active: true }, orderBy: { version: "desc" } });
-  if (!policy) throw new ApiError("unavailable", "No active policy; restart Flowgate to create the default one");
+  if (!policy) throw new DomainError("unavailable", "No active policy; restart Flowgate to create the default one");
   const pullRequest = await tx.pullRequest.upsert({
     where: { repositoryId_number: { repositoryId: repository.id, number: input.prNumber } },
     create: {

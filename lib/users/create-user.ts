@@ -3,7 +3,7 @@ import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-e
 import { hashPassword, MIN_PASSWORD_LENGTH } from "../auth/passwords";
 import { roles } from "../auth/roles";
 import type { Db } from "../db/client";
-import { ApiError } from "../http/errors";
+import { DomainError } from "../errors";
 
 export const createUserSchema = z.object({
   email: z.email().transform((e) => e.toLowerCase()),
@@ -18,7 +18,7 @@ export async function createUser(db: Db, options: { input: CreateUserInput; acto
   const passwordHash = await hashPassword(input.password);
   return db.$transaction(async (tx) => {
     if (await tx.user.findUnique({ where: { email: input.email } })) {
-      throw new ApiError("conflict", `A user with email ${input.email} already exists`);
+      throw new DomainError("conflict", `A user with email ${input.email} already exists`);
     }
     const user = await tx.user.create({
       data: { email: input.email, name: input.name ?? input.email.split("@")[0], role: input.role, passwordHash },

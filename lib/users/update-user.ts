@@ -3,7 +3,7 @@ import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-e
 import { roles } from "../auth/roles";
 import type { Db } from "../db/client";
 import { endUserSessions } from "../auth/sessions";
-import { ApiError } from "../http/errors";
+import { DomainError } from "../errors";
 
 export const updateUserSchema = z
   .object({
@@ -25,9 +25,9 @@ export async function updateUser(db: Db, options: { userId: string; input: Updat
   const { input, actor } = options;
   return db.$transaction(async (tx) => {
     const user = await tx.user.findUnique({ where: { id: options.userId } });
-    if (!user) throw new ApiError("not_found", `No user ${options.userId}`);
+    if (!user) throw new DomainError("not_found", `No user ${options.userId}`);
     if (actor.type === "user" && actor.id === user.id && (input.disabled === true || (input.role && input.role !== user.role && user.role === "admin"))) {
-      throw new ApiError("conflict", "An admin cannot disable themselves or give up their own admin role; ask another admin");
+      throw new DomainError("conflict", "An admin cannot disable themselves or give up their own admin role; ask another admin");
     }
     const now = new Date();
     const subject = { type: "user", id: user.id };

@@ -11,7 +11,7 @@ import { printable } from "@/lib/audit/reports/report-pdf";
 import type { Actor } from "@/lib/auth/actor";
 import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { decideEscalation } from "@/lib/escalations/decide-escalation";
-import { ApiError } from "@/lib/http/errors";
+import { DomainError } from "@/lib/errors";
 import { log } from "@/lib/log";
 import { registerRepository } from "@/lib/repositories/register-repository";
 import { submitRun } from "@/lib/runs/submit-run";
@@ -191,7 +191,7 @@ describe("PDF reports from a seeded database", () => {
 
   it("is a not-found error for a run that does not exist, and records no export", async () => {
     const before = await t.db.auditEvent.count();
-    await expect(createPdfReport(t.db, { format: "pdf", runId: "no-such-run" }, auditor)).rejects.toMatchObject(new ApiError("not_found", "No run no-such-run"));
+    await expect(createPdfReport(t.db, { format: "pdf", runId: "no-such-run" }, auditor)).rejects.toMatchObject(new DomainError("not_found", "No run no-such-run"));
     expect(await t.db.auditEvent.count()).toBe(before);
   });
 

@@ -165,7 +165,7 @@ describe("deployments: list, detail and export", () => {
     });
 
     it("is a not_found error for an unknown id", async () => {
-      await expect(loadDeploymentOrThrow(t.db, { id: "nope" })).rejects.toMatchObject({ code: "not_found" });
+      await expect(loadDeploymentOrThrow(t.db, { id: "nope" })).rejects.toMatchObject({ kind: "not_found" });
     });
   });
 

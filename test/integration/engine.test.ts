@@ -145,10 +145,10 @@ describe("the pipeline engine on PostgreSQL", () => {
 
     it.each([
       ["an unknown repository", { repository: "nope" }, "not_found", /Unknown repository "nope"/],
-      ["a malformed diff", { diff: "this is not a diff" }, "validation_failed", /not a valid unified diff/],
-      ["a binary-only change", { diff: "diff --git a/x.png b/x.png\nnew file mode 100644\nBinary files /dev/null and b/x.png differ\n" }, "validation_failed", /Binary-only/],
-      ["a diff over the size limit", { diff: cleanDiff + "+x\n".repeat(10) }, "payload_too_large", /limit is 200 bytes/],
-      ["an unknown git ref", { diff: undefined, baseSha: undefined, headSha: undefined, baseRef: "main", headRef: "no-such-branch" }, "validation_failed", /git could not diff/],
+      ["a malformed diff", { diff: "this is not a diff" }, "invalid", /not a valid unified diff/],
+      ["a binary-only change", { diff: "diff --git a/x.png b/x.png\nnew file mode 100644\nBinary files /dev/null and b/x.png differ\n" }, "invalid", /Binary-only/],
+      ["a diff over the size limit", { diff: cleanDiff + "+x\n".repeat(10) }, "too_large", /limit is 200 bytes/],
+      ["an unknown git ref", { diff: undefined, baseSha: undefined, headSha: undefined, baseRef: "main", headRef: "no-such-branch" }, "invalid", /git could not diff/],
     ])("rejects %s and creates nothing", async (_label, input, code, message) => {
       const before = await Promise.all([t.db.pipelineRun.count(), t.db.pullRequest.count(), t.db.auditEvent.count(), jobs().then((j) => j.length)]);
       const attempt = submitRun(t.db, {
@@ -156,7 +156,7 @@ describe("the pipeline engine on PostgreSQL", () => {
         maxDiffBytes: (input as { diff?: string }).diff?.startsWith(cleanDiff) ? 200 : undefined,
         input: { repository: "demo", prNumber: 999, title: "x", author: "a", baseSha: "a".repeat(40), headSha: "f".repeat(40), diff: cleanDiff, ...input },
       });
-      await expect(attempt).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
+      await expect(attempt).rejects.toMatchObject({ kind: code, message: expect.stringMatching(message) });
       const after = await Promise.all([t.db.pipelineRun.count(), t.db.pullRequest.count(), t.db.auditEvent.count(), jobs().then((j) => j.length)]);
       expect(after).toEqual(before);
     });

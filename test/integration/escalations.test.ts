@@ -136,14 +136,14 @@ describe("deciding escalations", () => {
 
   it.each(["manager", "auditor"])("refuses a %s", async (who) => {
     const escalation = await escalated(evalDiff);
-    await expect(decide(escalation.id, people[who])).rejects.toMatchObject({ code: "forbidden" });
+    await expect(decide(escalation.id, people[who])).rejects.toMatchObject({ kind: "forbidden" });
   });
 
   it("refuses the pull request's author, in a session and through their API token", async () => {
     const escalation = await escalated(evalDiff, "author@example.com");
-    await expect(decide(escalation.id, people.authorReviewer)).rejects.toMatchObject({ code: "forbidden", message: expect.stringMatching(/author/) });
+    await expect(decide(escalation.id, people.authorReviewer)).rejects.toMatchObject({ kind: "forbidden", message: expect.stringMatching(/author/) });
     const viaToken: Actor = { ...people.authorReviewer, via: "token", tokenId: "t1", scopes: ["escalations:decide"] };
-    await expect(decide(escalation.id, viaToken)).rejects.toMatchObject({ code: "forbidden" });
+    await expect(decide(escalation.id, viaToken)).rejects.toMatchObject({ kind: "forbidden" });
     expect((await t.db.escalation.findUniqueOrThrow({ where: { id: escalation.id } })).status).toBe("open");
   });
 
@@ -179,7 +179,7 @@ describe("deciding escalations", () => {
     expect(first).toMatchObject({ status: "open", approvals: 1, requiredApprovals: 2, run: { status: "escalated" } });
     // The answer names the run; it does not carry the run's row (its diff, its policy).
     expect(Object.keys(first.run).sort()).toEqual(["currentStage", "id", "status"]);
-    await expect(decide(escalation.id, people.reviewer)).rejects.toMatchObject({ code: "conflict", message: expect.stringMatching(/second, different reviewer/) });
+    await expect(decide(escalation.id, people.reviewer)).rejects.toMatchObject({ kind: "conflict", message: expect.stringMatching(/second, different reviewer/) });
     expect(await decide(escalation.id, people.reviewer2)).toMatchObject({ status: "approved", approvals: 2, run: { status: "queued", currentStage: "test" } });
   });
 
@@ -197,7 +197,7 @@ describe("deciding escalations", () => {
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(5);
-    for (const loss of lost) expect(loss.reason).toMatchObject({ code: "conflict", message: expect.stringMatching(/already decided \(approved\) by racer\d@example\.com/) });
+    for (const loss of lost) expect(loss.reason).toMatchObject({ kind: "conflict", message: expect.stringMatching(/already decided \(approved\) by racer\d@example\.com/) });
     // The run moved on exactly once.
     expect(await t.db.stageRun.count({ where: { runId: escalation.runId, stage: "test" } })).toBe(1);
     expect(await t.db.auditEvent.count({ where: { runId: escalation.runId, action: "escalation.decided" } })).toBe(1);

@@ -251,7 +251,7 @@ describe("escalation notifications", () => {
     const auditText = audit.map((e) => e.content).join("\n");
     expect(auditText).not.toContain(SECRET);
     expect(auditText).not.toContain("secret-path");
-    await expect(deleteChannel(t.db, { id: hook.id, actor: system })).rejects.toMatchObject({ code: "not_found" });
+    await expect(deleteChannel(t.db, { id: hook.id, actor: system })).rejects.toMatchObject({ kind: "not_found" });
   });
 
   it("validates channels: http(s) URLs, secrets of 16+ characters on webhooks only, known events", () => {

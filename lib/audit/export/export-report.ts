@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "../../db/client";
-import { ApiError } from "../../http/errors";
+import { DomainError } from "../../errors";
 import { appendAuditEvent, type AuditActor } from "../chain/append-audit-event";
 import { loadChangeRecord } from "../reports/change-record";
 import { renderDecisionReport } from "../reports/decision-report-pdf";
@@ -49,7 +49,7 @@ interface ReportOptions {
 /** The decision report of one run, without recording an export (the sample bundle records its own). */
 export async function buildDecisionReport(db: Db, runId: string, options: ReportOptions = {}): Promise<PdfReport> {
   const record = await loadChangeRecord(db, runId, { databaseUrl: options.databaseUrl });
-  if (!record) throw new ApiError("not_found", `No run ${runId}`);
+  if (!record) throw new DomainError("not_found", `No run ${runId}`);
   const bytes = await renderDecisionReport(record, { compress: options.compress });
   const safeName = `${record.request.repository}-${record.request.pullRequest.number}`.replace(/[^A-Za-z0-9._-]+/g, "_");
   return {
@@ -74,7 +74,7 @@ async function buildPeriodSummary(db: Db, period: { from: string; to: string }, 
   };
 }
 
-/** Builds the report and records the export; throws ApiError not_found for an unknown run. */
+/** Builds the report and records the export; throws DomainError not_found for an unknown run. */
 export async function createPdfReport(db: Db, query: PdfReportQuery, actor: AuditActor, options: ReportOptions = {}): Promise<PdfReport> {
   const report = query.runId ? await buildDecisionReport(db, query.runId, options) : await buildPeriodSummary(db, { from: query.from!, to: query.to! }, options);
   await db.$transaction((tx) =>

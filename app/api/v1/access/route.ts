@@ -1,5 +1,5 @@
 import { accessEvents, accessQuerySchema, roleHoldersAt, toCsv } from "@/lib/access/access-report";
-import { ApiError, fieldErrors } from "@/lib/http/errors";
+import { ApiError } from "@/lib/http/errors";
 import { json, route } from "@/lib/http/route";
 
 const DAY = 24 * 3600 * 1000;
@@ -10,10 +10,7 @@ const DAY = 24 * 3600 * 1000;
  * evidence folder.
  */
 export const GET = route(
-  async ({ req, db }) => {
-    const parsed = accessQuerySchema.safeParse(Object.fromEntries(new URL(req.url).searchParams));
-    if (!parsed.success) throw new ApiError("validation_failed", "The query has invalid fields", fieldErrors(parsed.error));
-    const query = parsed.data;
+  async ({ db, query }) => {
     const at = query.at ? new Date(query.at) : new Date();
     const to = query.to ? new Date(query.to) : new Date();
     const from = query.from ? new Date(query.from) : new Date(to.getTime() - 7 * DAY);
@@ -29,5 +26,5 @@ export const GET = route(
     }
     return json({ at: at.toISOString(), from: from.toISOString(), to: to.toISOString(), holders, events });
   },
-  { permission: "audit:read" },
+  { permission: "audit:read", query: accessQuerySchema },
 );

@@ -5,10 +5,7 @@ export const dynamic = "force-dynamic";
 
 /** Deployments, newest first: ?environment= ?status= (or live) ?repository= ?runId= ?before= ?limit=. */
 export const GET = route(
-  async ({ req, db }) => {
-    // An empty parameter (a cleared filter in a form) means no filter.
-    const params = Object.fromEntries([...new URL(req.url).searchParams].filter(([, value]) => value !== ""));
-    return json(await listDeployments(db, deploymentListQuerySchema.parse(params)));
-  },
-  { permission: "deployments:read" },
+  // An empty parameter (a cleared filter in a form) means no filter: route() drops it.
+  async ({ db, query }) => json(await listDeployments(db, query)),
+  { permission: "deployments:read", query: deploymentListQuerySchema },
 );

@@ -1,13 +1,4 @@
-import { actorCan } from "@/lib/auth/actor";
-import { permissions } from "@/lib/auth/roles";
+import { describeActor } from "@/lib/auth/me";
 import { json, route } from "@/lib/http/route";
 
-export const GET = route(
-  async ({ actor }) =>
-    json({
-      user: actor.user,
-      via: actor.via,
-      permissions: permissions.filter((p) => actorCan(actor, p)),
-    }),
-  { permission: "authenticated" },
-);
+export const GET = route(async ({ actor }) => json(describeActor(actor)), { permission: "authenticated" });

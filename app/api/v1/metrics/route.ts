@@ -1,6 +1,6 @@
 import { json, route } from "@/lib/http/route";
 import { loadMetrics } from "@/lib/metrics/load-metrics";
-import { metricsQueryFromParams } from "@/lib/metrics/window";
+import { metricsQuerySchema } from "@/lib/metrics/window";
 
 export const dynamic = "force-dynamic";
 
@@ -10,9 +10,6 @@ export const dynamic = "force-dynamic";
  * &team=, &simulated=include|exclude|only.
  */
 export const GET = route(
-  async ({ req, db }) => {
-    const query = metricsQueryFromParams(new URL(req.url).searchParams);
-    return json(await loadMetrics(db, query));
-  },
-  { permission: "metrics:read" },
+  async ({ db, query }) => json(await loadMetrics(db, query)),
+  { permission: "metrics:read", query: metricsQuerySchema },
 );

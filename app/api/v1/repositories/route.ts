@@ -1,17 +1,10 @@
 import { auditActor } from "@/lib/auth/actor";
 import { json, parseBody, route } from "@/lib/http/route";
+import { listRepositories } from "@/lib/repositories/list-repositories";
 import { registerRepository, registerRepositorySchema } from "@/lib/repositories/register-repository";
-import { deploySettingsOf } from "@/lib/repositories/deploy-settings";
-import { testSettingsOf } from "@/lib/repositories/test-settings";
 
 export const GET = route(
-  async ({ db }) => {
-    const repositories = await db.repository.findMany({
-      orderBy: { name: "asc" },
-      select: { id: true, name: true, kind: true, location: true, defaultBranch: true, createdAt: true, settings: true },
-    });
-    return json({ repositories: repositories.map(({ settings, ...repository }) => ({ ...repository, test: testSettingsOf(settings), deploy: deploySettingsOf(settings) })) });
-  },
+  async ({ db }) => json({ repositories: await listRepositories(db) }),
   { permission: "runs:read" },
 );
 

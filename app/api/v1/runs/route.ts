@@ -8,12 +8,8 @@ export const dynamic = "force-dynamic";
 
 /** The board: active runs and recent finished ones, filtered by ?repository=, ?status= and ?simulated=show. */
 export const GET = route(
-  async ({ req, db }) => {
-    const params = new URL(req.url).searchParams;
-    const filter = boardFilterSchema.parse({ repository: params.get("repository") || undefined, status: params.get("status") || undefined, simulated: params.get("simulated") || undefined });
-    return json(await loadBoard(db, filter));
-  },
-  { permission: "runs:read" },
+  async ({ db, query }) => json(await loadBoard(db, query)),
+  { permission: "runs:read", query: boardFilterSchema },
 );
 
 /** Intake: 201 with a new run, 200 with the existing one for the same PR and head SHA. */

@@ -1,5 +1,6 @@
-import { createAuditExport, exportQueryInput, exportQuerySchema, exportQueryString } from "@/lib/audit/export/export-events";
-import { createPdfReport, pdfReportQuerySchema } from "@/lib/audit/export/export-report";
+import { z } from "zod";
+import { createAuditExport, exportQuerySchema, exportQueryString } from "@/lib/audit/export/export-events";
+import { createPdfReport, pdfReportQuerySchema, type PdfReportQuery } from "@/lib/audit/export/export-report";
 import { auditActor, type Actor } from "@/lib/auth/actor";
 import type { Db } from "@/lib/db/client";
 import { env } from "@/lib/env";
@@ -11,9 +12,7 @@ export const dynamic = "force-dynamic";
  * GET ?format=pdf&runId=: the decision report of one change; ?format=pdf&from=&to=: a summary of
  * the changes in a period. Both are built whole (a few pages) and recorded as an export first.
  */
-async function pdfReport(db: Db, params: URLSearchParams, actor: Actor): Promise<Response> {
-  const value = (name: string) => params.get(name) || undefined;
-  const query = pdfReportQuerySchema.parse({ format: "pdf", runId: value("runId"), from: value("from"), to: value("to") });
+async function pdfReport(db: Db, query: PdfReportQuery, actor: Actor): Promise<Response> {
   const report = await createPdfReport(db, query, auditActor(actor), { databaseUrl: env().DATABASE_URL });
   return new Response(new Uint8Array(report.bytes), {
     headers: {
@@ -37,10 +36,8 @@ async function pdfReport(db: Db, params: URLSearchParams, actor: Actor): Promise
  * do not deliver them, and a manifest that silently goes missing is worse than a second read.
  */
 export const GET = route(
-  async ({ req, db, actor, log }) => {
-    const params = new URL(req.url).searchParams;
-    if (params.get("format") === "pdf") return pdfReport(db, params, actor);
-    const query = exportQuerySchema.parse(exportQueryInput(params));
+  async ({ db, actor, log, query }) => {
+    if (query.format === "pdf") return pdfReport(db, query, actor);
     const file = await createAuditExport(db, query, auditActor(actor), { databaseUrl: env().DATABASE_URL });
     // Headers are gone by the time a page fails; the client sees a cut-short body, the log says why.
     file.manifest.catch((err) => log.warn({ err }, "audit export stopped before the end"));
@@ -55,5 +52,5 @@ export const GET = route(
       },
     });
   },
-  { permission: "audit:read" },
+  { permission: "audit:read", query: z.discriminatedUnion("format", [pdfReportQuerySchema, exportQuerySchema]) },
 );

@@ -10,10 +10,7 @@ export const dynamic = "force-dynamic";
  * and recorded), with their evidence in one zip. Recorded as an `audit.sampled` event.
  */
 export const GET = route(
-  async ({ req, db, actor }) => {
-    const params = new URL(req.url).searchParams;
-    const value = (name: string) => params.get(name) || undefined;
-    const query = sampleQuerySchema.parse({ from: value("from"), to: value("to"), n: value("n"), seed: value("seed") });
+  async ({ db, actor, query }) => {
     const bundle = await createSampleBundle(db, query, auditActor(actor), { databaseUrl: env().DATABASE_URL });
     return new Response(new Uint8Array(bundle.bytes), {
       headers: {
@@ -25,5 +22,5 @@ export const GET = route(
       },
     });
   },
-  { permission: "audit:read" },
+  { permission: "audit:read", query: sampleQuerySchema },
 );

@@ -27,9 +27,8 @@ const detailQuerySchema = z
  * ?samples=display for the charts' downsampled rows, or ?samples=none; ?format=csv exports the
  * raw samples as CSV.
  */
-export const GET = route<{ id: string }>(
-  async ({ req, db, params }) => {
-    const query = detailQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
+export const GET = route<{ id: string }, typeof detailQuerySchema>(
+  async ({ db, params, query }) => {
     if (query.format === "json") {
       return json(await loadDeploymentOrThrow(db, { id: params.id, samples: query.samples, samplesAfter: query.samplesAfter }));
     }
@@ -44,5 +43,5 @@ export const GET = route<{ id: string }>(
       },
     });
   },
-  { permission: "deployments:read" },
+  { permission: "deployments:read", query: detailQuerySchema },
 );

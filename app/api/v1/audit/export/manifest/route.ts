@@ -1,4 +1,4 @@
-import { computeAuditExportManifest, exportQueryInput, exportQuerySchema } from "@/lib/audit/export/export-events";
+import { computeAuditExportManifest, exportQuerySchema } from "@/lib/audit/export/export-events";
 import { env } from "@/lib/env";
 import { json, route } from "@/lib/http/route";
 
@@ -11,9 +11,6 @@ export const dynamic = "force-dynamic";
  * and counts, never event contents.
  */
 export const GET = route(
-  async ({ req, db }) => {
-    const query = exportQuerySchema.parse(exportQueryInput(new URL(req.url).searchParams));
-    return json(await computeAuditExportManifest(db, query, { databaseUrl: env().DATABASE_URL }));
-  },
-  { permission: "audit:read" },
+  async ({ db, query }) => json(await computeAuditExportManifest(db, query, { databaseUrl: env().DATABASE_URL })),
+  { permission: "audit:read", query: exportQuerySchema },
 );
