@@ -21,18 +21,28 @@ export class ApiRequestError extends Error {
   }
 }
 
+/** The ApiRequestError of an error response whose body (the one error shape, or nothing) is given. */
+function requestError(response: Response, body: unknown): ApiRequestError {
+  const error = (body as Partial<ErrorBody> | null)?.error;
+  const fields = error?.fields ?? [];
+  const detail = fields.map((f) => `${f.path}: ${f.message}`).join("; ");
+  const message = error?.message ? (detail ? `${error.message} (${detail})` : error.message) : `Request failed with status ${response.status}`;
+  return new ApiRequestError(message, response.status, error?.code ?? null, fields);
+}
+
 /** Fetches JSON from our API; an error response (lib/http/errors.ts's one shape) becomes an ApiRequestError. */
 export async function fetchJson<T>(url: string, init?: RequestInit): Promise<T> {
   const response = await fetch(url, { ...init, headers: { "content-type": "application/json", ...init?.headers } });
   const body = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = (body as Partial<ErrorBody> | null)?.error;
-    const fields = error?.fields ?? [];
-    const detail = fields.map((f) => `${f.path}: ${f.message}`).join("; ");
-    const message = error?.message ? (detail ? `${error.message} (${detail})` : error.message) : `Request failed with status ${response.status}`;
-    throw new ApiRequestError(message, response.status, error?.code ?? null, fields);
-  }
+  if (!response.ok) throw requestError(response, body);
   return body as T;
+}
+
+/** Fetches a text body (a run's diff); errors still come as the one JSON error shape. */
+export async function fetchText(url: string): Promise<string> {
+  const response = await fetch(url);
+  if (!response.ok) throw requestError(response, await response.json().catch(() => null));
+  return response.text();
 }
 
 /** POSTs a JSON body. */

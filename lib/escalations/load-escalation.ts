@@ -1,7 +1,7 @@
 import type { Db } from "../db/client";
 import { DomainError } from "../errors";
 import type { Json } from "../http/json";
-import type { PolicyRules } from "../pipeline/policy-rules";
+import type { PolicyRules } from "../policy/policy-rules";
 import type { StoredContextPackage } from "./context-package";
 
 /** One escalation with its stored context package, its decisions and the run's current state. */
