@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { processTreeRss, scrubbedEnv, superviseCommand, type CommandResult, type Meter } from "../test/run-command";
+import { processTreeRss, scrubbedEnv, superviseCommand, type CommandResult, type Meter } from "./run-command";
 import { bubblewrapArgs, INSIDE, toolchainDirs } from "./bubblewrap-args";
 import { cgroupParents, createCommandCgroup, type CommandCgroup } from "./cgroups";
 import { startEgress, type Egress } from "./egress";

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { runCommand, scrubbedEnv, type CommandResult } from "../test/run-command";
+import { runCommand, scrubbedEnv, type CommandResult } from "../sandbox/run-command";
 import type { CommandTargetSettings } from "../../lib/repositories/deploy-settings";
 import { deployVariables, type DeployStep } from "./deploy-variables";
 import type { DeployContext, DeployTarget, StepResult } from "./types";

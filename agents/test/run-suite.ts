@@ -3,7 +3,7 @@ import { parseJUnitXml, type TestSuiteResult } from "../../lib/coverage/junit-re
 import type { TestSettings } from "../../lib/repositories/test-settings";
 import { CheckoutPathError, readCheckoutFile, removeCheckoutFile } from "../sandbox/checkout-files";
 import type { Sandbox, SandboxLimits } from "../sandbox/sandbox";
-import type { CommandResult } from "./run-command";
+import type { CommandResult } from "../sandbox/run-command";
 import type { Workspace } from "./workspace";
 
 export interface SuiteRun {

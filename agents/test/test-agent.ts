@@ -8,7 +8,7 @@ import type { LlmProvider } from "../llm/provider";
 import type { Sandbox, SandboxRecord } from "../sandbox/sandbox";
 import type { StageAgent, StageAgentResult, StageContext } from "../engine/stage-agent";
 import { generateTests, TEST_PROMPT_VERSION, type GenerationResult } from "./generate-tests";
-import type { CommandResult } from "./run-command";
+import type { CommandResult } from "../sandbox/run-command";
 import { runSuite, sandboxLimitsOf, type SuiteRun } from "./run-suite";
 import { createWorkspace } from "./workspace";
 

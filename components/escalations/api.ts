@@ -1,5 +1,5 @@
 import type { assignEscalation as assignOnServer } from "@/lib/escalations/assign-escalation";
-import type { Json } from "@/lib/http/json";
+import type { Json } from "@/lib/json";
 import { postJson } from "@/components/ui/api";
 
 /** "Assign to me", or release it (assignee null). */

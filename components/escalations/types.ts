@@ -1,7 +1,7 @@
 import { requiredApprovalsFor } from "@/lib/policy/approval-rules";
 import type { StoredHistoryRun, StoredSameFilesRun } from "@/lib/escalations/context-package";
 import type { EscalationDetail } from "@/lib/escalations/load-escalation";
-import type { Json } from "@/lib/http/json";
+import type { Json } from "@/lib/json";
 import type { Finding, ReviewFindingGroup } from "@/lib/review/review-output";
 
 /**

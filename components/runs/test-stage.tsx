@@ -5,7 +5,7 @@ import { diffLineAnchor } from "@/components/escalations/diff-viewer";
 import { grammarFor, tokenTone, tokenize } from "@/components/escalations/syntax";
 import type { TestStageOutput as StoredTestStageOutput } from "@/agents/test/test-agent";
 import type { Finding } from "@/components/escalations/types";
-import type { Json } from "@/lib/http/json";
+import type { Json } from "@/lib/json";
 
 /** The test agent's stage output as stored on the StageRun; runs from before the sandbox lack `sandbox`. */
 export type TestStageOutput = Omit<Json<StoredTestStageOutput>, "sandbox"> & { sandbox?: Json<StoredTestStageOutput>["sandbox"] };

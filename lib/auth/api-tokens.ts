@@ -3,7 +3,7 @@ import { z } from "zod";
 import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-event";
 import type { Db, Prisma } from "../db/client";
 import { DomainError } from "../errors";
-import type { Json } from "../http/json";
+import type { Json } from "../json";
 import { tokenScopes, type Role } from "./roles";
 
 const TOKEN_PREFIX = "fgt_";

@@ -1,4 +1,4 @@
-import type { Json } from "../http/json";
+import type { Json } from "../json";
 import { actorCan, type Actor } from "./actor";
 import { permissions } from "./roles";
 

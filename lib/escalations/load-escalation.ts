@@ -1,6 +1,6 @@
 import type { Db } from "../db/client";
 import { DomainError } from "../errors";
-import type { Json } from "../http/json";
+import type { Json } from "../json";
 import type { PolicyRules } from "../policy/policy-rules";
 import type { StoredContextPackage } from "./context-package";
 

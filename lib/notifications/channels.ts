@@ -2,7 +2,7 @@ import { z } from "zod";
 import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-event";
 import type { Db } from "../db/client";
 import { DomainError } from "../errors";
-import type { Json } from "../http/json";
+import type { Json } from "../json";
 import { notificationEvents } from "./notify";
 
 const emptyToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);

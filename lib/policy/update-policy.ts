@@ -2,7 +2,7 @@ import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-e
 import { canonicalJson } from "../audit/chain/chain";
 import type { Db, Prisma } from "../db/client";
 import { DomainError } from "../errors";
-import type { Json } from "../http/json";
+import type { Json } from "../json";
 import { policyRulesSchema, type PolicyRules } from "./policy-rules";
 
 export async function loadActivePolicyOrThrow(db: Db) {

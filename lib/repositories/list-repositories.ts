@@ -1,5 +1,5 @@
 import type { Db } from "../db/client";
-import type { Json } from "../http/json";
+import type { Json } from "../json";
 import { deploySettingsOf } from "./deploy-settings";
 import { testSettingsOf } from "./test-settings";
 

@@ -1,7 +1,7 @@
 import { withPayload } from "../audit/chain/event-payload";
 import type { Db } from "../db/client";
 import { DomainError } from "../errors";
-import type { Json } from "../http/json";
+import type { Json } from "../json";
 import type { StoredDecisionOutput } from "../review/review-output";
 
 /**

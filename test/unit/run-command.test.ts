@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCommand, scrubbedEnv } from "@/agents/test/run-command";
+import { runCommand, scrubbedEnv } from "@/agents/sandbox/run-command";
 
 const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "flowgate-run-command-"));
 const env = scrubbedEnv(cwd);
