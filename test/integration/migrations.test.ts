@@ -8,6 +8,7 @@ import { appendAuditEvent } from "@/lib/audit/chain/append-audit-event";
 import { getAuditEvent } from "@/lib/audit/search/search-events";
 import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
 import { createPrismaClient } from "@/lib/db/client";
+import { loadDiffFacts } from "@/lib/runs/run-diff";
 import { buildChain, editEventSql, insertChainedEvents } from "../support/audit-chain";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 
@@ -200,6 +201,91 @@ describe("the migration that stores the audit log's hashed content", () => {
       for (const options of [{}, { databaseUrl: url }]) {
         expect(await verifyAuditChain(db, options)).toMatchObject({ ok: false, verifiedThrough: "11", broken: { kind: "content", sequence: 12n } });
       }
+    } finally {
+      await db.$disconnect();
+      await client.end();
+    }
+  });
+});
+
+describe("the migration that moves the diff off the run's row", () => {
+  const name = `rundiff_${Date.now()}`;
+  const RUN_DIFF_MIGRATION = "20261207000000_run_diff";
+  const migrationSql = (migration: string) => fs.readFileSync(path.join(root, "prisma", "migrations", migration, "migration.sql"), "utf8");
+
+  afterAll(async () => {
+    const admin = new pg.Client({ connectionString: inject("postgresAdminUrl") });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it("keeps every run's diff with the paths it touches, parses old runs' facts on first read, and ends runs left waiting at a stage without an agent", async () => {
+    const adminUrl = inject("postgresAdminUrl");
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = adminUrl.replace(/\/postgres$/, `/${name}`);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const db = createPrismaClient(url);
+    try {
+      const migrations = fs.readdirSync(path.join(root, "prisma", "migrations")).filter((entry) => /^\d+_/.test(entry)).sort();
+      const at = migrations.indexOf(RUN_DIFF_MIGRATION);
+      expect(at).toBeGreaterThan(0);
+      for (const migration of migrations.slice(0, at)) await client.query(migrationSql(migration));
+
+      const diff = [
+        "diff --git a/src/a.ts b/src/a.ts",
+        "--- a/src/a.ts",
+        "+++ b/src/a.ts",
+        "@@ -1 +1,2 @@",
+        "-old",
+        "+new",
+        "+more",
+        "diff --git a/docs/b.md b/docs/b.md",
+        "new file mode 100644",
+        "--- /dev/null",
+        "+++ b/docs/b.md",
+        "@@ -0,0 +1 @@",
+        "+hello",
+        "",
+      ].join("\n");
+      // Rows as the old schema held them: the diff on the run, one run left waiting at a stage with no agent.
+      await client.query(`
+        INSERT INTO "Repository" (id, name, location, "updatedAt") VALUES ('repo', 'shop', '/nowhere', now());
+        INSERT INTO "PullRequest" (id, "repositoryId", number, title, author, "baseRef", "headRef") VALUES ('pr', 'repo', 1, 'A change', 'dev', 'main', 'feature');
+        INSERT INTO "Policy" (id, version, rules, active) VALUES ('policy', 1, '{}', true);`);
+      await client.query(
+        `INSERT INTO "PipelineRun" (id, "pullRequestId", "baseSha", "headSha", diff, "diffBytes", status, "currentStage", "policyId", "updatedAt")
+         VALUES ('done-run', 'pr', 'a', 'b', $1, 10, 'done', 'deployment', 'policy', now()), ('waiting-run', 'pr', 'a', 'c', $1, 10, 'waiting', 'staging', 'policy', now())`,
+        [diff],
+      );
+      await client.query(`INSERT INTO "StageRun" (id, "runId", stage, attempt, status, summary) VALUES ('sr', 'waiting-run', 'staging', 1, 'not_configured', 'waiting: stage not configured')`);
+      for (const migration of migrations.slice(at)) await client.query(migrationSql(migration));
+
+      const { rows } = await client.query(`SELECT "runId", text, paths, facts FROM "RunDiff" ORDER BY "runId"`);
+      expect(rows).toEqual([
+        { runId: "done-run", text: diff, paths: ["src/a.ts", "docs/b.md"], facts: null },
+        { runId: "waiting-run", text: diff, paths: ["src/a.ts", "docs/b.md"], facts: null },
+      ]);
+      expect((await client.query(`SELECT id, status::text, "finishedAt" IS NOT NULL AS ended FROM "PipelineRun" ORDER BY id`)).rows).toEqual([
+        { id: "done-run", status: "done", ended: false },
+        { id: "waiting-run", status: "failed", ended: true },
+      ]);
+      expect((await client.query(`SELECT status::text, summary FROM "StageRun"`)).rows).toEqual([
+        { status: "cancelled", summary: "cancelled: no agent existed for this stage when the run reached it" },
+      ]);
+
+      const facts = await loadDiffFacts(db, "done-run");
+      expect(facts).toMatchObject({ additions: 3, deletions: 1 });
+      expect(facts?.files).toEqual([
+        { path: "src/a.ts", oldPath: "src/a.ts", newPath: "src/a.ts", status: "modified", language: "TypeScript", binary: false, additions: 2, deletions: 1, hunks: [{ oldStart: 1, oldLines: 1, newStart: 1, newLines: 2 }] },
+        { path: "docs/b.md", oldPath: null, newPath: "docs/b.md", status: "added", language: "Markdown", binary: false, additions: 1, deletions: 0, hunks: [{ oldStart: 0, oldLines: 0, newStart: 1, newLines: 1 }] },
+      ]);
+      // Stored on first read: the next reader takes them as they are.
+      expect((await client.query(`SELECT facts FROM "RunDiff" WHERE "runId" = 'done-run'`)).rows[0].facts).toEqual(facts);
     } finally {
       await db.$disconnect();
       await client.end();

@@ -9,9 +9,13 @@ CREATE TABLE "RunDiff" (
     CONSTRAINT "RunDiff_pkey" PRIMARY KEY ("runId")
 );
 
--- Paths of existing diffs from their "+++ b/<path>" headers, as the old same-files lookup matched them.
+-- Paths of existing diffs from their "+++ b/<path>" headers (as the old same-files lookup matched
+-- them), each once, in the diff's order like the paths intake stores.
 INSERT INTO "RunDiff" ("runId", "text", "paths")
-SELECT r.id, r.diff, ARRAY(SELECT DISTINCT m[1] FROM regexp_matches(r.diff, '^\+\+\+ b/([^\t\n]+)', 'gn') AS m)
+SELECT r.id, r.diff,
+       ARRAY(SELECT path FROM regexp_matches(r.diff, '^\+\+\+ b/([^\t\n]+)', 'gn') WITH ORDINALITY AS found(m, n)
+                  CROSS JOIN LATERAL (SELECT found.m[1] AS path) p
+              GROUP BY path ORDER BY min(n))
   FROM "PipelineRun" r;
 
 CREATE INDEX "RunDiff_paths_idx" ON "RunDiff" USING GIN ("paths");
