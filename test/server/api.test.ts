@@ -130,6 +130,12 @@ describe("the HTTP API of a running Flowgate", () => {
     const detail = await call({ bearer: token }, "GET", `/api/v1/runs/${created.json.run.id}`);
     expect(detail.json.run.status).toBe("superseded");
     expect(detail.json.auditEvents.map((e: { action: string }) => e.action)).toContain("run.submitted");
+    // The run's page data carries no diff; the diff viewer asks for it by the run's id, as text.
+    expect(detail.text).not.toContain("diff --git");
+    const diff = await call({ bearer: token }, "GET", `/api/v1/runs/${created.json.run.id}/diff`);
+    expect(diff.status).toBe(200);
+    expect(diff.headers.get("content-type")).toBe("text/x-diff; charset=utf-8");
+    expect(diff.text).toBe(body.diff);
   });
 
   it.each([
@@ -161,6 +167,9 @@ describe("the HTTP API of a running Flowgate", () => {
     expect(loser.json.error.message).toContain(`already decided (approved) by ${winner}`);
     const detail = await call("reviewer", "GET", `/api/v1/escalations/${target.id}`);
     expect(detail.json.escalation.decisions).toHaveLength(1);
+    // The escalation carries the package's file facts, never the diff itself.
+    expect(detail.json.escalation.contextPackage.change.files.length).toBeGreaterThan(0);
+    expect(detail.text).not.toContain("diff --git");
   });
 
   it("versions and audits a policy change, and names an invalid threshold", async () => {
@@ -259,6 +268,7 @@ describe("the HTTP API of a running Flowgate", () => {
       () => ({ test: { preset: "not-a-preset" } }),
     ],
     ["GET", "/api/v1/runs/no-such-run/test-patch", { anonymous: 401, admin: 404, reviewer: 404, manager: 404, auditor: 404 }],
+    ["GET", "/api/v1/runs/no-such-run/diff", { anonymous: 401, admin: 404, reviewer: 404, manager: 404, auditor: 404 }],
     ["GET", "/api/v1/audit/verify/no-such-verification", { anonymous: 401, admin: 404, reviewer: 403, manager: 403, auditor: 404 }],
     ["GET", "/api/v1/audit/sample?n=0", { anonymous: 401, admin: 422, reviewer: 403, manager: 403, auditor: 422 }],
     ["GET", "/api/v1/audit/export?format=pdf&runId=no-such-run", { anonymous: 401, admin: 404, reviewer: 403, manager: 403, auditor: 404 }],
