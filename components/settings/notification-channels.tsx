@@ -4,12 +4,9 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { fetchJson } from "@/components/ui/api";
 import type { ChannelRow, DeliveryRow } from "@/lib/notifications/channels";
+import { notificationEventLabels, notificationEvents } from "@/lib/notifications/events";
 
-// Mirrors lib/notifications/notify.ts; importing it would pull the server's zod schemas into the bundle.
-const events = [
-  { value: "escalation.created", label: "New escalation" },
-  { value: "escalation.sla_breached", label: "SLA breached" },
-] as const;
+const events = notificationEvents.map((value) => ({ value, label: notificationEventLabels[value] }));
 
 const statusTone: Record<DeliveryRow["status"], string> = {
   pending: "bg-slate-100 text-slate-700",

@@ -3,7 +3,7 @@ import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-e
 import type { Db } from "../db/client";
 import { DomainError } from "../errors";
 import type { Json } from "../json";
-import { notificationEvents } from "./notify";
+import { notificationEvents } from "./events";
 
 const emptyToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
 

@@ -1,9 +1,7 @@
 import { z } from "zod";
 import type { Prisma } from "../db/client";
 import { envVar } from "../env";
-
-export const notificationEvents = ["escalation.created", "escalation.sla_breached", "deployment.rolled_back"] as const;
-export type NotificationEvent = (typeof notificationEvents)[number];
+import type { NotificationEvent } from "./events";
 
 export const NOTIFICATION_JOB = "notification.deliver";
 export const notificationJobPayloadSchema = z.object({ notificationId: z.string().min(1) });
