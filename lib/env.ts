@@ -1,9 +1,9 @@
 import { z } from "zod";
+import { blankAsUnset } from "./blank-as-unset";
 import { StartupError } from "./startup-error";
 
 // An empty string counts as unset: `FOO= npm start` must not pass validation silently, and a
 // variable with a default gets its default.
-const blankAsUnset = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === "" ? undefined : value), schema);
 const optional = <T extends z.ZodType>(schema: T) => blankAsUnset(schema.optional());
 
 const postgresUrl = z

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { blankAsUnset } from "../blank-as-unset";
 import type { Db } from "../db/client";
 import { DomainError } from "../errors";
 import { stages } from "../pipeline/stages";
@@ -54,9 +55,9 @@ const hoursMeaning: Record<DrillDownSet, string | null> = {
 
 export const drillDownSchema = z.object({
   set: z.enum(Object.keys(drillDownSets) as [DrillDownSet, ...DrillDownSet[]]),
-  bucket: z.preprocess((v) => (v === "" ? undefined : v), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a bucket's first day, like 2026-05-04").optional()),
-  stage: z.preprocess((v) => (v === "" ? undefined : v), z.enum(stages).optional()),
-  reason: z.preprocess((v) => (v === "" ? undefined : v), z.string().trim().min(1).max(100).optional()),
+  bucket: blankAsUnset(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a bucket's first day, like 2026-05-04").optional()),
+  stage: blankAsUnset(z.enum(stages).optional()),
+  reason: blankAsUnset(z.string().trim().min(1).max(100).optional()),
   limit: z.preprocess((v) => (v === "" || v === undefined || v === null ? undefined : Number(v)), z.number().int().min(1).max(500).default(100)),
 });
 export type DrillDownQuery = z.infer<typeof drillDownSchema>;

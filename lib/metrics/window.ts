@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { blankAsUnset } from "../blank-as-unset";
 
 /**
  * The period a metrics request asks about, its comparison period and its buckets. All times are
@@ -15,17 +16,16 @@ export type SimulatedMode = (typeof simulatedModes)[number];
 const DAY_MS = 86_400_000;
 const MAX_DAYS = 730;
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date like 2026-05-01");
-const blankToUndefined = (value: unknown) => (value === "" || value === null ? undefined : value);
 
 export const metricsQuerySchema = z
   .object({
-    period: z.preprocess(blankToUndefined, z.enum(periodPresets).optional()),
-    from: z.preprocess(blankToUndefined, isoDate.optional()),
-    to: z.preprocess(blankToUndefined, isoDate.optional()),
-    bucket: z.preprocess(blankToUndefined, z.enum(bucketSizes).optional()),
-    repository: z.preprocess(blankToUndefined, z.string().trim().min(1).max(200).optional()),
-    team: z.preprocess(blankToUndefined, z.string().trim().min(1).max(200).optional()),
-    simulated: z.preprocess(blankToUndefined, z.enum(simulatedModes).default("include")),
+    period: blankAsUnset(z.enum(periodPresets).optional()),
+    from: blankAsUnset(isoDate.optional()),
+    to: blankAsUnset(isoDate.optional()),
+    bucket: blankAsUnset(z.enum(bucketSizes).optional()),
+    repository: blankAsUnset(z.string().trim().min(1).max(200).optional()),
+    team: blankAsUnset(z.string().trim().min(1).max(200).optional()),
+    simulated: blankAsUnset(z.enum(simulatedModes).default("include")),
   })
   .superRefine((query, ctx) => {
     if (query.period && (query.from || query.to)) {

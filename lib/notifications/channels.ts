@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-event";
+import { blankAsUnset } from "../blank-as-unset";
 import type { Db } from "../db/client";
 import { DomainError } from "../errors";
 import type { Json } from "../json";
 import { notificationEvents } from "./events";
 
-const emptyToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
 
 export const createChannelSchema = z
   .object({
@@ -15,7 +15,7 @@ export const createChannelSchema = z
       .string()
       .trim()
       .refine((value) => isHttpUrl(value), "must be an http:// or https:// URL"),
-    secret: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").max(512).optional()),
+    secret: blankAsUnset(z.string().min(16, "must be at least 16 characters").max(512).optional()),
     // Empty means every event, now and any added later.
     events: z.array(z.enum(notificationEvents)).default([]),
   })
