@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { IntervalVerdict } from "../../lib/canary";
-import { deploymentLink, enqueueNotifications } from "../../lib/notifications/notify";
+import { deploymentLink } from "../../lib/app-links";
+import { enqueueNotifications } from "../../lib/notifications/notify";
 import type { EscalationReason } from "../../lib/pipeline/escalation-reasons";
 import type { StageOutcome } from "../../lib/pipeline/transitions";
 import type { LlmProvider } from "../llm/provider";

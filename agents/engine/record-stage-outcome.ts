@@ -1,6 +1,9 @@
+import { escalationLink, runLink } from "../../lib/app-links";
 import { appendAuditEvent, type AuditActor, type AuditEventInput } from "../../lib/audit/chain/append-audit-event";
 import type { Db, Prisma } from "../../lib/db/client";
 import { withWrites } from "../../lib/db/with-writes";
+import { queuePublications } from "../../lib/code-host/outbox";
+import { stageCheckPublications } from "../../lib/code-host/stage-checks";
 import { openEscalation, type EscalatedRun } from "../../lib/escalations/open-escalation";
 import { enqueueStageJob, type StageJobPayload } from "../../lib/pipeline/stage-job";
 import { continueRun, runStateUpdate } from "../../lib/pipeline/continue-run";
@@ -87,8 +90,10 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
           repositoryId: run.pullRequest.repositoryId,
           payload: { stage: job.stage, nextAttempt: transition.nextAttempt, delayMs: transition.delayMs, error: result.outcome.summary },
         });
-      } else if (transition.type === "escalate") {
-        const { auditEvent } = await openEscalation(tx, {
+      }
+      let escalationId: string | undefined;
+      if (transition.type === "escalate") {
+        const opened = await openEscalation(tx, {
           run,
           stage: job.stage,
           reasons: transition.reasons,
@@ -98,7 +103,22 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
           at: now,
           slaBusinessHours: input.policy.escalation.slaBusinessHours,
         });
-        auditEvents.push(auditEvent);
+        escalationId = opened.escalationId;
+        auditEvents.push(opened.auditEvent);
+      }
+      if (locked.onCodeHost) {
+        // What the pull request shows, queued with the outcome it reports (the outbox; lib/code-host).
+        const checks = stageCheckPublications({
+          stage: job.stage,
+          headSha: run.headSha,
+          transition,
+          summary: result.outcome.summary,
+          notes: assessment.notes ?? [],
+          notChecked: assessment.notChecked,
+          runUrl: runLink(run.id),
+          escalationUrl: escalationId ? escalationLink(escalationId) : undefined,
+        });
+        await queuePublications(tx, run.id, checks.map((check) => ({ kind: "check" as const, check })));
       }
       for (const event of auditEvents) await appendAuditEvent(tx, event);
       return { recorded: true, transition };
@@ -112,10 +132,14 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
  * audit events and an escalation need of the run: concurrent recorders of the same attempt queue
  * up here. Null when the attempt is unknown or already recorded. The diff (megabytes) is not read.
  */
-async function lockAttempt(tx: Prisma.TransactionClient, job: StageJobPayload): Promise<{ id: string; runStatus: string; run: EscalatedRun } | null> {
+async function lockAttempt(
+  tx: Prisma.TransactionClient,
+  job: StageJobPayload,
+): Promise<{ id: string; runStatus: string; run: EscalatedRun; onCodeHost: boolean } | null> {
   const runState = await lockRun(tx, job.runId);
   const [locked] = await tx.$queryRaw<LockedAttempt[]>`
-    SELECT s.id, s.status::text, r."headSha", pr.number, pr.title, pr.author, pr."repositoryId", repo.name AS "repositoryName"
+    SELECT s.id, s.status::text, r."headSha", pr.number, pr.title, pr.author, pr."repositoryId", repo.name AS "repositoryName",
+           repo.kind IN ('github', 'gitlab') AS "onCodeHost"
       FROM "StageRun" s
       JOIN "PipelineRun" r ON r.id = s."runId"
       JOIN "PullRequest" pr ON pr.id = r."pullRequestId"
@@ -126,6 +150,7 @@ async function lockAttempt(tx: Prisma.TransactionClient, job: StageJobPayload): 
   return {
     id: locked.id,
     runStatus: runState.status,
+    onCodeHost: locked.onCodeHost,
     run: {
       id: job.runId,
       headSha: locked.headSha,
@@ -143,6 +168,7 @@ interface LockedAttempt {
   author: string;
   repositoryId: string;
   repositoryName: string;
+  onCodeHost: boolean;
 }
 
 /** The audit event of the attempt itself: the agent's decision, or the error that stopped it. */

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Db } from "../../lib/db/client";
 import type { Logger } from "../../lib/log";
 import type { PolicyRules } from "../../lib/policy/policy-rules";
+import type { StageNote } from "../../lib/pipeline/stage-note";
 import type { Stage } from "../../lib/pipeline/stages";
 import type { StageOutcome } from "../../lib/pipeline/transitions";
 
@@ -88,7 +89,11 @@ export interface StageAssessment {
   criticalFindings: number;
   /** What this stage did not check, stated to the reviewer rather than hidden. */
   notChecked: string[];
+  /** File and line notes (findings, uncovered changed lines), for the code host's annotations. */
+  notes?: StageNote[];
 }
+
+export type { StageNote };
 
 export const nothingToAssess: StageAssessment = { criticalFindings: 0, notChecked: [] };
 

@@ -120,6 +120,7 @@ function assessReview(review: ReviewOutput, rules: RulesReport, provider: LlmPro
   return {
     runRiskScore: review.risk_score,
     criticalFindings: findings.filter((f) => f.severity === "critical").length,
+    notes: [...findings, ...review.coverage_gaps].flatMap((f) => (f.line == null ? [] : [{ file: f.file, line: f.line, severity: f.severity, message: f.message }])),
     notChecked: [
       ...rules.unreviewedFiles.map((f) => `${f.file}: not reviewed (${f.reason})`),
       ...(rules.notChecked ?? []),

@@ -6,7 +6,7 @@ import { evaluateTestStage } from "./evaluate-test";
 import { testSettingsOf, type TestSettings } from "../../lib/repositories/test-settings";
 import type { LlmProvider } from "../llm/provider";
 import type { Sandbox, SandboxRecord } from "../sandbox/sandbox";
-import type { StageAgent, StageAgentResult, StageContext } from "../engine/stage-agent";
+import type { StageAgent, StageAgentResult, StageContext, StageNote } from "../engine/stage-agent";
 import { generateTests, TEST_PROMPT_VERSION, type GenerationResult } from "./generate-tests";
 import type { CommandResult } from "../sandbox/run-command";
 import { runSuite, sandboxLimitsOf, type SuiteRun } from "./run-suite";
@@ -124,6 +124,19 @@ export function createTestAgent(provider: LlmProvider | null, options: { workspa
   };
 }
 
+/** Each run of uncovered changed lines as a note, so the code host can annotate them. */
+function uncoveredLineNotes(coverage: ChangedLineCoverage | null): StageNote[] {
+  return (coverage?.files ?? []).flatMap((file) =>
+    file.uncoveredRanges.map(([from, to]): StageNote => ({
+      file: file.path,
+      line: from,
+      endLine: to,
+      severity: "low",
+      message: from === to ? `Changed line ${from} is not covered by any test.` : `Changed lines ${from}–${to} are not covered by any test.`,
+    })),
+  );
+}
+
 function record(output: TestStageOutput, suite: SuiteRun) {
   output.commands.push(...suite.commands);
   output.problem = suite.problem;
@@ -142,6 +155,7 @@ function finish(
   return {
     outcome,
     stageOutput: output,
+    assessment: { criticalFindings: 0, notChecked: [], notes: uncoveredLineNotes(output.coverage.after) },
     decision: {
       agent: "test",
       agentVersion: TEST_AGENT_VERSION,

@@ -44,7 +44,7 @@ export async function openEscalation(
     at: Date;
     slaBusinessHours: number;
   },
-): Promise<{ auditEvent: AuditEventInput }> {
+): Promise<{ escalationId: string; auditEvent: AuditEventInput }> {
   const { run, stage, reasons, decision } = input;
   // Facts parsed at intake; a package without file stats (a run with no readable diff) is still a package.
   const diff = await loadDiffFacts(tx, run.id);
@@ -91,6 +91,7 @@ export async function openEscalation(
     payload: escalationNotificationPayload({ escalation, repository: run.pullRequest.repository.name, pullRequest: run.pullRequest }),
   });
   return {
+    escalationId: escalation.id,
     auditEvent: {
       actor: { type: "system", id: "engine", label: "pipeline engine" },
       action: "run.escalated",

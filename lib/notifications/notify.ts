@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Prisma } from "../db/client";
-import { envVar } from "../env";
+import { escalationLink } from "../app-links";
 import type { NotificationEvent } from "./events";
 
 export const NOTIFICATION_JOB = "notification.deliver";
@@ -33,21 +33,6 @@ export type RollbackNotificationPayload = {
   reason: string;
   incident: { title: string; hypothesis: string };
 };
-
-/** The web app's public URL; one variable, not env(): the engine's tests set no database URL. */
-function appBaseUrl(): string {
-  return (envVar("NEXTAUTH_URL") || "http://localhost:3000").replace(/\/+$/, "");
-}
-
-/** The deployment's page in the web app, with its charts and incident report. */
-export function deploymentLink(deploymentId: string): string {
-  return `${appBaseUrl()}/deployments/${encodeURIComponent(deploymentId)}`;
-}
-
-/** The escalation's page in the web app, for people following a notification. */
-export function escalationLink(escalationId: string): string {
-  return `${appBaseUrl()}/escalations/${encodeURIComponent(escalationId)}`;
-}
 
 export function escalationNotificationPayload(input: {
   escalation: { id: string; stage: string; reasonLabels: string[]; dueAt: Date; slaBreachedAt?: Date | null };

@@ -1,0 +1,46 @@
+import { isDeepStrictEqual } from "node:util";
+import { z } from "zod";
+import type { Prisma } from "../db/client";
+import type { CheckPublication } from "./code-host";
+
+export const PUBLISH_JOB = "codeHost.publish";
+
+export const publishJobPayloadSchema = z.object({
+  runId: z.string().min(1),
+  kind: z.enum(["check", "comment"]),
+  name: z.string().min(1),
+});
+export type PublishJobPayload = z.infer<typeof publishJobPayloadSchema>;
+
+// A host that is down or rate-limits us is retried by the queue with its backoff; after the last
+// attempt the publication stays pending and the run page says so.
+const QUEUE_MAX_ATTEMPTS = 8;
+
+export type Publication = { kind: "check"; check: CheckPublication } | { kind: "comment"; body: string; headSha: string };
+
+/**
+ * Queues what the code host should show, inside the caller's transaction (the one that records the
+ * outcome), so a publication exists exactly when its outcome does. Only changes are queued (GitHub
+ * keeps at most 1,000 statuses per commit and name): a publication equal to the last one of its
+ * name for the run is dropped. One job per name, keyed, so a burst of changes sends the latest once.
+ */
+export async function queuePublications(tx: Prisma.TransactionClient, runId: string, publications: Publication[]): Promise<number> {
+  let queued = 0;
+  for (const publication of publications) {
+    const name = publication.kind === "check" ? publication.check.name : "sticky";
+    const headSha = publication.kind === "check" ? publication.check.headSha : publication.headSha;
+    const payload = publication.kind === "check" ? publication.check : { body: publication.body };
+    const last = await tx.codeHostPublication.findFirst({
+      where: { runId, kind: publication.kind, name },
+      orderBy: { createdAt: "desc" },
+      select: { headSha: true, payload: true, status: true },
+    });
+    if (last && last.status !== "superseded" && last.headSha === headSha && isDeepStrictEqual(last.payload, JSON.parse(JSON.stringify(payload)))) continue;
+    await tx.codeHostPublication.create({ data: { runId, kind: publication.kind, name, headSha, payload: payload as unknown as Prisma.InputJsonValue }, select: { id: true } });
+    const job: PublishJobPayload = { runId, kind: publication.kind, name };
+    await tx.$executeRaw`SELECT graphile_worker.add_job(${PUBLISH_JOB}, ${JSON.stringify(job)}::json,
+      max_attempts => ${QUEUE_MAX_ATTEMPTS}::int, job_key => ${`publish:${runId}:${publication.kind}:${name}`}, job_key_mode => 'replace')`;
+    queued += 1;
+  }
+  return queued;
+}

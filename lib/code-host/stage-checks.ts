@@ -1,0 +1,88 @@
+import type { StageNote } from "../pipeline/stage-note";
+import { stageLabels, type Stage } from "../pipeline/stages";
+import type { Transition } from "../pipeline/transitions";
+import type { CheckAnnotation, CheckConclusion, CheckPublication } from "./code-host";
+
+/** The check a branch ruleset should require: it is green only when the pipeline passed. */
+export const GATE_CHECK = "flowgate/gate";
+export const stageCheckName = (stage: Stage) => `flowgate/${stage}`;
+
+/** Findings' severities as the host's annotation levels: only what blocks shows as a failure. */
+const annotationLevel: Record<StageNote["severity"], CheckAnnotation["level"]> = {
+  critical: "failure",
+  high: "failure",
+  medium: "warning",
+  low: "notice",
+};
+
+export interface StageCheckInput {
+  stage: Stage;
+  headSha: string;
+  transition: Transition;
+  /** The outcome's one-line summary ("Escalated: risk 8 ≥ 7"). */
+  summary: string;
+  notes: StageNote[];
+  notChecked: string[];
+  runUrl: string;
+  /** The inbox item, when the transition opened an escalation. */
+  escalationUrl?: string;
+}
+
+/**
+ * What a stage's recorded outcome looks like on the pull request: the stage's own check, the next
+ * stage's check as queued when the run moves on, and the gate. Pure: the engine's transition and
+ * the stage's assessment in, publications out; no stage is named here beyond its label.
+ */
+export function stageCheckPublications(input: StageCheckInput): CheckPublication[] {
+  const { stage, transition, headSha } = input;
+  const label = stageLabels[stage];
+  const annotations = input.notes.map(
+    (note): CheckAnnotation => ({ path: note.file, startLine: note.line, endLine: note.endLine ?? note.line, level: annotationLevel[note.severity], message: note.message }),
+  );
+  const details = [
+    input.summary,
+    ...(input.notChecked.length > 0 ? ["", "**Not checked:**", ...input.notChecked.map((item) => `- ${item}`)] : []),
+  ].join("\n");
+  const stageCheck = (status: CheckPublication["status"], conclusion?: CheckConclusion): CheckPublication => ({
+    name: stageCheckName(stage),
+    headSha,
+    status,
+    ...(conclusion ? { conclusion } : {}),
+    title: `${label}: ${input.summary}`.slice(0, 250),
+    summary: details,
+    detailsUrl: input.escalationUrl ?? input.runUrl,
+    annotations,
+  });
+  const gate = (status: CheckPublication["status"], title: string, conclusion?: CheckConclusion): CheckPublication => ({
+    name: GATE_CHECK,
+    headSha,
+    status,
+    ...(conclusion ? { conclusion } : {}),
+    title,
+    summary: `${title}\n\n${details}`,
+    detailsUrl: input.escalationUrl ?? input.runUrl,
+    annotations: [],
+  });
+
+  switch (transition.type) {
+    case "advance": {
+      const next = stageLabels[transition.nextStage];
+      return [
+        stageCheck("completed", "success"),
+        { name: stageCheckName(transition.nextStage), headSha, status: "queued", title: `${next}: queued`, summary: `${next} waits for a runner.`, detailsUrl: input.runUrl, annotations: [] },
+        gate("in_progress", `${label} passed; ${next.toLowerCase()} is next`),
+      ];
+    }
+    case "complete":
+      return [stageCheck("completed", "success"), gate("completed", "Every stage passed", "success")];
+    case "escalate":
+      return [stageCheck("completed", "action_required"), gate("completed", `Waiting for a person: ${input.summary}`, "action_required")];
+    case "fail":
+      return [stageCheck("completed", "failure"), gate("completed", `${label} failed`, "failure")];
+    case "rollback":
+      return [stageCheck("completed", "failure"), gate("completed", `Rolled back at ${label.toLowerCase()}`, "failure")];
+    case "retry":
+      // An agent error is Flowgate's problem, not the change's: the check stays open while it retries.
+      return [stageCheck("in_progress"), gate("in_progress", `${label} is retrying after an agent error`)];
+  }
+}

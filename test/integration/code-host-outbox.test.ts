@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runStageJob } from "@/agents/engine/run-stage-job";
+import { createReviewAgent } from "@/agents/review/review-agent";
+import { GATE_CHECK } from "@/lib/code-host/stage-checks";
+import { log } from "@/lib/log";
+import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
+import { submitRun } from "@/lib/runs/submit-run";
+import { createTestDatabase, type TestDatabase } from "../support/database";
+import { stageAgents } from "../support/stage-agents";
+
+const system = { type: "system", id: "test", label: "test" } as const;
+const quiet = log.child({ test: "code-host-outbox" });
+
+const cleanDiff = `diff --git a/docs/notes.md b/docs/notes.md
+new file mode 100644
+--- /dev/null
++++ b/docs/notes.md
+@@ -0,0 +1 @@
++Release notes.
+`;
+const evalDiff = `diff --git a/src/reports.ts b/src/reports.ts
+new file mode 100644
+--- /dev/null
++++ b/src/reports.ts
+@@ -0,0 +1,3 @@
++export function run(expression: string) {
++  return eval(expression);
++}
+`;
+
+describe("the code host's outbox: what a pull request shows, queued with the outcome it reports", () => {
+  let t: TestDatabase;
+  let pr = 1;
+
+  async function reviewed(repository: string, diff: string) {
+    const { run } = await submitRun(t.db, {
+      actor: system,
+      input: { repository, prNumber: pr++, title: "Change", author: "dev@example.com", baseSha: "a".repeat(40), headSha: `${pr}`.padStart(40, "c"), diff },
+    });
+    const job = { runId: run.id, stage: "review" as const, attempt: 1 };
+    await runStageJob({ db: t.db, log: quiet, agents: stageAgents({ review: createReviewAgent(null) }) }, job);
+    return { runId: run.id, job };
+  }
+  const publications = (runId: string) =>
+    t.db.codeHostPublication.findMany({ where: { runId }, orderBy: [{ createdAt: "asc" }, { name: "asc" }], select: { kind: true, name: true, headSha: true, status: true, payload: true } });
+  const publishJobs = async (runId: string) =>
+    (await t.sql<{ key: string }>(`SELECT key FROM graphile_worker.jobs WHERE key LIKE $1 ORDER BY key`, [`publish:${runId}:%`])).map((j) => j.key);
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await ensureDefaultPolicy(t.db);
+    await t.db.repository.create({ data: { name: "octo/shop", kind: "github", location: "octo/shop", hostInstallationId: "42" } });
+    await t.db.repository.create({ data: { name: "local-shop", kind: "remote", location: "https://git.example/shop.git" } });
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  it("queues the stage's check, the next stage's and the gate, each with one keyed publish job", async () => {
+    const { runId } = await reviewed("octo/shop", cleanDiff);
+    const rows = await publications(runId);
+    expect(rows.map((r) => [r.name, (r.payload as { status: string }).status, (r.payload as { conclusion?: string }).conclusion ?? null, r.status])).toEqual(
+      expect.arrayContaining([
+        ["flowgate/review", "completed", "success", "pending"],
+        ["flowgate/test", "queued", null, "pending"],
+        [GATE_CHECK, "in_progress", null, "pending"],
+      ]),
+    );
+    expect(rows).toHaveLength(3);
+    expect(new Set(rows.map((r) => r.headSha))).toEqual(new Set(["2".padStart(40, "c")]));
+    expect(await publishJobs(runId)).toEqual([`publish:${runId}:check:${GATE_CHECK}`, `publish:${runId}:check:flowgate/review`, `publish:${runId}:check:flowgate/test`]);
+  });
+
+  it("turns an escalation into action_required, linking the inbox item, with the findings as annotations", async () => {
+    const { runId } = await reviewed("octo/shop", evalDiff);
+    const escalation = await t.db.escalation.findFirstOrThrow({ where: { runId } });
+    const rows = await publications(runId);
+    const gate = rows.find((r) => r.name === GATE_CHECK)!.payload as { conclusion: string; detailsUrl: string };
+    expect(gate).toMatchObject({ conclusion: "action_required", detailsUrl: expect.stringMatching(new RegExp(`/escalations/${escalation.id}$`)) });
+    const review = rows.find((r) => r.name === "flowgate/review")!.payload as { conclusion: string; annotations: { path: string; startLine: number; level: string }[] };
+    expect(review.conclusion).toBe("action_required");
+    expect(review.annotations).toContainEqual(expect.objectContaining({ path: "src/reports.ts", startLine: 2 }));
+    expect(rows.some((r) => r.name === "flowgate/test")).toBe(false);
+  });
+
+  it("queues nothing twice: a retried job finds the attempt recorded", async () => {
+    const { runId, job } = await reviewed("octo/shop", cleanDiff);
+    const before = await publications(runId);
+    await runStageJob({ db: t.db, log: quiet, agents: stageAgents({ review: createReviewAgent(null) }) }, job);
+    expect(await publications(runId)).toEqual(before);
+  });
+
+  it("queues nothing for a repository that is not on a code host", async () => {
+    const { runId } = await reviewed("local-shop", cleanDiff);
+    expect(await publications(runId)).toEqual([]);
+    expect(await publishJobs(runId)).toEqual([]);
+  });
+});
