@@ -4,7 +4,13 @@
  * and assessments, and the publisher turns those into checks, statuses and comments here.
  */
 
-export type CodeHostKind = "github" | "gitlab";
+export const codeHostKinds = ["github", "gitlab"] as const;
+export type CodeHostKind = (typeof codeHostKinds)[number];
+
+/** A repository kind registered by a code host (the others are local directories and remote URLs). */
+export function isCodeHostKind(kind: string): kind is CodeHostKind {
+  return (codeHostKinds as readonly string[]).includes(kind);
+}
 
 /** A repository on a host, as an installation registered it. */
 export interface HostRepository {

@@ -86,3 +86,41 @@ export function stageCheckPublications(input: StageCheckInput): CheckPublication
       return [stageCheck("in_progress"), gate("in_progress", `${label} is retrying after an agent error`)];
   }
 }
+
+/**
+ * A person's decision in Flowgate, as the pull request shows it: approve clears the stage's check
+ * and the gate says who approved, when, and the hash of the audit event that records it; reject or
+ * request changes fails both. It applies to the commit the escalation was raised on only.
+ */
+export function decisionCheckPublications(input: {
+  stage: Stage;
+  headSha: string;
+  decision: "approve" | "reject" | "request_changes";
+  decidedBy: string;
+  at: Date;
+  auditHash: string;
+  rationale: string;
+  escalationUrl: string;
+}): CheckPublication[] {
+  const label = stageLabels[input.stage];
+  const who = `${input.decidedBy} at ${input.at.toISOString()} (audit event ${input.auditHash.slice(0, 12)})`;
+  const verdict = input.decision === "approve" ? "Approved" : input.decision === "reject" ? "Rejected" : "Changes requested";
+  const summary = `${verdict} by ${who}.\n\n> ${input.rationale.replace(/\n/g, "\n> ")}`;
+  const check = (name: string, title: string, status: CheckPublication["status"], conclusion?: CheckConclusion): CheckPublication => ({
+    name,
+    headSha: input.headSha,
+    status,
+    ...(conclusion ? { conclusion } : {}),
+    title: title.slice(0, 250),
+    summary,
+    detailsUrl: input.escalationUrl,
+    annotations: [],
+  });
+  if (input.decision === "approve") {
+    return [check(stageCheckName(input.stage), `${label}: approved by ${input.decidedBy}`, "completed", "success"), check(GATE_CHECK, `Approved by ${input.decidedBy}; the pipeline continues`, "in_progress")];
+  }
+  return [
+    check(stageCheckName(input.stage), `${label}: ${verdict.toLowerCase()} by ${input.decidedBy}`, "completed", "failure"),
+    check(GATE_CHECK, `${verdict} by ${input.decidedBy}`, "completed", "failure"),
+  ];
+}

@@ -1,13 +1,17 @@
 import { z } from "zod";
+import { escalationLink } from "../app-links";
 import { appendAuditEvent } from "../audit/chain/append-audit-event";
 import { actorCan, auditActor, type Actor } from "../auth/actor";
+import { isCodeHostKind } from "../code-host/code-host";
+import { queuePublications } from "../code-host/outbox";
+import { decisionCheckPublications } from "../code-host/stage-checks";
 import type { Db } from "../db/client";
 import { DomainError } from "../errors";
 import { continueRun } from "../pipeline/continue-run";
-import { policyRulesSchema } from "../policy/policy-rules";
 import type { Stage } from "../pipeline/stages";
-import { lockRun } from "../runs/lock-run";
 import { isPullRequestAuthor, requiredApprovalsFor } from "../policy/approval-rules";
+import { policyRulesSchema } from "../policy/policy-rules";
+import { lockRun } from "../runs/lock-run";
 
 export const escalationDecisionSchema = z.object({
   decision: z.enum(["approve", "reject", "request_changes"]),
@@ -50,7 +54,16 @@ export async function decideEscalation(db: Db, options: { escalationId: string; 
         where: { id: locked.id },
         include: {
           // Only what the decision needs: the run row also holds the diff (up to 5 MB).
-          run: { select: { id: true, status: true, currentStage: true, pullRequest: { select: { author: true, repositoryId: true } }, policy: { select: { rules: true } } } },
+          run: {
+            select: {
+              id: true,
+              status: true,
+              currentStage: true,
+              headSha: true,
+              pullRequest: { select: { author: true, repositoryId: true, repository: { select: { kind: true } } } },
+              policy: { select: { rules: true } },
+            },
+          },
           decisions: { include: { user: { select: { email: true } } }, orderBy: { createdAt: "asc" } },
         },
       });
@@ -109,7 +122,21 @@ export async function decideEscalation(db: Db, options: { escalationId: string; 
         await tx.pipelineRun.update({ where: { id: escalation.runId }, select: { id: true }, data: { status: runStatus, finishedAt: new Date() } });
       }
       const run = await tx.pipelineRun.findUniqueOrThrow({ where: { id: escalation.runId }, select: { id: true, status: true, currentStage: true } });
-      await audit("escalation.decided", { runStatus: run.status });
+      const event = await audit("escalation.decided", { runStatus: run.status });
+      if (isCodeHostKind(escalation.run.pullRequest.repository.kind)) {
+        // The pull request's checks follow the decision, on the commit it was made on (the outbox).
+        const checks = decisionCheckPublications({
+          stage: escalation.stage as Stage,
+          headSha: escalation.run.headSha,
+          decision: input.decision,
+          decidedBy: actor.user.email,
+          at: event.occurredAt,
+          auditHash: event.hash,
+          rationale: input.rationale,
+          escalationUrl: escalationLink(escalation.id),
+        });
+        await queuePublications(tx, escalation.runId, checks.map((check) => ({ kind: "check" as const, check })));
+      }
       return { escalationId: escalation.id, status, approvals, requiredApprovals, run };
     },
     { timeout: 30_000 },

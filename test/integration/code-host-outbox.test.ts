@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runStageJob } from "@/agents/engine/run-stage-job";
 import { createReviewAgent } from "@/agents/review/review-agent";
+import type { Actor } from "@/lib/auth/actor";
 import { GATE_CHECK } from "@/lib/code-host/stage-checks";
+import { decideEscalation } from "@/lib/escalations/decide-escalation";
 import { log } from "@/lib/log";
 import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { submitRun } from "@/lib/runs/submit-run";
+import { createUser } from "@/lib/users/create-user";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { stageAgents } from "../support/stage-agents";
 
@@ -81,6 +84,32 @@ describe("the code host's outbox: what a pull request shows, queued with the out
     expect(review.conclusion).toBe("action_required");
     expect(review.annotations).toContainEqual(expect.objectContaining({ path: "src/reports.ts", startLine: 2 }));
     expect(rows.some((r) => r.name === "flowgate/test")).toBe(false);
+  });
+
+  it("maps a person's decision back: approve names who, when and the audit event's hash; reject fails the gate", async () => {
+    const user = await createUser(t.db, { input: { email: "rev@example.com", role: "reviewer", password: "a-long-password" }, actor: system });
+    const reviewer: Actor = { via: "session", user: { id: user.id, email: user.email, name: user.email, role: "reviewer" } };
+    const rationale = "Read the eval call; it only runs trusted report expressions.";
+    const gateOf = async (runId: string) => (await publications(runId)).filter((r) => r.name === GATE_CHECK).at(-1)!.payload as { status: string; conclusion?: string; title: string; summary: string };
+
+    const approved = await reviewed("octo/shop", evalDiff);
+    const first = await t.db.escalation.findFirstOrThrow({ where: { runId: approved.runId } });
+    await decideEscalation(t.db, { escalationId: first.id, actor: reviewer, input: { decision: "approve", rationale } });
+    const decided = await t.db.auditEvent.findFirstOrThrow({ where: { runId: approved.runId, action: "escalation.decided" } });
+    const gate = await gateOf(approved.runId);
+    expect(gate).toMatchObject({ status: "in_progress", title: "Approved by rev@example.com; the pipeline continues" });
+    expect(gate.summary).toContain(`audit event ${decided.hash.slice(0, 12)}`);
+    expect(gate.summary).toContain(rationale);
+    const review = (await publications(approved.runId)).filter((r) => r.name === "flowgate/review").at(-1)!.payload;
+    expect(review).toMatchObject({ status: "completed", conclusion: "success" });
+
+    const rejected = await reviewed("octo/shop", evalDiff);
+    const second = await t.db.escalation.findFirstOrThrow({ where: { runId: rejected.runId } });
+    await decideEscalation(t.db, { escalationId: second.id, actor: reviewer, input: { decision: "reject", rationale } });
+    expect(await gateOf(rejected.runId)).toMatchObject({ status: "completed", conclusion: "failure", title: "Rejected by rev@example.com" });
+    // Each decision touched only its own run's commit.
+    const rejectedSha = (await publications(rejected.runId))[0].headSha;
+    expect((await publications(approved.runId)).every((r) => r.headSha !== rejectedSha)).toBe(true);
   });
 
   it("queues nothing twice: a retried job finds the attempt recorded", async () => {
