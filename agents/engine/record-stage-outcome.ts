@@ -4,6 +4,7 @@ import type { Db, Prisma } from "../../lib/db/client";
 import { withWrites } from "../../lib/db/with-writes";
 import { queuePublications } from "../../lib/code-host/outbox";
 import { stageCheckPublications } from "../../lib/code-host/stage-checks";
+import { stickyCommentBody, stickyStateOf } from "../../lib/code-host/sticky-comment";
 import { openEscalation, type EscalatedRun } from "../../lib/escalations/open-escalation";
 import { enqueueStageJob, type StageJobPayload } from "../../lib/pipeline/stage-job";
 import { continueRun, runStateUpdate } from "../../lib/pipeline/continue-run";
@@ -108,17 +109,17 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
       }
       if (locked.onCodeHost) {
         // What the pull request shows, queued with the outcome it reports (the outbox; lib/code-host).
-        const checks = stageCheckPublications({
+        const facts = {
           stage: job.stage,
-          headSha: run.headSha,
-          transition,
           summary: result.outcome.summary,
-          notes: assessment.notes ?? [],
-          notChecked: assessment.notChecked,
           runUrl: runLink(run.id),
           escalationUrl: escalationId ? escalationLink(escalationId) : undefined,
-        });
-        await queuePublications(tx, run.id, checks.map((check) => ({ kind: "check" as const, check })));
+        };
+        const notes = assessment.notes ?? [];
+        await queuePublications(tx, run.id, [
+          ...stageCheckPublications({ ...facts, headSha: run.headSha, transition, notes, notChecked: assessment.notChecked }).map((check) => ({ kind: "check" as const, check })),
+          { kind: "comment", headSha: run.headSha, body: stickyCommentBody({ ...facts, state: stickyStateOf(transition), notes: notes.length }) },
+        ]);
       }
       for (const event of auditEvents) await appendAuditEvent(tx, event);
       return { recorded: true, transition };

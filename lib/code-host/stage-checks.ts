@@ -2,6 +2,7 @@ import type { StageNote } from "../pipeline/stage-note";
 import { stageLabels, type Stage } from "../pipeline/stages";
 import type { Transition } from "../pipeline/transitions";
 import type { CheckAnnotation, CheckConclusion, CheckPublication } from "./code-host";
+import { escapeMarkdown } from "./markdown";
 
 /** The check a branch ruleset should require: it is green only when the pipeline passed. */
 export const GATE_CHECK = "flowgate/gate";
@@ -39,9 +40,10 @@ export function stageCheckPublications(input: StageCheckInput): CheckPublication
   const annotations = input.notes.map(
     (note): CheckAnnotation => ({ path: note.file, startLine: note.line, endLine: note.endLine ?? note.line, level: annotationLevel[note.severity], message: note.message }),
   );
+  // Summaries and what was not checked can quote the pull request (file names): escaped.
   const details = [
-    input.summary,
-    ...(input.notChecked.length > 0 ? ["", "**Not checked:**", ...input.notChecked.map((item) => `- ${item}`)] : []),
+    escapeMarkdown(input.summary),
+    ...(input.notChecked.length > 0 ? ["", "**Not checked:**", ...input.notChecked.map((item) => `- ${escapeMarkdown(item)}`)] : []),
   ].join("\n");
   const stageCheck = (status: CheckPublication["status"], conclusion?: CheckConclusion): CheckPublication => ({
     name: stageCheckName(stage),
@@ -105,7 +107,7 @@ export function decisionCheckPublications(input: {
   const label = stageLabels[input.stage];
   const who = `${input.decidedBy} at ${input.at.toISOString()} (audit event ${input.auditHash.slice(0, 12)})`;
   const verdict = input.decision === "approve" ? "Approved" : input.decision === "reject" ? "Rejected" : "Changes requested";
-  const summary = `${verdict} by ${who}.\n\n> ${input.rationale.replace(/\n/g, "\n> ")}`;
+  const summary = `${verdict} by ${escapeMarkdown(who)}.\n\n> ${escapeMarkdown(input.rationale).replace(/\n/g, "\n> ")}`;
   const check = (name: string, title: string, status: CheckPublication["status"], conclusion?: CheckConclusion): CheckPublication => ({
     name,
     headSha: input.headSha,

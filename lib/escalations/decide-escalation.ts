@@ -1,10 +1,11 @@
 import { z } from "zod";
-import { escalationLink } from "../app-links";
+import { escalationLink, runLink } from "../app-links";
 import { appendAuditEvent } from "../audit/chain/append-audit-event";
 import { actorCan, auditActor, type Actor } from "../auth/actor";
 import { isCodeHostKind } from "../code-host/code-host";
 import { queuePublications } from "../code-host/outbox";
 import { decisionCheckPublications } from "../code-host/stage-checks";
+import { stickyCommentBody } from "../code-host/sticky-comment";
 import type { Db } from "../db/client";
 import { DomainError } from "../errors";
 import { continueRun } from "../pipeline/continue-run";
@@ -135,7 +136,18 @@ export async function decideEscalation(db: Db, options: { escalationId: string; 
           rationale: input.rationale,
           escalationUrl: escalationLink(escalation.id),
         });
-        await queuePublications(tx, escalation.runId, checks.map((check) => ({ kind: "check" as const, check })));
+        const verdict = input.decision === "approve" ? "approved" : input.decision === "reject" ? "rejected" : "changes requested";
+        const body = stickyCommentBody({
+          stage: escalation.stage as Stage,
+          state: `${verdict} by ${actor.user.email}`,
+          summary: `${verdict[0].toUpperCase()}${verdict.slice(1)} in Flowgate by ${actor.user.email} at ${event.occurredAt.toISOString()}.`,
+          notes: 0,
+          runUrl: runLink(escalation.runId),
+        });
+        await queuePublications(tx, escalation.runId, [
+          ...checks.map((check) => ({ kind: "check" as const, check })),
+          { kind: "comment", headSha: escalation.run.headSha, body },
+        ]);
       }
       return { escalationId: escalation.id, status, approvals, requiredApprovals, run };
     },

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runStageJob } from "@/agents/engine/run-stage-job";
 import { createReviewAgent } from "@/agents/review/review-agent";
 import type { Actor } from "@/lib/auth/actor";
+import { escapeMarkdown } from "@/lib/code-host/markdown";
 import { GATE_CHECK } from "@/lib/code-host/stage-checks";
 import { decideEscalation } from "@/lib/escalations/decide-escalation";
 import { log } from "@/lib/log";
@@ -69,9 +70,17 @@ describe("the code host's outbox: what a pull request shows, queued with the out
         [GATE_CHECK, "in_progress", null, "pending"],
       ]),
     );
-    expect(rows).toHaveLength(3);
+    expect(rows.filter((r) => r.kind === "check")).toHaveLength(3);
+    const comment = rows.find((r) => r.kind === "comment")!.payload as { body: string };
+    expect(comment.body).toContain("<!-- flowgate:sticky -->");
+    expect(comment.body).toContain("**Review: passed**");
     expect(new Set(rows.map((r) => r.headSha))).toEqual(new Set(["2".padStart(40, "c")]));
-    expect(await publishJobs(runId)).toEqual([`publish:${runId}:check:${GATE_CHECK}`, `publish:${runId}:check:flowgate/review`, `publish:${runId}:check:flowgate/test`]);
+    expect(await publishJobs(runId)).toEqual([
+      `publish:${runId}:check:${GATE_CHECK}`,
+      `publish:${runId}:check:flowgate/review`,
+      `publish:${runId}:check:flowgate/test`,
+      `publish:${runId}:comment:sticky`,
+    ]);
   });
 
   it("turns an escalation into action_required, linking the inbox item, with the findings as annotations", async () => {
@@ -99,7 +108,7 @@ describe("the code host's outbox: what a pull request shows, queued with the out
     const gate = await gateOf(approved.runId);
     expect(gate).toMatchObject({ status: "in_progress", title: "Approved by rev@example.com; the pipeline continues" });
     expect(gate.summary).toContain(`audit event ${decided.hash.slice(0, 12)}`);
-    expect(gate.summary).toContain(rationale);
+    expect(gate.summary).toContain(escapeMarkdown(rationale));
     const review = (await publications(approved.runId)).filter((r) => r.name === "flowgate/review").at(-1)!.payload;
     expect(review).toMatchObject({ status: "completed", conclusion: "success" });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { escapeMarkdown } from "@/lib/code-host/markdown";
 import { GATE_CHECK, stageCheckPublications, type StageCheckInput } from "@/lib/code-host/stage-checks";
+import { stickyCommentBody } from "@/lib/code-host/sticky-comment";
 import type { Transition } from "@/lib/pipeline/transitions";
 
 const base = (transition: Transition): StageCheckInput => ({
@@ -38,8 +40,27 @@ describe("a stage outcome as checks on the pull request", () => {
       { path: "src/a.ts", startLine: 3, endLine: 3, level: "failure", message: "eval of input" },
       { path: "src/a.ts", startLine: 7, endLine: 9, level: "notice", message: "not covered" },
     ]);
-    expect(stage.summary).toContain("src/big.ts: not reviewed (too large)");
+    expect(stage.summary).toContain(escapeMarkdown("src/big.ts: not reviewed (too large)"));
     expect(stage.detailsUrl).toBe("https://flowgate.example/escalations/e1");
     expect(gate).toMatchObject({ detailsUrl: "https://flowgate.example/escalations/e1", annotations: [] });
+  });
+});
+
+describe("pull-request text on the code host", () => {
+  it("cannot add links, images, markup or mentions", () => {
+    const hostile = "[click](https://evil.example) ![x](https://evil.example/x.png) <img src=x> @security-team **bold**";
+    const escaped = escapeMarkdown(hostile);
+    expect(escaped).not.toMatch(/(?<!\\)\[/);
+    expect(escaped).not.toMatch(/(?<!\\)</);
+    expect(escaped).not.toContain("@security-team");
+    expect(escaped.replace(/\\(.)/g, "$1").replace(/\u200b/g, "")).toBe(hostile);
+  });
+
+  it("keeps one sticky comment marker and escapes the summary", () => {
+    const body = stickyCommentBody({ stage: "test", state: "failed", summary: "1 failing: @org/admins [x](y)", notes: 2, runUrl: "https://flowgate.example/runs/r1" });
+    expect(body.startsWith("<!-- flowgate:sticky -->")).toBe(true);
+    expect(body).toContain("✅ Review → **Test: failed** → Staging");
+    expect(body).not.toContain("@org/admins");
+    expect(body).toContain("2 notes on the changed lines");
   });
 });
