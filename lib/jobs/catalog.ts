@@ -1,4 +1,5 @@
 import type { TaskList } from "graphile-worker";
+import { CODE_HOST_DELIVERY_JOB, codeHostDeliveryJobPayloadSchema, type CodeHostDeliveryJobPayload } from "../code-host/delivery-job";
 import { NOTIFICATION_JOB, notificationJobPayloadSchema } from "../notifications/notify";
 import { STAGE_JOB, stageJobPayloadSchema, type StageJobPayload } from "../pipeline/stage-job";
 
@@ -18,6 +19,9 @@ export function taskList(handlers: {
   // Optional so a process that only runs stages (the engine benchmark) need not deliver; a
   // notification job waits in the queue until a runner that has the handler claims it.
   deliverNotification?: (payload: { notificationId: string }, attempt: JobAttempt) => Promise<void>;
+  // Optional for the same reason: a webhook delivery (app/api/v1/hooks/github) waits in the queue
+  // until a runner that acts on code-host events claims it.
+  handleCodeHostDelivery?: (payload: CodeHostDeliveryJobPayload, attempt: JobAttempt) => Promise<void>;
 }): TaskList {
   const tasks: TaskList = {
     [STAGE_JOB]: async (payload) => handlers.runStage(stageJobPayloadSchema.parse(payload)),
@@ -26,6 +30,11 @@ export function taskList(handlers: {
   if (deliverNotification) {
     tasks[NOTIFICATION_JOB] = async (payload, helpers) =>
       deliverNotification(notificationJobPayloadSchema.parse(payload), { attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts });
+  }
+  const { handleCodeHostDelivery } = handlers;
+  if (handleCodeHostDelivery) {
+    tasks[CODE_HOST_DELIVERY_JOB] = async (payload, helpers) =>
+      handleCodeHostDelivery(codeHostDeliveryJobPayloadSchema.parse(payload), { attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts });
   }
   return tasks;
 }

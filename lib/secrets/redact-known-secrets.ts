@@ -35,6 +35,9 @@ export function knownSecretsOf(env: Record<string, string | undefined>): KnownSe
       add("the database URL", value);
     } else if (SECRET_NAME.test(name)) {
       add(name, value);
+      // A PEM kept on one line with literal "\n" escapes (GITHUB_APP_PRIVATE_KEY) is used, and so
+      // could leak, with real line breaks.
+      if (value?.includes("\\n")) add(name, value.replace(/\\n/g, "\n").trim());
     }
   }
   // Longest first, so a secret that contains another is replaced whole.
