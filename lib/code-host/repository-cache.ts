@@ -225,7 +225,10 @@ const LOCAL_GIT_VARIABLES = new Set([
 /** lib/git's environment without anything that redirects git or asks anyone for a password. */
 function cacheGitEnvironment(): NodeJS.ProcessEnv {
   const env = gitEnvironment();
-  for (const name of Object.keys(env)) if (LOCAL_GIT_VARIABLES.has(name) || /^GIT_CONFIG_(KEY|VALUE)_\d+$/.test(name)) delete env[name];
+  // Tracing (GIT_TRACE=/some/file, GIT_TRACE_CURL, GIT_CURL_VERBOSE) would write the headers of
+  // the request somewhere; none is inherited.
+  for (const name of Object.keys(env)) if (LOCAL_GIT_VARIABLES.has(name) || /^GIT_CONFIG_(KEY|VALUE)_\d+$/.test(name) || /^GIT_TRACE/.test(name) || name === "GIT_CURL_VERBOSE") delete env[name];
+  env.GIT_TRACE_REDACT = "1";
   // Empty, not unset: git skips an empty GIT_ASKPASS and asks neither core.askPass nor SSH_ASKPASS.
   env.GIT_ASKPASS = "";
   env.GIT_TERMINAL_PROMPT = "0";

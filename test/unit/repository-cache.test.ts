@@ -186,6 +186,12 @@ describe("the repository cache", () => {
     expect(env.GIT_TERMINAL_PROMPT).toBe("0");
     expect(env.GIT_ASKPASS).toBe("");
     expect(env.GIT_ALLOW_PROTOCOL).toBe("http:https");
+    process.env.GIT_TRACE_CURL = "/tmp/trace"; // test: an operator's tracing is not inherited
+    try {
+      expect(fetchEnvironment(credentialsFor("", goodToken)).GIT_TRACE_CURL).toBeUndefined();
+    } finally {
+      delete process.env.GIT_TRACE_CURL;
+    }
     expect(() => fetchEnvironment({ extraHeader: "Authorization: x\r\nX-Evil: 1" })).toThrow(/malformed/);
   });
 
