@@ -1,5 +1,7 @@
 import { run, type Runner } from "graphile-worker";
 import { startChainAnchoring } from "../lib/audit/verify/anchor-chain-head";
+import { codeHostResolver } from "../lib/code-host/hosts";
+import { publishPending } from "../lib/code-host/publish";
 import { createPrismaClient } from "../lib/db/client";
 import { env } from "../lib/env";
 import { taskList } from "../lib/jobs/catalog";
@@ -54,6 +56,8 @@ async function main() {
   };
   log.info({ llm: provider ? `${provider.name} ${provider.model}` : "none (heuristic agents)" }, "agents ready");
 
+  // Checks and comments on GitHub/GitLab pull requests (the outbox), when a host is configured.
+  const resolveCodeHost = codeHostResolver(config);
   const runner: Runner = await run({
     events: heartbeat.workerEvents(),
     connectionString: config.DATABASE_URL,
@@ -61,6 +65,7 @@ async function main() {
     taskList: taskList({
       runStage: (payload) => runStageJob({ db, log, agents }, payload),
       deliverNotification: (payload, attempt) => deliverNotification(db, payload.notificationId, attempt),
+      publishToCodeHost: async (payload) => void (await publishPending(db, resolveCodeHost, payload, log)),
     }),
     logger: queueLogger(log),
     noHandleSignals: true,

@@ -62,13 +62,12 @@ export const runtimeEnvSchema = z.object({
   // The code host (issue #18; lib/code-host/github): a GitHub App, when GITHUB_APP_ID is set. The
   // private key is the App's PEM; a key given on one line with literal "\n" escapes (as most secret
   // stores and .env files carry it) reads as the PEM. Webhooks are refused (503) until a webhook
-  // secret is set; during a rotation the previous one is accepted too. The API URL changes only for
-  // GitHub Enterprise Server. GITLAB_WEBHOOK_TOKEN is GitLab's shared hook token (X-Gitlab-Token).
+  // secret is set; during a rotation the previous one is accepted too. The App's REST API is
+  // FLOWGATE_GITHUB_API_URL, the one GitHub sign-in uses. GITLAB_WEBHOOK_TOKEN is GitLab's shared hook token (X-Gitlab-Token).
   GITHUB_APP_ID: optional(z.string().regex(/^\d+$/, "must be the GitHub App's numeric id")),
   GITHUB_APP_PRIVATE_KEY: optional(z.string().transform(pemFromEnv).pipe(z.string().regex(/^-----BEGIN [A-Z ]*PRIVATE KEY-----\n[\s\S]+\n-----END [A-Z ]*PRIVATE KEY-----\n?$/, "must be a PEM private key (-----BEGIN ... PRIVATE KEY-----)"))),
   GITHUB_WEBHOOK_SECRET: optional(z.string()),
   GITHUB_WEBHOOK_SECRET_PREVIOUS: optional(z.string()),
-  GITHUB_API_URL: blankAsUnset(z.url().default("https://api.github.com")),
   GITLAB_WEBHOOK_TOKEN: optional(z.string()),
   // "group=role,group=role"; the first listed group a person is in decides, in this order.
   FLOWGATE_SSO_ROLE_MAP: optional(z.string()),

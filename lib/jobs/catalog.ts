@@ -1,5 +1,6 @@
 import type { TaskList } from "graphile-worker";
 import { CODE_HOST_DELIVERY_JOB, codeHostDeliveryJobPayloadSchema, type CodeHostDeliveryJobPayload } from "../code-host/delivery-job";
+import { PUBLISH_JOB, publishJobPayloadSchema, type PublishJobPayload } from "../code-host/outbox";
 import { NOTIFICATION_JOB, notificationJobPayloadSchema } from "../notifications/notify";
 import { STAGE_JOB, stageJobPayloadSchema, type StageJobPayload } from "../pipeline/stage-job";
 
@@ -22,6 +23,8 @@ export function taskList(handlers: {
   // Optional for the same reason: a webhook delivery (app/api/v1/hooks/github) waits in the queue
   // until a runner that acts on code-host events claims it.
   handleCodeHostDelivery?: (payload: CodeHostDeliveryJobPayload, attempt: JobAttempt) => Promise<void>;
+  // And again: a publication (lib/code-host/outbox.ts) waits until a runner that can reach the host claims it.
+  publishToCodeHost?: (payload: PublishJobPayload) => Promise<void>;
 }): TaskList {
   const tasks: TaskList = {
     [STAGE_JOB]: async (payload) => handlers.runStage(stageJobPayloadSchema.parse(payload)),
@@ -36,5 +39,7 @@ export function taskList(handlers: {
     tasks[CODE_HOST_DELIVERY_JOB] = async (payload, helpers) =>
       handleCodeHostDelivery(codeHostDeliveryJobPayloadSchema.parse(payload), { attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts });
   }
+  const { publishToCodeHost } = handlers;
+  if (publishToCodeHost) tasks[PUBLISH_JOB] = async (payload) => publishToCodeHost(publishJobPayloadSchema.parse(payload));
   return tasks;
 }

@@ -16,7 +16,7 @@ describe("code-host configuration", () => {
     expect(env.GITHUB_WEBHOOK_SECRET).toBeUndefined();
     expect(env.GITHUB_WEBHOOK_SECRET_PREVIOUS).toBeUndefined();
     expect(env.GITLAB_WEBHOOK_TOKEN).toBeUndefined();
-    expect(env.GITHUB_API_URL).toBe("https://api.github.com");
+    expect(env.FLOWGATE_GITHUB_API_URL).toBe("https://api.github.com");
   });
 
   it("reads the App's private key as a PEM, given on several lines or on one with literal \\n escapes", () => {
@@ -31,7 +31,7 @@ describe("code-host configuration", () => {
     expect(() => envVar("GITHUB_APP_PRIVATE_KEY", { GITHUB_APP_PRIVATE_KEY: "not a key" })).toThrow(/^environment variable GITHUB_APP_PRIVATE_KEY must be a PEM private key/);
     expect(() => envVar("GITHUB_APP_ID", { GITHUB_APP_ID: "my-app" })).toThrow(/^environment variable GITHUB_APP_ID /);
     expect(envVar("GITHUB_APP_ID", { GITHUB_APP_ID: "123456" })).toBe("123456");
-    expect(() => envVar("GITHUB_API_URL", { GITHUB_API_URL: "api.github.com" })).toThrow(/^environment variable GITHUB_API_URL /);
+    expect(() => envVar("FLOWGATE_GITHUB_API_URL", { FLOWGATE_GITHUB_API_URL: "api.github.com" })).toThrow(/^environment variable FLOWGATE_GITHUB_API_URL /);
   });
 
   it("counts the secrets among the ones redacted, the key with its line breaks too; the App id and API URL are not secret", () => {
@@ -40,14 +40,14 @@ describe("code-host configuration", () => {
       GITHUB_APP_PRIVATE_KEY: oneLine,
       GITHUB_WEBHOOK_SECRET: "current-webhook-secret",
       GITHUB_WEBHOOK_SECRET_PREVIOUS: "previous-webhook-secret",
-      GITHUB_API_URL: "https://github.example.com/api/v3",
+      FLOWGATE_GITHUB_API_URL: "https://github.example.com/api/v3",
       GITLAB_WEBHOOK_TOKEN: "gitlab-hook-token",
     };
     const secrets = knownSecretsOf(env);
     const values = secrets.map((s) => s.value);
     expect(values).toEqual(expect.arrayContaining([oneLine, pem.trim(), env.GITHUB_WEBHOOK_SECRET, env.GITHUB_WEBHOOK_SECRET_PREVIOUS, env.GITLAB_WEBHOOK_TOKEN]));
     expect(values).not.toContain(env.GITHUB_APP_ID);
-    expect(values).not.toContain(env.GITHUB_API_URL);
+    expect(values).not.toContain(env.FLOWGATE_GITHUB_API_URL);
     const leaked = `key:\n${pem}\nescaped: ${oneLine} hook: current-webhook-secret previous-webhook-secret gitlab-hook-token`;
     const redacted = redactKnownSecrets(leaked, secrets);
     expect(redacted).not.toContain("PRIVATE KEY");

@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CheckAnnotation, CheckPublication, CodeHost, HostRepository } from "../../lib/code-host/code-host";
 import { CodeHostError, CodeHostLimitReached, CodeHostRateLimited } from "../../lib/code-host/code-host-errors";
 import { createGitHubAppAuth } from "../../lib/code-host/github/app-auth";
-import { createGitHubHost, gitBaseUrlFor, STICKY_MARKER, type GitHubHostConfig } from "../../lib/code-host/github/github-host";
+import { createGitHubHost, gitBaseUrlFor, type GitHubHostConfig } from "../../lib/code-host/github/github-host";
+import { STICKY_MARKER } from "../../lib/code-host/sticky-comment";
 import type { GitHubLog } from "../../lib/code-host/github/octokit";
 import { startFakeGitHubApi, type FakeGitHubApi } from "../support/fake-github";
 

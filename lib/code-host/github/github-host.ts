@@ -1,6 +1,7 @@
 import { log as defaultLog } from "../../log";
 import { CodeHostError } from "../code-host-errors";
 import type { CheckAnnotation, CheckPublication, CodeHost, FetchCredentials, HostRepository, MergeResult, PullRequestTimes } from "../code-host";
+import { STICKY_MARKER } from "../sticky-comment";
 import { createGitHubAppAuth, type GitHubAppAuth } from "./app-auth";
 import { codeHostErrorFrom } from "./github-errors";
 import { DEFAULT_LIMITS, GitHubOctokit, gitHubOctokitOptions, type GitHubClientLimits, type GitHubLog } from "./octokit";
@@ -29,7 +30,6 @@ export interface GitHubHostConfig {
 }
 
 /** The hidden line that identifies Flowgate's one comment on a pull request. */
-export const STICKY_MARKER = "<!-- flowgate:sticky -->";
 /** GitHub accepts at most 50 annotations per check-run request. */
 export const MAX_ANNOTATIONS_PER_REQUEST = 50;
 // GitHub's documented limits: a check's output summary 65,535 characters, an annotation's message
@@ -178,6 +178,9 @@ export function createGitHubHost(config: GitHubHostConfig): CodeHost {
           ...(check.detailsUrl ? { details_url: check.detailsUrl } : {}),
           output: { title: check.title, summary, ...(first.length > 0 ? { annotations: first } : {}) },
         };
+        // The same state again (a publish job retried after a crash between sending and marking
+        // it sent) changes nothing: the outbox's exactly-once rests on this.
+        if (existing && sameState(existing, check, summary)) return { id: String(existing.id) };
         // Updated in place, except when that would mislead: GitHub appends annotations on every
         // update (they cannot be removed), and a completed run does not go back to in progress.
         // Then a new run of the same name supersedes it; GitHub shows the newest.
@@ -267,4 +270,20 @@ export function createGitHubHost(config: GitHubHostConfig): CodeHost {
       };
     },
   };
+}
+
+/** Whether a check run on GitHub already shows this publication (status, conclusion, texts, link, annotation count). */
+function sameState(
+  existing: { status: string; conclusion: string | null; details_url?: string | null; output: { title: string | null; summary: string | null; annotations_count?: number } },
+  check: CheckPublication,
+  summary: string,
+): boolean {
+  return (
+    existing.status === check.status &&
+    (existing.conclusion ?? undefined) === (check.status === "completed" ? check.conclusion : undefined) &&
+    existing.output.title === check.title &&
+    existing.output.summary === summary &&
+    (existing.details_url ?? undefined) === check.detailsUrl &&
+    (existing.output.annotations_count ?? 0) === check.annotations.length
+  );
 }
