@@ -1,5 +1,6 @@
 import { run, type Runner } from "graphile-worker";
 import { startChainAnchoring } from "../lib/audit/verify/anchor-chain-head";
+import { handleCodeHostDelivery } from "../lib/code-host/handle-delivery";
 import { codeHostResolver } from "../lib/code-host/hosts";
 import { publishPending } from "../lib/code-host/publish";
 import { createPrismaClient } from "../lib/db/client";
@@ -66,6 +67,7 @@ async function main() {
       runStage: (payload) => runStageJob({ db, log, agents }, payload),
       deliverNotification: (payload, attempt) => deliverNotification(db, payload.notificationId, attempt),
       publishToCodeHost: async (payload) => void (await publishPending(db, resolveCodeHost, payload, log)),
+      handleCodeHostDelivery: (payload, attempt) => handleCodeHostDelivery({ db, log, dataDir: config.FLOWGATE_DATA_DIR, resolveHost: resolveCodeHost }, payload, attempt),
     }),
     logger: queueLogger(log),
     noHandleSignals: true,

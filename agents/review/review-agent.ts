@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { parseUnifiedDiff, type DiffFile, type ParsedDiff } from "../../lib/diff/unified-diff";
+import { gitDirOf } from "../../lib/repositories/git-dir";
 import { evaluateReview } from "./evaluate-review";
 import { reviewOutputSchema, ruleIdOf, type Finding, type ReviewOutput, type RulesReport } from "../../lib/review/review-output";
 import type { LlmProvider, LlmUsage } from "../llm/provider";
@@ -102,13 +103,15 @@ function combine(reviews: ReviewOutput[], floor: ReviewOutput): ReviewOutput {
 
 /**
  * The changed files in full, for the whole-file engines, when the review can read the repository
- * (registered local repositories); otherwise why not, which the review lists as not checked.
+ * (local repositories, and code-host repositories through their cache); otherwise why not, which
+ * the review lists as not checked.
  */
 async function sourcesFor(context: StageContext, diff: ParsedDiff): Promise<Map<string, FileSource> | { unavailable: string }> {
   const { repository } = context.run.pullRequest;
-  if (repository.kind !== "local") return { unavailable: `the review reads only the diff of a ${repository.kind} repository` };
+  const gitDir = gitDirOf(repository);
+  if (!gitDir) return { unavailable: `the review reads only the diff of a ${repository.kind} repository` };
   try {
-    return await readRepositorySources(repository.location, context.run.baseSha, context.run.headSha, diff.files);
+    return await readRepositorySources(gitDir, context.run.baseSha, context.run.headSha, diff.files);
   } catch (error) {
     return { unavailable: `the repository could not be read (${cleanUntrustedText(error instanceof Error ? error.message : String(error)).slice(0, 200)})` };
   }

@@ -3,6 +3,7 @@ import { mapCoverageToDiff, type ChangedLineCoverage } from "../../lib/coverage/
 import { parseUnifiedDiff } from "../../lib/diff/unified-diff";
 import type { TestSuiteResult } from "../../lib/coverage/junit-results";
 import { evaluateTestStage } from "./evaluate-test";
+import { gitDirOf } from "../../lib/repositories/git-dir";
 import { testSettingsOf, type TestSettings } from "../../lib/repositories/test-settings";
 import type { LlmProvider } from "../llm/provider";
 import type { Sandbox, SandboxRecord } from "../sandbox/sandbox";
@@ -70,9 +71,11 @@ export function createTestAgent(provider: LlmProvider | null, options: { workspa
 
       // Changed-line coverage needs the added lines themselves, so the text is parsed here.
       const diff = parseUnifiedDiff(await context.run.diffText());
+      // A code-host repository's head was fetched into its cache at intake: exported from there.
+      const gitDir = gitDirOf(repository);
       const workspace = await createWorkspace({
         root: options.workspaceRoot,
-        repository,
+        repository: gitDir ? { kind: "local", location: gitDir } : repository,
         headSha: context.run.headSha,
         runId: context.run.id,
         stage: "test",

@@ -5,7 +5,7 @@ import { DiffParseError, parseUnifiedDiff, type ParsedDiff } from "../diff/unifi
 import { diffBetween, GitError } from "../git/git";
 import { DomainError } from "../errors";
 import { enqueueStageJob } from "../pipeline/stage-job";
-import { activeRunStatuses } from "../pipeline/stages";
+import { endActiveRuns } from "./end-active-runs";
 import { runDiffRow } from "./run-diff";
 
 export const DEFAULT_MAX_DIFF_BYTES = 5 * 1024 * 1024;
@@ -158,18 +158,7 @@ async function createRun(
       policyId: policy.id,
     },
   });
-  // One conditional update: a run the runner finished a moment ago is not superseded after the fact.
-  const older = await tx.pipelineRun.updateManyAndReturn({
-    where: { pullRequestId: pullRequest.id, id: { not: run.id }, status: { in: [...activeRunStatuses] } },
-    data: { status: "superseded", supersededBy: run.id, finishedAt: new Date() },
-    select: { id: true },
-  });
-  if (older.length > 0) {
-    const ids = older.map((r) => r.id);
-    // Attempts still waiting for a runner will never run; a running one is cancelled when it reports.
-    await tx.stageRun.updateMany({ where: { runId: { in: ids }, status: "queued" }, data: { status: "cancelled", finishedAt: new Date(), summary: "cancelled: superseded by a newer head" } });
-    await tx.escalation.updateMany({ where: { runId: { in: ids }, status: "open" }, data: { status: "cancelled", decidedAt: new Date() } });
-  }
+  const superseded = await endActiveRuns(tx, { pullRequestId: pullRequest.id, exceptRunId: run.id, supersededBy: run.id, reason: "superseded by a newer head" });
   await tx.stageRun.create({ data: { runId: run.id, stage: "review", attempt: 1 } });
   await enqueueStageJob(tx, { runId: run.id, stage: "review", attempt: 1 });
   await appendAuditEvent(tx, {
@@ -187,12 +176,12 @@ async function createRun(
       headSha: args.headSha,
       diffBytes: args.diffBytes,
       policyVersion: policy.version,
-      supersedes: older.map((r) => r.id),
+      supersedes: superseded,
     },
   });
   return {
     created: true,
     run: { id: run.id, status: run.status, headSha: run.headSha, pullRequestNumber: input.prNumber, repository: repository.name },
-    superseded: older.map((r) => r.id),
+    superseded,
   };
 }

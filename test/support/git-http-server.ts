@@ -44,6 +44,8 @@ export interface GitHttpServerOptions {
   tokens: string[];
   /** Waits this long before answering each request (to make concurrent fetches overlap measurably). */
   delayMs?: number;
+  /** Also accepts a token this says is valid (tokens issued elsewhere, as GitHub's installation tokens are). */
+  accepts?: (token: string) => boolean;
 }
 
 /** `Authorization` for a token, as Flowgate's GitHub client builds it. */
@@ -62,7 +64,7 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
     const startedAt = Date.now();
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const authorization = req.headers.authorization;
-    const token = [...tokens].find((candidate) => authorization === basicAuthorization(candidate)) ?? null;
+    const token = [...tokens].find((candidate) => authorization === basicAuthorization(candidate)) ?? issuedToken(authorization, options.accepts);
     let bodyBytes = 0;
     const contentEncoding = req.headers["content-encoding"];
     const record = (status: number) =>
@@ -96,6 +98,14 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
         server.close(() => resolve());
       }),
   };
+}
+
+/** The token of a Basic `x-access-token:<token>` header, when `accepts` knows it. */
+function issuedToken(authorization: string | undefined, accepts: ((token: string) => boolean) | undefined): string | null {
+  const encoded = /^Basic ([A-Za-z0-9+/=]+)$/.exec(authorization ?? "")?.[1];
+  if (!encoded || !accepts) return null;
+  const [user, token] = Buffer.from(encoded, "base64").toString("utf8").split(":", 2);
+  return user === "x-access-token" && token && accepts(token) ? token : null;
 }
 
 /** One request through `git http-backend` (CGI/1.1: the request in the environment and stdin, headers then body on stdout). */

@@ -1,0 +1,159 @@
+import type { AuditActor } from "../audit/chain/append-audit-event";
+import type { Db } from "../db/client";
+import { Prisma } from "../db/generated/client";
+import type { Logger } from "../log";
+import { endActiveRuns } from "../runs/end-active-runs";
+import { DEFAULT_MAX_DIFF_BYTES, submitRun } from "../runs/submit-run";
+import type { CodeHostDeliveryJobPayload } from "./delivery-job";
+import type { FetchCredentials } from "./code-host";
+import { classifyGithubEvent, type HostEvent, type HostEventRepository, type HostPullRequest } from "./github/classify-event";
+import type { HostResolver } from "./publish";
+import { redactCredentials } from "./redact-credentials";
+import { diffOf, fetchPullRequest, openRepositoryCache } from "./repository-cache";
+
+const GITHUB: AuditActor = { type: "system", id: "github", label: "GitHub" };
+
+export interface DeliveryDeps {
+  db: Db;
+  log: Logger;
+  /** Where the repository caches live (FLOWGATE_DATA_DIR). */
+  dataDir: string;
+  resolveHost: HostResolver;
+  /** Draft pull requests start runs only when the organisation wants them to. */
+  runDrafts?: boolean;
+  maxDiffBytes?: number;
+}
+
+/**
+ * The `codeHost.delivery` job: acts on one recorded webhook delivery. A pull request opened,
+ * reopened, ready for review or pushed to becomes a run of its head (a newer head supersedes the
+ * active run, as intake does); closed, its active runs end and the host's times are kept;
+ * installations add and remove repositories. The delivery row says what was done, and its payload
+ * is cleared once acted on. Run again after a crash, it finds the row processed and does nothing;
+ * an error is retried by the queue and, after its last attempt, recorded as failed.
+ */
+export async function handleCodeHostDelivery(deps: DeliveryDeps, job: CodeHostDeliveryJobPayload, attempt: { attempt: number; maxAttempts: number }): Promise<void> {
+  const { db } = deps;
+  const delivery = await db.codeHostDelivery.findUnique({ where: { id: job.deliveryId } });
+  if (!delivery || delivery.status !== "received") return;
+  const log = deps.log.child({ delivery: delivery.deliveryId, event: delivery.event, action: delivery.action });
+  let outcome: { status: "processed" | "ignored"; text: string };
+  try {
+    outcome = await act(deps, classifyGithubEvent(delivery.event, delivery.payload));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log.warn({ error: message, attempt: attempt.attempt }, "acting on a code-host delivery failed");
+    if (attempt.attempt < attempt.maxAttempts) throw error;
+    // The payload stays, so the delivery can be looked at (and redelivered from the host).
+    await db.codeHostDelivery.update({ where: { id: delivery.id }, data: { status: "failed", outcome: message.slice(0, 500), processedAt: new Date() } });
+    return;
+  }
+  await db.codeHostDelivery.update({
+    where: { id: delivery.id },
+    data: { status: outcome.status, outcome: outcome.text.slice(0, 500), processedAt: new Date(), payload: Prisma.DbNull },
+  });
+  log.info({ outcome: outcome.text }, "code-host delivery handled");
+}
+
+async function act(deps: DeliveryDeps, event: HostEvent): Promise<{ status: "processed" | "ignored"; text: string }> {
+  const { db } = deps;
+  switch (event.kind) {
+    case "pr_opened":
+    case "pr_synchronize": {
+      if (event.pullRequest.draft && !deps.runDrafts) return { status: "ignored", text: `#${event.pullRequest.number} is a draft: no run until it is ready for review` };
+      return { status: "processed", text: await startRun(deps, event.repository, event.pullRequest, event.kind === "pr_synchronize" ? event.after : event.pullRequest.head.sha) };
+    }
+    case "pr_closed": {
+      const repository = await db.repository.findFirst({ where: { name: event.repository.fullName, kind: "github" }, select: { id: true } });
+      const pullRequest = repository && (await db.pullRequest.findUnique({ where: { repositoryId_number: { repositoryId: repository.id, number: event.number } }, select: { id: true } }));
+      if (!pullRequest) return { status: "ignored", text: `#${event.number} closed; Flowgate never ran it` };
+      return db.$transaction(async (tx) => {
+        await tx.pullRequest.update({ where: { id: pullRequest.id }, data: { mergedAt: event.mergedAt, closedAt: event.closedAt ?? new Date() } });
+        if (event.merged) return { status: "processed" as const, text: `#${event.number} merged at ${event.mergedAt?.toISOString() ?? "an unknown time"}` };
+        const ended = await endActiveRuns(tx, { pullRequestId: pullRequest.id, supersededBy: null, reason: "the pull request was closed" });
+        return { status: "processed" as const, text: `#${event.number} closed without merging; ${ended.length} active run${ended.length === 1 ? "" : "s"} ended` };
+      });
+    }
+    case "installation_added":
+    case "installation_repositories": {
+      const added = event.kind === "installation_added" ? event.repositories : event.added;
+      const removed = event.kind === "installation_repositories" ? event.removed : [];
+      for (const fullName of added) await registerHostRepository(db, fullName, event.installationId);
+      if (removed.length > 0) await db.repository.updateMany({ where: { name: { in: removed }, kind: "github" }, data: { hostRemovedAt: new Date() } });
+      return { status: "processed", text: `installation ${event.installationId} (${event.account.login}): ${added.length} added, ${removed.length} removed` };
+    }
+    case "installation_removed": {
+      // An empty list means every repository of the installation.
+      const where = event.repositories.length > 0 ? { name: { in: event.repositories }, kind: "github" as const } : { hostInstallationId: event.installationId, kind: "github" as const };
+      const { count } = await db.repository.updateMany({ where, data: { hostRemovedAt: new Date() } });
+      return { status: "processed", text: `installation ${event.installationId} ${event.action}: ${count} repositor${count === 1 ? "y" : "ies"} no longer reachable` };
+    }
+    case "check_rerequested":
+      return { status: "ignored", text: `re-run of ${event.checkName ?? "all checks"} requested at ${event.headSha.slice(0, 12)}: not supported yet; push a commit to run again` };
+    case "ignored":
+      return { status: "ignored", text: event.reason };
+  }
+}
+
+/** A GitHub repository as the installation gives it; kept (with its history) when access ends, and re-enabled when it comes back. */
+async function registerHostRepository(db: Db, fullName: string, installationId: string) {
+  const existing = await db.repository.findUnique({ where: { name: fullName }, select: { kind: true } });
+  if (existing && existing.kind !== "github") return; // a local repository of the same name stays as it is
+  await db.repository.upsert({
+    where: { name: fullName },
+    create: { name: fullName, kind: "github", location: fullName, hostInstallationId: installationId },
+    update: { hostInstallationId: installationId, hostRemovedAt: null },
+  });
+}
+
+/**
+ * Fetches the pull request's head into the repository's cache with a token scoped to that
+ * repository (never written to disk), diffs it against its base and submits the run; records the
+ * host's times so lead time starts at the first commit.
+ */
+async function startRun(deps: DeliveryDeps, source: HostEventRepository, pullRequest: HostPullRequest, headSha: string): Promise<string> {
+  const { db } = deps;
+  if (!source.installationId) throw new Error(`${source.fullName}: the delivery came without an App installation; install the Flowgate App on the repository`);
+  await registerHostRepository(db, source.fullName, source.installationId);
+  const repository = await db.repository.findUniqueOrThrow({ where: { name: source.fullName }, select: { id: true, name: true, kind: true, location: true, hostInstallationId: true, hostRemovedAt: true } });
+  if (repository.kind !== "github") return `${source.fullName} is registered as a ${repository.kind} repository; not run`;
+  const target = deps.resolveHost(repository);
+  if (!target) throw new Error("no GitHub App is configured (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY)");
+
+  let credentials: FetchCredentials | undefined;
+  let diff: string;
+  let baseSha: string;
+  try {
+    credentials = await target.host.fetchCredentials(target.repository);
+    const cache = await openRepositoryCache(deps.dataDir, target.repository);
+    const fetched = await fetchPullRequest(cache, { credentials, pullRequest: pullRequest.number, headSha, baseRef: pullRequest.base.ref, log: deps.log });
+    baseSha = fetched.baseSha;
+    diff = await diffOf(cache, fetched.baseSha, headSha, deps.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES).then((d) => d.diff);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(credentials ? redactCredentials(message, credentials) : message);
+  }
+  const result = await submitRun(db, {
+    actor: GITHUB,
+    input: {
+      repository: repository.name,
+      prNumber: pullRequest.number,
+      title: pullRequest.title.slice(0, 300) || `#${pullRequest.number}`,
+      description: (pullRequest.body ?? "").slice(0, 20_000),
+      author: pullRequest.author,
+      baseSha,
+      headSha,
+      diff,
+    },
+    maxDiffBytes: deps.maxDiffBytes,
+  });
+  // The host's clock: when the pull request was opened and its first commit made (best effort:
+  // a run without them still runs; lead time then starts at the opening).
+  const times = await target.host.pullRequestTimes(target.repository, pullRequest.number).catch(() => null);
+  await db.pullRequest.updateMany({
+    where: { repositoryId: repository.id, number: pullRequest.number },
+    data: { openedAt: times?.openedAt ?? pullRequest.createdAt, firstCommitAt: times?.firstCommitAt ?? null },
+  });
+  const superseded = result.superseded.length > 0 ? `; superseded ${result.superseded.join(", ")}` : "";
+  return result.created ? `started run ${result.run.id} for #${pullRequest.number} at ${headSha.slice(0, 12)}${superseded}` : `run ${result.run.id} already exists for #${pullRequest.number} at ${headSha.slice(0, 12)}`;
+}

@@ -1,0 +1,26 @@
+import type { Prisma } from "../db/client";
+import { activeRunStatuses } from "../pipeline/stages";
+
+/**
+ * Ends a pull request's active runs inside the caller's transaction: a newer head superseded them,
+ * or the pull request was closed. One conditional update, so a run a runner finished a moment ago
+ * is not ended after the fact. Attempts still waiting for a runner will never run (a running one
+ * is cancelled when it reports) and their open escalations no longer need a person.
+ */
+export async function endActiveRuns(
+  tx: Prisma.TransactionClient,
+  options: { pullRequestId: string; exceptRunId?: string; supersededBy: string | null; reason: string },
+): Promise<string[]> {
+  const now = new Date();
+  const ended = await tx.pipelineRun.updateManyAndReturn({
+    where: { pullRequestId: options.pullRequestId, ...(options.exceptRunId ? { id: { not: options.exceptRunId } } : {}), status: { in: [...activeRunStatuses] } },
+    data: { status: "superseded", supersededBy: options.supersededBy, finishedAt: now },
+    select: { id: true },
+  });
+  const ids = ended.map((r) => r.id);
+  if (ids.length > 0) {
+    await tx.stageRun.updateMany({ where: { runId: { in: ids }, status: "queued" }, data: { status: "cancelled", finishedAt: now, summary: `cancelled: ${options.reason}` } });
+    await tx.escalation.updateMany({ where: { runId: { in: ids }, status: "open" }, data: { status: "cancelled", decidedAt: now } });
+  }
+  return ids;
+}
