@@ -10,6 +10,7 @@ import { enqueueStageJob, type StageJobPayload } from "../../lib/pipeline/stage-
 import { continueRun, runStateUpdate } from "../../lib/pipeline/continue-run";
 import type { PolicyRules } from "../../lib/policy/policy-rules";
 import { decideTransition, runStatusAfter, type RetryPolicy, type Transition } from "../../lib/pipeline/transitions";
+import { mergeSettingsOf } from "../../lib/repositories/merge-settings";
 import { lockRun } from "../../lib/runs/lock-run";
 import { finishStageAttemptWrites } from "./finish-stage-attempt";
 import { nothingToAssess, type AgentDecisionRecord, type StageAgentResult } from "./stage-agent";
@@ -120,6 +121,11 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
           ...stageCheckPublications({ ...facts, headSha: run.headSha, transition, notes, notChecked: assessment.notChecked }).map((check) => ({ kind: "check" as const, check })),
           { kind: "comment", headSha: run.headSha, body: stickyCommentBody({ ...facts, state: stickyStateOf(transition), notes: notes.length }) },
         ]);
+        // Deploy-then-merge: the promoted head goes into the default branch, so it equals production.
+        const merge = mergeSettingsOf(locked.repositorySettings);
+        if (transition.type === "complete" && merge.mode === "deploy_then_merge") {
+          await queuePublications(tx, run.id, [{ kind: "merge", headSha: run.headSha, method: merge.method }]);
+        }
       }
       for (const event of auditEvents) await appendAuditEvent(tx, event);
       return { recorded: true, transition };
@@ -136,11 +142,11 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
 async function lockAttempt(
   tx: Prisma.TransactionClient,
   job: StageJobPayload,
-): Promise<{ id: string; runStatus: string; run: EscalatedRun; onCodeHost: boolean } | null> {
+): Promise<{ id: string; runStatus: string; run: EscalatedRun; onCodeHost: boolean; repositorySettings: unknown } | null> {
   const runState = await lockRun(tx, job.runId);
   const [locked] = await tx.$queryRaw<LockedAttempt[]>`
     SELECT s.id, s.status::text, r."headSha", pr.number, pr.title, pr.author, pr."repositoryId", repo.name AS "repositoryName",
-           repo.kind IN ('github', 'gitlab') AS "onCodeHost"
+           repo.kind IN ('github', 'gitlab') AS "onCodeHost", repo.settings AS "repositorySettings"
       FROM "StageRun" s
       JOIN "PipelineRun" r ON r.id = s."runId"
       JOIN "PullRequest" pr ON pr.id = r."pullRequestId"
@@ -152,6 +158,7 @@ async function lockAttempt(
     id: locked.id,
     runStatus: runState.status,
     onCodeHost: locked.onCodeHost,
+    repositorySettings: locked.repositorySettings,
     run: {
       id: job.runId,
       headSha: locked.headSha,
@@ -170,6 +177,7 @@ interface LockedAttempt {
   repositoryId: string;
   repositoryName: string;
   onCodeHost: boolean;
+  repositorySettings: unknown;
 }
 
 /** The audit event of the attempt itself: the agent's decision, or the error that stopped it. */

@@ -1,13 +1,13 @@
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import type { Prisma } from "../db/client";
-import type { CheckPublication } from "./code-host";
+import type { CheckPublication, MergeMethod } from "./code-host";
 
 export const PUBLISH_JOB = "codeHost.publish";
 
 export const publishJobPayloadSchema = z.object({
   runId: z.string().min(1),
-  kind: z.enum(["check", "comment"]),
+  kind: z.enum(["check", "comment", "merge"]),
   name: z.string().min(1),
 });
 export type PublishJobPayload = z.infer<typeof publishJobPayloadSchema>;
@@ -16,7 +16,11 @@ export type PublishJobPayload = z.infer<typeof publishJobPayloadSchema>;
 // attempt the publication stays pending and the run page says so.
 const QUEUE_MAX_ATTEMPTS = 8;
 
-export type Publication = { kind: "check"; check: CheckPublication } | { kind: "comment"; body: string; headSha: string };
+export type Publication =
+  | { kind: "check"; check: CheckPublication }
+  | { kind: "comment"; body: string; headSha: string }
+  /** Deploy-then-merge: the promoted head merged into the default branch. */
+  | { kind: "merge"; headSha: string; method: MergeMethod };
 
 /**
  * Queues what the code host should show, inside the caller's transaction (the one that records the
@@ -27,9 +31,9 @@ export type Publication = { kind: "check"; check: CheckPublication } | { kind: "
 export async function queuePublications(tx: Prisma.TransactionClient, runId: string, publications: Publication[]): Promise<number> {
   let queued = 0;
   for (const publication of publications) {
-    const name = publication.kind === "check" ? publication.check.name : "sticky";
+    const name = publication.kind === "check" ? publication.check.name : publication.kind === "comment" ? "sticky" : "merge";
     const headSha = publication.kind === "check" ? publication.check.headSha : publication.headSha;
-    const payload = publication.kind === "check" ? publication.check : { body: publication.body };
+    const payload = publication.kind === "check" ? publication.check : publication.kind === "comment" ? { body: publication.body } : { method: publication.method };
     const last = await tx.codeHostPublication.findFirst({
       where: { runId, kind: publication.kind, name },
       orderBy: { createdAt: "desc" },

@@ -1,8 +1,10 @@
+import { runLink } from "../app-links";
 import type { Db } from "../db/client";
 import type { Logger } from "../log";
-import type { CheckPublication, CodeHost, HostRepository } from "./code-host";
+import type { CheckPublication, CodeHost, HostRepository, MergeMethod, MergeResult } from "./code-host";
 import { CodeHostRateLimited } from "./code-host-errors";
-import type { PublishJobPayload } from "./outbox";
+import { queuePublications, type PublishJobPayload } from "./outbox";
+import { stickyCommentBody } from "./sticky-comment";
 
 /** The host and the repository on it that a run's publications go to; null when none is configured. */
 export type HostResolver = (repository: { kind: string; location: string; hostInstallationId: string | null }) => { host: CodeHost; repository: HostRepository } | null;
@@ -32,15 +34,36 @@ export async function publishPending(db: Db, resolveHost: HostResolver, job: Pub
     await db.codeHostPublication.update({ where: { id: latest.id }, data: { error: "no code host is configured for this repository" } });
     return "no_host";
   }
+  let merge: MergeResult | undefined;
   try {
     if (job.kind === "check") await target.host.publishCheck(target.repository, latest.payload as unknown as CheckPublication);
-    else await target.host.upsertStickyComment(target.repository, pullRequest.number, (latest.payload as { body: string }).body);
+    else if (job.kind === "comment") await target.host.upsertStickyComment(target.repository, pullRequest.number, (latest.payload as { body: string }).body);
+    else merge = await target.host.mergePullRequest(target.repository, pullRequest.number, { sha: latest.headSha, method: (latest.payload as { method: MergeMethod }).method });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await db.codeHostPublication.update({ where: { id: latest.id }, data: { attempts: { increment: 1 }, error: message.slice(0, 500) } });
     log.warn({ runId: job.runId, name: job.name, rateLimited: error instanceof CodeHostRateLimited, error: message }, "publishing to the code host failed; the queue retries");
     throw error;
   }
+  if (merge && !merge.merged) {
+    // The host would not merge (the base moved, a required check is missing): the deployed change
+    // stays a pull request, and the comment says why and what to do.
+    const reason = merge.reason ?? "the host did not say why";
+    await db.$transaction(async (tx) => {
+      await tx.codeHostPublication.update({ where: { id: latest.id }, data: { status: "failed", attempts: { increment: 1 }, error: reason.slice(0, 500) } });
+      const body = stickyCommentBody({
+        stage: "deployment",
+        state: "promoted, not merged",
+        summary: `The canary was promoted, but the pull request could not be merged: ${reason}. Bring it up to date with its base; the push starts a new run.`,
+        notes: 0,
+        runUrl: runLink(job.runId),
+      });
+      await queuePublications(tx, job.runId, [{ kind: "comment", headSha: latest.headSha, body }]);
+    });
+    log.warn({ runId: job.runId, reason }, "deploy-then-merge: the pull request was not merged");
+    return "sent";
+  }
   await db.codeHostPublication.update({ where: { id: latest.id }, data: { status: "sent", sentAt: new Date(), attempts: { increment: 1 }, error: null } });
+  if (merge?.merged) await db.pullRequest.updateMany({ where: { runs: { some: { id: job.runId } } }, data: { mergedAt: new Date() } });
   return "sent";
 }

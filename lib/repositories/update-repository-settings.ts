@@ -3,14 +3,15 @@ import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-e
 import type { Db, Prisma } from "../db/client";
 import { DomainError } from "../errors";
 import { deploySettingsSchema } from "./deploy-settings";
+import { mergeSettingsSchema } from "./merge-settings";
 import { testSettingsSchema } from "./test-settings";
 
 /** Each section given replaces the stored one; null removes it (back to the defaults). */
 export const updateRepositorySettingsSchema = z
-  .object({ test: testSettingsSchema.nullable().optional(), deploy: deploySettingsSchema.nullable().optional() })
-  .refine((body) => body.test !== undefined || body.deploy !== undefined, { message: "send test and/or deploy settings", path: ["test"] });
+  .object({ test: testSettingsSchema.nullable().optional(), deploy: deploySettingsSchema.nullable().optional(), merge: mergeSettingsSchema.nullable().optional() })
+  .refine((body) => body.test !== undefined || body.deploy !== undefined || body.merge !== undefined, { message: "send test, deploy and/or merge settings", path: ["test"] });
 
-/** How the agents test and deploy a repository; audited with the sections before and after. */
+/** How the agents test and deploy a repository, and how its pull requests merge; audited with the sections before and after. */
 export async function updateRepositorySettings(db: Db, options: { repositoryId: string; input: z.input<typeof updateRepositorySettingsSchema>; actor: AuditActor }) {
   const input = updateRepositorySettingsSchema.parse(options.input);
   return db.$transaction(async (tx) => {
@@ -19,7 +20,7 @@ export async function updateRepositorySettings(db: Db, options: { repositoryId: 
     const settings: Record<string, unknown> = { ...(locked.settings ?? {}) };
     const before: Record<string, unknown> = {};
     const after: Record<string, unknown> = {};
-    for (const section of ["test", "deploy"] as const) {
+    for (const section of ["test", "deploy", "merge"] as const) {
       if (input[section] === undefined) continue;
       before[section] = settings[section] ?? null;
       after[section] = input[section];

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runStageJob } from "@/agents/engine/run-stage-job";
+import { measuredDecision, type StageAgent } from "@/agents/engine/stage-agent";
 import { createReviewAgent } from "@/agents/review/review-agent";
 import type { Actor } from "@/lib/auth/actor";
 import { escapeMarkdown } from "@/lib/code-host/markdown";
 import { GATE_CHECK } from "@/lib/code-host/stage-checks";
 import { decideEscalation } from "@/lib/escalations/decide-escalation";
 import { log } from "@/lib/log";
+import type { Stage } from "@/lib/pipeline/stages";
 import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
+import { updateRepositorySettings } from "@/lib/repositories/update-repository-settings";
 import { submitRun } from "@/lib/runs/submit-run";
 import { createUser } from "@/lib/users/create-user";
 import { createTestDatabase, type TestDatabase } from "../support/database";
@@ -119,6 +122,33 @@ describe("the code host's outbox: what a pull request shows, queued with the out
     // Each decision touched only its own run's commit.
     const rejectedSha = (await publications(rejected.runId))[0].headSha;
     expect((await publications(approved.runId)).every((r) => r.headSha !== rejectedSha)).toBe(true);
+  });
+
+  it("queues the merge when the last stage passes (deploy-then-merge), and not for a gate-only repository", async () => {
+    const passing = (stage: Stage): StageAgent => ({
+      stage,
+      run: async () => ({
+        outcome: { kind: "pass", summary: `${stage} passed` },
+        stageOutput: {},
+        decision: measuredDecision({ agent: stage, agentVersion: "test-1", provider: "test", inputParts: [stage], outcome: { kind: "pass", summary: "" }, output: {}, rationale: "passes" }),
+      }),
+    });
+    const agents = stageAgents({ review: createReviewAgent(null), test: passing("test"), staging: passing("staging"), validation: passing("validation"), deployment: passing("deployment") });
+    const throughEveryStage = async (repository: string) => {
+      const { runId } = await reviewed(repository, cleanDiff);
+      for (const stage of ["test", "staging", "validation", "deployment"] as const) await runStageJob({ db: t.db, log: quiet, agents }, { runId, stage, attempt: 1 });
+      expect(await t.db.pipelineRun.findUniqueOrThrow({ where: { id: runId } })).toMatchObject({ status: "done" });
+      return runId;
+    };
+
+    const merged = await throughEveryStage("octo/shop");
+    expect(await t.db.codeHostPublication.findFirst({ where: { runId: merged, kind: "merge" } })).toMatchObject({ name: "merge", payload: { method: "squash" }, status: "pending" });
+    expect((await publications(merged)).find((r) => r.name === GATE_CHECK && (r.payload as { conclusion?: string }).conclusion === "success")).toBeDefined();
+
+    const repository = await t.db.repository.findUniqueOrThrow({ where: { name: "octo/shop" } });
+    await updateRepositorySettings(t.db, { repositoryId: repository.id, input: { merge: { mode: "gate_only", method: "merge" } }, actor: system });
+    const gated = await throughEveryStage("octo/shop");
+    expect(await t.db.codeHostPublication.count({ where: { runId: gated, kind: "merge" } })).toBe(0);
   });
 
   it("queues nothing twice: a retried job finds the attempt recorded", async () => {

@@ -4,7 +4,7 @@ import { runStageJob } from "@/agents/engine/run-stage-job";
 import { createReviewAgent } from "@/agents/review/review-agent";
 import { CodeHostRateLimited } from "@/lib/code-host/code-host-errors";
 import { createGitHubHost } from "@/lib/code-host/github/github-host";
-import type { PublishJobPayload } from "@/lib/code-host/outbox";
+import { queuePublications, type PublishJobPayload } from "@/lib/code-host/outbox";
 import { publishPending, type HostResolver } from "@/lib/code-host/publish";
 import { GATE_CHECK } from "@/lib/code-host/stage-checks";
 import { log } from "@/lib/log";
@@ -104,5 +104,22 @@ describe("publishing a run's outcome to GitHub", () => {
     expect(fake.checkRuns("acme/shop").filter((c) => c.head_sha === headSha)).toEqual([]);
     const row = await t.db.codeHostPublication.findFirstOrThrow({ where: { runId, name: GATE_CHECK } });
     expect(row).toMatchObject({ status: "pending", attempts: 1, error: expect.stringMatching(/rate limit/i) });
+  });
+
+  it("merges the promoted pull request (deploy-then-merge), and says why when GitHub will not", async () => {
+    const merged = await reviewedPullRequest();
+    await t.db.$transaction((tx) => queuePublications(tx, merged.runId, [{ kind: "merge", headSha: merged.headSha, method: "squash" }]));
+    expect(await publishPending(t.db, resolve, { runId: merged.runId, kind: "merge", name: "merge" }, quiet)).toBe("sent");
+    expect(fake.pull("acme/shop", merged.number)).toMatchObject({ merged: true, state: "closed" });
+    expect((await t.db.pullRequest.findFirstOrThrow({ where: { number: merged.number } })).mergedAt).toBeInstanceOf(Date);
+
+    // The head moved on GitHub after the canary: GitHub refuses (409), the pull request stays open.
+    const moved = await reviewedPullRequest();
+    await t.db.$transaction((tx) => queuePublications(tx, moved.runId, [{ kind: "merge", headSha: "9".repeat(40), method: "squash" }]));
+    await publishPending(t.db, resolve, { runId: moved.runId, kind: "merge", name: "merge" }, quiet);
+    expect(fake.pull("acme/shop", moved.number)).toMatchObject({ merged: false, state: "open" });
+    expect(await t.db.codeHostPublication.findFirstOrThrow({ where: { runId: moved.runId, kind: "merge" } })).toMatchObject({ status: "failed", error: expect.stringMatching(/modified/) });
+    const comment = await t.db.codeHostPublication.findFirstOrThrow({ where: { runId: moved.runId, kind: "comment" }, orderBy: { createdAt: "desc" } });
+    expect((comment.payload as { body: string }).body).toContain("could not be merged");
   });
 });
