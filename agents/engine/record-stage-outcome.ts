@@ -1,16 +1,12 @@
-import { escalationLink, runLink } from "../../lib/app-links";
 import { appendAuditEvent, type AuditActor, type AuditEventInput } from "../../lib/audit/chain/append-audit-event";
+import { queueStageOutcome } from "../../lib/code-host/queue-outcome";
 import type { Db, Prisma } from "../../lib/db/client";
 import { withWrites } from "../../lib/db/with-writes";
-import { queuePublications } from "../../lib/code-host/outbox";
-import { stageCheckPublications } from "../../lib/code-host/stage-checks";
-import { stickyCommentBody, stickyStateOf } from "../../lib/code-host/sticky-comment";
 import { openEscalation, type EscalatedRun } from "../../lib/escalations/open-escalation";
 import { enqueueStageJob, type StageJobPayload } from "../../lib/pipeline/stage-job";
 import { continueRun, runStateUpdate } from "../../lib/pipeline/continue-run";
 import type { PolicyRules } from "../../lib/policy/policy-rules";
 import { decideTransition, runStatusAfter, type RetryPolicy, type Transition } from "../../lib/pipeline/transitions";
-import { mergeSettingsOf } from "../../lib/repositories/merge-settings";
 import { lockRun } from "../../lib/runs/lock-run";
 import { finishStageAttemptWrites } from "./finish-stage-attempt";
 import { nothingToAssess, type AgentDecisionRecord, type StageAgentResult } from "./stage-agent";
@@ -110,22 +106,17 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
       }
       if (locked.onCodeHost) {
         // What the pull request shows, queued with the outcome it reports (the outbox; lib/code-host).
-        const facts = {
+        await queueStageOutcome(tx, {
+          runId: run.id,
+          headSha: run.headSha,
           stage: job.stage,
+          transition,
           summary: result.outcome.summary,
-          runUrl: runLink(run.id),
-          escalationUrl: escalationId ? escalationLink(escalationId) : undefined,
-        };
-        const notes = assessment.notes ?? [];
-        await queuePublications(tx, run.id, [
-          ...stageCheckPublications({ ...facts, headSha: run.headSha, transition, notes, notChecked: assessment.notChecked }).map((check) => ({ kind: "check" as const, check })),
-          { kind: "comment", headSha: run.headSha, body: stickyCommentBody({ ...facts, state: stickyStateOf(transition), notes: notes.length }) },
-        ]);
-        // Deploy-then-merge: the promoted head goes into the default branch, so it equals production.
-        const merge = mergeSettingsOf(locked.repositorySettings);
-        if (transition.type === "complete" && merge.mode === "deploy_then_merge") {
-          await queuePublications(tx, run.id, [{ kind: "merge", headSha: run.headSha, method: merge.method }]);
-        }
+          notes: assessment.notes ?? [],
+          notChecked: assessment.notChecked,
+          escalationId,
+          repositorySettings: locked.repositorySettings,
+        });
       }
       for (const event of auditEvents) await appendAuditEvent(tx, event);
       return { recorded: true, transition };

@@ -1,11 +1,8 @@
 import { z } from "zod";
-import { escalationLink, runLink } from "../app-links";
 import { appendAuditEvent } from "../audit/chain/append-audit-event";
 import { actorCan, auditActor, type Actor } from "../auth/actor";
 import { isCodeHostKind } from "../code-host/code-host";
-import { queuePublications } from "../code-host/outbox";
-import { decisionCheckPublications } from "../code-host/stage-checks";
-import { stickyCommentBody } from "../code-host/sticky-comment";
+import { queueDecision } from "../code-host/queue-outcome";
 import type { Db } from "../db/client";
 import { DomainError } from "../errors";
 import { continueRun } from "../pipeline/continue-run";
@@ -125,29 +122,18 @@ export async function decideEscalation(db: Db, options: { escalationId: string; 
       const run = await tx.pipelineRun.findUniqueOrThrow({ where: { id: escalation.runId }, select: { id: true, status: true, currentStage: true } });
       const event = await audit("escalation.decided", { runStatus: run.status });
       if (isCodeHostKind(escalation.run.pullRequest.repository.kind)) {
-        // The pull request's checks follow the decision, on the commit it was made on (the outbox).
-        const checks = decisionCheckPublications({
-          stage: escalation.stage as Stage,
+        // The pull request's checks and comment follow the decision, on the commit it was made on (the outbox).
+        await queueDecision(tx, {
+          runId: escalation.runId,
           headSha: escalation.run.headSha,
+          stage: escalation.stage as Stage,
+          escalationId: escalation.id,
           decision: input.decision,
           decidedBy: actor.user.email,
           at: event.occurredAt,
           auditHash: event.hash,
           rationale: input.rationale,
-          escalationUrl: escalationLink(escalation.id),
         });
-        const verdict = input.decision === "approve" ? "approved" : input.decision === "reject" ? "rejected" : "changes requested";
-        const body = stickyCommentBody({
-          stage: escalation.stage as Stage,
-          state: `${verdict} by ${actor.user.email}`,
-          summary: `${verdict[0].toUpperCase()}${verdict.slice(1)} in Flowgate by ${actor.user.email} at ${event.occurredAt.toISOString()}.`,
-          notes: 0,
-          runUrl: runLink(escalation.runId),
-        });
-        await queuePublications(tx, escalation.runId, [
-          ...checks.map((check) => ({ kind: "check" as const, check })),
-          { kind: "comment", headSha: escalation.run.headSha, body },
-        ]);
       }
       return { escalationId: escalation.id, status, approvals, requiredApprovals, run };
     },

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-event";
+import { mergeSettingsSchema } from "../code-host/merge-settings";
 import type { Db, Prisma } from "../db/client";
 import { DomainError } from "../errors";
 import { deploySettingsSchema } from "./deploy-settings";
-import { mergeSettingsSchema } from "./merge-settings";
 import { testSettingsSchema } from "./test-settings";
 
 /** Each section given replaces the stored one; null removes it (back to the defaults). */

@@ -1,7 +1,7 @@
 import { auditActor } from "@/lib/auth/actor";
+import { mergeSettingsOf } from "@/lib/code-host/merge-settings";
 import { json, parseBody, route } from "@/lib/http/route";
 import { deploySettingsOf } from "@/lib/repositories/deploy-settings";
-import { mergeSettingsOf } from "@/lib/repositories/merge-settings";
 import { testSettingsOf } from "@/lib/repositories/test-settings";
 import { updateRepositorySettings, updateRepositorySettingsSchema } from "@/lib/repositories/update-repository-settings";
 
