@@ -3,6 +3,7 @@ import {
   decidedEscalationSql,
   finishedProductionSql,
   hoursSql,
+  leadStartSql,
   restoredAtLateral,
   restoredAtSql,
   runDecidedSql,
@@ -88,7 +89,7 @@ export const decisionFactsSql = (during: During) => `
  */
 export const deploymentFactsSql = (during: During) => `
   SELECT d."startedAt" AS at, ${key}, d.status::text AS status, ${changeFailureSql} AS failure,
-         CASE WHEN d.status = 'promoted' AND d."finishedAt" IS NOT NULL THEN ${hoursSql('d."finishedAt"', 'pr."openedAt"')} END AS lead_hours,
+         CASE WHEN d.status = 'promoted' AND d."finishedAt" IS NOT NULL THEN ${hoursSql('d."finishedAt"', leadStartSql)} END AS lead_hours,
          CASE WHEN ${changeFailureSql} THEN ${hoursSql(restoredAtSql, 'd."startedAt"')} END AS restore_hours,
          next_good."startedAt" AS restore_lookup_at
     FROM "Deployment" d

@@ -26,9 +26,9 @@ export const metricDefinitions: Record<MetricKey, MetricDefinition> = {
   lead_time: {
     label: "PR-to-production lead time",
     definition:
-      "For each successful production deployment started in the period: from the pull request being opened to the deployment completing (canary promoted). Mean, median and 90th percentile (linear interpolation, as PostgreSQL's percentile_cont).",
+      "For each successful production deployment started in the period: from the pull request's first commit (as the code host reports it; the pull request's opening when there is none, or when it was opened earlier) to the deployment completing (canary promoted). Mean, median and 90th percentile (linear interpolation, as PostgreSQL's percentile_cont).",
     fourKeys:
-      "Four Keys measures from each commit's time to its deployment and reports the median. Flowgate starts at the pull request's opening, since that is when the pipeline first sees the change, so commits made before the pull request are not counted.",
+      "Four Keys measures from each commit's time to its deployment and reports the median. Flowgate starts at the pull request's first commit, the earliest of its commits, so its figures are the longest lead time of each change; pull requests submitted through the API (no code host) start at their opening.",
     higherIsBetter: false,
   },
   escalation_rate: {

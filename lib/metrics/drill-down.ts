@@ -8,6 +8,7 @@ import {
   decidedEscalationSql,
   finishedProductionSql,
   hoursSql,
+  leadStartSql,
   restoredAtLateral,
   restoredAtSql,
   runDecidedSql,
@@ -157,7 +158,7 @@ export async function drillDown(db: Db, window: MetricsWindow, filters: MetricsF
       const condition = { deployments: "", deployments_promoted: "AND d.status = 'promoted'", rollbacks: "AND d.status = 'rolled_back'", change_failures: `AND ${changeFailureSql}` }[query.set];
       const hours =
         query.set === "deployments_promoted"
-          ? hoursSql('d."finishedAt"', 'pr."openedAt"')
+          ? hoursSql('d."finishedAt"', leadStartSql)
           : `CASE WHEN ${changeFailureSql} THEN ${hoursSql(restoredAtSql, 'd."startedAt"')} END`;
       source = `SELECT ${columns}, d."startedAt" AS at,
                        d.status::text || CASE WHEN d."incidentReport" IS NOT NULL THEN ', incident' ELSE '' END || COALESCE(': ' || d."rollbackReason", '') AS detail,

@@ -65,6 +65,12 @@ export const verdictLateral = `LEFT JOIN LATERAL (
 
 export const finishedProductionSql = `d.environment = 'production' AND d.status IN ('promoted', 'rolled_back', 'failed')`;
 export const changeFailureSql = `(d.status = 'rolled_back' OR d."incidentReport" IS NOT NULL)`;
+/**
+ * Where a change's lead time starts: its first commit when the code host said (issue #18), else
+ * the pull request's opening; the earlier of the two (LEAST skips a null). Both from the host's
+ * clock for a code-host pull request.
+ */
+export const leadStartSql = `LEAST(pr."firstCommitAt", pr."openedAt")`;
 export const decidedEscalationSql = `e.status IN ('approved', 'rejected', 'changes_requested')`;
 
 /**

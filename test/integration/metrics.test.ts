@@ -32,6 +32,10 @@ describe("metrics on PostgreSQL", () => {
     const result = await simulateHistory(t.db, { days: 70, prsPerDay: 12, seed: SEED, now, actor });
     expect(result.runs).toBeGreaterThan(500);
     realRunIds = await insertRealEdgeCases(t);
+    // Lead time starts at the first commit the code host reports (issue #18): a third of the pull
+    // requests have one, mostly before their opening, some (every eleventh) after it, which is ignored.
+    await t.sql(`UPDATE "PullRequest" SET "firstCommitAt" = "openedAt" - (number % 7) * interval '5 hours' + CASE WHEN number % 11 = 0 THEN interval '3 hours' ELSE interval '0' END
+                  WHERE number % 3 = 0`);
     const users = await t.db.user.findMany();
     const userId = (email: string) => users.find((u) => u.email === email)!.id;
     managerToken = (await createApiToken(t.db, { userId: userId("mona@example.com"), input: { name: "dash", scopes: ["metrics:read"] }, actor })).token;
@@ -135,7 +139,7 @@ describe("metrics on PostgreSQL", () => {
       restore_median: number | null;
     }>(
       `WITH deployments AS (
-         SELECT d.*, pr."openedAt" AS opened, pr."repositoryId" AS repository_id
+         SELECT d.*, CASE WHEN pr."firstCommitAt" < pr."openedAt" THEN pr."firstCommitAt" ELSE pr."openedAt" END AS opened, pr."repositoryId" AS repository_id
            FROM "Deployment" d JOIN "PipelineRun" r ON r.id = d."runId" JOIN "PullRequest" pr ON pr.id = r."pullRequestId"
           WHERE d.environment = 'production' AND d.status <> 'pending' AND d.status <> 'deploying' AND d.status <> 'canary'
             AND d."startedAt" >= '2026-04-06' AND d."startedAt" < '2026-06-15'),

@@ -19,6 +19,7 @@ export async function loadHistory(db: Db): Promise<HistoryRun[]> {
     team: teamOf(run.pullRequest.author, teamMappingOf(run.pullRequest.repository.settings)),
     simulated: run.simulated,
     pullRequestOpenedAt: run.pullRequest.openedAt,
+    pullRequestFirstCommitAt: run.pullRequest.firstCommitAt,
     createdAt: run.createdAt,
     stageRuns: run.stageRuns,
     escalations: run.escalations,

@@ -36,12 +36,20 @@ export interface HistoryDeployment {
   incident: boolean;
 }
 
+/** Where a change's lead time starts: its first commit when known and earlier than the opening. */
+function leadStart(run: HistoryRun): Date {
+  const firstCommit = run.pullRequestFirstCommitAt;
+  return firstCommit && firstCommit < run.pullRequestOpenedAt ? firstCommit : run.pullRequestOpenedAt;
+}
+
 export interface HistoryRun {
   id: string;
   repository: string;
   team: string;
   simulated: boolean;
   pullRequestOpenedAt: Date;
+  /** The first commit's time from the code host; null for pull requests submitted through the API. */
+  pullRequestFirstCommitAt?: Date | null;
   createdAt: Date;
   stageRuns: HistoryStageRun[];
   escalations: HistoryEscalation[];
@@ -162,7 +170,7 @@ export function computeReport(history: readonly HistoryRun[], window: MetricsWin
         acc.stats.deployments += 1;
         if (deployment.status === "promoted") {
           acc.stats.deploymentsPromoted += 1;
-          if (deployment.finishedAt) acc.leadHours.push(hoursBetween(run.pullRequestOpenedAt, deployment.finishedAt));
+          if (deployment.finishedAt) acc.leadHours.push(hoursBetween(leadStart(run), deployment.finishedAt));
         }
         if (deployment.status === "rolled_back") acc.stats.rollbacks += 1;
         if (isChangeFailure(deployment)) {
