@@ -72,7 +72,7 @@ export function TrendCharts({ report, filters }: { report: MetricsAnswer; filter
 
   return (
     <div className="grid grid-cols-1 gap-4 xl:grid-cols-2" data-bucket={size}>
-      <ChartCard title="Lead time" description="PR opened to production deploy complete, median and 90th percentile per bucket. Click a bucket for its deployments." testId="chart-lead-time">
+      <ChartCard title="Lead time" description="First commit (or PR opened) to production deploy complete, median and 90th percentile per bucket. Click a bucket for its deployments." testId="chart-lead-time">
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={rows} onClick={openBucket("deployments_promoted")} className="cursor-pointer">
             <CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />
