@@ -1,4 +1,5 @@
 import { ApiTokens } from "@/components/settings/api-tokens";
+import { CodeHost } from "@/components/settings/code-host";
 import { NotificationChannels } from "@/components/settings/notification-channels";
 import { PolicyEditor } from "@/components/settings/policy-editor";
 import { Repositories } from "@/components/settings/repositories";
@@ -28,7 +29,7 @@ export default async function SettingsPage() {
   });
   return (
     <>
-      <PageHeader title="Settings" description="People, API tokens, runners, repositories and policy." />
+      <PageHeader title="Settings" description="People, API tokens, runners, repositories, the code host and policy." />
       <section className="mb-8">
         <h2 className="mb-3 text-lg font-semibold">Policy</h2>
         <PolicyEditor />
@@ -44,6 +45,10 @@ export default async function SettingsPage() {
       <section className="mb-8">
         <h2 className="mb-3 text-lg font-semibold">Repositories</h2>
         <Repositories />
+      </section>
+      <section className="mb-8">
+        <h2 className="mb-3 text-lg font-semibold">Code host</h2>
+        <CodeHost />
       </section>
       <section className="mb-8">
         <h2 className="mb-3 text-lg font-semibold">Notifications</h2>
