@@ -269,6 +269,10 @@ describe("the HTTP API of a running Flowgate", () => {
     ],
     ["GET", "/api/v1/runs/no-such-run/test-patch", { anonymous: 401, admin: 404, reviewer: 404, manager: 404, auditor: 404 }],
     ["GET", "/api/v1/runs/no-such-run/diff", { anonymous: 401, admin: 404, reviewer: 404, manager: 404, auditor: 404 }],
+    ["GET", "/api/v1/code-host", { anonymous: 401, admin: 200, reviewer: 403, manager: 403, auditor: 403 }],
+    ["POST", "/api/v1/code-host/deliveries/no-such-delivery/redeliver", { anonymous: 401, admin: 404, reviewer: 403, manager: 403, auditor: 403 }, () => ({})],
+    // Webhooks are authenticated by their signature, not a session: without a configured secret, refused for everyone.
+    ["POST", "/api/v1/hooks/github", { anonymous: 503, admin: 503, reviewer: 503, manager: 503, auditor: 503 }, () => ({ zen: "ping" })],
     ["GET", "/api/v1/audit/verify/no-such-verification", { anonymous: 401, admin: 404, reviewer: 403, manager: 403, auditor: 404 }],
     ["GET", "/api/v1/audit/sample?n=0", { anonymous: 401, admin: 422, reviewer: 403, manager: 403, auditor: 422 }],
     ["GET", "/api/v1/audit/export?format=pdf&runId=no-such-run", { anonymous: 401, admin: 404, reviewer: 403, manager: 403, auditor: 404 }],
