@@ -231,3 +231,16 @@ describe("fetchCredentials", () => {
     expect(credentials.secret).toBe(TOKEN);
   });
 });
+
+describe("codeHostResolver", () => {
+  it("resolves a gitlab repository when GITLAB_TOKEN is set, and nothing without it", async () => {
+    const { codeHostResolver } = await import("../../lib/code-host/hosts");
+    const base = { GITHUB_APP_ID: undefined, GITHUB_APP_PRIVATE_KEY: undefined, FLOWGATE_GITHUB_API_URL: "https://api.github.com" };
+    const repository = { kind: "gitlab", location: PROJECT, hostInstallationId: "77" };
+    const resolved = codeHostResolver({ ...base, GITLAB_URL: fake.url, GITLAB_TOKEN: TOKEN })(repository);
+    expect(resolved?.host.kind).toBe("gitlab");
+    expect(resolved?.repository).toEqual(widgets);
+    expect(codeHostResolver({ ...base, GITLAB_URL: fake.url, GITLAB_TOKEN: undefined })(repository)).toBeNull();
+    expect(codeHostResolver({ ...base, GITLAB_URL: fake.url, GITLAB_TOKEN: TOKEN })({ ...repository, kind: "github" })).toBeNull();
+  });
+});
