@@ -24,6 +24,8 @@ import { DEFAULT_GITLAB_LIMITS, gitLabRequesterFn, type GitLabClientLimits, type
 export interface GitLabHostConfig {
   /** The instance's web origin (GITLAB_URL): https://gitlab.com or a self-managed server. */
   url: string;
+  /** Where projects are cloned from (default: url, as on every GitLab instance). */
+  gitUrl?: string;
   /** A project or group access token with the api scope (GITLAB_TOKEN). */
   token: string;
   /** Retries, waits and timeouts (defaults: 2 rate-limit retries within 60 s, 2 retries of a 5xx, 30 s per request). */
@@ -114,6 +116,7 @@ export function gitLabErrorFrom(error: unknown, action: string): CodeHostError {
 
 export function createGitLabHost(config: GitLabHostConfig): CodeHost {
   const url = config.url.replace(/\/+$/, "");
+  const gitUrl = (config.gitUrl ?? url).replace(/\/+$/, "");
   const limits = { ...DEFAULT_GITLAB_LIMITS, ...config.limits };
   const log: GitLabLog = config.log ?? defaultLog.child({ component: "code-host/gitlab" });
   const api = new Gitlab({ host: url, token: config.token, requesterFn: gitLabRequesterFn(limits, log) });
@@ -229,7 +232,7 @@ export function createGitLabHost(config: GitLabHostConfig): CodeHost {
       const project = projectPath(repository);
       // GitLab takes an access token over HTTPS as the password of any user name; "oauth2" is the documented one.
       return {
-        url: `${url}/${project}.git`,
+        url: `${gitUrl}/${project}.git`,
         extraHeader: `Authorization: Basic ${Buffer.from(`oauth2:${config.token}`).toString("base64")}`,
         secret: config.token,
       };
