@@ -69,6 +69,10 @@ export const runtimeEnvSchema = z.object({
   GITHUB_WEBHOOK_SECRET: optional(z.string()),
   GITHUB_WEBHOOK_SECRET_PREVIOUS: optional(z.string()),
   GITLAB_WEBHOOK_TOKEN: optional(z.string()),
+  // GitLab (lib/code-host/gitlab), when GITLAB_TOKEN is set: a project or group access token with
+  // the api scope (statuses, notes, merges, and git fetches as "oauth2"). GITLAB_URL is the instance.
+  GITLAB_URL: blankAsUnset(z.url().default("https://gitlab.com")),
+  GITLAB_TOKEN: optional(z.string()),
   // "group=role,group=role"; the first listed group a person is in decides, in this order.
   FLOWGATE_SSO_ROLE_MAP: optional(z.string()),
   // The role of a person in no mapped group, or "deny" to refuse them.

@@ -5,13 +5,28 @@ import type { Logger } from "../log";
 import { endActiveRuns } from "../runs/end-active-runs";
 import { DEFAULT_MAX_DIFF_BYTES, submitRun } from "../runs/submit-run";
 import type { CodeHostDeliveryJobPayload } from "./delivery-job";
-import type { FetchCredentials } from "./code-host";
+import { isCodeHostKind, type CodeHostKind, type FetchCredentials } from "./code-host";
 import { classifyGithubEvent, type HostEvent, type HostEventRepository, type HostPullRequest } from "./github/classify-event";
+import { classifyGitlabEvent } from "./gitlab/classify-event";
 import type { HostResolver } from "./publish";
 import { redactCredentials } from "./redact-credentials";
 import { diffOf, fetchPullRequest, openRepositoryCache } from "./repository-cache";
 
-const GITHUB: AuditActor = { type: "system", id: "github", label: "GitHub" };
+const ACTORS: Record<CodeHostKind, AuditActor> = {
+  github: { type: "system", id: "github", label: "GitHub" },
+  gitlab: { type: "system", id: "gitlab", label: "GitLab" },
+};
+const HOST_NAMES: Record<CodeHostKind, string> = { github: "GitHub", gitlab: "GitLab" };
+// What a host needs configured before its repositories can be fetched and published to.
+const HOST_CONFIGURATION: Record<CodeHostKind, string> = {
+  github: "no GitHub App is configured (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY)",
+  gitlab: "GitLab is not configured (GITLAB_TOKEN, and GITLAB_URL for a self-managed instance)",
+};
+
+/** What a delivery means, by the host that sent it. */
+function classify(host: CodeHostKind, event: string, payload: unknown): HostEvent {
+  return host === "gitlab" ? classifyGitlabEvent(event, payload) : classifyGithubEvent(event, payload);
+}
 
 export interface DeliveryDeps {
   db: Db;
@@ -39,7 +54,8 @@ export async function handleCodeHostDelivery(deps: DeliveryDeps, job: CodeHostDe
   const log = deps.log.child({ delivery: delivery.deliveryId, event: delivery.event, action: delivery.action });
   let outcome: { status: "processed" | "ignored"; text: string };
   try {
-    outcome = await act(deps, classifyGithubEvent(delivery.event, delivery.payload));
+    if (!isCodeHostKind(delivery.host)) throw new Error(`a delivery from an unknown code host ${JSON.stringify(delivery.host)}`);
+    outcome = await act(deps, delivery.host, classify(delivery.host, delivery.event, delivery.payload));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log.warn({ error: message, attempt: attempt.attempt }, "acting on a code-host delivery failed");
@@ -55,16 +71,16 @@ export async function handleCodeHostDelivery(deps: DeliveryDeps, job: CodeHostDe
   log.info({ outcome: outcome.text }, "code-host delivery handled");
 }
 
-async function act(deps: DeliveryDeps, event: HostEvent): Promise<{ status: "processed" | "ignored"; text: string }> {
+async function act(deps: DeliveryDeps, host: CodeHostKind, event: HostEvent): Promise<{ status: "processed" | "ignored"; text: string }> {
   const { db } = deps;
   switch (event.kind) {
     case "pr_opened":
     case "pr_synchronize": {
       if (event.pullRequest.draft && !deps.runDrafts) return { status: "ignored", text: `#${event.pullRequest.number} is a draft: no run until it is ready for review` };
-      return { status: "processed", text: await startRun(deps, event.repository, event.pullRequest, event.kind === "pr_synchronize" ? event.after : event.pullRequest.head.sha) };
+      return { status: "processed", text: await startRun(deps, host, event.repository, event.pullRequest, event.kind === "pr_synchronize" ? event.after : event.pullRequest.head.sha) };
     }
     case "pr_closed": {
-      const repository = await db.repository.findFirst({ where: { name: event.repository.fullName, kind: "github" }, select: { id: true } });
+      const repository = await db.repository.findFirst({ where: { name: event.repository.fullName, kind: host }, select: { id: true } });
       const pullRequest = repository && (await db.pullRequest.findUnique({ where: { repositoryId_number: { repositoryId: repository.id, number: event.number } }, select: { id: true } }));
       if (!pullRequest) return { status: "ignored", text: `#${event.number} closed; Flowgate never ran it` };
       return db.$transaction(async (tx) => {
@@ -78,13 +94,13 @@ async function act(deps: DeliveryDeps, event: HostEvent): Promise<{ status: "pro
     case "installation_repositories": {
       const added = event.kind === "installation_added" ? event.repositories : event.added;
       const removed = event.kind === "installation_repositories" ? event.removed : [];
-      for (const fullName of added) await registerHostRepository(db, fullName, event.installationId);
-      if (removed.length > 0) await db.repository.updateMany({ where: { name: { in: removed }, kind: "github" }, data: { hostRemovedAt: new Date() } });
+      for (const fullName of added) await registerHostRepository(db, host, fullName, event.installationId);
+      if (removed.length > 0) await db.repository.updateMany({ where: { name: { in: removed }, kind: host }, data: { hostRemovedAt: new Date() } });
       return { status: "processed", text: `installation ${event.installationId} (${event.account.login}): ${added.length} added, ${removed.length} removed` };
     }
     case "installation_removed": {
       // An empty list means every repository of the installation.
-      const where = event.repositories.length > 0 ? { name: { in: event.repositories }, kind: "github" as const } : { hostInstallationId: event.installationId, kind: "github" as const };
+      const where = event.repositories.length > 0 ? { name: { in: event.repositories }, kind: host } : { hostInstallationId: event.installationId, kind: host };
       const { count } = await db.repository.updateMany({ where, data: { hostRemovedAt: new Date() } });
       return { status: "processed", text: `installation ${event.installationId} ${event.action}: ${count} repositor${count === 1 ? "y" : "ies"} no longer reachable` };
     }
@@ -95,13 +111,16 @@ async function act(deps: DeliveryDeps, event: HostEvent): Promise<{ status: "pro
   }
 }
 
-/** A GitHub repository as the installation gives it; kept (with its history) when access ends, and re-enabled when it comes back. */
-async function registerHostRepository(db: Db, fullName: string, installationId: string) {
+/**
+ * A host's repository as its installation (GitHub App) or project hook (GitLab: the project id)
+ * gives it; kept (with its history) when access ends, and re-enabled when it comes back.
+ */
+async function registerHostRepository(db: Db, host: CodeHostKind, fullName: string, installationId: string) {
   const existing = await db.repository.findUnique({ where: { name: fullName }, select: { kind: true } });
-  if (existing && existing.kind !== "github") return; // a local repository of the same name stays as it is
+  if (existing && existing.kind !== host) return; // a repository of the same name of another kind stays as it is
   await db.repository.upsert({
     where: { name: fullName },
-    create: { name: fullName, kind: "github", location: fullName, hostInstallationId: installationId },
+    create: { name: fullName, kind: host, location: fullName, hostInstallationId: installationId },
     update: { hostInstallationId: installationId, hostRemovedAt: null },
   });
 }
@@ -111,14 +130,16 @@ async function registerHostRepository(db: Db, fullName: string, installationId: 
  * repository (never written to disk), diffs it against its base and submits the run; records the
  * host's times so lead time starts at the first commit.
  */
-async function startRun(deps: DeliveryDeps, source: HostEventRepository, pullRequest: HostPullRequest, headSha: string): Promise<string> {
+async function startRun(deps: DeliveryDeps, host: CodeHostKind, source: HostEventRepository, pullRequest: HostPullRequest, headSha: string): Promise<string> {
   const { db } = deps;
-  if (!source.installationId) throw new Error(`${source.fullName}: the delivery came without an App installation; install the Flowgate App on the repository`);
-  await registerHostRepository(db, source.fullName, source.installationId);
+  if (!source.installationId) {
+    throw new Error(host === "github" ? `${source.fullName}: the delivery came without an App installation; install the Flowgate App on the repository` : `${source.fullName}: the delivery names no project`);
+  }
+  await registerHostRepository(db, host, source.fullName, source.installationId);
   const repository = await db.repository.findUniqueOrThrow({ where: { name: source.fullName }, select: { id: true, name: true, kind: true, location: true, hostInstallationId: true, hostRemovedAt: true } });
-  if (repository.kind !== "github") return `${source.fullName} is registered as a ${repository.kind} repository; not run`;
+  if (repository.kind !== host) return `${source.fullName} is registered as a ${repository.kind} repository, not a ${HOST_NAMES[host]} one; not run`;
   const target = deps.resolveHost(repository);
-  if (!target) throw new Error("no GitHub App is configured (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY)");
+  if (!target) throw new Error(HOST_CONFIGURATION[host]);
 
   let credentials: FetchCredentials | undefined;
   let diff: string;
@@ -134,7 +155,7 @@ async function startRun(deps: DeliveryDeps, source: HostEventRepository, pullReq
     throw new Error(credentials ? redactCredentials(message, credentials) : message);
   }
   const result = await submitRun(db, {
-    actor: GITHUB,
+    actor: ACTORS[host],
     input: {
       repository: repository.name,
       prNumber: pullRequest.number,

@@ -100,12 +100,12 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
   };
 }
 
-/** The token of a Basic `x-access-token:<token>` header, when `accepts` knows it. */
+/** The token of a Basic `x-access-token:<token>` (GitHub) or `oauth2:<token>` (GitLab) header, when `accepts` knows it. */
 function issuedToken(authorization: string | undefined, accepts: ((token: string) => boolean) | undefined): string | null {
   const encoded = /^Basic ([A-Za-z0-9+/=]+)$/.exec(authorization ?? "")?.[1];
   if (!encoded || !accepts) return null;
   const [user, token] = Buffer.from(encoded, "base64").toString("utf8").split(":", 2);
-  return user === "x-access-token" && token && accepts(token) ? token : null;
+  return (user === "x-access-token" || user === "oauth2") && token && accepts(token) ? token : null;
 }
 
 /** One request through `git http-backend` (CGI/1.1: the request in the environment and stdin, headers then body on stdout). */
