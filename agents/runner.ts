@@ -1,8 +1,8 @@
 import { run, type Runner } from "graphile-worker";
 import { startChainAnchoring } from "../lib/audit/verify/anchor-chain-head";
-import { handleCodeHostDelivery } from "../lib/code-host/handle-delivery";
+import { handleCodeHostDelivery } from "../lib/code-host/intake/handle-delivery";
 import { codeHostResolver } from "../lib/code-host/hosts";
-import { publishPending } from "../lib/code-host/publish";
+import { publishPending } from "../lib/code-host/publish/publish";
 import { createPrismaClient } from "../lib/db/client";
 import { env } from "../lib/env";
 import { taskList } from "../lib/jobs/catalog";

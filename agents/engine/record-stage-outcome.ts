@@ -1,5 +1,5 @@
 import { appendAuditEvent, type AuditActor, type AuditEventInput } from "../../lib/audit/chain/append-audit-event";
-import { queueStageOutcome } from "../../lib/code-host/queue-outcome";
+import { queueStageOutcome } from "../../lib/code-host/publish/queue-outcome";
 import type { Db, Prisma } from "../../lib/db/client";
 import { withWrites } from "../../lib/db/with-writes";
 import { openEscalation, type EscalatedRun } from "../../lib/escalations/open-escalation";

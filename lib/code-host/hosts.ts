@@ -2,7 +2,7 @@ import { env } from "../env";
 import { isCodeHostKind, type CodeHost } from "./code-host";
 import { createGitHubHost } from "./github/github-host";
 import { createGitLabHost } from "./gitlab/gitlab-host";
-import type { HostResolver } from "./publish";
+import type { HostResolver } from "./publish/publish";
 
 type HostConfig = Pick<ReturnType<typeof env>, "GITHUB_APP_ID" | "GITHUB_APP_PRIVATE_KEY" | "FLOWGATE_GITHUB_API_URL"> &
   Partial<Pick<ReturnType<typeof env>, "GITLAB_URL" | "GITLAB_TOKEN">>;

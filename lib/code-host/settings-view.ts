@@ -3,7 +3,7 @@ import type { Db } from "../db/client";
 import { DomainError } from "../errors";
 import { runtimeEnvSchema } from "../env";
 import type { Json } from "../json";
-import { enqueueCodeHostDeliveryJob } from "./delivery-job";
+import { enqueueCodeHostDeliveryJob } from "./intake/delivery-job";
 
 /** Where GitHub sends the App's webhooks (app/api/v1/hooks/github). */
 export const GITHUB_WEBHOOK_PATH = "/api/v1/hooks/github";

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { appendAuditEvent } from "../audit/chain/append-audit-event";
 import { actorCan, auditActor, type Actor } from "../auth/actor";
 import { isCodeHostKind } from "../code-host/code-host";
-import { queueDecision } from "../code-host/queue-outcome";
+import { queueDecision } from "../code-host/publish/queue-outcome";
 import type { Db } from "../db/client";
 import { DomainError } from "../errors";
 import { continueRun } from "../pipeline/continue-run";

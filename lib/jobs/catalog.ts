@@ -1,6 +1,6 @@
 import type { TaskList } from "graphile-worker";
-import { CODE_HOST_DELIVERY_JOB, codeHostDeliveryJobPayloadSchema, type CodeHostDeliveryJobPayload } from "../code-host/delivery-job";
-import { PUBLISH_JOB, publishJobPayloadSchema, type PublishJobPayload } from "../code-host/outbox";
+import { CODE_HOST_DELIVERY_JOB, codeHostDeliveryJobPayloadSchema, type CodeHostDeliveryJobPayload } from "../code-host/intake/delivery-job";
+import { PUBLISH_JOB, publishJobPayloadSchema, type PublishJobPayload } from "../code-host/publish/outbox";
 import { NOTIFICATION_JOB, notificationJobPayloadSchema } from "../notifications/notify";
 import { STAGE_JOB, stageJobPayloadSchema, type StageJobPayload } from "../pipeline/stage-job";
 

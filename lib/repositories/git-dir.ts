@@ -1,5 +1,5 @@
 import { isCodeHostKind } from "../code-host/code-host";
-import { repositoryCacheFor } from "../code-host/repository-cache";
+import { repositoryCacheFor } from "../code-host/git/repository-cache";
 import { envVarOrDefault } from "../env";
 
 /**

@@ -3,7 +3,7 @@ import { encode } from "next-auth/jwt";
 import { NextRequest } from "next/server";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
-import { CODE_HOST_DELIVERY_JOB, enqueueCodeHostDeliveryJob } from "@/lib/code-host/delivery-job";
+import { CODE_HOST_DELIVERY_JOB, enqueueCodeHostDeliveryJob } from "@/lib/code-host/intake/delivery-job";
 import type { CodeHostSettingsResponse } from "@/lib/code-host/settings-view";
 import { startSession } from "@/lib/auth/sessions";
 import { createApiToken } from "@/lib/auth/api-tokens";

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
-import { CODE_HOST_DELIVERY_JOB } from "@/lib/code-host/delivery-job";
+import { CODE_HOST_DELIVERY_JOB } from "@/lib/code-host/intake/delivery-job";
 import { MAX_GITHUB_PAYLOAD_BYTES } from "@/lib/code-host/github/receive-webhook";
 import { signGithubPayload } from "@/lib/code-host/github/webhook-signature";
 import { createTestDatabase, type TestDatabase } from "../support/database";

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
-import { CODE_HOST_DELIVERY_JOB } from "@/lib/code-host/delivery-job";
+import { CODE_HOST_DELIVERY_JOB } from "@/lib/code-host/intake/delivery-job";
 import { MAX_GITLAB_PAYLOAD_BYTES } from "@/lib/code-host/gitlab/receive-webhook";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { mergeRequestHook } from "../support/gitlab-webhook-examples";

@@ -4,7 +4,7 @@ import type { CheckAnnotation, CheckPublication, CodeHost, HostRepository } from
 import { CodeHostError, CodeHostLimitReached, CodeHostRateLimited } from "../../lib/code-host/code-host-errors";
 import { createGitHubAppAuth } from "../../lib/code-host/github/app-auth";
 import { createGitHubHost, gitBaseUrlFor, type GitHubHostConfig } from "../../lib/code-host/github/github-host";
-import { STICKY_MARKER } from "../../lib/code-host/sticky-comment";
+import { STICKY_MARKER } from "../../lib/code-host/publish/sticky-comment";
 import type { GitHubLog } from "../../lib/code-host/github/octokit";
 import { startFakeGitHubApi, type FakeGitHubApi } from "../support/fake-github";
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CheckPublication, CodeHost, HostRepository } from "../../lib/code-host/code-host";
 import { CodeHostError, CodeHostRateLimited } from "../../lib/code-host/code-host-errors";
 import { createGitLabHost, gitLabStatusOf, MAX_STATUS_DESCRIPTION, type GitLabHostConfig } from "../../lib/code-host/gitlab/gitlab-host";
-import { STICKY_MARKER } from "../../lib/code-host/sticky-comment";
+import { STICKY_MARKER } from "../../lib/code-host/publish/sticky-comment";
 import { startFakeGitLab, type FakeGitLab } from "../support/fake-gitlab";
 
 // The code host's GitLab implementation through the real gitbeaker client (with Flowgate's bounded

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { JobHelpers } from "graphile-worker";
-import { CODE_HOST_DELIVERY_JOB } from "@/lib/code-host/delivery-job";
+import { CODE_HOST_DELIVERY_JOB } from "@/lib/code-host/intake/delivery-job";
 import { taskList } from "@/lib/jobs/catalog";
 
 const helpers = { job: { attempts: 2, max_attempts: 5 } } as unknown as JobHelpers;

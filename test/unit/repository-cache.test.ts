@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readRepositorySources } from "@/agents/review/repository-sources";
 import { createWorkspace } from "@/agents/test/workspace";
 import type { FetchCredentials, HostRepository } from "@/lib/code-host/code-host";
-import { credentialForms, redactCredentials } from "@/lib/code-host/redact-credentials";
+import { credentialForms, redactCredentials } from "@/lib/code-host/git/redact-credentials";
 import {
   diffOf,
   fetchEnvironment,
@@ -22,7 +22,7 @@ import {
   RepositoryFetchError,
   RepositoryNameError,
   withRepositoryLock,
-} from "@/lib/code-host/repository-cache";
+} from "@/lib/code-host/git/repository-cache";
 import { parseUnifiedDiff } from "@/lib/diff/unified-diff";
 import { basicAuthorization, startGitHttpServer, startSilentServer, type GitHttpRequest, type GitHttpServer } from "../support/git-http-server";
 

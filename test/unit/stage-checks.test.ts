@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { escapeMarkdown } from "@/lib/code-host/markdown";
-import { GATE_CHECK, stageCheckPublications, type StageCheckInput } from "@/lib/code-host/stage-checks";
-import { stickyCommentBody } from "@/lib/code-host/sticky-comment";
+import { escapeMarkdown } from "@/lib/code-host/publish/markdown";
+import { GATE_CHECK, stageCheckPublications, type StageCheckInput } from "@/lib/code-host/publish/stage-checks";
+import { stickyCommentBody } from "@/lib/code-host/publish/sticky-comment";
 import type { Transition } from "@/lib/pipeline/transitions";
 
 const base = (transition: Transition): StageCheckInput => ({

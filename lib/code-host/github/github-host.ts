@@ -1,7 +1,7 @@
 import { log as defaultLog } from "../../log";
 import { CodeHostError } from "../code-host-errors";
 import type { CheckAnnotation, CheckPublication, CodeHost, FetchCredentials, HostRepository, MergeResult, PullRequestTimes } from "../code-host";
-import { STICKY_MARKER } from "../sticky-comment";
+import { STICKY_MARKER } from "../publish/sticky-comment";
 import { createGitHubAppAuth, type GitHubAppAuth } from "./app-auth";
 import { codeHostErrorFrom } from "./github-errors";
 import { DEFAULT_LIMITS, GitHubOctokit, gitHubOctokitOptions, type GitHubClientLimits, type GitHubLog } from "./octokit";

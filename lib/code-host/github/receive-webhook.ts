@@ -2,7 +2,7 @@ import type { Db } from "../../db/client";
 import type { AuditActor } from "../../audit/chain/append-audit-event";
 import { ApiError } from "../../http/errors";
 import type { Logger } from "../../log";
-import { readBody, recordDelivery } from "../record-delivery";
+import { readBody, recordDelivery } from "../intake/record-delivery";
 import { actionOf, classifyGithubEvent, repositoryFullNameOf } from "./classify-event";
 import { githubWebhookSecrets, SIGNATURE_HEADER, verifyGithubSignature } from "./webhook-signature";
 

@@ -2,7 +2,7 @@ import { Gitlab } from "@gitbeaker/rest";
 import { log as defaultLog } from "../../log";
 import { CodeHostError, CodeHostLimitReached, CodeHostRateLimited } from "../code-host-errors";
 import type { CheckPublication, CodeHost, FetchCredentials, HostRepository, MergeResult, PullRequestTimes } from "../code-host";
-import { STICKY_MARKER } from "../sticky-comment";
+import { STICKY_MARKER } from "../publish/sticky-comment";
 import { DEFAULT_GITLAB_LIMITS, gitLabRequesterFn, type GitLabClientLimits, type GitLabLog } from "./gitlab-requester";
 
 /**

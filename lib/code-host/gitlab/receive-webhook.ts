@@ -4,7 +4,7 @@ import type { Db } from "../../db/client";
 import { envVar } from "../../env";
 import { ApiError } from "../../http/errors";
 import type { Logger } from "../../log";
-import { readBody, recordDelivery } from "../record-delivery";
+import { readBody, recordDelivery } from "../intake/record-delivery";
 import { classifyGitlabEvent, gitlabActionOf, gitlabProjectPathOf } from "./classify-event";
 
 /** GitLab's default cap on a webhook payload is 25 MB; anything larger is not from GitLab. */

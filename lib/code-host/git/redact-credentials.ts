@@ -5,7 +5,7 @@
  * base64 string (a Basic header encodes "x-access-token:<token>" or "oauth2:<token>" as one string),
  * plus the header's credential as written.
  */
-import type { FetchCredentials } from "./code-host";
+import type { FetchCredentials } from "../code-host";
 
 // Shorter fragments would redact ordinary words; host tokens are far longer.
 const MIN_LENGTH = 8;

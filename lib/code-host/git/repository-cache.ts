@@ -13,9 +13,9 @@ import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { diffBetween, gitEnvironment } from "../git/git";
-import type { Logger } from "../log";
-import type { CodeHostKind, FetchCredentials, HostRepository } from "./code-host";
+import { diffBetween, gitEnvironment } from "../../git/git";
+import type { Logger } from "../../log";
+import type { CodeHostKind, FetchCredentials, HostRepository } from "../code-host";
 import { redactCredentials } from "./redact-credentials";
 
 export interface RepositoryCache {

@@ -1,8 +1,8 @@
-import { runLink } from "../app-links";
-import type { Db } from "../db/client";
-import type { Logger } from "../log";
-import type { CheckPublication, CodeHost, HostRepository, MergeMethod, MergeResult } from "./code-host";
-import { CodeHostRateLimited } from "./code-host-errors";
+import { runLink } from "../../app-links";
+import type { Db } from "../../db/client";
+import type { Logger } from "../../log";
+import type { CheckPublication, CodeHost, HostRepository, MergeMethod, MergeResult } from "../code-host";
+import { CodeHostRateLimited } from "../code-host-errors";
 import { queuePublications, type PublishJobPayload } from "./outbox";
 import { stickyCommentBody } from "./sticky-comment";
 

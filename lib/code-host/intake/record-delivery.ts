@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
-import type { Db, Prisma } from "../db/client";
-import { newId } from "../db/new-id";
-import { appendAuditEvent, type AuditActor } from "../audit/chain/append-audit-event";
-import { ApiError } from "../http/errors";
-import { json } from "../http/route";
-import type { Logger } from "../log";
-import type { CodeHostKind } from "./code-host";
-import type { HostEvent } from "./github/classify-event";
+import type { Db, Prisma } from "../../db/client";
+import { newId } from "../../db/new-id";
+import { appendAuditEvent, type AuditActor } from "../../audit/chain/append-audit-event";
+import { ApiError } from "../../http/errors";
+import { json } from "../../http/route";
+import type { Logger } from "../../log";
+import type { CodeHostKind } from "../code-host";
+import type { HostEvent } from "../github/classify-event";
 import { enqueueCodeHostDeliveryJob } from "./delivery-job";
 
 /**

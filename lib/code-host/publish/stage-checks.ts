@@ -1,7 +1,7 @@
-import type { StageNote } from "../pipeline/stage-note";
-import { stageLabels, type Stage } from "../pipeline/stages";
-import type { Transition } from "../pipeline/transitions";
-import type { CheckAnnotation, CheckConclusion, CheckPublication } from "./code-host";
+import type { StageNote } from "../../pipeline/stage-note";
+import { stageLabels, type Stage } from "../../pipeline/stages";
+import type { Transition } from "../../pipeline/transitions";
+import type { CheckAnnotation, CheckConclusion, CheckPublication } from "../code-host";
 import { escapeMarkdown } from "./markdown";
 
 /** The check a branch ruleset should require: it is green only when the pipeline passed. */

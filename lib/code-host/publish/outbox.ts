@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
-import type { Prisma } from "../db/client";
-import type { CheckPublication, MergeMethod } from "./code-host";
+import type { Prisma } from "../../db/client";
+import type { CheckPublication, MergeMethod } from "../code-host";
 
 export const PUBLISH_JOB = "codeHost.publish";
 

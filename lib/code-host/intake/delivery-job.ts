@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Prisma } from "../db/client";
+import type { Prisma } from "../../db/client";
 
 /** The job that acts on one recorded webhook delivery (a CodeHostDelivery row), on a runner. */
 export const CODE_HOST_DELIVERY_JOB = "codeHost.delivery";

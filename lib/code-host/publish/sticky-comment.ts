@@ -1,5 +1,5 @@
-import { stageLabels, stages, type Stage } from "../pipeline/stages";
-import type { Transition } from "../pipeline/transitions";
+import { stageLabels, stages, type Stage } from "../../pipeline/stages";
+import type { Transition } from "../../pipeline/transitions";
 import { escapeMarkdown } from "./markdown";
 
 /** A transition in the comment's words. */

@@ -1,16 +1,16 @@
-import type { AuditActor } from "../audit/chain/append-audit-event";
-import type { Db } from "../db/client";
-import { Prisma } from "../db/generated/client";
-import type { Logger } from "../log";
-import { endActiveRuns } from "../runs/end-active-runs";
-import { DEFAULT_MAX_DIFF_BYTES, submitRun } from "../runs/submit-run";
+import type { AuditActor } from "../../audit/chain/append-audit-event";
+import type { Db } from "../../db/client";
+import { Prisma } from "../../db/generated/client";
+import type { Logger } from "../../log";
+import { endActiveRuns } from "../../runs/end-active-runs";
+import { DEFAULT_MAX_DIFF_BYTES, submitRun } from "../../runs/submit-run";
 import type { CodeHostDeliveryJobPayload } from "./delivery-job";
-import { isCodeHostKind, type CodeHostKind, type FetchCredentials } from "./code-host";
-import { classifyGithubEvent, type HostEvent, type HostEventRepository, type HostPullRequest } from "./github/classify-event";
-import { classifyGitlabEvent } from "./gitlab/classify-event";
-import type { HostResolver } from "./publish";
-import { redactCredentials } from "./redact-credentials";
-import { diffOf, fetchPullRequest, openRepositoryCache } from "./repository-cache";
+import { isCodeHostKind, type CodeHostKind, type FetchCredentials } from "../code-host";
+import { classifyGithubEvent, type HostEvent, type HostEventRepository, type HostPullRequest } from "../github/classify-event";
+import { classifyGitlabEvent } from "../gitlab/classify-event";
+import type { HostResolver } from "../publish/publish";
+import { redactCredentials } from "../git/redact-credentials";
+import { diffOf, fetchPullRequest, openRepositoryCache } from "../git/repository-cache";
 
 const ACTORS: Record<CodeHostKind, AuditActor> = {
   github: { type: "system", id: "github", label: "GitHub" },

@@ -1,9 +1,9 @@
-import { escalationLink, runLink } from "../app-links";
-import type { Prisma } from "../db/client";
-import type { StageNote } from "../pipeline/stage-note";
-import type { Stage } from "../pipeline/stages";
-import type { Transition } from "../pipeline/transitions";
-import { mergeSettingsOf } from "./merge-settings";
+import { escalationLink, runLink } from "../../app-links";
+import type { Prisma } from "../../db/client";
+import type { StageNote } from "../../pipeline/stage-note";
+import type { Stage } from "../../pipeline/stages";
+import type { Transition } from "../../pipeline/transitions";
+import { mergeSettingsOf } from "../merge-settings";
 import { queuePublications } from "./outbox";
 import { decisionCheckPublications, stageCheckPublications } from "./stage-checks";
 import { stickyCommentBody, stickyStateOf } from "./sticky-comment";
