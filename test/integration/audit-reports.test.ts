@@ -19,19 +19,10 @@ import { createUser } from "@/lib/users/create-user";
 import { createDemoRepository } from "@/scripts/lib/demo-repository";
 import { editEventSql } from "../support/audit-chain";
 import { createTestDatabase, type TestDatabase } from "../support/database";
-import { cleanDiff } from "../support/diffs";
+import { cleanDiff, evalDiff } from "../support/diffs";
 import { pdfPageTexts } from "../support/pdf-text";
 import { stageAgents } from "../support/stage-agents";
 
-const evalDiff = `diff --git a/src/reports.ts b/src/reports.ts
-new file mode 100644
---- /dev/null
-+++ b/src/reports.ts
-@@ -0,0 +1,3 @@
-+export function run(expression: string) {
-+  return eval(expression);
-+}
-`;
 
 const auditor = { type: "user", id: "u-auditor", label: "auditor@example.com" } as const;
 const system = { type: "system", id: "test", label: "test intake" } as const;

@@ -18,7 +18,7 @@ import { submitRun } from "@/lib/runs/submit-run";
 import { createUser } from "@/lib/users/create-user";
 import { createDemoRepository } from "@/scripts/lib/demo-repository";
 import { createTestDatabase, type TestDatabase } from "../support/database";
-import { cleanDiff } from "../support/diffs";
+import { cleanDiff, evalDiff } from "../support/diffs";
 import { stageAgents } from "../support/stage-agents";
 
 const reviewAgent: AuditActor = { type: "agent", id: "review", label: "review agent (heuristic)" };
@@ -188,15 +188,6 @@ describe("searching the audit log", () => {
   });
 });
 
-const evalDiff = `diff --git a/src/reports.ts b/src/reports.ts
-new file mode 100644
---- /dev/null
-+++ b/src/reports.ts
-@@ -0,0 +1,3 @@
-+export function run(expression: string) {
-+  return eval(expression);
-+}
-`;
 
 describe("the change record of a run taken through review and a human approval", () => {
   let t: TestDatabase;

@@ -12,6 +12,7 @@ import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { updateRepositorySettings } from "@/lib/repositories/update-repository-settings";
 import { submitRun } from "@/lib/runs/submit-run";
 import { createUser } from "@/lib/users/create-user";
+import { evalDiff } from "../support/diffs";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { stageAgents } from "../support/stage-agents";
 
@@ -24,15 +25,6 @@ new file mode 100644
 +++ b/docs/notes.md
 @@ -0,0 +1 @@
 +Release notes.
-`;
-const evalDiff = `diff --git a/src/reports.ts b/src/reports.ts
-new file mode 100644
---- /dev/null
-+++ b/src/reports.ts
-@@ -0,0 +1,3 @@
-+export function run(expression: string) {
-+  return eval(expression);
-+}
 `;
 
 describe("the code host's outbox: what a pull request shows, queued with the outcome it reports", () => {

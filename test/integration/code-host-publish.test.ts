@@ -10,6 +10,7 @@ import { GATE_CHECK } from "@/lib/code-host/publish/stage-checks";
 import { log } from "@/lib/log";
 import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { submitRun } from "@/lib/runs/submit-run";
+import { evalDiff } from "../support/diffs";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { startFakeGitHubApi, type FakeGitHubApi } from "../support/fake-github";
 import { stageAgents } from "../support/stage-agents";
@@ -22,15 +23,6 @@ const quiet = log.child({ test: "code-host-publish" });
 const APP_ID = 777;
 const INSTALLATION = "99";
 const keys = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs1", format: "pem" } });
-const evalDiff = `diff --git a/src/reports.ts b/src/reports.ts
-new file mode 100644
---- /dev/null
-+++ b/src/reports.ts
-@@ -0,0 +1,3 @@
-+export function run(expression: string) {
-+  return eval(expression);
-+}
-`;
 
 describe("publishing a run's outcome to GitHub", () => {
   let t: TestDatabase;

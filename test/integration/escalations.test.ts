@@ -18,21 +18,13 @@ import { registerRepository } from "@/lib/repositories/register-repository";
 import { submitRun } from "@/lib/runs/submit-run";
 import { createUser } from "@/lib/users/create-user";
 import { createDemoRepository } from "@/scripts/lib/demo-repository";
+import { evalDiff } from "../support/diffs";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { stageAgents } from "../support/stage-agents";
 
 const system = { type: "system", id: "test", label: "test" } as const;
 const quiet = log.child({ test: "escalations" });
 
-const evalDiff = `diff --git a/src/reports.ts b/src/reports.ts
-new file mode 100644
---- /dev/null
-+++ b/src/reports.ts
-@@ -0,0 +1,3 @@
-+export function run(expression: string) {
-+  return eval(expression);
-+}
-`;
 const migrationDiff = `diff --git a/migrations/002_discounts.sql b/migrations/002_discounts.sql
 new file mode 100644
 --- /dev/null

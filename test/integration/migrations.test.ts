@@ -71,6 +71,27 @@ const generatedAuditColumns = [
   { column_name: "subjectType", generation_expression: "((content)::jsonb ->> 'subjectType'::text)" },
 ];
 
+/** Migrations applied by hand, one at a time, to a database of their own (the data-migration tests). */
+const migrationSql = (migration: string) => fs.readFileSync(path.join(root, "prisma", "migrations", migration, "migration.sql"), "utf8");
+const migrationNames = () => fs.readdirSync(path.join(root, "prisma", "migrations")).filter((entry) => /^\d+_/.test(entry)).sort();
+
+async function adminQuery(sql: string) {
+  const admin = new pg.Client({ connectionString: inject("postgresAdminUrl") });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** An empty database of that name on the test server; its URL. */
+async function createEmptyDatabase(name: string): Promise<string> {
+  await adminQuery(`CREATE DATABASE ${name}`);
+  return inject("postgresAdminUrl").replace(/\/postgres$/, `/${name}`);
+}
+const dropDatabase = (name: string) => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+
 describe("migrations", () => {
   let migrated: TestDatabase;
   let fromSchema: pg.Client;
@@ -79,13 +100,8 @@ describe("migrations", () => {
   beforeAll(async () => {
     migrated = await createTestDatabase();
     // A second, empty database built straight from schema.prisma.
-    const adminUrl = inject("postgresAdminUrl");
     fromSchemaName = `schema_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${fromSchemaName}`);
-    await admin.end();
-    const url = adminUrl.replace(/\/postgres$/, `/${fromSchemaName}`);
+    const url = await createEmptyDatabase(fromSchemaName);
     const { stdout: script } = await run(
       path.join(root, "node_modules", ".bin", "prisma"),
       ["migrate", "diff", "--from-empty", "--to-schema-datamodel", "prisma/schema.prisma", "--script"],
@@ -99,10 +115,7 @@ describe("migrations", () => {
   afterAll(async () => {
     await fromSchema?.end();
     await migrated?.drop();
-    const admin = new pg.Client({ connectionString: inject("postgresAdminUrl") });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${fromSchemaName} WITH (FORCE)`);
-    await admin.end();
+    await dropDatabase(fromSchemaName);
   });
 
   it("produce exactly the database schema.prisma describes (no drift)", async () => {
@@ -141,25 +154,13 @@ describe("migrations", () => {
 describe("the migration that stores the audit log's hashed content", () => {
   let url: string;
   const name = `legacy_${Date.now()}`;
-  const migrationSql = (migration: string) => fs.readFileSync(path.join(root, "prisma", "migrations", migration, "migration.sql"), "utf8");
-
-  afterAll(async () => {
-    const admin = new pg.Client({ connectionString: inject("postgresAdminUrl") });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  });
+  afterAll(() => dropDatabase(name));
 
   it("keeps a chain written before it verifiable, with either reader, and still catches edits to it", async () => {
-    const adminUrl = inject("postgresAdminUrl");
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    url = adminUrl.replace(/\/postgres$/, `/${name}`);
+    url = await createEmptyDatabase(name);
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const migrations = fs.readdirSync(path.join(root, "prisma", "migrations")).filter((entry) => /^\d+_/.test(entry)).sort();
+    const migrations = migrationNames();
     const at = migrations.indexOf(CONTENT_MIGRATION);
     expect(at).toBeGreaterThan(0);
     for (const migration of migrations.slice(0, at)) await client.query(migrationSql(migration));
@@ -211,27 +212,15 @@ describe("the migration that stores the audit log's hashed content", () => {
 describe("the migration that moves the diff off the run's row", () => {
   const name = `rundiff_${Date.now()}`;
   const RUN_DIFF_MIGRATION = "20261207000000_run_diff";
-  const migrationSql = (migration: string) => fs.readFileSync(path.join(root, "prisma", "migrations", migration, "migration.sql"), "utf8");
-
-  afterAll(async () => {
-    const admin = new pg.Client({ connectionString: inject("postgresAdminUrl") });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  });
+  afterAll(() => dropDatabase(name));
 
   it("keeps every run's diff with the paths it touches, parses old runs' facts on first read, and ends runs left waiting at a stage without an agent", async () => {
-    const adminUrl = inject("postgresAdminUrl");
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = adminUrl.replace(/\/postgres$/, `/${name}`);
+    const url = await createEmptyDatabase(name);
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const db = createPrismaClient(url);
     try {
-      const migrations = fs.readdirSync(path.join(root, "prisma", "migrations")).filter((entry) => /^\d+_/.test(entry)).sort();
+      const migrations = migrationNames();
       const at = migrations.indexOf(RUN_DIFF_MIGRATION);
       expect(at).toBeGreaterThan(0);
       for (const migration of migrations.slice(0, at)) await client.query(migrationSql(migration));

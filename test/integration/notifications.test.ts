@@ -18,6 +18,7 @@ import { markSlaBreaches } from "@/lib/notifications/sla";
 import { registerRepository } from "@/lib/repositories/register-repository";
 import { submitRun } from "@/lib/runs/submit-run";
 import { createDemoRepository } from "@/scripts/lib/demo-repository";
+import { evalDiff } from "../support/diffs";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { stageAgents } from "../support/stage-agents";
 
@@ -25,15 +26,6 @@ const system = { type: "system", id: "test", label: "test" } as const;
 const quiet = log.child({ test: "notifications" });
 const SECRET = "a-webhook-signing-secret-0123456789";
 
-const evalDiff = `diff --git a/src/reports.ts b/src/reports.ts
-new file mode 100644
---- /dev/null
-+++ b/src/reports.ts
-@@ -0,0 +1,3 @@
-+export function run(expression: string) {
-+  return eval(expression);
-+}
-`;
 
 interface ReceivedRequest {
   path: string;

@@ -16,6 +16,17 @@ new file mode 100644
 +it("formats", () => expect(formatTotal(100)).toBe("1.00"));
 `;
 
+/** A new file that evaluates its input: the review escalates it (code injection, high risk). */
+export const evalDiff = `diff --git a/src/reports.ts b/src/reports.ts
+new file mode 100644
+--- /dev/null
++++ b/src/reports.ts
+@@ -0,0 +1,3 @@
++export function run(expression: string) {
++  return eval(expression);
++}
+`;
+
 /**
  * A git-style diff of one file from its old and new lines: the common head and tail become
  * context, the middle is deleted and added. No old lines means a new file, no new lines a deletion.

@@ -1,6 +1,7 @@
 import { log as defaultLog } from "../../log";
 import { CodeHostError } from "../code-host-errors";
 import type { CheckAnnotation, CheckPublication, CodeHost, FetchCredentials, HostRepository, MergeResult, PullRequestTimes } from "../code-host";
+import { keyedQueue } from "../keyed-queue";
 import { STICKY_MARKER } from "../publish/sticky-comment";
 import { createGitHubAppAuth, type GitHubAppAuth } from "./app-auth";
 import { codeHostErrorFrom } from "./github-errors";
@@ -146,18 +147,8 @@ export function createGitHubHost(config: GitHubHostConfig): CodeHost {
     }
   }
 
-  // One sticky-comment upsert at a time per pull request in this process, so two publishes never
-  // both create the comment.
-  const stickyQueues = new Map<string, Promise<unknown>>();
-  function serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = stickyQueues.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(work);
-    stickyQueues.set(key, next);
-    void next.catch(() => {}).finally(() => {
-      if (stickyQueues.get(key) === next) stickyQueues.delete(key);
-    });
-    return next;
-  }
+  // One sticky-comment upsert at a time per pull request in this process, so two publishes never both create it.
+  const serialized = keyedQueue();
 
   return {
     kind: "github",

@@ -11,7 +11,7 @@ const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
  * previous one. Read at each call (not cached), so a rotation needs only the variables changed
  * and a restart, and the tests can vary them. Empty when no secret is configured.
  */
-export function githubWebhookSecrets(source: Record<string, string | undefined> = process.env): string[] {
+export function githubWebhookSecrets(source?: Record<string, string | undefined>): string[] {
   const secrets = [envVar("GITHUB_WEBHOOK_SECRET", source), envVar("GITHUB_WEBHOOK_SECRET_PREVIOUS", source)];
   return secrets.filter((secret): secret is string => typeof secret === "string" && secret.length > 0);
 }

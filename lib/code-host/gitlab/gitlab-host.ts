@@ -2,6 +2,7 @@ import { Gitlab } from "@gitbeaker/rest";
 import { log as defaultLog } from "../../log";
 import { CodeHostError, CodeHostLimitReached, CodeHostRateLimited } from "../code-host-errors";
 import type { CheckPublication, CodeHost, FetchCredentials, HostRepository, MergeResult, PullRequestTimes } from "../code-host";
+import { keyedQueue } from "../keyed-queue";
 import { STICKY_MARKER } from "../publish/sticky-comment";
 import { DEFAULT_GITLAB_LIMITS, gitLabRequesterFn, type GitLabClientLimits, type GitLabLog } from "./gitlab-requester";
 
@@ -139,17 +140,8 @@ export function createGitLabHost(config: GitLabHostConfig): CodeHost {
     }
   }
 
-  // One sticky-note upsert at a time per merge request in this process, so two publishes never both create it.
-  const stickyQueues = new Map<string, Promise<unknown>>();
-  function serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = stickyQueues.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(work);
-    stickyQueues.set(key, next);
-    void next.catch(() => {}).finally(() => {
-      if (stickyQueues.get(key) === next) stickyQueues.delete(key);
-    });
-    return next;
-  }
+  // One sticky-comment upsert at a time per pull request in this process, so two publishes never both create it.
+  const serialized = keyedQueue();
 
   return {
     kind: "gitlab",

@@ -29,21 +29,27 @@ export type Publication =
  * name for the run is dropped. One job per name, keyed, so a burst of changes sends the latest once.
  */
 export async function queuePublications(tx: Prisma.TransactionClient, runId: string, publications: Publication[]): Promise<number> {
+  const rows = publications.map((publication) => ({
+    kind: publication.kind,
+    name: publication.kind === "check" ? publication.check.name : publication.kind === "comment" ? "sticky" : "merge",
+    headSha: publication.kind === "check" ? publication.check.headSha : publication.headSha,
+    payload: publication.kind === "check" ? publication.check : publication.kind === "comment" ? { body: publication.body } : { method: publication.method },
+  }));
+  // The last publication of each of these names, in one query.
+  const latest = await tx.codeHostPublication.findMany({
+    where: { runId, kind: { in: rows.map((r) => r.kind) }, name: { in: rows.map((r) => r.name) } },
+    orderBy: { createdAt: "desc" },
+    distinct: ["kind", "name"],
+    select: { kind: true, name: true, headSha: true, payload: true, status: true },
+  });
   let queued = 0;
-  for (const publication of publications) {
-    const name = publication.kind === "check" ? publication.check.name : publication.kind === "comment" ? "sticky" : "merge";
-    const headSha = publication.kind === "check" ? publication.check.headSha : publication.headSha;
-    const payload = publication.kind === "check" ? publication.check : publication.kind === "comment" ? { body: publication.body } : { method: publication.method };
-    const last = await tx.codeHostPublication.findFirst({
-      where: { runId, kind: publication.kind, name },
-      orderBy: { createdAt: "desc" },
-      select: { headSha: true, payload: true, status: true },
-    });
-    if (last && last.status !== "superseded" && last.headSha === headSha && isDeepStrictEqual(last.payload, JSON.parse(JSON.stringify(payload)))) continue;
-    await tx.codeHostPublication.create({ data: { runId, kind: publication.kind, name, headSha, payload: payload as unknown as Prisma.InputJsonValue }, select: { id: true } });
-    const job: PublishJobPayload = { runId, kind: publication.kind, name };
+  for (const row of rows) {
+    const last = latest.find((l) => l.kind === row.kind && l.name === row.name);
+    if (last && last.status !== "superseded" && last.headSha === row.headSha && isDeepStrictEqual(last.payload, JSON.parse(JSON.stringify(row.payload)))) continue;
+    await tx.codeHostPublication.create({ data: { runId, kind: row.kind, name: row.name, headSha: row.headSha, payload: row.payload as unknown as Prisma.InputJsonValue }, select: { id: true } });
+    const job: PublishJobPayload = { runId, kind: row.kind, name: row.name };
     await tx.$executeRaw`SELECT graphile_worker.add_job(${PUBLISH_JOB}, ${JSON.stringify(job)}::json,
-      max_attempts => ${QUEUE_MAX_ATTEMPTS}::int, job_key => ${`publish:${runId}:${publication.kind}:${name}`}, job_key_mode => 'replace')`;
+      max_attempts => ${QUEUE_MAX_ATTEMPTS}::int, job_key => ${`publish:${runId}:${row.kind}:${row.name}`}, job_key_mode => 'replace')`;
     queued += 1;
   }
   return queued;

@@ -34,14 +34,13 @@ export async function queueStageOutcome(
     runUrl: runLink(input.runId),
     escalationUrl: input.escalationId ? escalationLink(input.escalationId) : undefined,
   };
+  const merge = mergeSettingsOf(input.repositorySettings);
+  const merges = input.transition.type === "complete" && merge.mode === "deploy_then_merge";
   await queuePublications(tx, input.runId, [
     ...stageCheckPublications({ ...facts, headSha: input.headSha, transition: input.transition, notes: input.notes, notChecked: input.notChecked }).map((check) => ({ kind: "check" as const, check })),
     { kind: "comment", headSha: input.headSha, body: stickyCommentBody({ ...facts, state: stickyStateOf(input.transition), notes: input.notes.length }) },
+    ...(merges ? [{ kind: "merge" as const, headSha: input.headSha, method: merge.method }] : []),
   ]);
-  const merge = mergeSettingsOf(input.repositorySettings);
-  if (input.transition.type === "complete" && merge.mode === "deploy_then_merge") {
-    await queuePublications(tx, input.runId, [{ kind: "merge", headSha: input.headSha, method: merge.method }]);
-  }
 }
 
 /** A person's decision in Flowgate, as the pull request shows it, on the escalation's own commit. */
