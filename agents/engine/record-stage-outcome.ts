@@ -228,6 +228,6 @@ async function moveRun(
     return;
   }
   const status = runStatusAfter(transition);
-  const ended = status === "failed" || status === "rolled_back";
+  const ended = status === "failed" || status === "rolled_back" || status === "cancelled";
   await tx.$executeRaw(withWrites(move.alsoWrite, runStateUpdate({ runId: move.runId, status, stage: move.job.stage, at, finished: ended, riskScore })));
 }

@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 import { fetchJson } from "@/components/ui/api";
 import { formatDuration, riskTone, statusTone } from "@/components/ui/format";
 import type { BoardCard, BoardResponse } from "@/lib/runs/board";
+import { finishedRunStatuses } from "@/lib/pipeline/stages";
 
 const stageColumns = [
   { key: "review", label: "Review" },
@@ -15,7 +16,7 @@ const stageColumns = [
   { key: "deployment", label: "Deployment" },
 ] as const;
 
-const FINISHED = new Set(["done", "rejected", "changes_requested", "failed", "rolled_back", "superseded"]);
+const FINISHED = new Set<string>(finishedRunStatuses);
 
 function columnOf(card: BoardCard): string {
   if (card.status === "escalated") return "escalated";

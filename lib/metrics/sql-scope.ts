@@ -50,11 +50,11 @@ export const hoursSql = (later: string, earlier: string) => `(date_part('epoch',
 /**
  * A run has a verdict once an agent passed, failed, rolled back or escalated it. A run can only
  * reach waiting, escalated, done, rejected, changes requested, failed or rolled back through a
- * verdict, so only queued, running and superseded runs need their stage attempts looked at.
+ * verdict, so only queued, running, superseded and cancelled runs need their stage attempts looked at.
  * Queries join those runs' verdicts as `verdict` (found = true); escalated runs are known from
  * their first escalation.
  */
-export const undecidedStatusSql = `r.status IN ('queued', 'running', 'superseded')`;
+export const undecidedStatusSql = `r.status IN ('queued', 'running', 'superseded', 'cancelled')`;
 export const verdictStatusesSql = `'passed', 'escalated', 'failed', 'rolled_back'`;
 export const runDecidedSql = `(NOT ${undecidedStatusSql} OR verdict.found IS NOT NULL)`;
 /** `verdict` for one run at a time (the drill-down pages through few). */

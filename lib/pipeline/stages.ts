@@ -16,6 +16,6 @@ export const stageLabels: Record<Stage, string> = {
 };
 
 /** Run statuses after which nothing more happens to a run. */
-export const finishedRunStatuses = ["done", "rejected", "changes_requested", "failed", "rolled_back", "superseded"] as const;
+export const finishedRunStatuses = ["done", "rejected", "changes_requested", "failed", "rolled_back", "superseded", "cancelled"] as const;
 /** Run statuses a newer head SHA supersedes. */
 export const activeRunStatuses = ["queued", "running", "escalated"] as const;

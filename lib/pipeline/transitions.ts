@@ -7,9 +7,12 @@ export type StageOutcome =
   | { kind: "escalate"; summary: string; reasons: EscalationReason[] }
   | { kind: "fail"; summary: string }
   | { kind: "rollback"; summary: string }
+  /** No verdict on the change: what was validated can no longer ship (its base moved and the host
+   * brought the branch up to date; the new head runs again). */
+  | { kind: "cancel"; summary: string }
   | { kind: "error"; summary: string };
 
-export type StageRunStatus = "passed" | "escalated" | "failed" | "rolled_back" | "error";
+export type StageRunStatus = "passed" | "escalated" | "failed" | "rolled_back" | "cancelled" | "error";
 
 export type Transition =
   | { type: "advance"; stageStatus: "passed"; nextStage: Stage }
@@ -17,6 +20,7 @@ export type Transition =
   | { type: "escalate"; stageStatus: "escalated" | "error"; reasons: EscalationReason[] }
   | { type: "fail"; stageStatus: "failed" }
   | { type: "rollback"; stageStatus: "rolled_back" }
+  | { type: "cancel"; stageStatus: "cancelled" }
   | { type: "retry"; stageStatus: "error"; nextAttempt: number; delayMs: number };
 
 export interface RetryPolicy {
@@ -54,6 +58,8 @@ export function decideTransition(input: {
       return { type: "fail", stageStatus: "failed" };
     case "rollback":
       return { type: "rollback", stageStatus: "rolled_back" };
+    case "cancel":
+      return { type: "cancel", stageStatus: "cancelled" };
     case "error":
       if (attempt < retry.maxAttempts) {
         return { type: "retry", stageStatus: "error", nextAttempt: attempt + 1, delayMs: retryDelayMs(attempt, retry) };
@@ -75,7 +81,7 @@ export function decideTransition(input: {
 }
 
 /** The run status a transition leaves the run in. */
-export function runStatusAfter(transition: Transition): "queued" | "done" | "escalated" | "failed" | "rolled_back" {
+export function runStatusAfter(transition: Transition): "queued" | "done" | "escalated" | "failed" | "rolled_back" | "cancelled" {
   switch (transition.type) {
     case "advance":
     case "retry":
@@ -88,5 +94,7 @@ export function runStatusAfter(transition: Transition): "queued" | "done" | "esc
       return "failed";
     case "rollback":
       return "rolled_back";
+    case "cancel":
+      return "cancelled";
   }
 }

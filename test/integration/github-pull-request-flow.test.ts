@@ -204,11 +204,18 @@ describe("a GitHub pull request through Flowgate", () => {
     const newer = pushHead(7, "src/reports.ts", "export function run(expression: string) {\n  return expression.length;\n}\n");
     const row = await deliver("pull_request", pullRequestPayload("synchronize", 7, newer));
     expect(row.outcome).toContain(`superseded ${first}`);
-    expect(await t.db.pipelineRun.findUniqueOrThrow({ where: { id: first } })).toMatchObject({ status: "superseded" });
+    const superseded = await t.db.pipelineRun.findUniqueOrThrow({ where: { id: first } });
+    expect(superseded).toMatchObject({ status: "superseded" });
+    // The old head's gate is no longer live: it says so on that commit.
+    await publishAll(first);
+    expect(checksOn(superseded.headSha)[GATE_CHECK]).toMatchObject({ status: "completed", conclusion: "cancelled" });
 
     const closed = await deliver("pull_request", pullRequestPayload("closed", 7, newer, { state: "closed", closed_at: "2026-12-02T10:00:00Z" }));
     expect(closed.outcome).toBe("#7 closed without merging; 1 active run ended");
-    expect((await runOf(7, newer)).status).toBe("superseded");
+    const cancelled = await runOf(7, newer);
+    expect(cancelled).toMatchObject({ status: "cancelled", supersededBy: null });
+    await publishAll(cancelled.id);
+    expect(checksOn(newer)[GATE_CHECK]).toMatchObject({ conclusion: "cancelled", output: expect.objectContaining({ title: "Cancelled: the pull request was closed" }) });
   });
 
   it("records the merge time of a merged pull request, and skips drafts", async () => {

@@ -3,9 +3,10 @@ import type { Prisma } from "../../db/client";
 import type { StageNote } from "../../pipeline/stage-note";
 import type { Stage } from "../../pipeline/stages";
 import type { Transition } from "../../pipeline/transitions";
+import { isCodeHostKind } from "../code-host";
 import { mergeSettingsOf } from "../merge-settings";
 import { queuePublications } from "./outbox";
-import { decisionCheckPublications, stageCheckPublications } from "./stage-checks";
+import { decisionCheckPublications, endedRunCheckPublications, stageCheckPublications } from "./stage-checks";
 import { stickyCommentBody, stickyStateOf } from "./sticky-comment";
 
 /**
@@ -68,4 +69,17 @@ export async function queueDecision(
     runUrl: runLink(input.runId),
   });
   await queuePublications(tx, input.runId, [...checks.map((check) => ({ kind: "check" as const, check })), { kind: "comment", headSha: input.headSha, body }]);
+}
+
+/**
+ * A run ended without a verdict (a newer head superseded it, the pull request was closed): its
+ * commit's gate and current stage go `cancelled`, so nobody mistakes a stale check for a live one.
+ */
+export async function queueRunEnded(
+  tx: Prisma.TransactionClient,
+  input: { repositoryKind: string; runId: string; headSha: string; stage: Stage; reason: string },
+): Promise<void> {
+  if (!isCodeHostKind(input.repositoryKind)) return;
+  const checks = endedRunCheckPublications({ ...input, runUrl: runLink(input.runId) });
+  await queuePublications(tx, input.runId, checks.map((check) => ({ kind: "check" as const, check })));
 }

@@ -83,6 +83,8 @@ export function stageCheckPublications(input: StageCheckInput): CheckPublication
       return [stageCheck("completed", "failure"), gate("completed", `${label} failed`, "failure")];
     case "rollback":
       return [stageCheck("completed", "failure"), gate("completed", `Rolled back at ${label.toLowerCase()}`, "failure")];
+    case "cancel":
+      return [stageCheck("completed", "cancelled"), gate("completed", `Cancelled at ${label.toLowerCase()}: ${input.summary}`.slice(0, 250), "cancelled")];
     case "retry":
       // An agent error is Flowgate's problem, not the change's: the check stays open while it retries.
       return [stageCheck("in_progress"), gate("in_progress", `${label} is retrying after an agent error`)];
@@ -125,4 +127,20 @@ export function decisionCheckPublications(input: {
     check(stageCheckName(input.stage), `${label}: ${verdict.toLowerCase()} by ${input.decidedBy}`, "completed", "failure"),
     check(GATE_CHECK, `${verdict} by ${input.decidedBy}`, "completed", "failure"),
   ];
+}
+
+/** A run ended with no verdict on its commit (superseded, or the pull request closed). */
+export function endedRunCheckPublications(input: { stage: Stage; headSha: string; reason: string; runUrl: string }): CheckPublication[] {
+  const title = `Cancelled: ${input.reason}`.slice(0, 250);
+  const check = (name: string): CheckPublication => ({
+    name,
+    headSha: input.headSha,
+    status: "completed",
+    conclusion: "cancelled",
+    title,
+    summary: `${escapeMarkdown(title)}. This commit's checks no longer describe the pull request.`,
+    detailsUrl: input.runUrl,
+    annotations: [],
+  });
+  return [check(stageCheckName(input.stage)), check(GATE_CHECK)];
 }

@@ -15,6 +15,8 @@ export function stickyStateOf(transition: Transition): string {
       return "failed";
     case "rollback":
       return "rolled back";
+    case "cancel":
+      return "cancelled";
     case "retry":
       return "retrying after an agent error";
   }
