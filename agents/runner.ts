@@ -1,6 +1,7 @@
 import { run, type Runner } from "graphile-worker";
 import { startChainAnchoring } from "../lib/audit/verify/anchor-chain-head";
 import { handleCodeHostDelivery } from "../lib/code-host/intake/handle-delivery";
+import { createBaseCheck } from "../lib/code-host/base-check";
 import { codeHostResolver } from "../lib/code-host/hosts";
 import { publishPending } from "../lib/code-host/publish/publish";
 import { createPrismaClient } from "../lib/db/client";
@@ -48,17 +49,18 @@ async function main() {
   const workspaceRoot = workspaceRootFor(config.FLOWGATE_DATA_DIR);
   await sweepWorkspaces(db, { root: workspaceRoot, log });
   removeLegacyWorkspaces(config.FLOWGATE_DATA_DIR, log);
+  // Checks and comments on GitHub/GitLab pull requests (the outbox), when a host is configured.
+  const resolveCodeHost = codeHostResolver(config);
   const agents: Record<Stage, StageAgent> = {
     review: createReviewAgent(provider),
     test: createTestAgent(provider, { workspaceRoot, sandbox }),
     staging: createStagingAgent(),
     validation: createValidationAgent(),
-    deployment: createDeploymentAgent(provider),
+    // A pull request on a code host is deployed only while it contains its base's tip.
+    deployment: createDeploymentAgent(provider, { checkBase: createBaseCheck(resolveCodeHost) }),
   };
   log.info({ llm: provider ? `${provider.name} ${provider.model}` : "none (heuristic agents)" }, "agents ready");
 
-  // Checks and comments on GitHub/GitLab pull requests (the outbox), when a host is configured.
-  const resolveCodeHost = codeHostResolver(config);
   const runner: Runner = await run({
     events: heartbeat.workerEvents(),
     connectionString: config.DATABASE_URL,

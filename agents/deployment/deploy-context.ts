@@ -1,4 +1,5 @@
-import { profileForRun, profileIn } from "../targets/profile";
+import { gitDirOf } from "../../lib/repositories/git-dir";
+import { derivedProfile, profileForRun, profileIn } from "../targets/profile";
 import { simulationSeed } from "../targets/simulated-service";
 import type { DeployContext, Environment } from "../targets/types";
 import type { StageContext } from "../engine/stage-agent";
@@ -7,7 +8,10 @@ import type { StageContext } from "../engine/stage-agent";
 export async function deployContextFor(context: StageContext, environment: Environment): Promise<DeployContext> {
   const { run } = context;
   const repository = run.pullRequest.repository;
-  const profile = await profileForRun({ repositoryPath: repository.location, headSha: run.headSha, runId: run.id });
+  // The head's files are in the repository's own directory, or in a code host's cache; a remote
+  // repository has no copy here, and its profile is derived from the run.
+  const gitDir = gitDirOf(repository);
+  const profile = gitDir ? await profileForRun({ repositoryPath: gitDir, headSha: run.headSha, runId: run.id }) : derivedProfile(run.id);
   return {
     runId: run.id,
     repository: repository.name,

@@ -1,17 +1,21 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { IntervalVerdict } from "../../lib/canary";
+import type { BaseCheck } from "../../lib/code-host/base-check";
 import { deploymentLink } from "../../lib/app-links";
 import { enqueueNotifications } from "../../lib/notifications/notify";
 import type { EscalationReason } from "../../lib/pipeline/escalation-reasons";
 import type { StageOutcome } from "../../lib/pipeline/transitions";
 import type { LlmProvider } from "../llm/provider";
-import { measuredDecision, type StageAgent, type StageAgentResult, type StageContext } from "../engine/stage-agent";
+import { measuredDecision, type StageAgent, type StageAgentResult, type StageAssessment, type StageContext } from "../engine/stage-agent";
 import { createDeployTarget, createMetricSource, deploySettingsOf, realDurationMs } from "../targets/select";
 import type { DeployContext, DeployTarget, MetricSource } from "../targets/types";
 import { evaluateCanaryInterval } from "../rollout/canary-analysis";
 import { deployContextFor } from "./deploy-context";
 import { loadSamples, openDeployment, recordStep, storeSamples, type DeploymentHandle } from "../rollout/deployment-record";
 import { writeIncidentReport, type IncidentReport } from "./incident-report";
+
+/** Where the run's head stands against its base branch now (pull requests on a code host: lib/code-host/base-check.ts). */
+export type CheckBase = (run: StageContext["run"]) => Promise<BaseCheck>;
 
 export const DEPLOYMENT_AGENT_VERSION = "deployment-1";
 /** One canary evaluation per minute of the repository's clock. */
@@ -56,7 +60,7 @@ interface Canary {
  * A retried attempt (runner crash) resumes the canary from its stored samples, or rolls back if
  * it cannot resume within the policy's time: a canary is never left unattended.
  */
-export function createDeploymentAgent(provider: LlmProvider | null): StageAgent {
+export function createDeploymentAgent(provider: LlmProvider | null, options: { checkBase?: CheckBase } = {}): StageAgent {
   return {
     stage: "deployment",
     async run(context): Promise<StageAgentResult> {
@@ -65,6 +69,8 @@ export function createDeploymentAgent(provider: LlmProvider | null): StageAgent 
 
       const highRisk = await unapprovedHighRisk(context);
       if (highRisk) return result(context, { kind: "escalate", summary: `Escalated before the canary: ${highRisk.label}`, reasons: [highRisk] }, null, highRisk.detail);
+      const stale = options.checkBase && (await staleBase(context, options.checkBase));
+      if (stale) return result(context, stale, null, stale.summary);
 
       const settings = deploySettingsOf(repository.settings);
       const target = createDeployTarget(settings, "production");
@@ -182,6 +188,21 @@ async function unapprovedHighRisk(context: StageContext): Promise<EscalationReas
   return { code: "high_risk", label: `risk ${risk} ≥ ${threshold}`, detail: `Risk ${risk} is at or above ${threshold} and no person has approved this change: a human decides before any production traffic.`, value: risk, threshold };
 }
 
+/**
+ * A head whose base moved since it was validated is not deployed (deploy-then-merge would put an
+ * untested combination into the default branch): the run is cancelled once the host is bringing
+ * the branch up to date (its push is validated by a new run), and fails when the host cannot.
+ * Checked only before this attempt's deployment exists: a canary resumed after a crash goes on.
+ */
+async function staleBase(context: StageContext, checkBase: CheckBase): Promise<StageOutcome | null> {
+  if (await context.db.deployment.findUnique({ where: { stageRunId: context.stageRunId }, select: { id: true } })) return null;
+  const base = await checkBase(context.run);
+  if (base.kind !== "behind") return null;
+  const moved = `The base branch ${base.baseRef} has ${base.behindBy} commit${base.behindBy === 1 ? "" : "s"} this head does not contain`;
+  if (base.update.requested) return { kind: "cancel", summary: `${moved}: the branch is being brought up to date, and the new head runs the pipeline again` };
+  return { kind: "fail", summary: `${moved}, and the branch could not be brought up to date (${base.update.reason}): merge or rebase onto ${base.baseRef}; the push starts a new run` };
+}
+
 /** Where a crashed canary stands: its clock, how many intervals were judged, and whether it is too late. */
 async function resumePoint(canary: Canary, intervals: number, policyRealMs: number): Promise<{ ok: true; clock: CanaryClock; done: number } | { ok: false; reason: string }> {
   const steps = await canary.context.db.deploymentStep.findMany({ where: { deploymentId: canary.handle.id }, orderBy: { id: "asc" } });
@@ -224,7 +245,21 @@ async function rollBack(canary: Canary, verdict: IntervalVerdict | null, reason:
     canary.provider,
   );
   await notifyRollback(canary, report, reason);
-  return result(context, { kind: "rollback", summary: `Rolled back: ${reason}` }, handle.id, `${report.summary}\n\n${report.hypothesis}`, llm && canary.provider ? { ...llm, provider: canary.provider } : null);
+  const rolledBack = result(context, { kind: "rollback", summary: `Rolled back: ${reason}` }, handle.id, `${report.summary}\n\n${report.hypothesis}`, llm && canary.provider ? { ...llm, provider: canary.provider } : null);
+  // The pull request stays open; its comment carries the incident report.
+  return { ...rolledBack, assessment: { criticalFindings: 0, notChecked: [], report: incidentReportForPullRequest(report) } };
+}
+
+function incidentReportForPullRequest(report: IncidentReport): NonNullable<StageAssessment["report"]> {
+  return {
+    title: `Incident report: ${report.title}`,
+    sections: [
+      { heading: "What happened", text: report.summary },
+      { heading: "Hypothesis", text: report.hypothesis },
+      ...(report.trippedMetric ? [{ heading: "Tripped", text: `${report.trippedMetric.name} ${report.trippedMetric.value}${report.trippedMetric.unit ?? ""} against a threshold of ${report.trippedMetric.threshold}${report.trippedMetric.unit ?? ""}` }] : []),
+      ...(report.suspectFiles.length > 0 ? [{ heading: "Files to look at first", text: report.suspectFiles.map((f) => `${f.path}: ${f.reason}`).join("\n") }] : []),
+    ],
+  };
 }
 
 /** The incident report is stored and sent to the team's channels with the rollback's notification step. */

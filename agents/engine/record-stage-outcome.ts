@@ -114,6 +114,7 @@ export async function recordStageOutcome(db: Db, input: RecordInput): Promise<{ 
           summary: result.outcome.summary,
           notes: assessment.notes ?? [],
           notChecked: assessment.notChecked,
+          report: assessment.report,
           escalationId,
           repositorySettings: locked.repositorySettings,
         });

@@ -20,7 +20,7 @@ export interface StageContext {
     headSha: string;
     /** The diff's text, read on first call (megabytes at most; the stages that read lines call it). */
     diffText: () => Promise<string>;
-    pullRequest: { number: number; title: string; description: string; author: string; repository: { id: string; name: string; kind: string; location: string; settings: unknown } };
+    pullRequest: { number: number; title: string; description: string; author: string; repository: { id: string; name: string; kind: string; location: string; hostInstallationId: string | null; settings: unknown } };
   };
 }
 
@@ -91,6 +91,8 @@ export interface StageAssessment {
   notChecked: string[];
   /** File and line notes (findings, uncovered changed lines), for the code host's annotations. */
   notes?: StageNote[];
+  /** A longer account for the pull request's comment: the incident report of a rollback. Plain text. */
+  report?: { title: string; sections: { heading: string; text: string }[] };
 }
 
 export type { StageNote };

@@ -1,4 +1,5 @@
 import { appendAuditEvent, type AuditActor } from "../../lib/audit/chain/append-audit-event";
+import { queueDeploymentState } from "../../lib/code-host/publish/queue-outcome";
 import type { Db, Prisma } from "../../lib/db/client";
 import type { CohortSeries } from "../targets/types";
 
@@ -68,6 +69,10 @@ export async function recordStep(
     });
     if (step.deployment) {
       const { analysis, incidentReport, ...rest } = step.deployment;
+      // A production deployment's state changes are recorded on the code host too (when there is one).
+      if (rest.status && rest.status !== "pending" && handle.environment === "production") {
+        await queueDeploymentState(tx, { runId: handle.runId, deploymentId: handle.id, status: rest.status, summary: step.summary });
+      }
       await tx.deployment.update({
         where: { id: handle.id },
         data: {

@@ -64,6 +64,35 @@ export interface MergeResult {
   reason?: string;
 }
 
+/** Where a pull request's head stands against its base branch's current tip. */
+export interface BaseStatus {
+  baseRef: string;
+  /** The base branch's tip now. */
+  baseSha: string;
+  /** Commits on the base branch that the head does not contain: 0 means up to date. */
+  behindBy: number;
+}
+
+/** The host's answer to "bring this pull request up to date with its base". */
+export type BranchUpdate = { requested: true } | { requested: false; reason: string };
+
+/**
+ * One deployment of a commit as the host records it (GitHub Deployments): the canary and the
+ * promotion each have their own environment, and each state change is a status.
+ */
+export interface DeploymentPublication {
+  /** Flowgate's deployment id: how a resent publication finds the host's deployment again. */
+  deploymentId: string;
+  headSha: string;
+  environment: string;
+  production: boolean;
+  transient: boolean;
+  state: "in_progress" | "success" | "failure" | "error" | "inactive";
+  description: string;
+  /** The deployment's page in Flowgate. */
+  logUrl: string;
+}
+
 /** How a git process fetches from the host without the token ever reaching a URL or `.git/config`. */
 export interface FetchCredentials {
   url: string;
@@ -82,4 +111,10 @@ export interface CodeHost {
   mergePullRequest(repository: HostRepository, pullRequest: number, options: { sha: string; method: MergeMethod }): Promise<MergeResult>;
   pullRequestTimes(repository: HostRepository, pullRequest: number): Promise<PullRequestTimes>;
   fetchCredentials(repository: HostRepository): Promise<FetchCredentials>;
+  /** Whether the head contains its base branch's current tip (deploy-then-merge deploys only such heads). */
+  baseStatus(repository: HostRepository, pullRequest: number, headSha: string): Promise<BaseStatus>;
+  /** Asks the host to merge the base into the head (GitHub) or rebase it (GitLab); the push that follows starts a new run. */
+  updateBranch(repository: HostRepository, pullRequest: number, expectedHeadSha: string): Promise<BranchUpdate>;
+  /** Records a deployment's state on the host; null when the host has no deployments to record it in. */
+  publishDeployment(repository: HostRepository, deployment: DeploymentPublication): Promise<{ id: string } | null>;
 }

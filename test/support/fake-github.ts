@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createPublicKey, randomBytes, verify, type KeyObject } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,7 +18,10 @@ import type { AddressInfo } from "node:net";
  * - Check runs (list for a ref with check_name/app_id/filter, create, update with annotations
  *   appended, at most 50 per request, list annotations), issue comments (list with per_page/page
  *   and `Link` headers whose URLs use `/repositories/{id}/…` as GitHub's do, create, update), pull
- *   requests (get, list commits, merge: 405 not mergeable, 409 head moved, 422 bad method).
+ *   requests (get, list commits, merge: 405 not mergeable, 409 head moved, 422 bad method; update
+ *   branch: 202 accepted, 422 when the expected head is not the head), compare (`base...head`,
+ *   answered by real git over the repository's bare directory when the test gives one), and
+ *   deployments (create, list by sha/environment, statuses).
  * - `inject()` answers the next matching requests with any status, headers and body (rate limits,
  *   5xx, the 422 of the statuses limit); every request is recorded with the status it got.
  */
@@ -90,6 +94,8 @@ export interface FakeGitHubApiOptions {
   tokenLifetimeMs?: number;
   /** The fake clock's start (default: now). */
   now?: number;
+  /** "owner/name" → a bare git directory holding its branches and pull heads: compare reads it. */
+  gitDirs?: Record<string, string>;
 }
 
 export interface FakeGitHubApi {
@@ -108,6 +114,10 @@ export interface FakeGitHubApi {
   /** Check runs in wire format, each with its `annotations` (all of them, in order). */
   checkRuns(repository: string): any[];
   pull(repository: string, number: number): any;
+  /** Deployments in wire format, each with its `statuses` (oldest first). */
+  deployments(repository: string): any[];
+  /** The pull requests whose branch update was requested, in order. */
+  branchUpdates(repository: string): number[];
   close(): Promise<void>;
 }
 
@@ -142,12 +152,14 @@ interface RepoState {
   comments: Map<number, any[]>;
   checkRuns: any[];
   annotations: Map<number, any[]>;
+  deployments: any[];
+  branchUpdates: number[];
 }
 
 export async function startFakeGitHubApi(options: FakeGitHubApiOptions): Promise<FakeGitHubApi> {
   const publicKey = typeof options.publicKey === "string" ? createPublicKey(options.publicKey) : options.publicKey;
   const appSlug = options.appSlug ?? "flowgate-test";
-  const installationPermissions = options.installationPermissions ?? { checks: "write", contents: "write", issues: "write", pull_requests: "write", metadata: "read" };
+  const installationPermissions = options.installationPermissions ?? { checks: "write", contents: "write", deployments: "write", issues: "write", pull_requests: "write", metadata: "read" };
   let clockMs = options.now ?? Date.now();
   let nextId = 1000;
   const newId = () => ++nextId;
@@ -156,7 +168,7 @@ export async function startFakeGitHubApi(options: FakeGitHubApiOptions): Promise
   for (const [installationId, names] of Object.entries(options.installations)) {
     for (const fullName of names) {
       const [owner, name] = fullName.split("/");
-      const state: RepoState = { id: newId(), owner, name, installationId, pulls: new Map(), commits: new Map(), comments: new Map(), checkRuns: [], annotations: new Map() };
+      const state: RepoState = { id: newId(), owner, name, installationId, pulls: new Map(), commits: new Map(), comments: new Map(), checkRuns: [], annotations: new Map(), deployments: [], branchUpdates: [] };
       repos.set(fullName.toLowerCase(), state);
       reposById.set(state.id, state);
     }
@@ -267,6 +279,8 @@ export async function startFakeGitHubApi(options: FakeGitHubApiOptions): Promise
       return repo.checkRuns.map((run) => ({ ...checkRunJson(repo, run), annotations: repo.annotations.get(run.id) ?? [] }));
     },
     pull: (repository, number) => repoOf(repository).pulls.get(number),
+    deployments: (repository) => repoOf(repository).deployments,
+    branchUpdates: (repository) => repoOf(repository).branchUpdates,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 
@@ -552,13 +566,106 @@ export async function startFakeGitHubApi(options: FakeGitHubApiOptions): Promise
       }
       return notFound();
     }
+    // Compare: the base's tip and how far the head is ahead of and behind it, from real git.
+    if (method === "GET" && (match = /^\/compare\/(.+)\.\.\.(.+)$/.exec(rest))) {
+      const denied = need("contents", "read");
+      if (denied) return denied;
+      const gitDir = options.gitDirs?.[`${repo.owner}/${repo.name}`];
+      const revParse = (ref: string) => {
+        try {
+          return execFileSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { cwd: gitDir, encoding: "utf8" }).trim();
+        } catch {
+          return null;
+        }
+      };
+      const [baseName, headName] = [decodeURIComponent(match[1]), decodeURIComponent(match[2])];
+      const baseSha = gitDir ? (revParse(`refs/heads/${baseName}`) ?? revParse(baseName)) : null;
+      const headSha = gitDir ? (revParse(`refs/heads/${headName}`) ?? revParse(headName)) : null;
+      if (!baseSha || !headSha) return notFound();
+      const count = (range: string) => Number(execFileSync("git", ["rev-list", "--count", range], { cwd: gitDir, encoding: "utf8" }).trim());
+      const [ahead, behind] = [count(`${baseSha}..${headSha}`), count(`${headSha}..${baseSha}`)];
+      const mergeBase = execFileSync("git", ["merge-base", baseSha, headSha], { cwd: gitDir, encoding: "utf8" }).trim();
+      const commitJson = (sha: string) => ({ sha, node_id: `C_${sha.slice(0, 8)}`, url: `${baseUrl}/repos/${repo.owner}/${repo.name}/commits/${sha}`, commit: { message: "" }, parents: [] });
+      return new Answer(200, {
+        url: `${baseUrl}/repos/${repo.owner}/${repo.name}/compare/${baseName}...${headName}`,
+        html_url: `https://github.com/${repo.owner}/${repo.name}/compare/${baseName}...${headName}`,
+        base_commit: commitJson(baseSha),
+        merge_base_commit: commitJson(mergeBase),
+        status: ahead === 0 && behind === 0 ? "identical" : behind === 0 ? "ahead" : ahead === 0 ? "behind" : "diverged",
+        ahead_by: ahead,
+        behind_by: behind,
+        total_commits: ahead,
+        commits: [],
+        files: [],
+      });
+    }
+    // Deployments and their statuses
+    if (rest === "/deployments") {
+      if (method === "GET") {
+        const denied = need("deployments", "read");
+        if (denied) return denied;
+        const listed = repo.deployments.filter((d) => (!query.sha || d.sha === query.sha) && (!query.environment || d.environment === query.environment)).reverse();
+        return page(listed.map(({ statuses: _statuses, ...d }) => d), query, `/repositories/${repo.id}/deployments`, host);
+      }
+      if (method === "POST") {
+        const denied = need("deployments", "write");
+        if (denied) return denied;
+        if (typeof body?.ref !== "string" || !body.ref) return new Answer(422, { message: "Invalid request.\n\n\"ref\" wasn't supplied.", documentation_url: `${DOCS}/deployments/deployments`, status: "422" });
+        const id = newId();
+        const deployment = {
+          url: `${baseUrl}/repos/${repo.owner}/${repo.name}/deployments/${id}`,
+          id,
+          node_id: `DE_${id}`,
+          sha: body.ref,
+          ref: body.ref,
+          task: body.task ?? "deploy",
+          payload: body.payload ?? {},
+          original_environment: body.environment ?? "production",
+          environment: body.environment ?? "production",
+          description: body.description ?? null,
+          creator: botUser,
+          created_at: iso(clockMs),
+          updated_at: iso(clockMs),
+          statuses_url: `${baseUrl}/repos/${repo.owner}/${repo.name}/deployments/${id}/statuses`,
+          repository_url: `${baseUrl}/repos/${repo.owner}/${repo.name}`,
+          transient_environment: body.transient_environment ?? false,
+          production_environment: body.production_environment ?? (body.environment ?? "production") === "production",
+          performed_via_github_app: app,
+          statuses: [] as any[],
+        };
+        repo.deployments.push(deployment);
+        const { statuses: _statuses, ...wire } = deployment;
+        return new Answer(201, wire);
+      }
+    }
+    if ((match = /^\/deployments\/(\d+)\/statuses$/.exec(rest)) && method === "POST") {
+      const denied = need("deployments", "write");
+      if (denied) return denied;
+      const deployment = repo.deployments.find((d) => d.id === Number(match![1]));
+      if (!deployment) return notFound();
+      if (!["error", "failure", "inactive", "in_progress", "queued", "pending", "success"].includes(body?.state)) {
+        return new Answer(422, { message: "Validation Failed", errors: [{ resource: "DeploymentStatus", code: "custom", field: "state", message: `state is not included in the list` }], documentation_url: `${DOCS}/deployments/statuses`, status: "422" });
+      }
+      const status = { id: newId(), state: body.state, description: body.description ?? "", environment: deployment.environment, log_url: body.log_url ?? "", environment_url: body.environment_url ?? "", creator: botUser, created_at: iso(clockMs), updated_at: iso(clockMs), deployment_url: deployment.url };
+      deployment.statuses.push(status);
+      return new Answer(201, status);
+    }
     // Pull requests
-    if ((match = /^\/pulls\/(\d+)(\/commits|\/merge)?$/.exec(rest))) {
+    if ((match = /^\/pulls\/(\d+)(\/commits|\/merge|\/update-branch)?$/.exec(rest))) {
       const pull = repo.pulls.get(Number(match[1]));
       if (!pull) return notFound();
       if (method === "GET" && !match[2]) return need("pull_requests", "read") ?? new Answer(200, pull);
       if (method === "GET" && match[2] === "/commits") {
         return need("pull_requests", "read") ?? page(repo.commits.get(pull.number) ?? [], query, `/repositories/${repo.id}/pulls/${pull.number}/commits`, host);
+      }
+      if (method === "PUT" && match[2] === "/update-branch") {
+        const denied = need("contents", "write");
+        if (denied) return denied;
+        if (body?.expected_head_sha && body.expected_head_sha !== pull.head.sha) {
+          return new Answer(422, { message: "expected head sha didn't match current head ref.", documentation_url: `${DOCS}/pulls/pulls#update-a-pull-request-branch`, status: "422" });
+        }
+        repo.branchUpdates.push(pull.number);
+        return new Answer(202, { message: "Updating pull request branch.", url: pull.html_url });
       }
       if (method === "PUT" && match[2] === "/merge") {
         const denied = need("contents", "write");

@@ -1,6 +1,6 @@
 import { log as defaultLog } from "../../log";
 import { CodeHostError } from "../code-host-errors";
-import type { CheckAnnotation, CheckPublication, CodeHost, FetchCredentials, HostRepository, MergeResult, PullRequestTimes } from "../code-host";
+import type { BaseStatus, BranchUpdate, CheckAnnotation, CheckPublication, CodeHost, FetchCredentials, HostRepository, MergeResult, PullRequestTimes } from "../code-host";
 import { keyedQueue } from "../keyed-queue";
 import { STICKY_MARKER } from "../publish/sticky-comment";
 import { createGitHubAppAuth, type GitHubAppAuth } from "./app-auth";
@@ -83,6 +83,10 @@ function toGitHubAnnotation(annotation: CheckAnnotation) {
 function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown } | null)?.status;
   return typeof status === "number" ? status : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function earliest(dates: (string | null | undefined)[]): Date | null {
@@ -247,6 +251,72 @@ export function createGitHubHost(config: GitHubHostConfig): CodeHost {
           mergedAt: pull.merged_at ? new Date(pull.merged_at) : null,
           closedAt: pull.closed_at ? new Date(pull.closed_at) : null,
         };
+      });
+    },
+
+    async baseStatus(repository, pullRequest, headSha): Promise<BaseStatus> {
+      const { owner, repo } = ownerAndName(repository);
+      const octokit = clientFor(repository);
+      return withErrors(`Comparing ${repository.fullName}#${pullRequest} with its base`, async () => {
+        const { data: pull } = await octokit.rest.pulls.get({ owner, repo, pull_number: pullRequest });
+        // The base branch's tip now (the pull request's own base.sha can be older), against the head.
+        const { data: compared } = await octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${pull.base.ref}...${headSha}`, per_page: 1 });
+        return { baseRef: pull.base.ref, baseSha: compared.base_commit.sha, behindBy: compared.behind_by };
+      });
+    },
+
+    async updateBranch(repository, pullRequest, expectedHeadSha): Promise<BranchUpdate> {
+      const { owner, repo } = ownerAndName(repository);
+      const octokit = clientFor(repository);
+      try {
+        await octokit.rest.pulls.updateBranch({ owner, repo, pull_number: pullRequest, expected_head_sha: expectedHeadSha });
+        return { requested: true };
+      } catch (error) {
+        // 422: a merge conflict, or the head moved since (GitHub says which).
+        if (statusOf(error) === 422) {
+          const message = (error as { response?: { data?: { message?: unknown } } }).response?.data?.message;
+          return { requested: false, reason: typeof message === "string" ? message : "GitHub could not update the branch" };
+        }
+        throw codeHostErrorFrom(error, `Updating the branch of ${repository.fullName}#${pullRequest}`);
+      }
+    },
+
+    async publishDeployment(repository, deployment) {
+      const { owner, repo } = ownerAndName(repository);
+      const octokit = clientFor(repository);
+      return withErrors(`Recording deployment ${deployment.environment} of ${repository.fullName}@${deployment.headSha.slice(0, 12)}`, async () => {
+        // One GitHub deployment per Flowgate deployment and environment, found again by the id in
+        // its payload: a publication resent after a crash adds a status, never a second deployment.
+        const { data: listed } = await octokit.rest.repos.listDeployments({ owner, repo, sha: deployment.headSha, environment: deployment.environment, per_page: 100 });
+        let deploymentId = listed.find((candidate) => isRecord(candidate.payload) && candidate.payload.flowgate === deployment.deploymentId)?.id;
+        if (deploymentId === undefined) {
+          const { data: created } = await octokit.rest.repos.createDeployment({
+            owner,
+            repo,
+            ref: deployment.headSha,
+            environment: deployment.environment,
+            description: truncate(deployment.description, 140),
+            payload: { flowgate: deployment.deploymentId },
+            // A record of what Flowgate deployed, not a request: no merging the default branch in,
+            // no waiting for other checks (Flowgate is the gate).
+            auto_merge: false,
+            required_contexts: [],
+            production_environment: deployment.production,
+            transient_environment: deployment.transient,
+          });
+          if (!("id" in created)) throw new CodeHostError(`GitHub did not create the deployment: ${created.message ?? "no reason given"}`);
+          deploymentId = created.id;
+        }
+        await octokit.rest.repos.createDeploymentStatus({
+          owner,
+          repo,
+          deployment_id: deploymentId,
+          state: deployment.state,
+          description: truncate(deployment.description, 140),
+          log_url: deployment.logUrl,
+          auto_inactive: deployment.production,
+        });
+        return { id: String(deploymentId) };
       });
     },
 

@@ -1,7 +1,7 @@
 import { Gitlab } from "@gitbeaker/rest";
 import { log as defaultLog } from "../../log";
 import { CodeHostError, CodeHostLimitReached, CodeHostRateLimited } from "../code-host-errors";
-import type { CheckPublication, CodeHost, FetchCredentials, HostRepository, MergeResult, PullRequestTimes } from "../code-host";
+import type { BaseStatus, BranchUpdate, CheckPublication, CodeHost, FetchCredentials, HostRepository, MergeResult, PullRequestTimes } from "../code-host";
 import { keyedQueue } from "../keyed-queue";
 import { STICKY_MARKER } from "../publish/sticky-comment";
 import { DEFAULT_GITLAB_LIMITS, gitLabRequesterFn, type GitLabClientLimits, type GitLabLog } from "./gitlab-requester";
@@ -218,6 +218,36 @@ export function createGitLabHost(config: GitLabHostConfig): CodeHost {
           closedAt: mr.closed_at ? new Date(mr.closed_at as string) : null,
         };
       });
+    },
+
+    async baseStatus(repository, pullRequest, headSha): Promise<BaseStatus> {
+      const project = projectPath(repository);
+      return withErrors(`Comparing ${repository.fullName}!${pullRequest} with its target branch`, async () => {
+        const mr = await api.MergeRequests.show(project, pullRequest, { includeDivergedCommitsCount: true });
+        const branch = await api.Branches.show(project, mr.target_branch);
+        const behindBy = Number(mr.diverged_commits_count ?? 0);
+        // GitLab counts divergence for the merge request's current head: a different head is not
+        // the one this run validated, and is treated as behind (its own push starts its own run).
+        return { baseRef: mr.target_branch, baseSha: String(branch.commit.id), behindBy: mr.sha === headSha ? behindBy : Math.max(behindBy, 1) };
+      });
+    },
+
+    async updateBranch(repository, pullRequest): Promise<BranchUpdate> {
+      const project = projectPath(repository);
+      try {
+        await api.MergeRequests.rebase(project, pullRequest);
+        return { requested: true };
+      } catch (error) {
+        // 403: the token may not push to the source branch (a fork); 409: a rebase is running or cannot be done.
+        const status = statusOf(error);
+        if (status === 403 || status === 409) return { requested: false, reason: wordsOf(error) || "GitLab could not rebase the merge request" };
+        throw gitLabErrorFrom(error, `Rebasing ${repository.fullName}!${pullRequest}`);
+      }
+    },
+
+    // GitLab's deployments belong to its own CI environments; Flowgate's stay in Flowgate.
+    async publishDeployment() {
+      return null;
     },
 
     async fetchCredentials(repository): Promise<FetchCredentials> {

@@ -1,13 +1,13 @@
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import type { Prisma } from "../../db/client";
-import type { CheckPublication, MergeMethod } from "../code-host";
+import type { CheckPublication, DeploymentPublication, MergeMethod } from "../code-host";
 
 export const PUBLISH_JOB = "codeHost.publish";
 
 export const publishJobPayloadSchema = z.object({
   runId: z.string().min(1),
-  kind: z.enum(["check", "comment", "merge"]),
+  kind: z.enum(["check", "comment", "merge", "deployment"]),
   name: z.string().min(1),
 });
 export type PublishJobPayload = z.infer<typeof publishJobPayloadSchema>;
@@ -20,7 +20,23 @@ export type Publication =
   | { kind: "check"; check: CheckPublication }
   | { kind: "comment"; body: string; headSha: string }
   /** Deploy-then-merge: the promoted head merged into the default branch. */
-  | { kind: "merge"; headSha: string; method: MergeMethod };
+  | { kind: "merge"; headSha: string; method: MergeMethod }
+  /** A deployment's state in one environment (GitHub Deployments). */
+  | { kind: "deployment"; deployment: DeploymentPublication };
+
+/** A publication as its outbox row: one name per thing on the host (a check, the comment, an environment). */
+function rowOf(publication: Publication): { kind: Publication["kind"]; name: string; headSha: string; payload: unknown } {
+  switch (publication.kind) {
+    case "check":
+      return { kind: "check", name: publication.check.name, headSha: publication.check.headSha, payload: publication.check };
+    case "comment":
+      return { kind: "comment", name: "sticky", headSha: publication.headSha, payload: { body: publication.body } };
+    case "merge":
+      return { kind: "merge", name: "merge", headSha: publication.headSha, payload: { method: publication.method } };
+    case "deployment":
+      return { kind: "deployment", name: publication.deployment.environment, headSha: publication.deployment.headSha, payload: publication.deployment };
+  }
+}
 
 /**
  * Queues what the code host should show, inside the caller's transaction (the one that records the
@@ -29,12 +45,7 @@ export type Publication =
  * name for the run is dropped. One job per name, keyed, so a burst of changes sends the latest once.
  */
 export async function queuePublications(tx: Prisma.TransactionClient, runId: string, publications: Publication[]): Promise<number> {
-  const rows = publications.map((publication) => ({
-    kind: publication.kind,
-    name: publication.kind === "check" ? publication.check.name : publication.kind === "comment" ? "sticky" : "merge",
-    headSha: publication.kind === "check" ? publication.check.headSha : publication.headSha,
-    payload: publication.kind === "check" ? publication.check : publication.kind === "comment" ? { body: publication.body } : { method: publication.method },
-  }));
+  const rows = publications.map(rowOf);
   // The last publication of each of these names, in one query.
   const latest = await tx.codeHostPublication.findMany({
     where: { runId, kind: { in: rows.map((r) => r.kind) }, name: { in: rows.map((r) => r.name) } },

@@ -1,7 +1,7 @@
 import { runLink } from "../../app-links";
 import type { Db } from "../../db/client";
 import type { Logger } from "../../log";
-import type { CheckPublication, CodeHost, HostRepository, MergeMethod, MergeResult } from "../code-host";
+import type { CheckPublication, CodeHost, DeploymentPublication, HostRepository, MergeMethod, MergeResult } from "../code-host";
 import { CodeHostRateLimited } from "../code-host-errors";
 import { queuePublications, type PublishJobPayload } from "./outbox";
 import { stickyCommentBody } from "./sticky-comment";
@@ -38,6 +38,7 @@ export async function publishPending(db: Db, resolveHost: HostResolver, job: Pub
   try {
     if (job.kind === "check") await target.host.publishCheck(target.repository, latest.payload as unknown as CheckPublication);
     else if (job.kind === "comment") await target.host.upsertStickyComment(target.repository, pullRequest.number, (latest.payload as { body: string }).body);
+    else if (job.kind === "deployment") await target.host.publishDeployment(target.repository, latest.payload as unknown as DeploymentPublication);
     else merge = await target.host.mergePullRequest(target.repository, pullRequest.number, { sha: latest.headSha, method: (latest.payload as { method: MergeMethod }).method });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -38,6 +38,8 @@ export function stickyCommentBody(input: {
   notes: number;
   runUrl: string;
   escalationUrl?: string;
+  /** A longer account (a rollback's incident report), escaped like the summary. */
+  report?: { title: string; sections: { heading: string; text: string }[] };
 }): string {
   const at = stages.indexOf(input.stage);
   const progress = stages
@@ -49,6 +51,9 @@ export function stickyCommentBody(input: {
     progress,
     "",
     escapeMarkdown(input.summary),
+    ...(input.report
+      ? ["", `#### ${escapeMarkdown(input.report.title)}`, ...input.report.sections.flatMap((section) => ["", `**${escapeMarkdown(section.heading)}**`, escapeMarkdown(section.text)])]
+      : []),
     ...(input.notes > 0 ? ["", `${input.notes} note${input.notes === 1 ? "" : "s"} on the changed lines: see the ${stageLabels[input.stage]} check's annotations.`] : []),
     "",
     input.escalationUrl ? `**A person decides this change:** [open it in the inbox](${input.escalationUrl}) · [the run](${input.runUrl})` : `[The run in Flowgate](${input.runUrl})`,
