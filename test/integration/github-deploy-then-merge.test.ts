@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDeploymentAgent } from "@/agents/deployment/deployment-agent";
+import { runStageJob } from "@/agents/engine/run-stage-job";
+import { measuredDecision, type StageAgent } from "@/agents/engine/stage-agent";
+import { createReviewAgent } from "@/agents/review/review-agent";
+import { createStagingAgent } from "@/agents/staging/staging-agent";
+import { createValidationAgent } from "@/agents/validation/validation-agent";
+import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
+import { createBaseCheck } from "@/lib/code-host/base-check";
+import { CANARY_ENVIRONMENT, PRODUCTION_ENVIRONMENT } from "@/lib/code-host/publish/queue-outcome";
+import { GATE_CHECK } from "@/lib/code-host/publish/stage-checks";
+import { log } from "@/lib/log";
+import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
+import { updateRepositorySettings } from "@/lib/repositories/update-repository-settings";
+import { createTestDatabase, type TestDatabase } from "../support/database";
+import { FLOW_INSTALLATION, FLOW_REPOSITORY, githubExample, sh, startGitHubFlow, type GitHubFlow } from "../support/github-flow";
+
+// Deploy-then-merge on (fake) GitHub, end to end without a browser: a pull request opened by
+// webhook runs every stage with the real review, staging, validation and canary agents (simulated
+// target, compressed clock), and then Flowgate merges it: the default branch equals production.
+// A head whose base moved is not deployed: the branch is brought up to date and re-validated. A
+// rollback leaves the pull request open with its incident report.
+
+const quiet = log.child({ test: "github-deploy-then-merge" });
+const PROFILE = ".flowgate/performance-profile.json";
+
+// The test stage runs pull-request code in the sandbox (test/integration/test-agent.test.ts); here
+// it passes, so that this test is about what happens after it.
+const passingTests: StageAgent = {
+  stage: "test",
+  async run(context) {
+    const outcome = { kind: "pass" as const, summary: "Tests passed (stubbed: this test is about deployment and merging)" };
+    return { outcome, stageOutput: {}, decision: measuredDecision({ agent: "test", agentVersion: "stub", provider: "stub", inputParts: [context.run.headSha], outcome, output: {}, rationale: outcome.summary }) };
+  },
+};
+
+describe("deploy-then-merge on GitHub", () => {
+  let t: TestDatabase;
+  let flow: GitHubFlow;
+  let agents: Record<string, StageAgent>;
+
+  /** Runs the run's stages as runners would, until it stops moving. */
+  async function drive(runId: string) {
+    for (;;) {
+      const run = await t.db.pipelineRun.findUniqueOrThrow({ where: { id: runId } });
+      if (run.status !== "queued") break;
+      const attempt = await t.db.stageRun.findFirstOrThrow({ where: { runId, status: "queued" } });
+      await runStageJob({ db: t.db, log: quiet, agents: agents as never }, { runId, stage: attempt.stage, attempt: attempt.attempt });
+    }
+    await flow.publishAll(runId);
+    return t.db.pipelineRun.findUniqueOrThrow({ where: { id: runId }, include: { stageRuns: { orderBy: { queuedAt: "asc" } }, pullRequest: true } });
+  }
+
+  /** Opens pull request `number` with one file on the base's tip; returns its run. */
+  async function open(number: number, file: string, content: string) {
+    const headSha = flow.pushHead(number, file, content);
+    flow.fake.addPullRequest(FLOW_REPOSITORY, { number, headSha, createdAt: "2026-12-04T09:00:00Z", commits: [{ sha: headSha, authorDate: "2026-12-03T15:00:00Z" }] });
+    const delivery = await flow.deliver("pull_request", flow.pullRequestPayload("opened", number, headSha));
+    expect(delivery.outcome).toMatch(/^started run/);
+    return t.db.pipelineRun.findFirstOrThrow({ where: { headSha, pullRequest: { number } } });
+  }
+
+  const deploymentsOn = (sha: string) =>
+    Object.fromEntries(flow.fake.deployments(FLOW_REPOSITORY).filter((d) => d.sha === sha).map((d) => [d.environment, d.statuses.map((s: { state: string }) => s.state)]));
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await ensureDefaultPolicy(t.db);
+    process.env.DATABASE_URL = t.url;
+    process.env.NEXTAUTH_SECRET ??= "github-deploy-test-secret-0123456789abcdef";
+    flow = await startGitHubFlow(t.db, { name: "github-deploy-then-merge" });
+    // A neutral performance profile on the base: the simulated service behaves like the baseline.
+    flow.pushBase(PROFILE, "{}\n");
+    const installation = githubExample("installation", "created");
+    installation.installation.id = FLOW_INSTALLATION;
+    installation.repositories = [{ id: 1, node_id: "x", name: "shop", full_name: FLOW_REPOSITORY, private: true }];
+    await flow.deliver("installation", installation);
+    const repository = await t.db.repository.findUniqueOrThrow({ where: { name: FLOW_REPOSITORY } });
+    // 3600 simulated seconds per real second: the 10-minute canary takes a sixth of a second.
+    await updateRepositorySettings(t.db, { repositoryId: repository.id, input: { deploy: { clockScale: 3600 } }, actor: { type: "system", id: "test", label: "test" } });
+    agents = {
+      review: createReviewAgent(null),
+      test: passingTests,
+      staging: createStagingAgent(),
+      validation: createValidationAgent(),
+      deployment: createDeploymentAgent(null, { checkBase: createBaseCheck(flow.resolveHost) }),
+    };
+  });
+  afterAll(async () => {
+    await flow?.close();
+    await t?.drop();
+  });
+
+  it("deploys the pull request's head, promotes the canary, records GitHub deployments and merges it", async () => {
+    const run = await open(9, "docs/reports.md", "# Reports\n\nHow to read the monthly report.\n");
+    const finished = await drive(run.id);
+    expect(finished.stageRuns.map((s) => [s.stage, s.status])).toEqual([
+      ["review", "passed"],
+      ["test", "passed"],
+      ["staging", "passed"],
+      ["validation", "passed"],
+      ["deployment", "passed"],
+    ]);
+    expect(finished.status).toBe("done");
+    const checks = flow.checksOn(run.headSha);
+    expect(checks[GATE_CHECK]).toMatchObject({ status: "completed", conclusion: "success" });
+    for (const stage of ["review", "test", "staging", "validation", "deployment"]) expect(checks[`flowgate/${stage}`]).toMatchObject({ conclusion: "success" });
+    expect(deploymentsOn(run.headSha)).toEqual({ [CANARY_ENVIRONMENT]: expect.arrayContaining(["success"]), [PRODUCTION_ENVIRONMENT]: ["success"] });
+    const production = flow.fake.deployments(FLOW_REPOSITORY).find((d) => d.environment === PRODUCTION_ENVIRONMENT);
+    expect(production).toMatchObject({ sha: run.headSha, production_environment: true, payload: { flowgate: expect.any(String) } });
+    // Merged by Flowgate with the repository's method (squash by default), at the promoted head.
+    expect(flow.fake.pull(FLOW_REPOSITORY, 9)).toMatchObject({ state: "closed", merged: true });
+    const merge = flow.fake.requests.find((r) => r.method === "PUT" && r.path.endsWith("/pulls/9/merge"));
+    expect(merge?.body).toMatchObject({ sha: run.headSha, merge_method: "squash" });
+    expect(finished.pullRequest.mergedAt).not.toBeNull();
+    expect(flow.fake.comments(FLOW_REPOSITORY, 9)).toHaveLength(1);
+    expect(flow.fake.comments(FLOW_REPOSITORY, 9)[0].body).toContain("passed; every stage is done");
+
+    // Resending (a publish job retried after a crash) adds a status, never a second deployment.
+    const before = flow.fake.deployments(FLOW_REPOSITORY).length;
+    await t.db.codeHostPublication.updateMany({ where: { runId: run.id, kind: "deployment" }, data: { status: "pending" } });
+    await flow.publishAll(run.id);
+    expect(flow.fake.deployments(FLOW_REPOSITORY)).toHaveLength(before);
+  });
+
+  it("does not deploy a head whose base moved: the branch is brought up to date and the new head is validated again", async () => {
+    const run = await open(10, "docs/limits.md", "# Limits\n");
+    // The base moves on while the change is in the pipeline (another pull request merged).
+    const moved = flow.pushBase("docs/changelog.md", "- faster reports\n");
+    const finished = await drive(run.id);
+    expect(finished.status).toBe("cancelled");
+    expect(finished.stageRuns.at(-1)).toMatchObject({ stage: "deployment", status: "cancelled" });
+    expect(finished.stageRuns.at(-1)?.summary).toMatch(/^The base branch main has 1 commit this head does not contain: the branch is being brought up to date/);
+    expect(await t.db.deployment.count({ where: { runId: run.id, environment: "production" } })).toBe(0);
+    expect(flow.fake.branchUpdates(FLOW_REPOSITORY)).toEqual([10]);
+    expect(flow.checksOn(run.headSha)[GATE_CHECK]).toMatchObject({ conclusion: "cancelled" });
+    expect(flow.fake.pull(FLOW_REPOSITORY, 10).merged).toBe(false);
+
+    // GitHub merges the base into the head branch and says so with a synchronize event.
+    sh(flow.work, "checkout", "-q", `pr-10`);
+    sh(flow.work, "merge", "-q", "--no-edit", moved);
+    sh(flow.work, "push", "-q", "-f", flow.upstream, "HEAD:refs/pull/10/head");
+    const updated = sh(flow.work, "rev-parse", "HEAD");
+    flow.fake.pull(FLOW_REPOSITORY, 10).head.sha = updated;
+    await flow.deliver("pull_request", flow.pullRequestPayload("synchronize", 10, updated));
+    const rerun = await t.db.pipelineRun.findFirstOrThrow({ where: { headSha: updated, pullRequest: { number: 10 } } });
+    expect(await drive(rerun.id)).toMatchObject({ status: "done" });
+    expect(flow.fake.pull(FLOW_REPOSITORY, 10)).toMatchObject({ merged: true });
+  });
+
+  it("fails the run, saying how to fix it, when the branch cannot be brought up to date", async () => {
+    const run = await open(11, "docs/faq.md", "# FAQ\n");
+    flow.pushBase("docs/faq.md", "# Questions\n");
+    flow.fake.inject({ method: "PUT", path: `/repos/${FLOW_REPOSITORY}/pulls/11/update-branch`, status: 422, body: { message: "merge conflict between base and head", documentation_url: "https://docs.github.com/rest" } });
+    const finished = await drive(run.id);
+    expect(finished.status).toBe("failed");
+    expect(finished.stageRuns.at(-1)?.summary).toContain("could not be brought up to date (merge conflict between base and head): merge or rebase onto main");
+    expect(flow.checksOn(run.headSha)[GATE_CHECK]).toMatchObject({ conclusion: "failure" });
+    expect(flow.fake.pull(FLOW_REPOSITORY, 11).merged).toBe(false);
+  });
+
+  it("leaves a rolled-back pull request open, with the incident report in its comment", async () => {
+    // A change that is fine on staging and fails under production traffic: what a canary is for.
+    const run = await open(12, PROFILE, JSON.stringify({ production: { extraErrorRate: 8 } }));
+    const finished = await drive(run.id);
+    expect(finished.status).toBe("rolled_back");
+    expect(flow.fake.pull(FLOW_REPOSITORY, 12)).toMatchObject({ state: "open", merged: false });
+    expect(flow.checksOn(run.headSha)[GATE_CHECK]).toMatchObject({ conclusion: "failure" });
+    expect(deploymentsOn(run.headSha)).toEqual({ [CANARY_ENVIRONMENT]: expect.arrayContaining(["failure"]) });
+    const [comment] = flow.fake.comments(FLOW_REPOSITORY, 12);
+    expect(comment.body).toContain("Incident report");
+    expect(comment.body).toContain("**Hypothesis**");
+    expect((await verifyAuditChain(t.db)).ok).toBe(true);
+  });
+});
