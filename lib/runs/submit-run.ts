@@ -5,6 +5,7 @@ import { DiffParseError, parseUnifiedDiff, type ParsedDiff } from "../diff/unifi
 import { diffBetween, GitError } from "../git/git";
 import { DomainError } from "../errors";
 import { enqueueStageJob } from "../pipeline/stage-job";
+import { finishedRunStatuses } from "../pipeline/stages";
 import { endActiveRuns } from "./end-active-runs";
 import { runDiffRow } from "./run-diff";
 
@@ -63,9 +64,10 @@ function checkDiff(diff: string, maxBytes: number): { bytes: number; parsed: Par
 /**
  * Intake: creates the PullRequest (or updates it), the PipelineRun and its first stage job in one
  * transaction, so an error leaves nothing half-created. The same PR and head SHA again returns
- * the existing run; a new head SHA supersedes the PR's active runs.
+ * the existing run; a new head SHA supersedes the PR's active runs. `rerun` (a person asked the
+ * code host to run the checks again) makes a new run of a head whose last run has ended.
  */
-export async function submitRun(db: Db, options: { input: SubmitRunInput; actor: AuditActor; maxDiffBytes?: number }): Promise<SubmitRunResult> {
+export async function submitRun(db: Db, options: { input: SubmitRunInput; actor: AuditActor; maxDiffBytes?: number; rerun?: boolean }): Promise<SubmitRunResult> {
   const input = submitRunSchema.parse(options.input);
   const maxBytes = options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
   const repository = await db.repository.findFirst({ where: { OR: [{ name: input.repository }, { id: input.repository }] } });
@@ -88,10 +90,11 @@ export async function submitRun(db: Db, options: { input: SubmitRunInput; actor:
   const { bytes: diffBytes, parsed } = checkDiff(diff!, maxBytes);
 
   const existing = await findExistingRun(db, repository.id, input.prNumber, headSha!);
-  if (existing) return { created: false, run: existing, superseded: [] };
+  if (existing && !(options.rerun && (finishedRunStatuses as readonly string[]).includes(existing.status))) return { created: false, run: existing, superseded: [] };
+  const rerun = existing ? existing.rerun + 1 : 0;
 
   try {
-    return await db.$transaction(async (tx) => createRun(tx, { input, repository, diff: diff!, parsed, diffBytes, baseSha: baseSha!, headSha: headSha!, actor: options.actor }), {
+    return await db.$transaction(async (tx) => createRun(tx, { input, repository, diff: diff!, parsed, diffBytes, baseSha: baseSha!, headSha: headSha!, rerun, actor: options.actor }), {
       timeout: 30_000,
     });
   } catch (err) {
@@ -104,12 +107,14 @@ export async function submitRun(db: Db, options: { input: SubmitRunInput; actor:
   }
 }
 
+/** The head's latest run (its last re-run). */
 async function findExistingRun(db: Db, repositoryId: string, number: number, headSha: string) {
   const run = await db.pipelineRun.findFirst({
     where: { headSha, pullRequest: { repositoryId, number } },
+    orderBy: { rerun: "desc" },
     include: { pullRequest: { include: { repository: true } } },
   });
-  return run ? summarize(run) : null;
+  return run ? { ...summarize(run), rerun: run.rerun } : null;
 }
 
 function summarize(run: { id: string; status: string; headSha: string; pullRequest: { number: number; repository: { name: string } } }) {
@@ -126,6 +131,8 @@ async function createRun(
     diffBytes: number;
     baseSha: string;
     headSha: string;
+    /** 0 for a head's first run, n for its n-th re-run. */
+    rerun: number;
     actor: AuditActor;
   },
 ): Promise<SubmitRunResult> {
@@ -151,6 +158,7 @@ async function createRun(
       pullRequestId: pullRequest.id,
       baseSha: args.baseSha,
       headSha: args.headSha,
+      rerun: args.rerun,
       diff: { create: runDiffRow(args.diff, args.parsed) },
       diffBytes: args.diffBytes,
       status: "queued",
@@ -177,6 +185,7 @@ async function createRun(
       diffBytes: args.diffBytes,
       policyVersion: policy.version,
       supersedes: superseded,
+      ...(args.rerun > 0 ? { rerun: args.rerun } : {}),
     },
   });
   return {

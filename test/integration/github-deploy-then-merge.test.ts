@@ -170,6 +170,26 @@ describe("deploy-then-merge on GitHub", () => {
     const [comment] = flow.fake.comments(FLOW_REPOSITORY, 12);
     expect(comment.body).toContain("Incident report");
     expect(comment.body).toContain("**Hypothesis**");
+  });
+
+  it("runs the pipeline again for the pull request's head when a person asks GitHub to re-run a Flowgate check", async () => {
+    const first = await t.db.pipelineRun.findFirstOrThrow({ where: { pullRequest: { number: 12 } } });
+    const rerequest = (headSha: string) => {
+      const payload = githubExample("check_run", "rerequested");
+      payload.installation = { id: FLOW_INSTALLATION };
+      payload.repository.full_name = FLOW_REPOSITORY;
+      Object.assign(payload.check_run, { name: GATE_CHECK, head_sha: headSha, pull_requests: [{ number: 12 }] });
+      return flow.deliver("check_run", payload);
+    };
+    const delivery = await rerequest(first.headSha);
+    expect(delivery.outcome).toMatch(/^re-running #12 at [0-9a-f]{12} as run c/);
+    const again = await t.db.pipelineRun.findFirstOrThrow({ where: { headSha: first.headSha, rerun: 1 } });
+    expect(again).toMatchObject({ status: "queued", currentStage: "review" });
+    // While that run is active, another re-run request changes nothing.
+    expect((await rerequest(first.headSha)).outcome).toMatch(/is still queued: no re-run$/);
+    expect(await t.db.pipelineRun.count({ where: { headSha: first.headSha } })).toBe(2);
+    // A commit that is no longer any pull request's head, or that Flowgate never ran, is not re-run.
+    expect((await rerequest("0".repeat(40))).outcome).toBe(`re-run of ${GATE_CHECK} at 000000000000: Flowgate never ran this commit`);
     expect((await verifyAuditChain(t.db)).ok).toBe(true);
   });
 });

@@ -105,7 +105,7 @@ async function act(deps: DeliveryDeps, host: CodeHostKind, event: HostEvent): Pr
       return { status: "processed", text: `installation ${event.installationId} ${event.action}: ${count} repositor${count === 1 ? "y" : "ies"} no longer reachable` };
     }
     case "check_rerequested":
-      return { status: "ignored", text: `re-run of ${event.checkName ?? "all checks"} requested at ${event.headSha.slice(0, 12)}: not supported yet; push a commit to run again` };
+      return rerun(deps, host, event);
     case "ignored":
       return { status: "ignored", text: event.reason };
   }
@@ -130,7 +130,7 @@ async function registerHostRepository(db: Db, host: CodeHostKind, fullName: stri
  * repository (never written to disk), diffs it against its base and submits the run; records the
  * host's times so lead time starts at the first commit.
  */
-async function startRun(deps: DeliveryDeps, host: CodeHostKind, source: HostEventRepository, pullRequest: HostPullRequest, headSha: string): Promise<string> {
+async function startRun(deps: DeliveryDeps, host: CodeHostKind, source: HostEventRepository, pullRequest: HostPullRequest, headSha: string, options: { rerun?: boolean } = {}): Promise<string> {
   const { db } = deps;
   if (!source.installationId) {
     throw new Error(host === "github" ? `${source.fullName}: the delivery came without an App installation; install the Flowgate App on the repository` : `${source.fullName}: the delivery names no project`);
@@ -165,8 +165,11 @@ async function startRun(deps: DeliveryDeps, host: CodeHostKind, source: HostEven
       baseSha,
       headSha,
       diff,
+      baseRef: pullRequest.base.ref,
+      headRef: pullRequest.head.ref,
     },
     maxDiffBytes: deps.maxDiffBytes,
+    rerun: options.rerun,
   });
   // The host's clock: when the pull request was opened and its first commit made (best effort:
   // a run without them still runs; lead time then starts at the opening).
@@ -176,5 +179,42 @@ async function startRun(deps: DeliveryDeps, host: CodeHostKind, source: HostEven
     data: { openedAt: times?.openedAt ?? pullRequest.createdAt, firstCommitAt: times?.firstCommitAt ?? null },
   });
   const superseded = result.superseded.length > 0 ? `; superseded ${result.superseded.join(", ")}` : "";
+  if (options.rerun) return result.created ? `re-running #${pullRequest.number} at ${headSha.slice(0, 12)} as run ${result.run.id}` : `run ${result.run.id} of #${pullRequest.number} at ${headSha.slice(0, 12)} is still ${result.run.status}: no re-run`;
   return result.created ? `started run ${result.run.id} for #${pullRequest.number} at ${headSha.slice(0, 12)}${superseded}` : `run ${result.run.id} already exists for #${pullRequest.number} at ${headSha.slice(0, 12)}`;
+}
+
+/**
+ * "Re-run" on a Flowgate check (check_run or check_suite rerequested): the whole pipeline runs
+ * again for that commit, freshly fetched, as a new run of the same head, but only for the pull
+ * request's current head (re-running an older commit would supersede the newer one's run) and
+ * only when its last run has ended (an active run answers for itself).
+ */
+async function rerun(deps: DeliveryDeps, host: CodeHostKind, event: Extract<HostEvent, { kind: "check_rerequested" }>): Promise<{ status: "processed" | "ignored"; text: string }> {
+  const what = `re-run of ${event.checkName ?? "the checks"} at ${event.headSha.slice(0, 12)}`;
+  // Fork pull requests are not listed on the check; the runs of this head say which pull request it is.
+  const latest = await deps.db.pipelineRun.findFirst({
+    where: { headSha: event.headSha, pullRequest: { repository: { name: event.repository.fullName, kind: host }, ...(event.pullRequests.length > 0 ? { number: { in: event.pullRequests } } : {}) } },
+    orderBy: { createdAt: "desc" },
+    select: { pullRequest: { select: { id: true, number: true, title: true, description: true, author: true, baseRef: true, headRef: true, openedAt: true, closedAt: true } } },
+  });
+  if (!latest) return { status: "ignored", text: `${what}: Flowgate never ran this commit` };
+  const pr = latest.pullRequest;
+  if (pr.closedAt) return { status: "ignored", text: `${what}: #${pr.number} is closed` };
+  const newest = await deps.db.pipelineRun.findFirstOrThrow({ where: { pullRequestId: pr.id }, orderBy: { createdAt: "desc" }, select: { headSha: true } });
+  if (newest.headSha !== event.headSha) return { status: "ignored", text: `${what}: not the head of #${pr.number} any more (${newest.headSha.slice(0, 12)} is)` };
+  const pullRequest: HostPullRequest = {
+    number: pr.number,
+    title: pr.title,
+    body: pr.description,
+    author: pr.author,
+    authorIsBot: false,
+    base: { ref: pr.baseRef, sha: "" },
+    head: { ref: pr.headRef, sha: event.headSha },
+    draft: false,
+    fork: false,
+    headRepository: null,
+    createdAt: pr.openedAt,
+    htmlUrl: null,
+  };
+  return { status: "processed", text: await startRun(deps, host, event.repository, pullRequest, event.headSha, { rerun: true }) };
 }
