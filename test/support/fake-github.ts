@@ -24,6 +24,8 @@ import type { AddressInfo } from "node:net";
  *   deployments (create, list by sha/environment, statuses).
  * - `inject()` answers the next matching requests with any status, headers and body (rate limits,
  *   5xx, the 422 of the statuses limit); every request is recorded with the status it got.
+ * - `hangAfterApplying()` carries out the next matching request and never answers it: GitHub did
+ *   the work, the caller never learnt (a client killed or cut off mid-request).
  */
 
 export interface FakeGitHubRequest {
@@ -108,6 +110,7 @@ export interface FakeGitHubApi {
   tokens: FakeIssuedToken[];
   revokeTokens(): void;
   inject(injection: FakeInjection): void;
+  hangAfterApplying(matches: (request: FakeGitHubRequest) => boolean): void;
   addPullRequest(repository: string, pull: FakePullSeed): void;
   addComment(repository: string, issueNumber: number, comment: { body: string; user: FakeUser; viaAppId?: number }): { id: number };
   comments(repository: string, issueNumber: number): any[];
@@ -174,6 +177,8 @@ export async function startFakeGitHubApi(options: FakeGitHubApiOptions): Promise
     }
   }
   const injections: (FakeInjection & { left: number })[] = [];
+  const hangs: ((request: FakeGitHubRequest) => boolean)[] = [];
+  const hanging = new Set<http.ServerResponse>();
   let baseUrl = "";
 
   const owner = { login: "flowgate-org", id: 1, node_id: "O_1", type: "Organization", site_admin: false };
@@ -214,6 +219,9 @@ export async function startFakeGitHubApi(options: FakeGitHubApiOptions): Promise
     },
     inject(injection) {
       injections.push({ ...injection, left: injection.times ?? 1 });
+    },
+    hangAfterApplying(matches) {
+      hangs.push(matches);
     },
     addPullRequest(repository, seed) {
       const repo = repoOf(repository);
@@ -281,7 +289,12 @@ export async function startFakeGitHubApi(options: FakeGitHubApiOptions): Promise
     pull: (repository, number) => repoOf(repository).pulls.get(number),
     deployments: (repository) => repoOf(repository).deployments,
     branchUpdates: (repository) => repoOf(repository).branchUpdates,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        for (const res of hanging) res.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 
   function repoOf(fullName: string): RepoState {
@@ -713,6 +726,12 @@ export async function startFakeGitHubApi(options: FakeGitHubApiOptions): Promise
       answer = await handle(method, path, query, record.body, record, req.headers.authorization, req.headers.host ?? "127.0.0.1");
     } catch (error) {
       answer = error instanceof SyntaxError ? new Answer(400, { message: "Problems parsing JSON", documentation_url: DOCS, status: "400" }) : new Answer(500, { message: String(error) });
+    }
+    const hang = hangs.findIndex((matches) => matches(record));
+    if (hang >= 0 && answer.status < 300) {
+      hangs.splice(hang, 1);
+      hanging.add(res);
+      return;
     }
     record.status = answer.status;
     const reset = Math.floor(clockMs / 1000) + 3600;
