@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDeploymentAgent } from "@/agents/deployment/deployment-agent";
-import { runStageJob } from "@/agents/engine/run-stage-job";
-import { measuredDecision, type StageAgent } from "@/agents/engine/stage-agent";
+import type { StageAgent } from "@/agents/engine/stage-agent";
 import { createReviewAgent } from "@/agents/review/review-agent";
 import { createStagingAgent } from "@/agents/staging/staging-agent";
 import { createValidationAgent } from "@/agents/validation/validation-agent";
@@ -10,9 +9,11 @@ import { createBaseCheck } from "@/lib/code-host/base-check";
 import { CANARY_ENVIRONMENT, PRODUCTION_ENVIRONMENT } from "@/lib/code-host/publish/queue-outcome";
 import { GATE_CHECK } from "@/lib/code-host/publish/stage-checks";
 import { log } from "@/lib/log";
+import type { Stage } from "@/lib/pipeline/stages";
 import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { updateRepositorySettings } from "@/lib/repositories/update-repository-settings";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { driveRun, passingTestStage } from "../support/drive-run";
 import { FLOW_INSTALLATION, FLOW_REPOSITORY, githubExample, sh, startGitHubFlow, type GitHubFlow } from "../support/github-flow";
 
 // Deploy-then-merge on (fake) GitHub, end to end without a browser: a pull request opened by
@@ -24,29 +25,14 @@ import { FLOW_INSTALLATION, FLOW_REPOSITORY, githubExample, sh, startGitHubFlow,
 const quiet = log.child({ test: "github-deploy-then-merge" });
 const PROFILE = ".flowgate/performance-profile.json";
 
-// The test stage runs pull-request code in the sandbox (test/integration/test-agent.test.ts); here
-// it passes, so that this test is about what happens after it.
-const passingTests: StageAgent = {
-  stage: "test",
-  async run(context) {
-    const outcome = { kind: "pass" as const, summary: "Tests passed (stubbed: this test is about deployment and merging)" };
-    return { outcome, stageOutput: {}, decision: measuredDecision({ agent: "test", agentVersion: "stub", provider: "stub", inputParts: [context.run.headSha], outcome, output: {}, rationale: outcome.summary }) };
-  },
-};
-
 describe("deploy-then-merge on GitHub", () => {
   let t: TestDatabase;
   let flow: GitHubFlow;
-  let agents: Record<string, StageAgent>;
+  let agents: Record<Stage, StageAgent>;
 
-  /** Runs the run's stages as runners would, until it stops moving. */
+  /** Runs the run's stages as runners would, until it stops moving, and sends what the pull request should show. */
   async function drive(runId: string) {
-    for (;;) {
-      const run = await t.db.pipelineRun.findUniqueOrThrow({ where: { id: runId } });
-      if (run.status !== "queued") break;
-      const attempt = await t.db.stageRun.findFirstOrThrow({ where: { runId, status: "queued" } });
-      await runStageJob({ db: t.db, log: quiet, agents: agents as never }, { runId, stage: attempt.stage, attempt: attempt.attempt });
-    }
+    await driveRun(t.db, { runId, agents, log: quiet });
     await flow.publishAll(runId);
     return t.db.pipelineRun.findUniqueOrThrow({ where: { id: runId }, include: { stageRuns: { orderBy: { queuedAt: "asc" } }, pullRequest: true } });
   }
@@ -80,7 +66,7 @@ describe("deploy-then-merge on GitHub", () => {
     await updateRepositorySettings(t.db, { repositoryId: repository.id, input: { deploy: { clockScale: 3600 } }, actor: { type: "system", id: "test", label: "test" } });
     agents = {
       review: createReviewAgent(null),
-      test: passingTests,
+      test: passingTestStage,
       staging: createStagingAgent(),
       validation: createValidationAgent(),
       deployment: createDeploymentAgent(null, { checkBase: createBaseCheck(flow.resolveHost) }),

@@ -4,19 +4,27 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDeploymentAgent } from "@/agents/deployment/deployment-agent";
 import { runStageJob } from "@/agents/engine/run-stage-job";
+import type { StageAgent } from "@/agents/engine/stage-agent";
 import { createReviewAgent } from "@/agents/review/review-agent";
+import { createStagingAgent } from "@/agents/staging/staging-agent";
+import { createValidationAgent } from "@/agents/validation/validation-agent";
 import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
 import type { Actor } from "@/lib/auth/actor";
+import { createBaseCheck } from "@/lib/code-host/base-check";
 import { createGitLabHost } from "@/lib/code-host/gitlab/gitlab-host";
 import { handleCodeHostDelivery, type DeliveryDeps } from "@/lib/code-host/intake/handle-delivery";
 import { publishPending, type HostResolver } from "@/lib/code-host/publish/publish";
 import { GATE_CHECK } from "@/lib/code-host/publish/stage-checks";
 import { decideEscalation } from "@/lib/escalations/decide-escalation";
 import { log } from "@/lib/log";
+import type { Stage } from "@/lib/pipeline/stages";
 import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
+import { updateRepositorySettings } from "@/lib/repositories/update-repository-settings";
 import { createUser } from "@/lib/users/create-user";
 import { createTestDatabase, type TestDatabase } from "../support/database";
+import { driveRun, passingTestStage } from "../support/drive-run";
 import { startFakeGitLab, type FakeGitLab } from "../support/fake-gitlab";
 import { startGitHttpServer, type GitHttpServer } from "../support/git-http-server";
 import { mergeRequestHook } from "../support/gitlab-webhook-examples";
@@ -114,7 +122,7 @@ describe("a GitLab merge request through Flowgate", () => {
     sh(work, "commit", "-q", "-m", "initial");
     sh(work, "push", "-q", upstream(), "main");
 
-    fake = await startFakeGitLab({ token: API_TOKEN });
+    fake = await startFakeGitLab({ token: API_TOKEN, gitDirs: { [PROJECT]: upstream() } });
     fake.addProject(PROJECT, PROJECT_ID);
     // The git server accepts the access token as GitLab does over HTTPS: Basic oauth2:<token>.
     git = await startGitHttpServer({ projectRoot: path.join(scratch, "upstream"), tokens: [], accepts: (token) => token === API_TOKEN });
@@ -122,6 +130,8 @@ describe("a GitLab merge request through Flowgate", () => {
     resolveHost = (repository) =>
       repository.kind === "gitlab" && repository.hostInstallationId ? { host, repository: { host: "gitlab", fullName: repository.location, installationId: repository.hostInstallationId } } : null;
     deps = { db: t.db, log: quiet, dataDir: path.join(scratch, "data"), resolveHost };
+    // The stages read code-host repositories from the caches under the data directory.
+    process.env.FLOWGATE_DATA_DIR = deps.dataDir;
   });
   afterAll(async () => {
     await git?.close();
@@ -201,5 +211,67 @@ describe("a GitLab merge request through Flowgate", () => {
     expect(merged.outcome).toBe("#8 merged at 2026-12-03T12:00:00.000Z");
     expect((await runOf(8, headSha)).pullRequest.mergedAt).toEqual(new Date("2026-12-03T12:00:00Z"));
     expect((await verifyAuditChain(t.db)).ok).toBe(true);
+  });
+
+  describe("deploy-then-merge", () => {
+    let agents: Record<Stage, StageAgent>;
+    /** A commit on main upstream: the target branch moving on. */
+    function pushBase(file: string, content: string) {
+      sh(work, "checkout", "-q", "main");
+      fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
+      fs.writeFileSync(path.join(work, file), content);
+      sh(work, "add", "-A");
+      sh(work, "commit", "-q", "-m", `change ${file}`);
+      sh(work, "push", "-q", upstream(), "HEAD:refs/heads/main");
+      return sh(work, "rev-parse", "HEAD");
+    }
+    async function open(iid: number, file: string, content: string) {
+      const headSha = pushHead(iid, file, content);
+      fake.addMergeRequest(PROJECT, { iid, headSha, createdAt: "2026-12-04T09:00:00Z" });
+      await deliver(hook({ action: "open", iid, headSha }));
+      return runOf(iid, headSha);
+    }
+    async function drive(runId: string) {
+      await driveRun(t.db, { runId, agents, log: quiet });
+      await publishAll(runId);
+      return t.db.pipelineRun.findUniqueOrThrow({ where: { id: runId }, include: { stageRuns: { orderBy: { queuedAt: "asc" } } } });
+    }
+
+    beforeAll(async () => {
+      // A neutral performance profile on the target branch; a compressed canary clock.
+      pushBase(".flowgate/performance-profile.json", "{}\n");
+      const repository = await t.db.repository.findUniqueOrThrow({ where: { name: PROJECT } });
+      await updateRepositorySettings(t.db, { repositoryId: repository.id, input: { deploy: { clockScale: 3600 } }, actor: { type: "system", id: "test", label: "test" } });
+      agents = {
+        review: createReviewAgent(null),
+        test: passingTestStage,
+        staging: createStagingAgent(),
+        validation: createValidationAgent(),
+        deployment: createDeploymentAgent(null, { checkBase: createBaseCheck(resolveHost) }),
+      };
+    });
+
+    it("deploys the merge request's head, promotes the canary and merges it", async () => {
+      const run = await open(9, "docs/reports.md", "# Reports\n");
+      const finished = await drive(run.id);
+      expect(finished.status).toBe("done");
+      expect(statusesOn(run.headSha)[GATE_CHECK]).toMatchObject({ status: "success" });
+      const mr = fake.project(PROJECT).mergeRequests.get(9)!;
+      expect(mr).toMatchObject({ state: "merged", squash: true });
+      expect(fake.requests.find((r) => r.method === "PUT" && r.path.endsWith("/merge_requests/9/merge"))?.body).toMatchObject({ sha: run.headSha, squash: true });
+      expect((await runOf(9, run.headSha)).pullRequest.mergedAt).not.toBeNull();
+    });
+
+    it("does not deploy a head behind its target branch: GitLab is asked to rebase it and the run is cancelled", async () => {
+      const run = await open(10, "docs/limits.md", "# Limits\n");
+      pushBase("docs/changelog.md", "- faster reports\n");
+      const finished = await drive(run.id);
+      expect(finished.status).toBe("cancelled");
+      expect(finished.stageRuns.at(-1)?.summary).toMatch(/^The base branch main has 1 commit this head does not contain: the branch is being brought up to date/);
+      expect(fake.rebases(PROJECT)).toEqual([10]);
+      expect(statusesOn(run.headSha)[GATE_CHECK]).toMatchObject({ status: "canceled" });
+      expect(fake.project(PROJECT).mergeRequests.get(10)!.state).toBe("opened");
+      expect((await verifyAuditChain(t.db)).ok).toBe(true);
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -15,8 +16,10 @@ import type { AddressInfo } from "node:net";
  *   same-state "running → running" is 400 "Cannot transition status", as GitLab answers).
  * - Merge request notes: list with page/per_page and GitLab's pagination headers (x-page,
  *   x-next-page, x-total, x-total-pages, Link), create, edit; GET /user (the token's bot user).
- * - Merge requests: show, commits (newest first, paginated), PUT merge (sha mismatch → 409,
- *   not mergeable → 405, conflicts → 406).
+ * - Merge requests: show (with `include_diverged_commits_count`, counted by real git over the
+ *   project's bare directory when the test gives one), commits (newest first, paginated), PUT merge
+ *   (sha mismatch → 409, not mergeable → 405, conflicts → 406), PUT rebase (202, recorded); a
+ *   branch (GET repository/branches/:name, from git).
  * - `inject()` answers the next matching requests with any status, headers and body; every request
  *   is recorded with the status it got.
  */
@@ -95,6 +98,7 @@ export interface FakeGitLabProject {
   statuses: FakeGitLabStatus[];
   notes: Map<number, FakeGitLabNote[]>;
   mergeRequests: Map<number, FakeGitLabMergeRequest>;
+  rebases: number[];
 }
 
 export interface FakeGitLabMergeRequest {
@@ -120,6 +124,8 @@ export interface FakeGitLabOptions {
   token: string;
   /** The token's bot user (GET /user). */
   user?: { id: number; username: string };
+  /** Project path → a bare git directory with its branches: divergence and branches read it. */
+  gitDirs?: Record<string, string>;
 }
 
 export interface FakeGitLab {
@@ -132,6 +138,8 @@ export interface FakeGitLab {
   /** A note by someone else (a person), for the "is it ours" checks. */
   addNote(pathWithNamespace: string, iid: number, body: string, author?: { id: number; username: string }): FakeGitLabNote;
   inject(injection: FakeGitLabInjection): void;
+  /** The merge requests whose rebase was requested, in order. */
+  rebases(pathWithNamespace: string): number[];
   close(): Promise<void>;
 }
 
@@ -250,14 +258,26 @@ export async function startFakeGitLab(options: FakeGitLabOptions): Promise<FakeG
 
     if (req.method === "GET" && path === "/api/v4/user") return json(res, 200, { id: user.id, username: user.username, name: "Flowgate", state: "active", bot: true });
 
-    const match = /^\/api\/v4\/projects\/(.+?)\/(repository\/commits\/[0-9a-f]+\/statuses|statuses\/[0-9a-f]+|merge_requests\/\d+(?:\/notes(?:\/\d+)?|\/commits|\/merge)?)$/.exec(path);
+    const match = /^\/api\/v4\/projects\/(.+?)\/(repository\/commits\/[0-9a-f]+\/statuses|repository\/branches\/.+|statuses\/[0-9a-f]+|merge_requests\/\d+(?:\/notes(?:\/\d+)?|\/commits|\/merge|\/rebase)?)$/.exec(path);
     if (!match) return json(res, 404, { error: "404 Not Found" });
     const project = findProject(match[1]);
     if (!project) return json(res, 404, { message: "404 Project Not Found" });
     const rest = match[2];
     const now = new Date().toISOString();
 
+    const gitDir = options.gitDirs?.[project.pathWithNamespace];
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: gitDir, encoding: "utf8" }).trim();
     let m: RegExpExecArray | null;
+    if ((m = /^repository\/branches\/(.+)$/.exec(rest)) && req.method === "GET") {
+      if (!gitDir) return json(res, 404, { message: "404 Branch Not Found" });
+      let sha: string;
+      try {
+        sha = git("rev-parse", "--verify", "--quiet", `refs/heads/${m[1]}^{commit}`);
+      } catch {
+        return json(res, 404, { message: "404 Branch Not Found" });
+      }
+      return json(res, 200, { name: m[1], merged: false, protected: true, default: m[1] === "main", commit: { id: sha, short_id: sha.slice(0, 8), title: "", message: "" } });
+    }
     if ((m = /^repository\/commits\/([0-9a-f]+)\/statuses$/.exec(rest)) && req.method === "GET") {
       const sha = m[1];
       let list = project.statuses.filter((s) => s.sha === sha && (!params.name || s.name === params.name));
@@ -298,7 +318,17 @@ export async function startFakeGitLab(options: FakeGitLabOptions): Promise<FakeG
     const iid = Number(/^merge_requests\/(\d+)/.exec(rest)?.[1]);
     const mr = project.mergeRequests.get(iid);
     if (!mr) return json(res, 404, { message: "404 Not found" });
-    if (rest === `merge_requests/${iid}` && req.method === "GET") return json(res, 200, mergeRequestJson(project, mr));
+    if (rest === `merge_requests/${iid}` && req.method === "GET") {
+      const shown: Record<string, unknown> = mergeRequestJson(project, mr);
+      // Commits on the target branch that the source branch does not have.
+      if (params.include_diverged_commits_count === "true" && gitDir) shown.diverged_commits_count = Number(git("rev-list", "--count", `${mr.sha}..refs/heads/${mr.targetBranch}`));
+      return json(res, 200, shown);
+    }
+    if (rest === `merge_requests/${iid}/rebase` && req.method === "PUT") {
+      if (mr.state !== "opened") return json(res, 403, { message: "403 Forbidden" });
+      project.rebases.push(iid);
+      return json(res, 202, { rebase_in_progress: true });
+    }
     if (rest === `merge_requests/${iid}/commits` && req.method === "GET") {
       const newestFirst = [...mr.commits].sort((a, b) => Date.parse(b.committedDate ?? b.authoredDate) - Date.parse(a.committedDate ?? a.authoredDate));
       return paginate(res, parsed.pathname, record.query, newestFirst.map(commitJson));
@@ -354,7 +384,7 @@ export async function startFakeGitLab(options: FakeGitLabOptions): Promise<FakeG
     url,
     requests,
     addProject(pathWithNamespace, id) {
-      const project: FakeGitLabProject = { id: id ?? nextId++, pathWithNamespace, statuses: [], notes: new Map(), mergeRequests: new Map() };
+      const project: FakeGitLabProject = { id: id ?? nextId++, pathWithNamespace, statuses: [], notes: new Map(), mergeRequests: new Map(), rebases: [] };
       projects.set(pathWithNamespace, project);
       return project;
     },
@@ -396,6 +426,7 @@ export async function startFakeGitLab(options: FakeGitLabOptions): Promise<FakeG
     inject(injection) {
       injections.push({ ...injection, left: injection.times ?? 1 });
     },
+    rebases: (pathWithNamespace) => api.project(pathWithNamespace).rebases,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -1,0 +1,28 @@
+import { runStageJob } from "../../agents/engine/run-stage-job";
+import { measuredDecision, type StageAgent } from "../../agents/engine/stage-agent";
+import type { Db } from "../../lib/db/client";
+import type { Logger } from "../../lib/log";
+import type { Stage } from "../../lib/pipeline/stages";
+
+/**
+ * A test stage that passes. The test stage runs pull-request code in the sandbox (its own tests:
+ * test/integration/test-agent.test.ts); the code-host flow tests use this one so that they are
+ * about what happens after it. Its summary says it is a stand-in.
+ */
+export const passingTestStage: StageAgent = {
+  stage: "test",
+  async run(context) {
+    const outcome = { kind: "pass" as const, summary: "Tests passed (a stand-in: this test is about deployment and merging)" };
+    return { outcome, stageOutput: {}, decision: measuredDecision({ agent: "test", agentVersion: "stand-in", provider: "stand-in", inputParts: [context.run.headSha], outcome, output: {}, rationale: outcome.summary }) };
+  },
+};
+
+/** Runs a run's queued stage attempts one after another, as runners would, until the run stops moving. */
+export async function driveRun(db: Db, options: { runId: string; agents: Record<Stage, StageAgent>; log: Logger }) {
+  for (;;) {
+    const run = await db.pipelineRun.findUniqueOrThrow({ where: { id: options.runId }, select: { status: true } });
+    if (run.status !== "queued") return;
+    const attempt = await db.stageRun.findFirstOrThrow({ where: { runId: options.runId, status: "queued" } });
+    await runStageJob({ db, log: options.log, agents: options.agents }, { runId: options.runId, stage: attempt.stage, attempt: attempt.attempt });
+  }
+}
