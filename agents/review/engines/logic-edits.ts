@@ -25,7 +25,7 @@ import type { DiffFile } from "../../../lib/diff/unified-diff";
 import type { RuleCategory, RuleFinding } from "../../../lib/review/review-output";
 import { isCommentLine, type FileView } from "../file-view";
 import { finding } from "../finding";
-import { followedBy, withoutStringContents } from "../line-text";
+import { followedBy, stringLiteralsOf, withoutStringContents } from "../line-text";
 
 const MAX_LINE = 4096;
 
@@ -103,36 +103,8 @@ export function normalisedChangeBlocks(file: DiffFile): ChangeBlock[] {
 // String literals, read by one forward scan
 // ---------------------------------------------------------------------------------------------
 
-interface Literal {
-  start: number;
-  end: number;
-  text: string;
-}
-
-/** The string literals of a line, in order: one forward scan, as withoutStringContents does. */
-export function stringLiterals(content: string): Literal[] {
-  const literals: Literal[] = [];
-  const unclosed = new Set<string>();
-  for (let i = 0; i < content.length; i++) {
-    const char = content[i];
-    if ((char !== '"' && char !== "'" && char !== "`") || unclosed.has(char)) continue;
-    let close = -1;
-    for (let j = i + 1; j < content.length; j++) {
-      if (content[j] === "\\") j++;
-      else if (content[j] === char) {
-        close = j;
-        break;
-      }
-    }
-    if (close < 0) {
-      unclosed.add(char);
-      continue;
-    }
-    literals.push({ start: i, end: close + 1, text: content.slice(i + 1, close) });
-    i = close;
-  }
-  return literals;
-}
+/** The string literals of a line, in order (line-text.ts). */
+export const stringLiterals = stringLiteralsOf;
 
 // ---------------------------------------------------------------------------------------------
 // Escape pairs
