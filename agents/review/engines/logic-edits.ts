@@ -6,8 +6,8 @@
  * - an escape pair removed: a metacharacter and its escaped form (`'</' => '<\/'`,
  *   `str_replace("'", '\x27', ...)`, `.replace("<", "&lt;")`) taken out of an escape table or a
  *   replace call, with the same pair nowhere among the diff's added lines;
- * - a dot-dot check removed: a condition on a `..` or `../` literal (path traversal) deleted, with no
- *   such literal left in the file's added lines;
+ * - a test for a dangerous value removed: a condition on `../`, a CR/LF/NUL, `__proto__`, a
+ *   `javascript:` scheme or markup deleted, with no added line of the file testing it;
  * - a rejecting condition changed in place: `if (x.cmp(q) >= 0) throw` became `>= q`, or an
  *   inclusive bound made strict, while the rest of the guard stayed as it was;
  * - a decision flipped to allow: `return false` replaced by `return true` in the same edit;
@@ -185,7 +185,7 @@ export function detectLogicEdits(view: FileView, added: AddedFacts): RuleFinding
   for (const block of blocks) {
     const deleted = block.deleted.filter((l) => l.content.length <= MAX_LINE && !isCommentLine(l.content));
     removedEscapePairs(deleted, added, cite);
-    removedDotDotCheck(deleted, view, cite);
+    removedDangerousCheck(deleted, view, cite);
     weakenedRejection(block, cite);
     flippedToAllow(block, cite);
     flippedSwitch(block, cite);
@@ -211,17 +211,61 @@ function removedEscapePairs(deleted: Line[], added: AddedFacts, cite: Cite) {
   }
 }
 
-/** A literal that names the parent directory: "..", "../", "..\\", "/..". */
-const DOT_DOT = /^(?:[/\\]{0,2}\.\.[/\\]{0,2})$/;
+/**
+ * Values whose presence in input a guard tests for, by what they break: a literal in a deleted
+ * test (`if`, `contains`, `=~`, `==`...) that no added line of the file still tests.
+ */
+const DANGEROUS_VALUES: { kind: string; category: RuleCategory; literal: RegExp; raw?: RegExp; why: string }[] = [
+  {
+    kind: "parent-directory",
+    category: "path_traversal",
+    literal: /^[/\\]{0,2}\.\.(?:[/\\]{1,2}|\\\\)?$/,
+    raw: /\\\.\\\./,
+    why: 'a name with "../" reaches files outside the folder it was meant for',
+  },
+  {
+    kind: "control-character",
+    category: "removed_safeguard",
+    literal: /^(?:\\r\\n|\\r|\\n|\\0|\\x00|\\u0000|%00|%0[aAdD]|\\x0[aAdD])$/,
+    raw: /\[(?:[^\]\s]{0,8})\\[rn0](?:[^\]\s]{0,8})\]/,
+    why: "a CR, LF or NUL in a value splits a header, a log line or a file name",
+  },
+  {
+    kind: "prototype-key",
+    category: "removed_safeguard",
+    literal: /^(?:__proto__|constructor|prototype)$/,
+    why: "a key such as __proto__ writes to every object's prototype (prototype pollution)",
+  },
+  {
+    kind: "script-scheme",
+    category: "removed_safeguard",
+    literal: /^(?:javascript|vbscript|data):?$/i,
+    why: "a javascript: or data: URL runs script where a link was expected",
+  },
+  {
+    kind: "markup",
+    category: "removed_safeguard",
+    literal: /^(?:<|>|<\/|<script|<\/script|<!--|-->|<\?|\]\]>)$/i,
+    why: "markup in a value opens an element or closes the one it sits in",
+  },
+];
+
 /** Words that make a line a test of its input (rather than, say, a path join). */
 const CHECK_WORDS = /\b(?:if|elif|elsif|elseif|unless|when|while|case|assert|contains|includes|include\?|index(?:Of)?|strpos|stripos|str_contains|in_array|match(?:es)?|startswith|starts_with|start_with\?|has_prefix|HasPrefix|Contains|indexOf|find|search)\b|=~|==|!=|\bin\b/;
 
-function removedDotDotCheck(deleted: Line[], view: FileView, cite: Cite) {
-  const check = deleted.find((d) => stringLiterals(d.content).some((l) => DOT_DOT.test(l.text)) && CHECK_WORDS.test(withoutStringContents(d.content)));
-  if (!check) return;
-  // Moved or rewritten: the file's added lines still test a dot-dot literal.
-  if (view.added.some((a) => a.content.length <= MAX_LINE && stringLiterals(a.content).some((l) => DOT_DOT.test(l.text)))) return;
-  cite("path_traversal", "dot-dot-check", "high", check.line, 'Removes a check for ".." in a path, and no added line checks it: a name with "../" reaches files outside the folder it was meant for. (heuristic)');
+function removedDangerousCheck(deleted: Line[], view: FileView, cite: Cite) {
+  for (const d of deleted) {
+    const code = withoutStringContents(d.content);
+    if (!CHECK_WORDS.test(code)) continue;
+    const literals = stringLiterals(d.content);
+    for (const value of DANGEROUS_VALUES) {
+      const hit = literals.find((l) => value.literal.test(l.text))?.text ?? (value.raw?.exec(d.content)?.[0] ?? null);
+      if (hit === null) continue;
+      // Moved or rewritten: an added line of the file still holds the same value.
+      if (view.added.some((a) => a.content.length <= MAX_LINE && a.content.includes(hit))) continue;
+      cite(value.category, `${value.kind}-check`, "high", d.line, `Removes a test for ${shown(hit)} in a value, and no added line tests it: ${value.why}. (heuristic)`);
+    }
+  }
 }
 
 // ---- a rejecting condition changed in place ---------------------------------------------------
