@@ -184,6 +184,7 @@ export function detectLogicEdits(view: FileView, added: AddedFacts): RuleFinding
     reported.add(rule);
     findings.push(finding(category, rule, severity, onNewSide ? view.path : view.oldPath, line, message));
   };
+  securityFunctionEdits(view, cite);
   const blocks = normalisedChangeBlocks(view.file);
   for (const block of blocks) {
     const deleted = block.deleted.filter((l) => l.content.length <= MAX_LINE && !isCommentLine(l.content));
@@ -367,6 +368,52 @@ function loosenedAnchors(block: ChangeBlock, cite: Cite) {
       const fewer = count(after, ANCHOR) < count(before, ANCHOR) || count(after, STRONG_ANCHOR) < count(before, STRONG_ANCHOR);
       if (!fewer) continue;
       cite("removed_safeguard", "pattern-anchor-loosened", "medium", d.line, "Removes or weakens the anchors of a pattern (^, $, \\A, \\z): it now accepts input that only contains a valid part, or is valid on one line of several. (heuristic)");
+      return;
+    }
+  }
+}
+
+// ---- the logic of a security function edited ---------------------------------------------------
+
+/** Word parts of a function or class name that make it a security decision. */
+const SECURITY_WORDS = new Set(["auth", "authn", "authz", "authenticate", "authentication", "authorize", "authorization", "authorized", "permission", "permissions", "permitted", "allowed", "allow", "deny", "denied", "acl", "acls", "access", "privilege", "verify", "verified", "validate", "validation", "validator", "valid", "sanitize", "sanitise", "sanitizer", "sanitiser", "escape", "escaper", "safe", "unsafe", "secure", "security", "trusted", "trust", "csrf", "xsrf", "password", "passwd", "credential", "credentials", "signature", "hmac", "sandbox", "sandboxed", "whitelist", "blacklist", "allowlist", "denylist", "blocklist", "forbidden", "forbid", "restrict", "restricted", "login", "origin", "cors", "redirect"]);
+/** A line that declares a function, method, sub or class: its name is the first identifier after the keyword. */
+const DECLARES = /\b(?:def|function|func|sub|fn|class|module|interface|trait)\s+(?:\([^)]{0,200}\)\s*)?([A-Za-z_$][\w$]*)/;
+const JAVA_LIKE_METHOD = /^\s*(?:(?:public|protected|private|static|final|abstract|synchronized|override|virtual|async|internal)\s+)+[\w.<>\[\],?]+\s+([A-Za-z_]\w*)\s*\(/;
+/** A line of logic: a condition, a return, a throw, a comparison. */
+const LOGIC = /\b(?:if|elif|elsif|elseif|unless|else|return|throw|raise|die|croak|case|when|switch|match)\b|[<>]=?|[!=]==?|&&|\|\||\band\b|\bor\b|\bnot\b/;
+
+function nameWordsOf(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+function declaredName(content: string): string | null {
+  if (content.length > MAX_LINE) return null;
+  return DECLARES.exec(content)?.[1] ?? JAVA_LIKE_METHOD.exec(content)?.[1] ?? null;
+}
+
+/**
+ * An edit to the logic (a condition, a return, a comparison) inside a function or class whose name
+ * says it makes a security decision: isAllowed, verify_signature, Sanitizer, checkCsrf. What such a
+ * function answers is the safeguard, so a change to how it decides is for a person to read. The
+ * name comes from the nearest declaration above the edit in the hunk, or the hunk header.
+ */
+function securityFunctionEdits(view: FileView, cite: Cite) {
+  for (const hunk of view.file.hunks) {
+    let name: string | null = declaredName(hunk.header);
+    for (const l of hunk.lines) {
+      if (l.kind !== "add") {
+        const declared = declaredName(l.content);
+        if (declared) name = declared;
+      }
+      if (l.kind !== "del" || !name || l.content.length > MAX_LINE || isCommentLine(l.content) || l.content.trim() === "") continue;
+      if (!LOGIC.test(withoutStringContents(l.content))) continue;
+      if (!nameWordsOf(name).some((w) => SECURITY_WORDS.has(w))) continue;
+      cite("removed_safeguard", "security-function-logic", "medium", l.oldLine!, `Changes a condition or result inside ${name.slice(0, 60)}, whose name says it makes a security decision: read how it decides now. (heuristic)`);
       return;
     }
   }
