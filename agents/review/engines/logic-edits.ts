@@ -403,6 +403,15 @@ function declaredName(content: string): string | null {
  * name comes from the nearest declaration above the edit in the hunk, or the hunk header.
  */
 function securityFunctionEdits(view: FileView, cite: Cite) {
+  // A file named for security decisions counts too, except for "safe"/"unsafe", which in a file
+  // name usually means memory safety (Go's and Rust's unsafe), not a decision about input.
+  const fileName = view.oldPath.slice(view.oldPath.lastIndexOf("/") + 1).replace(/\.[^.]*$/, "");
+  if (nameWordsOf(fileName).some((w) => SECURITY_WORDS.has(w) && w !== "safe" && w !== "unsafe")) {
+    const logic = view.deleted.find((l) => l.content.length <= MAX_LINE && !isCommentLine(l.content) && LOGIC.test(withoutStringContents(l.content)));
+    if (logic) {
+      cite("removed_safeguard", "security-file-logic", "medium", logic.line, `Changes a condition or result in ${fileName.slice(0, 60)}, whose name says it makes security decisions: read how it decides now. (heuristic)`);
+    }
+  }
   for (const hunk of view.file.hunks) {
     let name: string | null = declaredName(hunk.header);
     for (const l of hunk.lines) {
