@@ -6,7 +6,7 @@
 import type { RuleFinding } from "../../../lib/review/review-output";
 import { codeLines, isCommentLine, newSideLines, type FileView, type NewSideLine } from "../file-view";
 import { finding } from "../finding";
-import { followedBy, interpolationKind, sigilInterpolation, stringLiteralsOf, withoutStringContents } from "../line-text";
+import { followedBy, interpolationKind, sigilInterpolation, withoutStringContents } from "../line-text";
 
 // Upper-case keywords are how SQL is written inside code. Lower-case only counts on a line that
 // also calls a query API, so prose such as "select a file from " + dir does not fire.
@@ -49,46 +49,6 @@ export function detectSqlInjection(view: FileView): RuleFinding[] {
       finding("sql_injection", "sql.string-built-query", "high", view.path, entry.line, `SQL built with ${kind}; pass values as bound parameters ($1, ?, :name) instead.`),
     );
   });
-
-  findings.push(...builtQueryArguments(view, newSide));
-  return findings;
-}
-
-/**
- * A call that runs SQL: DB-API cursors, JDBC, database/sql, DBI, PDO, mysqli, ORMs' raw queries. The
- * name is followed by "(" and read as the start of the call's argument list.
- */
-const RUNS_SQL = /(?:\.|->|::)\s*(?:execute|executemany|executescript|query|raw|exec|do|prepare|selectall_\w+|selectrow_\w+|selectcol_\w+|Query|QueryRow|QueryContext|QueryRowContext|Exec|ExecContext|executeQuery|executeUpdate|executeLargeUpdate|createQuery|createNativeQuery|createSQLQuery|rawQuery|execSQL|prepareStatement|whereRaw|orderByRaw|selectRaw|havingRaw|find_by_sql|exec_query|select_all|select_value|select_rows)\s*\(|\b(?:mysql_query|mysqli_query|pg_query|sqlite_query|db_query)\s*\(/;
-/**
- * The query argument built on the spot from a variable that holds the statement: `sql % params`,
- * `query + where`, `$sql . $cond`, `query.format(...)`. The variable must be named for a statement
- * (sql, query, stmt, statement, where, clause) or be assigned an SQL string in what the diff shows.
- */
-const BUILT_ARGUMENT = /^\s*(?:\$?[A-Za-z_][\w]*\s*,\s*)?(\$?[A-Za-z_][\w.]{0,63})\s*(?:%|\+|\.(?!\w)|\.format\s*\()\s*[$\w(]/;
-const STATEMENT_NAME = /(?:^|[_.$])(?:sql|query|stmt|statement|where|clause|cond|conditions?|filter|order_?by)(?:$|_|\d)|(?:Sql|Query|Stmt|Statement|Where|Clause)$/i;
-
-function builtQueryArguments(view: FileView, newSide: NewSideLine[]): RuleFinding[] {
-  // Variables assigned an SQL string in what the diff shows of the new file, as far as one line says.
-  const sqlVariables = new Set<string>();
-  for (const l of newSide) {
-    if (l.content.length > 4096) continue;
-    const assigned = /^\s*(?:(?:my|var|let|const|val|String|string)\s+)?(\$?[A-Za-z_]\w{0,63})\s*(?::=|\.?=|\+=)/.exec(l.content);
-    if (assigned && (sqlUpper(l.content) || SQL_CLAUSE_IN_STRING.test(l.content))) sqlVariables.add(assigned[1].replace(/^\$/, "").toLowerCase());
-  }
-  const findings: RuleFinding[] = [];
-  for (const entry of newSide) {
-    if (entry.kind !== "add" || entry.content.length > 4096 || isCommentLine(entry.content)) continue;
-    const call = RUNS_SQL.exec(entry.content);
-    if (!call) continue;
-    const built = BUILT_ARGUMENT.exec(entry.content.slice(call.index + call[0].length));
-    if (!built) continue;
-    const name = built[1].replace(/^\$/, "");
-    const last = name.slice(name.lastIndexOf(".") + 1).toLowerCase();
-    if (!STATEMENT_NAME.test(name) && !sqlVariables.has(last) && !sqlVariables.has(name.toLowerCase())) continue;
-    findings.push(
-      finding("sql_injection", "sql.built-query-argument", "high", view.path, entry.line, `The statement passed to a query call is built on the spot from ${name.slice(0, 40)} with formatting or concatenation; pass values as bound parameters instead.`),
-    );
-  }
   return findings;
 }
 
@@ -186,37 +146,12 @@ const isPerlStringEval = (content: string) => {
   return call !== null && content.includes("$", call.index + call[0].length);
 };
 
-/**
- * A Perl command run through the shell with a variable in its text: system or exec with one
- * interpolating string (the list form `system('cmd', $arg)` does not use a shell), backticks or
- * qx with a variable, and an open of a pipe ("cmd $x |", "| cmd $x").
- */
-function perlShellString(content: string): string | null {
-  if (content.length > 4096) return null;
-  const literals = stringLiteralsOf(content);
-  const interpolates = (text: string) => /[$@][{A-Za-z_]/.test(text);
-  for (const literal of literals) {
-    if (literal.quote === "`" && interpolates(literal.text)) return "A backtick command";
-    if (literal.quote !== '"' || !interpolates(literal.text)) continue;
-    const before = content.slice(Math.max(0, literal.start - 24), literal.start);
-    const after = content.slice(literal.end).trimStart();
-    if (/(?<![\w>$:])(?:system|exec)\s*\(?\s*$/.test(before) && !after.startsWith(",")) return "system/exec with one string";
-    if (/\bopen\s*\(?.*,\s*$/.test(before) && (/^\s*\|/.test(literal.text) || /\|\s*$/.test(literal.text))) return "A piped open";
-  }
-  if (/\bqx\s*[({\[\/!|]/.test(content) && /\bqx\s*[({\[\/!|][^)}\]\/!|]{0,400}[$@][{A-Za-z_]/.test(content)) return "qx";
-  return null;
-}
-
 export function detectPerlInjection(view: FileView): RuleFinding[] {
   if (view.isDoc || view.isTest || !PERL_FILE.test(view.path)) return [];
   const findings: RuleFinding[] = [];
   for (const { line, content } of codeLines(view.added)) {
     if (PERL_TWO_ARG_OPEN.test(content)) {
       findings.push(finding("command_injection", "perl.two-argument-open", "high", view.path, line, "Two-argument open of a variable: a file name ending in \"|\" runs as a shell command; use open(FH, '<', $name)."));
-    }
-    const shell = perlShellString(content);
-    if (shell) {
-      findings.push(finding("command_injection", "perl.shell-string", "high", view.path, line, `${shell} runs a command line with a variable spliced in through the shell; pass the program and its arguments as a list.`));
     }
     if (isPerlStringEval(content)) {
       findings.push(finding("code_injection", "perl.string-eval", "high", view.path, line, "String eval compiles text as Perl code at run time; use a block eval or a dispatch table."));

@@ -15,9 +15,8 @@
  *   (SSRF targets) deleted from the code with nothing equivalent added;
  * - a switch flipped: a boolean literal changed on a line or option that names a safeguard
  *   (verify, sandbox, escape, XML entities...) or a phone-home feature (version check, telemetry);
- * - a pattern's anchors removed or weakened (`^...$` dropped, `\A...\z` made `^...$`);
- * - a rejection dropped: under a condition the edit kept, the throw/raise/die deleted (or made a
- *   warning).
+ * - an edit to the logic of a function, class or file named for a security decision (isAllowed,
+ *   verify_signature, Sanitizer, csrf.py, buildQuery...).
  *
  * Edits are read change block by change block (runs of deleted and added lines between context
  * lines), with whitespace-only changes paired off first: a re-indented block is not an edit, so a
@@ -191,8 +190,6 @@ export function detectLogicEdits(view: FileView, added: AddedFacts): RuleFinding
     removedEscapePairs(deleted, added, cite);
     removedDangerousCheck(deleted, view, cite);
     weakenedRejection(block, cite);
-    loosenedAnchors(block, cite);
-    rejectionDropped(block, added, cite);
     flippedToAllow(block, cite);
     flippedSwitch(block, cite);
     removedInternalAddress(deleted, added, cite);
@@ -342,37 +339,6 @@ function isOperandOfComparison(tokens: string[], changed: string[]): boolean {
   return near.some((t) => t !== undefined && /^(?:[<>]=?|[!=]==?)$/.test(t));
 }
 
-// ---- a pattern's anchors loosened -------------------------------------------------------------
-
-/** A line that holds a regular expression: a literal, or a call or operator that takes one. */
-const HOLDS_REGEX = /=~|!~|\bpreg_\w+|\bre\.\w+|\bRegexp?\b|\bPattern\b|\bregex|\bmatch(?:es)?\b|\btest\s*\(|%r\{|\bqr\b|(?:^|[=(,:\s])\/[^/\s]/i;
-const ANCHOR = /\\[AzZ]|\^|\$/g;
-const STRONG_ANCHOR = /\\[AzZ]/g;
-
-/**
- * A validation pattern whose anchors an edit removed or weakened: `/^[a-z]+$/` became `/[a-z]+/`,
- * or Ruby's whole-string `\A...\z` became the per-line `^...$`. The pattern now accepts input that
- * merely contains something valid.
- */
-function loosenedAnchors(block: ChangeBlock, cite: Cite) {
-  if (block.deleted.length > 6) return;
-  for (const d of block.deleted) {
-    if (d.content.length > MAX_LINE || isCommentLine(d.content) || !HOLDS_REGEX.test(d.content)) continue;
-    const before = compact(d.content);
-    const bare = before.replace(ANCHOR, "");
-    for (const a of block.added) {
-      if (a.content.length > MAX_LINE) continue;
-      const after = compact(a.content);
-      if (after === before || after.replace(ANCHOR, "") !== bare) continue;
-      const count = (text: string, pattern: RegExp) => text.match(pattern)?.length ?? 0;
-      const fewer = count(after, ANCHOR) < count(before, ANCHOR) || count(after, STRONG_ANCHOR) < count(before, STRONG_ANCHOR);
-      if (!fewer) continue;
-      cite("removed_safeguard", "pattern-anchor-loosened", "medium", d.line, "Removes or weakens the anchors of a pattern (^, $, \\A, \\z): it now accepts input that only contains a valid part, or is valid on one line of several. (heuristic)");
-      return;
-    }
-  }
-}
-
 // ---- the logic of a security function edited ---------------------------------------------------
 
 /** Word parts of a function or class name that make it a security decision. */
@@ -426,37 +392,6 @@ function securityFunctionEdits(view: FileView, cite: Cite) {
       return;
     }
   }
-}
-
-// ---- a rejection dropped from a guard ----------------------------------------------------------
-
-/** A statement that rejects: throws, raises, dies, or returns an error. */
-const REJECT_STATEMENT = /^\s*(?:throw\b|raise\b|die\b|croak\b|confess\b|abort\b|panic\s*\(|return\s+(?:err\b|error\b|errors\.New|fmt\.Errorf|new\s+\w*(?:Error|Exception)\b|\w*(?:Error|Exception)\s*\())/;
-/** A call that only reports: a warning or a log line. */
-const ONLY_REPORTS = /\b(?:warn|warning|warnings\.warn|carp|cluck|log|logger|logging|console|print|printf|println|error_log|trigger_error|syslog|debug|info|notice)\b/;
-const GUARD_OPENS = /^\s*(?:\}\s*)?(?:else\s*)?(?:if|elif|elsif|elseif|unless|when|guard)\b|^\s*(?:\}\s*)?else\b/;
-
-/**
- * A guard that no longer rejects: under a condition the edit kept, the throw/raise/die is deleted
- * and nothing that rejects is added (it may be turned into a warning, or into nothing).
- */
-function rejectionDropped(block: ChangeBlock, added: AddedFacts, cite: Cite) {
-  // A rejection that moved (the same statement added elsewhere in the diff) was not dropped.
-  const dropped = block.deleted.find((d) => d.content.length <= MAX_LINE && REJECT_STATEMENT.test(d.content) && !added.compactLines.has(compact(d.content)));
-  if (!dropped || block.added.some((a) => REJECT_STATEMENT.test(a.content) || /\b(?:throw|raise|die|croak|abort|panic)\b/.test(withoutStringContents(a.content)))) return;
-  // The condition above it is still there: the nearest non-blank line before the edit, or a
-  // deleted line right above the rejection (`if (...) {` deleted with it is a guard clause, the
-  // removed-guard engine's case).
-  const above = [...block.before].reverse().find((l) => l.trim() !== "" && !isCommentLine(l));
-  if (!above || !GUARD_OPENS.test(above) || block.deleted.some((d) => GUARD_OPENS.test(d.content))) return;
-  const warned = block.added.some((a) => ONLY_REPORTS.test(withoutStringContents(a.content)));
-  cite(
-    "removed_safeguard",
-    "rejection-dropped",
-    "medium",
-    dropped.line,
-    `Deletes the rejection under a condition that stays${warned ? " and reports it instead (a warning or a log line)" : ""}: what the condition caught now goes on. (heuristic)`,
-  );
 }
 
 // ---- a decision flipped to allow ---------------------------------------------------------------
