@@ -183,8 +183,8 @@ export function detectLogicEdits(view: FileView, added: AddedFacts): RuleFinding
     reported.add(rule);
     findings.push(finding(category, rule, severity, onNewSide ? view.path : view.oldPath, line, message));
   };
-  securityFunctionEdits(view, cite);
   const blocks = normalisedChangeBlocks(view.file);
+  securityFunctionEdits(view, new Set(blocks.flatMap((b) => b.deleted.map((d) => d.line))), cite);
   for (const block of blocks) {
     const deleted = block.deleted.filter((l) => l.content.length <= MAX_LINE && !isCommentLine(l.content));
     removedEscapePairs(deleted, added, cite);
@@ -346,8 +346,8 @@ const SECURITY_WORDS = new Set(["auth", "authn", "authz", "authenticate", "authe
 /** A line that declares a function, method, sub or class: its name is the first identifier after the keyword. */
 const DECLARES = /\b(?:def|function|func|sub|fn|class|module|interface|trait)\s+(?:\([^)]{0,200}\)\s*)?([A-Za-z_$][\w$]*)/;
 const JAVA_LIKE_METHOD = /^\s*(?:(?:public|protected|private|static|final|abstract|synchronized|override|virtual|async|internal)\s+)+[\w.<>\[\],?]+\s+([A-Za-z_]\w*)\s*\(/;
-/** A line of logic: a condition, a return, a throw, a comparison. */
-const LOGIC = /\b(?:if|elif|elsif|elseif|unless|else|return|throw|raise|die|croak|case|when|switch|match)\b|[<>]=?|[!=]==?|&&|\|\||\band\b|\bor\b|\bnot\b/;
+/** A line of logic: a condition, a return, a throw, a comparison (not `=>`, `->`, `<<`). */
+const LOGIC = /\b(?:if|elif|elsif|elseif|unless|else|return|throw|raise|die|croak|case|when|switch|match)\b|(?<![-=<>])[<>]=?(?![<>])|[!=]==?|&&|\|\||\band\b|\bor\b|\bnot\b/;
 
 function nameWordsOf(name: string): string[] {
   return name
@@ -363,17 +363,17 @@ function declaredName(content: string): string | null {
 }
 
 /**
- * An edit to the logic (a condition, a return, a comparison) inside a function or class whose name
+ * An edit to the logic (a condition, a return, a comparison; re-indentation is not an edit) inside a function or class whose name
  * says it makes a security decision: isAllowed, verify_signature, Sanitizer, checkCsrf. What such a
  * function answers is the safeguard, so a change to how it decides is for a person to read. The
  * name comes from the nearest declaration above the edit in the hunk, or the hunk header.
  */
-function securityFunctionEdits(view: FileView, cite: Cite) {
+function securityFunctionEdits(view: FileView, edited: Set<number>, cite: Cite) {
   // A file named for security decisions counts too, except for "safe"/"unsafe", which in a file
   // name usually means memory safety (Go's and Rust's unsafe), not a decision about input.
   const fileName = view.oldPath.slice(view.oldPath.lastIndexOf("/") + 1).replace(/\.[^.]*$/, "");
   if (nameWordsOf(fileName).some((w) => SECURITY_WORDS.has(w) && w !== "safe" && w !== "unsafe")) {
-    const logic = view.deleted.find((l) => l.content.length <= MAX_LINE && !isCommentLine(l.content) && LOGIC.test(withoutStringContents(l.content)));
+    const logic = view.deleted.find((l) => edited.has(l.line) && l.content.length <= MAX_LINE && !isCommentLine(l.content) && LOGIC.test(withoutStringContents(l.content)));
     if (logic) {
       cite("removed_safeguard", "security-file-logic", "medium", logic.line, `Changes a condition or result in ${fileName.slice(0, 60)}, whose name says it makes security decisions: read how it decides now. (heuristic)`);
     }
@@ -385,7 +385,7 @@ function securityFunctionEdits(view: FileView, cite: Cite) {
         const declared = declaredName(l.content);
         if (declared) name = declared;
       }
-      if (l.kind !== "del" || !name || l.content.length > MAX_LINE || isCommentLine(l.content) || l.content.trim() === "") continue;
+      if (l.kind !== "del" || !name || !edited.has(l.oldLine!) || l.content.length > MAX_LINE || isCommentLine(l.content) || l.content.trim() === "") continue;
       if (!LOGIC.test(withoutStringContents(l.content))) continue;
       if (!nameWordsOf(name).some((w) => SECURITY_WORDS.has(w))) continue;
       cite("removed_safeguard", "security-function-logic", "medium", l.oldLine!, `Changes a condition or result inside ${name.slice(0, 60)}, whose name says it makes a security decision: read how it decides now. (heuristic)`);
