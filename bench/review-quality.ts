@@ -8,10 +8,13 @@
  * escalated), how many of those escalated for the right reason, the false-escalation rate of benign
  * cases, the same per category and per language, and each miss and false escalation by name.
  *
- *   node --import tsx bench/review-quality.ts [--names authoring|held-out|all] [--json]
+ *   node --import tsx bench/review-quality.ts [--names authoring|held-out|all] [--blind] [--json]
  *
  * --names limits the list of misses to one half (while writing rules, read only the authoring
- * half's); --json prints the figures as JSON (test/unit/review-corpus.test.ts pins them).
+ * half's); --blind prints the held-out half as its overall figures alone (no categories, languages
+ * or names, which on a few cases each would hint at which ones missed), and implies
+ * --names authoring: the mode to write rules in. --json prints the figures as JSON
+ * (test/unit/review-corpus.test.ts pins them).
  */
 import { lineRules } from "../agents/review/engines";
 import type { ReviewRulesOptions } from "../agents/review/rules";
@@ -73,7 +76,8 @@ export async function measureReviewQuality(options: ReviewRulesOptions = {}): Pr
 
 async function main() {
   const args = process.argv.slice(2);
-  const names = args.includes("--names") ? args[args.indexOf("--names") + 1] : "all";
+  const blind = args.includes("--blind");
+  const names = blind ? "authoring" : args.includes("--names") ? args[args.indexOf("--names") + 1] : "all";
   const started = performance.now();
   const figures = await measureReviewQuality();
   if (args.includes("--json")) {
@@ -89,6 +93,7 @@ async function main() {
     console.log("");
     console.log(`${f.split} half`);
     console.log(line("all", f.overall));
+    if (blind && f.split === "held-out") continue;
     console.log(" by category:");
     for (const [k, t] of Object.entries(f.byCategory).sort()) console.log(line(k, t));
     console.log(" by language:");

@@ -63,3 +63,41 @@ export function followedBy(content: string, first: RegExp, then: RegExp): boolea
   const m = first.exec(content);
   return m !== null && then.test(content.slice(m.index + m[0].length));
 }
+
+/** Languages whose double-quoted strings splice variables in: Perl, PHP, Ruby, shell. */
+const SIGIL_LANGUAGE = /\.(?:pl|pm|cgi|psgi|php|phtml|inc|rb|rake|sh|bash)$/i;
+
+/**
+ * How a line of Perl, PHP, Ruby or shell splices a value into a string, or null: a variable inside
+ * a double-quoted string ("... $id", "{$row['id']}", "#{id}"), or `.` concatenation of a string and
+ * a variable ("..." . $id). Other languages: null (interpolationKind reads them).
+ */
+export function sigilInterpolation(content: string, path: string): string | null {
+  if (!SIGIL_LANGUAGE.test(path)) return null;
+  const ruby = /\.(?:rb|rake)$/i.test(path);
+  for (const literal of stringLiteralsOf(content)) {
+    if (literal.quote !== '"' && literal.quote !== "`") continue;
+    if (ruby ? literal.text.includes("#{") : /[$@][{A-Za-z_]/.test(literal.text)) return "variable interpolation";
+  }
+  if (!ruby && (/["']\s*\.\s*[$@]/.test(content) || /[$\w\])}]\s*\.\s*["']/.test(content))) return "string concatenation";
+  return null;
+}
+
+/** The string literals of a line with their quote, in order: one forward scan. */
+export function stringLiteralsOf(content: string): { start: number; end: number; quote: string; text: string }[] {
+  const literals: { start: number; end: number; quote: string; text: string }[] = [];
+  const unclosed = new Set<string>();
+  for (let i = 0; i < content.length; i++) {
+    const char = content[i];
+    if ((char !== '"' && char !== "'" && char !== "`") || unclosed.has(char)) continue;
+    const close = closingQuote(content, i);
+    if (close < 0) {
+      // It cannot close, nor can any later quote of its kind: no position is scanned twice.
+      unclosed.add(char);
+      continue;
+    }
+    literals.push({ start: i, end: close + 1, quote: char, text: content.slice(i + 1, close) });
+    i = close;
+  }
+  return literals;
+}

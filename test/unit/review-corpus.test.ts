@@ -9,8 +9,8 @@ import { loadCorpus } from "../support/review-corpus";
  * escalates more benign ones, in either half fails here; one that does better should raise these.
  */
 const PINNED = {
-  authoring: { caught: 46, falseEscalations: 0 },
-  "held-out": { caught: 30, falseEscalations: 2 },
+  authoring: { caught: 56, falseEscalations: 0 },
+  "held-out": { caught: 37, falseEscalations: 2 },
 };
 
 describe("the labelled review corpus", () => {

@@ -153,6 +153,70 @@ describe("removed-guard engine", () => {
   });
 });
 
+describe("removed-guard engine on re-indented code", () => {
+  const only = { engines: [engine("removed-guard")] };
+
+  it("pairs off whitespace-only changes, so a check deleted inside a re-indented block is a deletion", async () => {
+    const before = ["switch ($tag) {", "  case 'img':", "    if ($src === '') {", "      break;", "    } elseif (strpos($src, '..') !== false) {", "      break;", "    }", "    $data = load($src);", "}"];
+    const after = ["switch ($tag) {", "  case 'img':", "        if ($src === '') {", "          break;", "        }", "        $data = load($src);", "}"];
+    const report = await review([fileDiff("lib/Pdf.php", before, after)], only);
+    expect(ids(report.findings)).toContain("removed-guard:guard-clause");
+    // Re-indenting alone removes nothing.
+    const reindented = await review([fileDiff("lib/Pdf.php", before, before.map((l) => `  ${l}`))], only);
+    expect(reindented.findings).toEqual([]);
+  });
+});
+
+describe("logic-edit engine", () => {
+  const only = { engines: [engine("logic-edit")] };
+  const rulesOf = async (path: string, before: string[], after: string[]) => ids((await review([fileDiff(path, before, after)], only)).findings);
+
+  it("reports an escape pair taken out of an escape table or a replace call, not one kept or moved", async () => {
+    const table = ["$map = array(", "  '<' => '&lt;',", "  '\\'' => '\\\\\\'',", ");"];
+    expect(await rulesOf("lib/Escape.php", table, ["$map = array(", "  '<' => '&lt;'", ");"])).toEqual(["logic-edit:escape-pair"]);
+    expect(await rulesOf("lib/css.rb", ["  css.gsub!('</', '<\\/')", "  node << css"], ["  node << css"])).toEqual(["logic-edit:escape-pair"]);
+    expect(await rulesOf("lib/Escape.php", table, ["$map = array('<' => '&lt;', '\\'' => '\\\\\\'');"])).toEqual([]);
+  });
+
+  it("reports a deleted test for a dangerous value: parent directory, CR/LF, prototype keys", async () => {
+    expect(await rulesOf("src/files.py", ["def open_asset(name):", "    if '..' in name:", "        return None", "    return open(name)"], ["def open_asset(name):", "    return open(name)"])).toContain(
+      "logic-edit:parent-directory-check",
+    );
+    expect(await rulesOf("src/merge.js", ["for (const key of Object.keys(src)) {", "  if (key === '__proto__') continue;", "  dst[key] = src[key];", "}"], ["for (const key of Object.keys(src)) {", "  dst[key] = src[key];", "}"])).toContain(
+      "logic-edit:prototype-key-check",
+    );
+    expect(await rulesOf("src/headers.go", ["func set(v string) {", '\tif strings.ContainsAny(v, "\\r\\n") {', "\t\treturn", "\t}", "}"], ["func set(v string) {", "}"])).toContain("logic-edit:control-character-check");
+  });
+
+  it("reports a rejecting condition changed in place, and a decision flipped to allow", async () => {
+    const check = ["function checkValue(b, q) {", "  if (b.cmp(q) >= 0) throw new Error('invalid')", "}"];
+    expect(await rulesOf("lib/sig.js", check, ["function checkValue(b, q) {", "  if (b.cmp(q) >= q) throw new Error('invalid')", "}"])).toContain("logic-edit:rejecting-condition-changed");
+    const decide = ["bool visible(String name) {", "  if (ALLOWED.contains(name)) {", "    return true;", "  }", "  return false;", "}"];
+    expect(await rulesOf("src/Shutter.java", decide, [...decide.slice(0, 4), "  return true;", "}"])).toContain("logic-edit:decision-flipped-to-allow");
+  });
+
+  it("reports switches flipped on safeguards and phone-home settings, internal addresses removed", async () => {
+    expect(await rulesOf("lib/client.py", ["def connect(url, verify_certs=True):"], ["def connect(url, verify_certs=False):"])).toContain("logic-edit:safeguard-switch");
+    expect(await rulesOf("cli/options.py", ["opt = Option(", '    "--disable-update-check",', "    default=True,", ")"], ["opt = Option(", '    "--disable-update-check",', "    default=False,", ")"])).toEqual([
+      "logic-edit:phone-home-switch",
+    ]);
+    expect(await rulesOf("lib/net.php", ["$blocked = [", "  '169.254.169.254',", "  '10.0.0.0/8',", "];"], ["$blocked = [", "  '10.0.0.0/8',", "];"])).toContain("logic-edit:internal-address-removed");
+  });
+
+  it("reports an edited condition inside a function named for a security decision, not in other functions", async () => {
+    const allowed = ["def is_allowed_host(host):", "    if host in TRUSTED:", "        return True", "    return host.endswith('.corp')"];
+    expect(await rulesOf("app/net.py", allowed, [allowed[0], "    return True"])).toContain("logic-edit:security-function-logic");
+    const other = ["def total(items):", "    if not items:", "        return 0", "    return sum(items)"];
+    expect(await rulesOf("app/sums.py", other, [other[0], "    return sum(items or [])"])).toEqual([]);
+  });
+
+  it("does not read test files or pure re-indentation", async () => {
+    const allowed = ["def is_allowed_host(host):", "    if host in TRUSTED:", "        return True"];
+    expect(await rulesOf("tests/test_net.py", allowed, [allowed[0]])).toEqual([]);
+    expect(await rulesOf("app/net.py", allowed, allowed.map((l) => `  ${l}`))).toEqual([]);
+  });
+});
+
 describe("Perl line rules", () => {
   const only = { engines: [lineRules] };
 
@@ -165,6 +229,20 @@ describe("Perl line rules", () => {
       ["perl.two-argument-open", 1],
       ["perl.string-eval", 3],
       ["perl.string-eval", 5],
+    ]);
+  });
+
+  it("flags SQL spliced by Perl, PHP and Ruby interpolation, not bound parameters", async () => {
+    const report = await review(
+      [
+        added("lib/Store.pm", ['my $rows = $dbh->selectall_arrayref("SELECT * FROM users WHERE name = \'$name\'");', 'my $ok = $dbh->selectall_arrayref("SELECT * FROM users WHERE name = ?", undef, $name);']),
+        added("app/models/user.rb", ['User.find_by_sql("SELECT * FROM users WHERE name = \'#{name}\'")']),
+      ],
+      only,
+    );
+    expect(report.findings.filter((f) => f.category === "sql_injection").map((f) => [f.file, f.line])).toEqual([
+      ["app/models/user.rb", 1],
+      ["lib/Store.pm", 1],
     ]);
   });
 });

@@ -12,6 +12,7 @@ import { detectLargeChange, detectUntestedChanges } from "./diff-shape";
 import { detectWithGitleaks } from "./gitleaks";
 import { detectCommandInjection, detectPerlInjection, detectSqlInjection } from "./injection-lines";
 import { detectNewIntegrations } from "./integrations";
+import { addedFactsOf, detectLogicEdits, type AddedFacts } from "./logic-edits";
 import { detectMarkupSinks } from "./markup-sinks";
 import { detectOpenApiBreaks, isApiDocumentPath } from "./openapi";
 import { addedSideOf, detectRemovedGuards, type AddedSide } from "./removed-guards";
@@ -87,6 +88,19 @@ export const removedGuard: ReviewEngine = {
   },
 };
 
+/** What the diff's added lines hold, computed once per review for the logic-edit engine. */
+const addedFacts = new WeakMap<DiffContext, AddedFacts>();
+
+/** Safeguards weakened in place: escapes, bounds, decisions, switches (engines/logic-edits.ts). */
+export const logicEdit: ReviewEngine = {
+  name: "logic-edit",
+  reviewFile: (view, diff) => {
+    let added = addedFacts.get(diff);
+    if (!added) addedFacts.set(diff, (added = addedFactsOf(diff.files)));
+    return detectLogicEdits(view, added);
+  },
+};
+
 /** Exported API of TypeScript/JavaScript modules, base against head (needs the repository). */
 export const typescriptApi: ReviewEngine = {
   name: "ts-morph",
@@ -108,4 +122,4 @@ export const routes: ReviewEngine = {
   wholeFile: { reads: (view) => !view.isTest && mayRegisterRoutes(view.path), checks: "HTTP routes registered in whole changed files" },
 };
 
-export const REVIEW_ENGINES: readonly ReviewEngine[] = [lineRules, removedGuard, astGrep, gitleaks, secretlint, typescriptApi, openApi, routes];
+export const REVIEW_ENGINES: readonly ReviewEngine[] = [lineRules, removedGuard, logicEdit, astGrep, gitleaks, secretlint, typescriptApi, openApi, routes];

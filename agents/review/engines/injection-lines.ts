@@ -6,7 +6,7 @@
 import type { RuleFinding } from "../../../lib/review/review-output";
 import { codeLines, isCommentLine, newSideLines, type FileView, type NewSideLine } from "../file-view";
 import { finding } from "../finding";
-import { followedBy, interpolationKind, withoutStringContents } from "../line-text";
+import { followedBy, interpolationKind, sigilInterpolation, withoutStringContents } from "../line-text";
 
 // Upper-case keywords are how SQL is written inside code. Lower-case only counts on a line that
 // also calls a query API, so prose such as "select a file from " + dir does not fire.
@@ -23,7 +23,7 @@ const sqlAnyCase = (content: string) =>
  * not count; the interpolation check below still has to pass.
  */
 const SQL_CLAUSE_IN_STRING = /["'`][^"'`]{0,200}\b(?:AND|OR|WHERE|ORDER BY|GROUP BY|HAVING|LIMIT|OFFSET|VALUES|JOIN|LIKE|IN \()\s/;
-const QUERY_CALL = /\.(?:query|execute|executemany|raw|exec)\s*\(|\$(?:query|execute)RawUnsafe|\bcursor\b|\bsql\b/i;
+const QUERY_CALL = /\.(?:query|execute|executemany|raw|exec)\s*\(|->(?:do|prepare|execute|query|select\w*)\s*\(|\$(?:query|execute)RawUnsafe|\bcursor\b|\bsql\b/i;
 
 /**
  * Tagged templates (sql`...`, Prisma's $queryRaw`...`) turn every ${} into a bound parameter,
@@ -42,7 +42,7 @@ export function detectSqlInjection(view: FileView): RuleFinding[] {
     const { content } = entry;
     const isSql = sqlUpper(content) || (sqlAnyCase(content) && QUERY_CALL.test(content)) || SQL_CLAUSE_IN_STRING.test(content);
     if (!isSql) return;
-    const kind = interpolationKind(content);
+    const kind = interpolationKind(content) ?? sigilInterpolation(content, view.path);
     if (!kind) return;
     if (kind === "template interpolation" && insideSafeTaggedTemplate(newSide, index)) return;
     findings.push(
@@ -51,7 +51,6 @@ export function detectSqlInjection(view: FileView): RuleFinding[] {
   });
   return findings;
 }
-
 
 /** How far up a multi-line template literal may have opened. */
 const TEMPLATE_LOOKBACK_LINES = 20;

@@ -16,6 +16,7 @@ import type { RuleCategory, RuleFinding } from "../../../lib/review/review-outpu
 import { isCommentLine, type FileView } from "../file-view";
 import { finding } from "../finding";
 import { withoutStringContents } from "../line-text";
+import { normalisedChangeBlocks } from "./logic-edits";
 
 interface GuardKind {
   kind: string;
@@ -83,23 +84,13 @@ interface ChangeBlock {
   added: { line: number; content: string }[];
 }
 
-/** Runs of changed lines between context lines: one edit, whose deletions and additions belong together. */
+/**
+ * Runs of changed lines between context lines: one edit, whose deletions and additions belong
+ * together. Lines that only changed whitespace are paired off first (logic-edits.ts), so a
+ * re-indented block around a deleted check reads as the deletion it is.
+ */
 function changeBlocks(file: DiffFile): ChangeBlock[] {
-  const blocks: ChangeBlock[] = [];
-  for (const hunk of file.hunks) {
-    let current: ChangeBlock = { deleted: [], added: [] };
-    const close = () => {
-      if (current.deleted.length > 0) blocks.push(current);
-      current = { deleted: [], added: [] };
-    };
-    for (const l of hunk.lines) {
-      if (l.kind === "context") close();
-      else if (l.kind === "del") current.deleted.push({ line: l.oldLine!, content: l.content });
-      else current.added.push({ line: l.newLine!, content: l.content });
-    }
-    close();
-  }
-  return blocks;
+  return normalisedChangeBlocks(file).filter((b) => b.deleted.length > 0);
 }
 
 /** What every added line of the diff says: tokens, and lines without their whitespace. */
