@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSyncExternalStore } from "react";
 import { fetchJson, postJson } from "@/components/ui/api";
+import { githubAppManifest } from "@/lib/code-host/github/app-manifest";
 import type { CodeHostDeliveryView, CodeHostSettingsResponse } from "@/lib/code-host/settings-view";
 
 const QUERY_KEY = ["code-host"];
@@ -105,6 +106,17 @@ function GithubApp({ github }: { github: CodeHostSettingsResponse["github"] }) {
           </span>
         )}
       </dd>
+      {!github.configured && (
+        <>
+          <dt className="font-medium">App manifest</dt>
+          <dd>
+            <details data-testid="code-host-manifest">
+              <summary className="cursor-pointer text-slate-700">The App to create, with its permissions and events (GitHub → Settings → Developer settings → GitHub Apps)</summary>
+              <pre className="mt-2 overflow-x-auto rounded bg-slate-50 p-2 text-xs select-all">{JSON.stringify(githubAppManifest(origin ?? "https://<flowgate>"), null, 2)}</pre>
+            </details>
+          </dd>
+        </>
+      )}
     </dl>
   );
 }

@@ -5,8 +5,7 @@ import { runtimeEnvSchema } from "../env";
 import type { Json } from "../json";
 import { enqueueCodeHostDeliveryJob } from "./intake/delivery-job";
 
-/** Where GitHub sends the App's webhooks (app/api/v1/hooks/github). */
-export const GITHUB_WEBHOOK_PATH = "/api/v1/hooks/github";
+import { GITHUB_WEBHOOK_PATH } from "./github/app-manifest";
 
 const RECENT_DELIVERIES = 50;
 const RECENT_PUBLICATION_PROBLEMS = 20;

@@ -73,3 +73,13 @@ describe("README configuration table", () => {
     }
   });
 });
+
+describe("the README's GitHub App manifest", () => {
+  it("is the manifest Settings → Code host offers (permissions, events, webhook path)", async () => {
+    const { githubAppManifest } = await import("../../lib/code-host/github/app-manifest");
+    const readme = fs.readFileSync(path.resolve(import.meta.dirname, "../../README.md"), "utf8");
+    const block = /The same as a \[GitHub App manifest\][\s\S]*?```json\n([\s\S]*?)```/.exec(readme);
+    expect(block, "the README has the manifest block").not.toBeNull();
+    expect(JSON.parse(block![1])).toEqual(JSON.parse(JSON.stringify(githubAppManifest("https://<flowgate>"))));
+  });
+});
