@@ -69,8 +69,8 @@ export function createDeploymentAgent(provider: LlmProvider | null, options: { c
 
       const highRisk = await unapprovedHighRisk(context);
       if (highRisk) return result(context, { kind: "escalate", summary: `Escalated before the canary: ${highRisk.label}`, reasons: [highRisk] }, null, highRisk.detail);
-      const stale = options.checkBase && (await staleBase(context, options.checkBase));
-      if (stale) return result(context, stale, null, stale.summary);
+      const before = options.checkBase && (await outcomeBeforeDeploying(context, options.checkBase));
+      if (before) return result(context, before, null, before.summary);
 
       const settings = deploySettingsOf(repository.settings);
       const target = createDeployTarget(settings, "production");
@@ -191,12 +191,14 @@ async function unapprovedHighRisk(context: StageContext): Promise<EscalationReas
 /**
  * A head whose base moved since it was validated is not deployed (deploy-then-merge would put an
  * untested combination into the default branch): the run is cancelled once the host is bringing
- * the branch up to date (its push is validated by a new run), and fails when the host cannot.
+ * the branch up to date (its push is validated by a new run), and fails when the host cannot. A
+ * gate-only repository's pull request passes here undeployed: its merge commit is what deploys.
  * Checked only before this attempt's deployment exists: a canary resumed after a crash goes on.
  */
-async function staleBase(context: StageContext, checkBase: CheckBase): Promise<StageOutcome | null> {
+async function outcomeBeforeDeploying(context: StageContext, checkBase: CheckBase): Promise<StageOutcome | null> {
   if (await context.db.deployment.findUnique({ where: { stageRunId: context.stageRunId }, select: { id: true } })) return null;
   const base = await checkBase(context.run);
+  if (base.kind === "gate_only") return { kind: "pass", summary: "Not deployed from the pull request (gate only): people merge it, and its merge commit is deployed by a run of its own" };
   if (base.kind !== "behind") return null;
   const moved = `The base branch ${base.baseRef} has ${base.behindBy} commit${base.behindBy === 1 ? "" : "s"} this head does not contain`;
   if (base.update.requested) return { kind: "cancel", summary: `${moved}: the branch is being brought up to date, and the new head runs the pipeline again` };

@@ -18,6 +18,8 @@ export interface StageContext {
     id: string;
     baseSha: string;
     headSha: string;
+    /** Deploys its pull request's merge commit (gate-only repositories), after the pull request's own run. */
+    afterMerge: boolean;
     /** The diff's text, read on first call (megabytes at most; the stages that read lines call it). */
     diffText: () => Promise<string>;
     pullRequest: { number: number; title: string; description: string; author: string; repository: { id: string; name: string; kind: string; location: string; hostInstallationId: string | null; settings: unknown } };

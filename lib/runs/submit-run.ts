@@ -5,7 +5,7 @@ import { DiffParseError, parseUnifiedDiff, type ParsedDiff } from "../diff/unifi
 import { diffBetween, GitError } from "../git/git";
 import { DomainError } from "../errors";
 import { enqueueStageJob } from "../pipeline/stage-job";
-import { finishedRunStatuses } from "../pipeline/stages";
+import { finishedRunStatuses, type Stage } from "../pipeline/stages";
 import { endActiveRuns } from "./end-active-runs";
 import { runDiffRow } from "./run-diff";
 
@@ -67,7 +67,17 @@ function checkDiff(diff: string, maxBytes: number): { bytes: number; parsed: Par
  * the existing run; a new head SHA supersedes the PR's active runs. `rerun` (a person asked the
  * code host to run the checks again) makes a new run of a head whose last run has ended.
  */
-export async function submitRun(db: Db, options: { input: SubmitRunInput; actor: AuditActor; maxDiffBytes?: number; rerun?: boolean }): Promise<SubmitRunResult> {
+export async function submitRun(
+  db: Db,
+  options: {
+    input: SubmitRunInput;
+    actor: AuditActor;
+    maxDiffBytes?: number;
+    rerun?: boolean;
+    /** A merged pull request's merge commit, to deploy (gate-only repositories): the run starts at the deployment stage. */
+    afterMerge?: boolean;
+  },
+): Promise<SubmitRunResult> {
   const input = submitRunSchema.parse(options.input);
   const maxBytes = options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
   const repository = await db.repository.findFirst({ where: { OR: [{ name: input.repository }, { id: input.repository }] } });
@@ -94,7 +104,7 @@ export async function submitRun(db: Db, options: { input: SubmitRunInput; actor:
   const rerun = existing ? existing.rerun + 1 : 0;
 
   try {
-    return await db.$transaction(async (tx) => createRun(tx, { input, repository, diff: diff!, parsed, diffBytes, baseSha: baseSha!, headSha: headSha!, rerun, actor: options.actor }), {
+    return await db.$transaction(async (tx) => createRun(tx, { input, repository, diff: diff!, parsed, diffBytes, baseSha: baseSha!, headSha: headSha!, rerun, afterMerge: options.afterMerge ?? false, actor: options.actor }), {
       timeout: 30_000,
     });
   } catch (err) {
@@ -133,10 +143,12 @@ async function createRun(
     headSha: string;
     /** 0 for a head's first run, n for its n-th re-run. */
     rerun: number;
+    afterMerge: boolean;
     actor: AuditActor;
   },
 ): Promise<SubmitRunResult> {
   const { input, repository } = args;
+  const firstStage: Stage = args.afterMerge ? "deployment" : "review";
   const policy = await tx.policy.findFirst({ where: { active: true }, orderBy: { version: "desc" } });
   if (!policy) throw new DomainError("unavailable", "No active policy; restart Flowgate to create the default one");
   const pullRequest = await tx.pullRequest.upsert({
@@ -159,16 +171,18 @@ async function createRun(
       baseSha: args.baseSha,
       headSha: args.headSha,
       rerun: args.rerun,
+      afterMerge: args.afterMerge,
       diff: { create: runDiffRow(args.diff, args.parsed) },
       diffBytes: args.diffBytes,
       status: "queued",
-      currentStage: "review",
+      currentStage: firstStage,
       policyId: policy.id,
     },
   });
-  const superseded = await endActiveRuns(tx, { pullRequestId: pullRequest.id, exceptRunId: run.id, supersededBy: run.id, reason: "superseded by a newer head" });
-  await tx.stageRun.create({ data: { runId: run.id, stage: "review", attempt: 1 } });
-  await enqueueStageJob(tx, { runId: run.id, stage: "review", attempt: 1 });
+  // A merge commit's deployment leaves the pull request's own runs as they are (the last one is done).
+  const superseded = args.afterMerge ? [] : await endActiveRuns(tx, { pullRequestId: pullRequest.id, exceptRunId: run.id, supersededBy: run.id, reason: "superseded by a newer head" });
+  await tx.stageRun.create({ data: { runId: run.id, stage: firstStage, attempt: 1 } });
+  await enqueueStageJob(tx, { runId: run.id, stage: firstStage, attempt: 1 });
   await appendAuditEvent(tx, {
     actor: args.actor,
     action: "run.submitted",
@@ -186,6 +200,7 @@ async function createRun(
       policyVersion: policy.version,
       supersedes: superseded,
       ...(args.rerun > 0 ? { rerun: args.rerun } : {}),
+      ...(args.afterMerge ? { afterMerge: true, firstStage } : {}),
     },
   });
   return {

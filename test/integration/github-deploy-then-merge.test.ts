@@ -158,6 +158,42 @@ describe("deploy-then-merge on GitHub", () => {
     expect(comment.body).toContain("**Hypothesis**");
   });
 
+  it("gate only: the pull request's head is checked but not deployed; people merge it, and its merge commit is deployed", async () => {
+    const repository = await t.db.repository.findUniqueOrThrow({ where: { name: FLOW_REPOSITORY } });
+    const actor = { type: "system", id: "test", label: "test" } as const;
+    await updateRepositorySettings(t.db, { repositoryId: repository.id, input: { merge: { mode: "gate_only", method: "merge" } }, actor });
+    try {
+      const run = await open(13, "docs/glossary.md", "# Glossary\n");
+      const checked = await drive(run.id);
+      expect(checked.status).toBe("done");
+      expect(checked.stageRuns.at(-1)?.summary).toMatch(/^Not deployed from the pull request \(gate only\)/);
+      expect(await t.db.deployment.count({ where: { runId: run.id, environment: "production" } })).toBe(0);
+      expect(flow.checksOn(run.headSha)[GATE_CHECK]).toMatchObject({ conclusion: "success" });
+      expect(flow.fake.pull(FLOW_REPOSITORY, 13).merged).toBe(false);
+      expect(deploymentsOn(run.headSha)).toEqual({});
+
+      // A person merges it on GitHub (a merge commit on main), and GitHub says so.
+      sh(flow.work, "fetch", "-q", flow.upstream, "+refs/heads/main:refs/remotes/upstream/main");
+      sh(flow.work, "checkout", "-q", "-B", "main", "upstream/main");
+      sh(flow.work, "merge", "-q", "--no-ff", "--no-edit", run.headSha);
+      sh(flow.work, "push", "-q", flow.upstream, "HEAD:refs/heads/main");
+      const mergeSha = sh(flow.work, "rev-parse", "HEAD");
+      const merged = await flow.deliver("pull_request", flow.pullRequestPayload("closed", 13, run.headSha, { state: "closed", merged: true, merged_at: "2026-12-05T12:00:00Z", closed_at: "2026-12-05T12:00:00Z", merge_commit_sha: mergeSha }));
+      expect(merged.outcome).toMatch(new RegExp(`^#13 merged at 2026-12-05T12:00:00.000Z; deploying its merge commit ${mergeSha.slice(0, 12)} as run c`));
+      const deploy = await t.db.pipelineRun.findFirstOrThrow({ where: { headSha: mergeSha }, include: { diff: true } });
+      expect(deploy).toMatchObject({ afterMerge: true, currentStage: "deployment" });
+      expect(deploy.diff?.text).toContain("+++ b/docs/glossary.md");
+      const deployed = await drive(deploy.id);
+      expect(deployed.stageRuns.map((s) => [s.stage, s.status])).toEqual([["deployment", "passed"]]);
+      expect(deploymentsOn(mergeSha)).toEqual({ [CANARY_ENVIRONMENT]: expect.arrayContaining(["success"]), [PRODUCTION_ENVIRONMENT]: ["success"] });
+      expect(flow.checksOn(mergeSha)[GATE_CHECK]).toMatchObject({ conclusion: "success" });
+      // Flowgate merged nothing itself.
+      expect(flow.fake.requests.some((r) => r.method === "PUT" && r.path.endsWith("/pulls/13/merge"))).toBe(false);
+    } finally {
+      await updateRepositorySettings(t.db, { repositoryId: repository.id, input: { merge: null }, actor });
+    }
+  });
+
   it("runs the pipeline again for the pull request's head when a person asks GitHub to re-run a Flowgate check", async () => {
     const first = await t.db.pipelineRun.findFirstOrThrow({ where: { pullRequest: { number: 12 } } });
     const rerequest = (headSha: string) => {

@@ -8,6 +8,7 @@ import type { CodeHostDeliveryJobPayload } from "./delivery-job";
 import { isCodeHostKind, type CodeHostKind, type FetchCredentials } from "../code-host";
 import { classifyGithubEvent, type HostEvent, type HostEventRepository, type HostPullRequest } from "../github/classify-event";
 import { classifyGitlabEvent } from "../gitlab/classify-event";
+import { mergeSettingsOf } from "../merge-settings";
 import type { HostResolver } from "../publish/publish";
 import { redactCredentials } from "../git/redact-credentials";
 import { diffOf, fetchPullRequest, openRepositoryCache } from "../git/repository-cache";
@@ -80,15 +81,20 @@ async function act(deps: DeliveryDeps, host: CodeHostKind, event: HostEvent): Pr
       return { status: "processed", text: await startRun(deps, host, event.repository, event.pullRequest, event.kind === "pr_synchronize" ? event.after : event.pullRequest.head.sha) };
     }
     case "pr_closed": {
-      const repository = await db.repository.findFirst({ where: { name: event.repository.fullName, kind: host }, select: { id: true } });
+      const repository = await db.repository.findFirst({ where: { name: event.repository.fullName, kind: host }, select: { id: true, settings: true } });
       const pullRequest = repository && (await db.pullRequest.findUnique({ where: { repositoryId_number: { repositoryId: repository.id, number: event.number } }, select: { id: true } }));
       if (!pullRequest) return { status: "ignored", text: `#${event.number} closed; Flowgate never ran it` };
-      return db.$transaction(async (tx) => {
+      const closed = await db.$transaction(async (tx) => {
         await tx.pullRequest.update({ where: { id: pullRequest.id }, data: { mergedAt: event.mergedAt, closedAt: event.closedAt ?? new Date() } });
         if (event.merged) return { status: "processed" as const, text: `#${event.number} merged at ${event.mergedAt?.toISOString() ?? "an unknown time"}` };
         const ended = await endActiveRuns(tx, { pullRequestId: pullRequest.id, supersededBy: null, reason: "the pull request was closed" });
         return { status: "processed" as const, text: `#${event.number} closed without merging; ${ended.length} active run${ended.length === 1 ? "" : "s"} ended` };
       });
+      // Gate-only: people merged it once the checks passed; now its merge commit is deployed.
+      if (event.merged && event.mergeCommitSha && mergeSettingsOf(repository.settings).mode === "gate_only") {
+        return { ...closed, text: `${closed.text}; ${await deployMergeCommit(deps, host, event.repository, event.number, event.mergeCommitSha)}` };
+      }
+      return closed;
     }
     case "installation_added":
     case "installation_repositories": {
@@ -130,7 +136,7 @@ async function registerHostRepository(db: Db, host: CodeHostKind, fullName: stri
  * repository (never written to disk), diffs it against its base and submits the run; records the
  * host's times so lead time starts at the first commit.
  */
-async function startRun(deps: DeliveryDeps, host: CodeHostKind, source: HostEventRepository, pullRequest: HostPullRequest, headSha: string, options: { rerun?: boolean } = {}): Promise<string> {
+async function startRun(deps: DeliveryDeps, host: CodeHostKind, source: HostEventRepository, pullRequest: HostPullRequest, headSha: string, options: { rerun?: boolean; afterMerge?: boolean } = {}): Promise<string> {
   const { db } = deps;
   if (!source.installationId) {
     throw new Error(host === "github" ? `${source.fullName}: the delivery came without an App installation; install the Flowgate App on the repository` : `${source.fullName}: the delivery names no project`);
@@ -148,8 +154,8 @@ async function startRun(deps: DeliveryDeps, host: CodeHostKind, source: HostEven
     credentials = await target.host.fetchCredentials(target.repository);
     const cache = await openRepositoryCache(deps.dataDir, target.repository);
     const fetched = await fetchPullRequest(cache, { credentials, pullRequest: pullRequest.number, headSha, baseRef: pullRequest.base.ref, log: deps.log });
-    baseSha = fetched.baseSha;
-    diff = await diffOf(cache, fetched.baseSha, headSha, deps.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES).then((d) => d.diff);
+    // A merge commit's change is what it did to the base: against its first parent.
+    ({ baseSha, diff } = await diffOf(cache, options.afterMerge ? `${headSha}^1` : fetched.baseSha, headSha, deps.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(credentials ? redactCredentials(message, credentials) : message);
@@ -170,6 +176,7 @@ async function startRun(deps: DeliveryDeps, host: CodeHostKind, source: HostEven
     },
     maxDiffBytes: deps.maxDiffBytes,
     rerun: options.rerun,
+    afterMerge: options.afterMerge,
   });
   // The host's clock: when the pull request was opened and its first commit made (best effort:
   // a run without them still runs; lead time then starts at the opening).
@@ -179,6 +186,7 @@ async function startRun(deps: DeliveryDeps, host: CodeHostKind, source: HostEven
     data: { openedAt: times?.openedAt ?? pullRequest.createdAt, firstCommitAt: times?.firstCommitAt ?? null },
   });
   const superseded = result.superseded.length > 0 ? `; superseded ${result.superseded.join(", ")}` : "";
+  if (options.afterMerge) return result.created ? `deploying its merge commit ${headSha.slice(0, 12)} as run ${result.run.id}` : `its merge commit ${headSha.slice(0, 12)} already has run ${result.run.id}`;
   if (options.rerun) return result.created ? `re-running #${pullRequest.number} at ${headSha.slice(0, 12)} as run ${result.run.id}` : `run ${result.run.id} of #${pullRequest.number} at ${headSha.slice(0, 12)} is still ${result.run.status}: no re-run`;
   return result.created ? `started run ${result.run.id} for #${pullRequest.number} at ${headSha.slice(0, 12)}${superseded}` : `run ${result.run.id} already exists for #${pullRequest.number} at ${headSha.slice(0, 12)}`;
 }
@@ -217,4 +225,35 @@ async function rerun(deps: DeliveryDeps, host: CodeHostKind, event: Extract<Host
     htmlUrl: null,
   };
   return { status: "processed", text: await startRun(deps, host, event.repository, pullRequest, event.headSha, { rerun: true }) };
+}
+
+/**
+ * A gate-only repository's merged pull request: its merge commit (on the base branch, fetched with
+ * it) is deployed by a run of its own that starts at the deployment stage, with the change the
+ * merge made to the base as its diff. Only for a pull request whose last run passed: a merge that
+ * bypassed the gate (an administrator overriding the ruleset) is not deployed by Flowgate.
+ */
+async function deployMergeCommit(deps: DeliveryDeps, host: CodeHostKind, source: HostEventRepository, number: number, mergeSha: string): Promise<string> {
+  const { db } = deps;
+  const pr = await db.pullRequest.findFirstOrThrow({
+    where: { number, repository: { name: source.fullName, kind: host } },
+    select: { title: true, description: true, author: true, baseRef: true, headRef: true, openedAt: true, runs: { where: { afterMerge: false }, orderBy: { createdAt: "desc" }, take: 1, select: { id: true, status: true } } },
+  });
+  const last = pr.runs[0];
+  if (!last || last.status !== "done") return `its merge commit is not deployed: the pull request's last run ${last ? `is ${last.status.replace("_", " ")}` : "does not exist"} (merged without passing the gate)`;
+  const pullRequest: HostPullRequest = {
+    number,
+    title: pr.title,
+    body: pr.description,
+    author: pr.author,
+    authorIsBot: false,
+    base: { ref: pr.baseRef, sha: "" },
+    head: { ref: pr.headRef, sha: mergeSha },
+    draft: false,
+    fork: false,
+    headRepository: null,
+    createdAt: pr.openedAt,
+    htmlUrl: null,
+  };
+  return startRun(deps, host, source, pullRequest, mergeSha, { afterMerge: true });
 }

@@ -14,3 +14,7 @@ DROP TYPE "RunStatus_old";
 ALTER TABLE "PipelineRun" ADD COLUMN "rerun" INTEGER NOT NULL DEFAULT 0;
 DROP INDEX "PipelineRun_pullRequestId_headSha_key";
 CREATE UNIQUE INDEX "PipelineRun_pullRequestId_headSha_rerun_key" ON "PipelineRun"("pullRequestId", "headSha", "rerun");
+
+-- Gate-only repositories: people merge, and the merge commit is deployed by a run of its own that
+-- starts at the deployment stage.
+ALTER TABLE "PipelineRun" ADD COLUMN "afterMerge" BOOLEAN NOT NULL DEFAULT false;
