@@ -124,6 +124,16 @@ export function RunDetail({ runId }: { runId: string }) {
               simulated
             </span>
           )}
+          {run.afterMerge && (
+            <span className="rounded bg-sky-100 px-2 py-0.5 text-xs font-medium text-sky-800" data-testid="run-after-merge" title="Gate-only repository: people merged the pull request after its checks passed; this run deploys the merge commit">
+              deploys the merge commit
+            </span>
+          )}
+          {run.rerun > 0 && (
+            <span className="rounded bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700" title="A person asked the code host to run the checks again on this commit">
+              re-run {run.rerun}
+            </span>
+          )}
           <span>by {pr.author}</span>
           <span className="font-mono text-xs">
             {run.baseSha.slice(0, 8)}…{run.headSha.slice(0, 8)}
