@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDeploymentAgent } from "@/agents/deployment/deployment-agent";
 import type { StageAgent } from "@/agents/engine/stage-agent";
-import { createReviewAgent } from "@/agents/review/review-agent";
-import { createStagingAgent } from "@/agents/staging/staging-agent";
-import { createValidationAgent } from "@/agents/validation/validation-agent";
 import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
-import { createBaseCheck } from "@/lib/code-host/base-check";
 import { CANARY_ENVIRONMENT, PRODUCTION_ENVIRONMENT } from "@/lib/code-host/publish/queue-outcome";
 import { GATE_CHECK } from "@/lib/code-host/publish/stage-checks";
 import { log } from "@/lib/log";
@@ -13,7 +8,7 @@ import type { Stage } from "@/lib/pipeline/stages";
 import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { updateRepositorySettings } from "@/lib/repositories/update-repository-settings";
 import { createTestDatabase, type TestDatabase } from "../support/database";
-import { driveRun, passingTestStage } from "../support/drive-run";
+import { codeHostPipeline, driveRun } from "../support/drive-run";
 import { FLOW_INSTALLATION, FLOW_REPOSITORY, githubExample, sh, startGitHubFlow, type GitHubFlow } from "../support/github-flow";
 
 // Deploy-then-merge on (fake) GitHub, end to end without a browser: a pull request opened by
@@ -61,16 +56,7 @@ describe("deploy-then-merge on GitHub", () => {
     installation.installation.id = FLOW_INSTALLATION;
     installation.repositories = [{ id: 1, node_id: "x", name: "shop", full_name: FLOW_REPOSITORY, private: true }];
     await flow.deliver("installation", installation);
-    const repository = await t.db.repository.findUniqueOrThrow({ where: { name: FLOW_REPOSITORY } });
-    // 3600 simulated seconds per real second: the 10-minute canary takes a sixth of a second.
-    await updateRepositorySettings(t.db, { repositoryId: repository.id, input: { deploy: { clockScale: 3600 } }, actor: { type: "system", id: "test", label: "test" } });
-    agents = {
-      review: createReviewAgent(null),
-      test: passingTestStage,
-      staging: createStagingAgent(),
-      validation: createValidationAgent(),
-      deployment: createDeploymentAgent(null, { checkBase: createBaseCheck(flow.resolveHost) }),
-    };
+    agents = await codeHostPipeline(t.db, { repository: FLOW_REPOSITORY, resolveHost: flow.resolveHost });
   });
   afterAll(async () => {
     await flow?.close();

@@ -4,15 +4,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDeploymentAgent } from "@/agents/deployment/deployment-agent";
 import { runStageJob } from "@/agents/engine/run-stage-job";
 import type { StageAgent } from "@/agents/engine/stage-agent";
 import { createReviewAgent } from "@/agents/review/review-agent";
-import { createStagingAgent } from "@/agents/staging/staging-agent";
-import { createValidationAgent } from "@/agents/validation/validation-agent";
 import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
 import type { Actor } from "@/lib/auth/actor";
-import { createBaseCheck } from "@/lib/code-host/base-check";
 import { createGitLabHost } from "@/lib/code-host/gitlab/gitlab-host";
 import { handleCodeHostDelivery, type DeliveryDeps } from "@/lib/code-host/intake/handle-delivery";
 import { publishPending, type HostResolver } from "@/lib/code-host/publish/publish";
@@ -21,10 +17,9 @@ import { decideEscalation } from "@/lib/escalations/decide-escalation";
 import { log } from "@/lib/log";
 import type { Stage } from "@/lib/pipeline/stages";
 import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
-import { updateRepositorySettings } from "@/lib/repositories/update-repository-settings";
 import { createUser } from "@/lib/users/create-user";
 import { createTestDatabase, type TestDatabase } from "../support/database";
-import { driveRun, passingTestStage } from "../support/drive-run";
+import { codeHostPipeline, driveRun } from "../support/drive-run";
 import { startFakeGitLab, type FakeGitLab } from "../support/fake-gitlab";
 import { startGitHttpServer, type GitHttpServer } from "../support/git-http-server";
 import { mergeRequestHook } from "../support/gitlab-webhook-examples";
@@ -240,15 +235,7 @@ describe("a GitLab merge request through Flowgate", () => {
     beforeAll(async () => {
       // A neutral performance profile on the target branch; a compressed canary clock.
       pushBase(".flowgate/performance-profile.json", "{}\n");
-      const repository = await t.db.repository.findUniqueOrThrow({ where: { name: PROJECT } });
-      await updateRepositorySettings(t.db, { repositoryId: repository.id, input: { deploy: { clockScale: 3600 } }, actor: { type: "system", id: "test", label: "test" } });
-      agents = {
-        review: createReviewAgent(null),
-        test: passingTestStage,
-        staging: createStagingAgent(),
-        validation: createValidationAgent(),
-        deployment: createDeploymentAgent(null, { checkBase: createBaseCheck(resolveHost) }),
-      };
+      agents = await codeHostPipeline(t.db, { repository: PROJECT, resolveHost });
     });
 
     it("deploys the merge request's head, promotes the canary and merges it", async () => {

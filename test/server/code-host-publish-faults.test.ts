@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
 import { GATE_CHECK } from "@/lib/code-host/publish/stage-checks";
@@ -12,8 +11,8 @@ import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
 import { submitRun } from "@/lib/runs/submit-run";
 import { startFakeGitHubApi, type FakeGitHubApi } from "../support/fake-github";
 import { testDataDir } from "../support/flowgate-process";
+import { spawnRunner, waitFor } from "../support/runner-process";
 
-const root = path.resolve(import.meta.dirname, "..", "..");
 const APP_ID = 5151;
 const INSTALLATION = "77";
 const keys = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs1", format: "pem" } });
@@ -31,15 +30,6 @@ index 0000000..1111111
 +}
 `;
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => null);
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /**
  * The outbox under a real crash: a runner process publishing to (fake) GitHub is SIGKILLed after
@@ -54,21 +44,13 @@ describe("publishing to the code host across a runner crash", () => {
   const runners: ChildProcess[] = [];
 
   function startRunner() {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "agents", "runner.ts")], {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: database.databaseUrl,
-        NEXTAUTH_SECRET: "s".repeat(40),
-        ANTHROPIC_API_KEY: "",
-        GITHUB_APP_ID: String(APP_ID),
-        GITHUB_APP_PRIVATE_KEY: keys.privateKey,
-        FLOWGATE_GITHUB_API_URL: fake.url,
-        FLOWGATE_RUNNER_LEASE_SECONDS: "3",
-        FLOWGATE_DATA_DIR: dataDir,
-        LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "ignore", "pipe"],
+    const child = spawnRunner({
+      DATABASE_URL: database.databaseUrl,
+      ANTHROPIC_API_KEY: "",
+      GITHUB_APP_ID: String(APP_ID),
+      GITHUB_APP_PRIVATE_KEY: keys.privateKey,
+      FLOWGATE_GITHUB_API_URL: fake.url,
+      FLOWGATE_DATA_DIR: dataDir,
     });
     runners.push(child);
     return child;

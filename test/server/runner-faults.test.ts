@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,8 +17,8 @@ import { submitWithGit } from "@/scripts/lib/submit-with-git";
 import { cleanDiff as diff } from "../support/diffs";
 import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { testDataDir } from "../support/flowgate-process";
+import { spawnRunner, waitFor } from "../support/runner-process";
 
-const root = path.resolve(import.meta.dirname, "..", "..");
 const actor = { type: "system", id: "test", label: "test" } as const;
 
 const reviewJson = JSON.stringify({
@@ -33,15 +33,6 @@ const reviewJson = JSON.stringify({
 });
 
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => null);
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Real runner processes against their own PostgreSQL, killed and restarted for real. */
 describe("runner faults", () => {
@@ -54,20 +45,12 @@ describe("runner faults", () => {
   let prNumber = 1;
 
   function startRunner() {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "agents", "runner.ts")], {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: database.databaseUrl,
-        NEXTAUTH_SECRET: "s".repeat(40),
-        ANTHROPIC_API_KEY: "sk-ant-test-0000000000000000000000000000",
-        ANTHROPIC_BASE_URL: fake.baseURL,
-        FLOWGATE_LLM_MAX_RETRIES: "0",
-        FLOWGATE_RUNNER_LEASE_SECONDS: "3",
-        FLOWGATE_DATA_DIR: dataDir,
-        LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "ignore", "pipe"],
+    const child = spawnRunner({
+      DATABASE_URL: database.databaseUrl,
+      ANTHROPIC_API_KEY: "sk-ant-test-0000000000000000000000000000",
+      ANTHROPIC_BASE_URL: fake.baseURL,
+      FLOWGATE_LLM_MAX_RETRIES: "0",
+      FLOWGATE_DATA_DIR: dataDir,
     });
     runners.push(child);
     return child;

@@ -1,6 +1,13 @@
+import { createDeploymentAgent } from "../../agents/deployment/deployment-agent";
 import { runStageJob } from "../../agents/engine/run-stage-job";
 import { measuredDecision, type StageAgent } from "../../agents/engine/stage-agent";
+import { createReviewAgent } from "../../agents/review/review-agent";
+import { createStagingAgent } from "../../agents/staging/staging-agent";
+import { createValidationAgent } from "../../agents/validation/validation-agent";
+import { createBaseCheck } from "../../lib/code-host/base-check";
+import type { HostResolver } from "../../lib/code-host/publish/publish";
 import type { Db } from "../../lib/db/client";
+import { updateRepositorySettings } from "../../lib/repositories/update-repository-settings";
 import type { Logger } from "../../lib/log";
 import type { Stage } from "../../lib/pipeline/stages";
 
@@ -25,4 +32,21 @@ export async function driveRun(db: Db, options: { runId: string; agents: Record<
     const attempt = await db.stageRun.findFirstOrThrow({ where: { runId: options.runId, status: "queued" } });
     await runStageJob({ db, log: options.log, agents: options.agents }, { runId: options.runId, stage: attempt.stage, attempt: attempt.attempt });
   }
+}
+
+/**
+ * The agents a runner has for a code-host repository (the review, staging, validation and the
+ * canary for real, without an LLM; the test stage the stand-in above), on a canary clock of 3600
+ * simulated seconds per second for the repository: a 10-minute canary takes a sixth of a second.
+ */
+export async function codeHostPipeline(db: Db, options: { repository: string; resolveHost: HostResolver }): Promise<Record<Stage, StageAgent>> {
+  const { id } = await db.repository.findUniqueOrThrow({ where: { name: options.repository }, select: { id: true } });
+  await updateRepositorySettings(db, { repositoryId: id, input: { deploy: { clockScale: 3600 } }, actor: { type: "system", id: "test", label: "test" } });
+  return {
+    review: createReviewAgent(null),
+    test: passingTestStage,
+    staging: createStagingAgent(),
+    validation: createValidationAgent(),
+    deployment: createDeploymentAgent(null, { checkBase: createBaseCheck(options.resolveHost) }),
+  };
 }
