@@ -210,21 +210,7 @@ async function rerun(deps: DeliveryDeps, host: CodeHostKind, event: Extract<Host
   if (pr.closedAt) return { status: "ignored", text: `${what}: #${pr.number} is closed` };
   const newest = await deps.db.pipelineRun.findFirstOrThrow({ where: { pullRequestId: pr.id }, orderBy: { createdAt: "desc" }, select: { headSha: true } });
   if (newest.headSha !== event.headSha) return { status: "ignored", text: `${what}: not the head of #${pr.number} any more (${newest.headSha.slice(0, 12)} is)` };
-  const pullRequest: HostPullRequest = {
-    number: pr.number,
-    title: pr.title,
-    body: pr.description,
-    author: pr.author,
-    authorIsBot: false,
-    base: { ref: pr.baseRef, sha: "" },
-    head: { ref: pr.headRef, sha: event.headSha },
-    draft: false,
-    fork: false,
-    headRepository: null,
-    createdAt: pr.openedAt,
-    htmlUrl: null,
-  };
-  return { status: "processed", text: await startRun(deps, host, event.repository, pullRequest, event.headSha, { rerun: true }) };
+  return { status: "processed", text: await startRun(deps, host, event.repository, storedPullRequest(pr, event.headSha), event.headSha, { rerun: true }) };
 }
 
 /**
@@ -241,19 +227,26 @@ async function deployMergeCommit(deps: DeliveryDeps, host: CodeHostKind, source:
   });
   const last = pr.runs[0];
   if (!last || last.status !== "done") return `its merge commit is not deployed: the pull request's last run ${last ? `is ${last.status.replace("_", " ")}` : "does not exist"} (merged without passing the gate)`;
-  const pullRequest: HostPullRequest = {
-    number,
+  return startRun(deps, host, source, storedPullRequest({ ...pr, number }, mergeSha), mergeSha, { afterMerge: true });
+}
+
+/** A pull request as Flowgate stored it, for the runs no pull-request event starts (re-runs, merge commits). */
+function storedPullRequest(
+  pr: { number: number; title: string; description: string; author: string; baseRef: string; headRef: string; openedAt: Date },
+  headSha: string,
+): HostPullRequest {
+  return {
+    number: pr.number,
     title: pr.title,
     body: pr.description,
     author: pr.author,
     authorIsBot: false,
     base: { ref: pr.baseRef, sha: "" },
-    head: { ref: pr.headRef, sha: mergeSha },
+    head: { ref: pr.headRef, sha: headSha },
     draft: false,
     fork: false,
     headRepository: null,
     createdAt: pr.openedAt,
     htmlUrl: null,
   };
-  return startRun(deps, host, source, pullRequest, mergeSha, { afterMerge: true });
 }
