@@ -64,7 +64,7 @@ async function main() {
     connectionString: config.DATABASE_URL,
     concurrency: config.RUNNER_CONCURRENCY,
     taskList: taskList({
-      runStage: (payload) => runStageJob({ db, log, agents }, payload),
+      runStage: (payload, attempt) => runStageJob({ db, log, agents }, payload, attempt),
       deliverNotification: (payload, attempt) => deliverNotification(db, payload.notificationId, attempt),
       publishToCodeHost: async (payload) => void (await publishPending(db, resolveCodeHost, payload, log)),
       handleCodeHostDelivery: (payload, attempt) => handleCodeHostDelivery({ db, log, dataDir: config.FLOWGATE_DATA_DIR, resolveHost: resolveCodeHost }, payload, attempt),

@@ -9,6 +9,7 @@ import type { Stage } from "../../lib/pipeline/stages";
 import { defaultRetryPolicy, type RetryPolicy } from "../../lib/pipeline/transitions";
 import type { StageAgent } from "./stage-agent";
 import { recordStageOutcome } from "./record-stage-outcome";
+import { escalateUnrecordableOutcome, isTransientDatabaseError, UNRECORDABLE_MAX_ATTEMPTS } from "./unrecordable-outcome";
 
 export interface EngineDeps {
   db: Db;
@@ -21,9 +22,11 @@ export interface EngineDeps {
 /**
  * Runs one stage attempt: skips it if it was already recorded (a retried job after a crash),
  * runs the stage's agent, and records the outcome. An agent that throws is an `error` outcome:
- * retried with backoff, then escalated, never advanced.
+ * retried with backoff, then escalated, never advanced. An outcome the database refuses to store
+ * is retried by the queue a bounded number of times (`queueAttempt`), then escalated with the
+ * error (unrecordable-outcome.ts); a lost connection is left to the queue's own retries.
  */
-export async function runStageJob(deps: EngineDeps, job: StageJobPayload) {
+export async function runStageJob(deps: EngineDeps, job: StageJobPayload, queueAttempt: { attempt: number } = { attempt: 1 }) {
   const { db } = deps;
   const log = deps.log.child({ runId: job.runId, stage: job.stage, attempt: job.attempt });
   const agent = deps.agents[job.stage];
@@ -64,12 +67,14 @@ export async function runStageJob(deps: EngineDeps, job: StageJobPayload) {
     log.warn({ err }, "stage agent failed");
     result = { outcome: { kind: "error" as const, summary: message.slice(0, 500) }, decision: null, stageOutput: { error: message.slice(0, 2000) } };
   }
-  const recorded = await recordStageOutcome(db, {
-    job,
-    result: storableResult(result),
-    policy,
-    retry,
-  });
+  let recorded;
+  try {
+    recorded = await recordStageOutcome(db, { job, result: storableResult(result), policy, retry });
+  } catch (err) {
+    if (isTransientDatabaseError(err) || queueAttempt.attempt < UNRECORDABLE_MAX_ATTEMPTS) throw err;
+    log.error({ err, queueAttempt: queueAttempt.attempt }, "the stage's outcome cannot be recorded; escalating the run with the error");
+    recorded = await escalateUnrecordableOutcome(db, { job, error: err, queueAttempts: queueAttempt.attempt, policy, retry });
+  }
   log.info({ outcome: result.outcome.kind, transition: recorded.transition?.type, ms: Math.round(performance.now() - startedAt) }, "stage attempt finished");
 }
 
