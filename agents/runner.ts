@@ -4,6 +4,7 @@ import { handleCodeHostDelivery } from "../lib/code-host/intake/handle-delivery"
 import { codeHostResolver } from "../lib/code-host/hosts";
 import { publishPending } from "../lib/code-host/publish/publish";
 import { createPrismaClient } from "../lib/db/client";
+import { untilDatabaseAnswers } from "../lib/db/transient-error";
 import { env } from "../lib/env";
 import { taskList } from "../lib/jobs/catalog";
 import { log as rootLog } from "../lib/log";
@@ -35,18 +36,26 @@ async function main() {
   const sandboxProblem = await sandbox.problem();
   if (sandbox.mode === "off") log.warn("FLOWGATE_SANDBOX=off: pull-request code runs WITHOUT a sandbox, as this runner's user; every test decision says so");
   else if (sandboxProblem) log.error({ reason: sandboxProblem.reason, fix: sandboxProblem.fix }, "cannot run untrusted code safely on this runner: test stages will escalate");
-  const heartbeat = await startRunnerHeartbeat({
-    db,
-    log,
-    concurrency: config.RUNNER_CONCURRENCY,
-    leaseSeconds: config.FLOWGATE_RUNNER_LEASE_SECONDS,
-    sandbox: { mode: sandbox.mode, problem: sandboxProblem ? `${sandboxProblem.reason}. To fix: ${sandboxProblem.fix}` : null },
-  });
+  // Each start-up step that needs the database waits for it while it is away (a restart, a cut
+  // connection): a runner started, or restarted by its supervisor, at that moment would otherwise
+  // exit, and `npm start` stops everything when its runner exits.
+  const waiting = { onWait: (what: string, err: unknown) => log.warn({ err: String((err as Error)?.message ?? err) }, `database unreachable at start-up (${what}); retrying`) };
+  const heartbeat = await untilDatabaseAnswers(
+    () =>
+      startRunnerHeartbeat({
+        db,
+        log,
+        concurrency: config.RUNNER_CONCURRENCY,
+        leaseSeconds: config.FLOWGATE_RUNNER_LEASE_SECONDS,
+        sandbox: { mode: sandbox.mode, problem: sandboxProblem ? `${sandboxProblem.reason}. To fix: ${sandboxProblem.fix}` : null },
+      }),
+    { what: "heartbeat", ...waiting },
+  );
 
   const provider = selectLlmProvider();
   // Workspaces of crashed stages are removed before this runner takes new work.
   const workspaceRoot = workspaceRootFor(config.FLOWGATE_DATA_DIR);
-  await sweepWorkspaces(db, { root: workspaceRoot, log });
+  await untilDatabaseAnswers(() => sweepWorkspaces(db, { root: workspaceRoot, log }), { what: "workspace sweep", ...waiting });
   removeLegacyWorkspaces(config.FLOWGATE_DATA_DIR, log);
   const agents: Record<Stage, StageAgent> = {
     review: createReviewAgent(provider),
@@ -59,7 +68,7 @@ async function main() {
 
   // Checks and comments on GitHub/GitLab pull requests (the outbox), when a host is configured.
   const resolveCodeHost = codeHostResolver(config);
-  const runner: Runner = await run({
+  const runner: Runner = await untilDatabaseAnswers(() => run({
     events: heartbeat.workerEvents(),
     connectionString: config.DATABASE_URL,
     concurrency: config.RUNNER_CONCURRENCY,
@@ -73,7 +82,7 @@ async function main() {
     noHandleSignals: true,
     // Claims are pushed by LISTEN/NOTIFY; polling is only the fallback.
     pollInterval: 1000,
-  });
+  }), { what: "job queue", ...waiting });
   log.info({ runnerId: heartbeat.runnerId, concurrency: config.RUNNER_CONCURRENCY }, "runner started");
 
   const slaCheck = setInterval(() => {
