@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { IntervalVerdict } from "../../lib/canary";
+import { rollbackDecisionSchema, type IntervalVerdict, type RollbackDecision } from "../../lib/canary";
 import { deploymentLink } from "../../lib/app-links";
 import { enqueueNotifications } from "../../lib/notifications/notify";
 import type { EscalationReason } from "../../lib/pipeline/escalation-reasons";
@@ -209,6 +209,17 @@ async function rollBack(canary: Canary, verdict: IntervalVerdict | null, reason:
     at: canary.clock?.now(),
     deployment: { status: "rolled_back", trafficPercent: 0, finishedAt: new Date(), rollbackReason: reason },
   });
+  return reportRollback(canary, tripped, reason);
+}
+
+/**
+ * The incident report, stored with the notification step, and the notification. Separate from the
+ * rollback step (which commits first, so traffic is back to 0 before anything else): a runner that
+ * dies between the two leaves a rollback with no report, which the retried attempt finishes
+ * (finishedEarlier). Found by the chaos soak (issue #19); enqueueing the notification again is a no-op.
+ */
+async function reportRollback(canary: Canary, tripped: RollbackDecision | null, reason: string): Promise<StageAgentResult> {
+  const { context, handle } = canary;
   const steps = await context.db.deploymentStep.findMany({ where: { deploymentId: handle.id }, orderBy: { id: "asc" } });
   const { run } = context;
   const { report, llm } = await writeIncidentReport(
@@ -257,8 +268,21 @@ async function notifyRollback(canary: Canary, report: IncidentReport, reason: st
   });
 }
 
-/** A retried attempt whose canary had already ended before the crash: report what happened. */
-function finishedEarlier(canary: Canary, status: string): StageAgentResult {
+/**
+ * A retried attempt whose canary had already ended before the crash: report what happened, and
+ * finish a rollback whose runner died before its incident report and notification were written.
+ */
+async function finishedEarlier(canary: Canary, status: string): Promise<StageAgentResult> {
+  if (status === "rolled_back") {
+    const deployment = await canary.context.db.deployment.findUniqueOrThrow({
+      where: { id: canary.handle.id },
+      select: { incidentReport: true, rollbackReason: true, steps: { where: { kind: "rollback" }, orderBy: { id: "desc" }, take: 1, select: { detail: true } } },
+    });
+    if (deployment.incidentReport === null) {
+      const tripped = rollbackDecisionSchema.safeParse(deployment.steps[0]?.detail);
+      return reportRollback(canary, tripped.success ? tripped.data : null, deployment.rollbackReason ?? "the canary was rolled back before the runner restarted");
+    }
+  }
   const outcome: StageOutcome =
     status === "promoted"
       ? { kind: "pass", summary: "The canary had been promoted before the runner restarted" }
