@@ -194,7 +194,7 @@ async function main() {
   const leftovers = await sandboxLeftovers(workspaceRoot, SANDBOX_USER, sandboxBaseline);
 
   say("checking invariants");
-  const results = await checkInvariants({ db, sql, record: workload.record, anchorFile, workspaceRoot, sandboxLeftovers: leftovers, memory: memory.verdict(soakMs) });
+  const results = await checkInvariants({ db, sql, record: workload.record, anchorFile, workspaceRoot, sandboxLeftovers: leftovers, memory: memory.verdict(soakMs), crashes: [web, ...runners, sweeper].flatMap((p) => p.crashes) });
   const c = faults.counts;
   const violations = results.reduce((n, r) => n + r.violations.length, 0);
   const lines = [

@@ -13,12 +13,12 @@ export const chaosEnvSchema = z.object({
   CHAOS_MINUTES: number(10),
   CHAOS_RUNNERS: blankAsUnset(z.coerce.number().int().min(1).max(8).default(3)),
   /** Targets over the whole soak, spread at random moments (each at least this many). */
-  CHAOS_RUNNER_KILLS: number(115),
+  CHAOS_RUNNER_KILLS: number(125),
   CHAOS_WEB_KILLS: number(4),
   CHAOS_DB_RESTARTS: number(3),
   CHAOS_CONNECTION_CUTS: number(60),
   /** One pull request every this many seconds. */
-  CHAOS_SUBMIT_SECONDS: number(3),
+  CHAOS_SUBMIT_SECONDS: number(4),
   /** Share of pull requests that get a new head while in flight (a supersede). */
   CHAOS_SUPERSEDE_SHARE: blankAsUnset(z.coerce.number().min(0).max(1).default(0.15)),
   /** After the faults stop: how long runs may take to settle before the soak calls them stuck. */

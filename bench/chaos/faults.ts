@@ -60,7 +60,12 @@ export function startFaults(options: {
   const restarts = new Set<Promise<void>>();
 
   const runnerKills = onTimeline(moments(options.targets.runnerKills, from, to), isStopped, async () => {
-    const alive = options.runners.filter((r) => r.alive());
+    // All may be down at this moment (killed, restarting): the kill waits for one to be up.
+    let alive = options.runners.filter((r) => r.alive());
+    for (let waited = 0; alive.length === 0 && waited < 20 && !stopped; waited++) {
+      await sleep(500);
+      alive = options.runners.filter((r) => r.alive());
+    }
     const victim = alive[Math.floor(Math.random() * alive.length)];
     if (!victim) return;
     await victim.sigkill();

@@ -31,6 +31,8 @@ export interface InvariantInput {
   /** Sandbox processes left behind (processes.ts: sandboxLeftovers), found by the caller. */
   sandboxLeftovers: string[];
   memory: MemoryVerdict;
+  /** Exits of the web server or a runner that nobody asked for (processes.ts). */
+  crashes: string[];
 }
 
 export interface MemoryVerdict {
@@ -134,7 +136,8 @@ async function escalationsDecidedOnce({ sql, record }: InvariantInput): Promise<
   let losers = 0;
   for (const x of escalations) {
     const required = requiredApprovalsFor(x.reasons, policyRulesSchema.parse(x.rules).escalation.twoApprovalReasons);
-    const final = x.status !== "open";
+    // Cancelled: its run was superseded by a new head; nobody decided it.
+    const final = x.status !== "open" && x.status !== "cancelled";
     if (final) decided++;
     if (x.decisions > required) violations.push(`escalation ${x.id}: ${x.decisions} decisions, its policy allows ${required}`);
     if (x.decided_audited !== (final ? 1 : 0)) violations.push(`escalation ${x.id} (${x.status}): ${x.decided_audited} escalation.decided events`);
@@ -277,5 +280,6 @@ export async function checkInvariants(input: InvariantInput): Promise<InvariantR
     }
   }
   results.push({ name: "runner and server memory flat across the soak", ...input.memory });
+  results.push({ name: "no web server or runner exited on its own", counted: `${input.crashes.length} unexpected exits`, violations: input.crashes });
   return results;
 }

@@ -76,6 +76,8 @@ export interface ManagedProcess {
   child: ChildProcess | null;
   starts: number;
   kills: number;
+  /** Exits nobody asked for (a crash): each is a finding, and the process is started again. */
+  crashes: string[];
   start(): ChildProcess;
   sigkill(): Promise<void>;
   /** SIGTERM and wait; SIGKILL after 20 s. */
@@ -83,18 +85,35 @@ export interface ManagedProcess {
   alive(): boolean;
 }
 
-/** A process the soak restarts at will; its output is appended to `<logDir>/<name>.log`. */
+/**
+ * A process the soak restarts at will; its output is appended to `<logDir>/<name>.log`. Like a
+ * supervisor (systemd's Restart=on-failure), it starts a process that exited on its own again after
+ * a second, and keeps the exit as a crash for the report.
+ */
 export function managedProcess(options: { name: string; command: string; args: string[]; cwd: string; env: NodeJS.ProcessEnv; logDir: string }): ManagedProcess {
   const logFile = path.join(options.logDir, `${options.name}.log`);
+  /** The exit of the current child was asked for (SIGKILL or stop). */
+  let expected = false;
+  let stopped = false;
   const handle: ManagedProcess = {
     name: options.name,
     child: null,
     starts: 0,
     kills: 0,
+    crashes: [],
     start() {
       const out = fs.openSync(logFile, "a");
       const child = spawn(options.command, options.args, { cwd: options.cwd, env: options.env, stdio: ["ignore", out, out] });
       fs.closeSync(out);
+      expected = false;
+      stopped = false;
+      child.once("exit", (code, signal) => {
+        if (expected || handle.child !== child) return;
+        handle.crashes.push(`${options.name} (pid ${child.pid}) exited on its own with ${signal ?? `code ${code}`} at ${new Date().toISOString()}; see logs/${options.name}.log`);
+        setTimeout(() => {
+          if (!stopped && handle.child === child) handle.start();
+        }, 1000);
+      });
       handle.child = child;
       handle.starts++;
       return child;
@@ -104,13 +123,16 @@ export function managedProcess(options: { name: string; command: string; args: s
       const child = handle.child;
       if (!child || !handle.alive()) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));
+      expected = true;
       child.kill("SIGKILL");
       handle.kills++;
       await exited;
     },
     async stop() {
+      stopped = true;
       const child = handle.child;
       if (!child || !handle.alive()) return child?.exitCode ?? null;
+      expected = true;
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
       child.kill("SIGTERM");
       const force = setTimeout(() => child.kill("SIGKILL"), 20_000);
