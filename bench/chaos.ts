@@ -211,12 +211,13 @@ async function main() {
   await sql.end();
   await proxy.close();
   await receiver.close();
-  await database.close();
-  if (violations === 0 && config.CHAOS_KEEP === "0") {
+  const keep = violations > 0 || config.CHAOS_KEEP === "1";
+  await database.close(keep);
+  if (!keep) {
     fs.rmSync(dataDir, { recursive: true, force: true });
     fs.rmSync(workspaceRoot, { recursive: true, force: true });
   } else {
-    say(`kept ${dataDir} (logs in logs/, report.txt)`);
+    say(`kept ${dataDir} (logs in logs/, report.txt)${config.DATABASE_URL ? ` and the database ${new URL(database.url).pathname.slice(1)}` : ""}`);
   }
   process.exit(violations === 0 ? 0 : 1);
 }

@@ -88,9 +88,9 @@ async function noAttemptTwice({ sql, record }: InvariantInput): Promise<Invarian
 /** Each recorded attempt has exactly its audit event, and its decision when the event says so. */
 async function attemptsComplete({ sql, record }: InvariantInput): Promise<InvariantResult> {
   const ids = [...new Set(record.submissions.map((s) => s.runId))];
-  const attempts = await rows<{ id: string; run: string; stage: string; attempt: number; status: string; decisions: number; decided: number; errored: number; decided_subject_ok: number }>(
+  const attempts = await rows<{ id: string; run: string; run_status: string; stage: string; attempt: number; status: string; decisions: number; decided: number; errored: number; decided_subject_ok: number }>(
     sql,
-    `SELECT s.id, s."runId" AS run, s.stage::text, s.attempt, s.status::text,
+    `SELECT s.id, s."runId" AS run, (SELECT r.status::text FROM "PipelineRun" r WHERE r.id = s."runId") AS run_status, s.stage::text, s.attempt, s.status::text,
             (SELECT count(*)::int FROM "AgentDecision" d WHERE d."stageRunId" = s.id) AS decisions,
             count(e.*) FILTER (WHERE e.action = 'stage.decided')::int AS decided,
             count(e.*) FILTER (WHERE e.action = 'stage.errored')::int AS errored,
@@ -111,11 +111,13 @@ async function attemptsComplete({ sql, record }: InvariantInput): Promise<Invari
       if (a.decided + a.errored !== 1) violations.push(`${where}: ${a.decided + a.errored} attempt audit events, expected 1`);
       if (a.decided === 1 && (a.decisions !== 1 || a.decided_subject_ok !== 1)) violations.push(`${where}: stage.decided without its agent decision`);
       if (a.errored === 1 && a.decisions !== 0) violations.push(`${where}: an errored attempt with an agent decision`);
+    } else if ((a.status === "queued" || a.status === "running") && !["queued", "running", "escalated"].includes(a.run_status)) {
+      violations.push(`${where}: left ${a.status} on a run that is ${a.run_status}`);
     } else if (a.decisions + a.decided + a.errored > 0) {
       violations.push(`${where}: not recorded, but has ${a.decisions} decisions and ${a.decided + a.errored} attempt events`);
     }
   }
-  return { name: "no decision or audit event duplicated or missing for a recorded attempt", counted: `${recorded} recorded attempts`, violations };
+  return { name: "no decision or audit event duplicated or missing for a recorded attempt (none left open on an ended run)", counted: `${recorded} recorded attempts`, violations };
 }
 
 /** Each escalation decided at most once (its policy's approvals), the losers answered 409. */

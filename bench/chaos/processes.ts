@@ -20,8 +20,8 @@ export interface SoakDatabase {
   port: number;
   host: string;
   restart(): Promise<void>;
-  /** Stops the embedded server and drops the soak's database of an external one. */
-  close(): Promise<void>;
+  /** Stops the embedded server; drops the soak's database of an external one unless `keep`. */
+  close(keep: boolean): Promise<void>;
 }
 
 /** An embedded PostgreSQL in the soak's directory, restarted on the same port (`pg_ctl stop -m fast`). */
@@ -62,7 +62,8 @@ export async function externalSoakDatabase(adminUrl: string, restartCommand: str
     async restart() {
       await run("sh", ["-c", restartCommand]);
     },
-    async close() {
+    async close(keep: boolean) {
+      if (keep) return;
       const cleanup = new pg.Client({ connectionString: adminUrl });
       await cleanup.connect();
       await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
