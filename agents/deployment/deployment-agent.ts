@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { rollbackDecisionSchema, type IntervalVerdict, type RollbackDecision } from "../../lib/canary";
 import { deploymentLink } from "../../lib/app-links";
+import { Prisma } from "../../lib/db/generated/client";
 import { enqueueNotifications } from "../../lib/notifications/notify";
 import type { EscalationReason } from "../../lib/pipeline/escalation-reasons";
 import type { StageOutcome } from "../../lib/pipeline/transitions";
@@ -68,6 +69,7 @@ export function createDeploymentAgent(provider: LlmProvider | null): StageAgent 
 
       const settings = deploySettingsOf(repository.settings);
       const target = createDeployTarget(settings, "production");
+      await adoptOpenDeployment(context);
       const opened = await openDeployment(context.db, {
         runId: run.id,
         stageRunId: context.stageRunId,
@@ -170,6 +172,32 @@ export function createDeploymentAgent(provider: LlmProvider | null): StageAgent 
       );
     },
   };
+}
+
+/**
+ * A production deployment an earlier attempt of this stage left open (or rolled back unreported):
+ * that attempt failed mid-canary
+ * (a cut connection, a database restart) and its error was recorded, so the engine retries the
+ * stage as a new attempt, which would start a second canary beside the first, left at its weight
+ * with nobody watching it. This attempt takes the open one over instead (openDeployment then finds
+ * it and resumes it, or rolls it back if it waited longer than the policy allows). Only when this
+ * attempt owns no deployment yet (stageRunId is unique).
+ */
+async function adoptOpenDeployment(context: StageContext) {
+  const { db } = context;
+  if (await db.deployment.findUnique({ where: { stageRunId: context.stageRunId }, select: { id: true } })) return;
+  const open = await db.deployment.findFirst({
+    where: {
+      runId: context.run.id,
+      environment: "production",
+      stageRunId: { not: context.stageRunId },
+      // Still live, or rolled back without its incident report (finishedEarlier completes it): never a second canary after a rollback.
+      OR: [{ status: { in: ["pending", "deploying", "canary"] } }, { status: "rolled_back", incidentReport: { equals: Prisma.DbNull } }],
+    },
+    orderBy: { startedAt: "desc" },
+    select: { id: true },
+  });
+  if (open) await db.deployment.update({ where: { id: open.id }, data: { stageRunId: context.stageRunId }, select: { id: true } });
 }
 
 /** Risk at or above the policy's threshold that no person has approved: a human decides first. */
