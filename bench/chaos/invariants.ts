@@ -180,11 +180,11 @@ async function canariesAttended({ sql, record }: InvariantInput): Promise<Invari
     if (start < 0) continue;
     for (let i = start + 1; i < list.length; i++) {
       const gap = list[i].at.getTime() - list[i - 1].at.getTime();
-      longest = Math.max(longest, gap);
+      if (list[i].kind !== "rollback") longest = Math.max(longest, gap);
       if (gap > limitMs && list[i].kind !== "rollback") violations.push(`deployment ${id}: ${Math.round(gap / 1000)} s (canary clock) without a step before its ${list[i].kind}, policy allows ${limitMs / 1000} s`);
     }
   }
-  return { name: "no canary unattended longer than its policy allows", counted: `${byDeployment.size} production deployments, longest gap not ending in a rollback checked (max gap ${Math.round(longest / 1000)} s canary time)`, violations };
+  return { name: "no canary unattended longer than its policy allows", counted: `${byDeployment.size} production deployments; longest gap between steps not ending in a rollback ${Math.round(longest / 1000)} s of canary time`, violations };
 }
 
 /** Every rolled-back canary has its incident report and its notification, delivered. */
