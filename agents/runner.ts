@@ -4,7 +4,7 @@ import { handleCodeHostDelivery } from "../lib/code-host/intake/handle-delivery"
 import { codeHostResolver } from "../lib/code-host/hosts";
 import { publishPending } from "../lib/code-host/publish/publish";
 import { createPrismaClient } from "../lib/db/client";
-import { untilDatabaseAnswers } from "../lib/db/transient-error";
+import { surviveTransientRejections, untilDatabaseAnswers } from "../lib/db/transient-error";
 import { env } from "../lib/env";
 import { taskList } from "../lib/jobs/catalog";
 import { log as rootLog } from "../lib/log";
@@ -29,6 +29,7 @@ const log = rootLog.child({ component: "runner" });
 
 
 async function main() {
+  surviveTransientRejections(log);
   const config = env();
   const db = createPrismaClient(config.DATABASE_URL);
   // Pull-request code runs only in the sandbox; where none can be made, test stages escalate.
@@ -113,7 +114,9 @@ async function main() {
     clearInterval(slaCheck);
     await runner.stop();
     await heartbeat.stop();
-    await db.$disconnect();
+    // Bounded: after a transaction outlived its connection, Prisma's disconnect waits forever for
+    // the rollback its timer started (see surviveTransientRejections).
+    await Promise.race([db.$disconnect(), new Promise((resolve) => setTimeout(resolve, 5000))]);
     log.info("runner stopped");
     process.exit(0);
   };

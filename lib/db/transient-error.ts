@@ -32,6 +32,9 @@ export function sqlStateOf(error: unknown): string | null {
 export function isTransientDatabaseError(error: unknown): boolean {
   // Prisma's own codes for an unreachable server, a timeout and a closed connection.
   if (["P1001", "P1002", "P1008", "P1017"].includes(String((error as { code?: unknown })?.code))) return true;
+  // Prisma's driver adapter errors name their kind in `cause`.
+  const kind = (error as { cause?: { kind?: unknown } })?.cause?.kind;
+  if (typeof kind === "string" && /^(ConnectionClosed|SocketTimeout|DatabaseNotReachable|TooManyConnections|TransactionAlreadyClosed)$/.test(kind)) return true;
   const state = sqlStateOf(error);
   if (state) return TRANSIENT_SQLSTATE.test(state);
   const messages: string[] = [];
@@ -57,4 +60,23 @@ export async function untilDatabaseAnswers<T>(work: () => Promise<T>, options: {
       await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 5000)));
     }
   }
+}
+
+/**
+ * A process-wide handler for promise rejections nobody handled: a transient database error is
+ * logged and survived, anything else ends the process as Node's default does. Prisma's interactive
+ * transaction timer rolls back a transaction that outlived its timeout on its own, unawaited; when
+ * the connection has already gone (a database restart, a cut), that rollback rejects with nobody to
+ * catch it, and the runner died of it (found by the chaos soak, issue #19). The transaction is gone
+ * with its connection either way; the caller already got its own error.
+ */
+export function surviveTransientRejections(log: { warn(obj: object, msg: string): void; fatal(obj: object, msg: string): void }) {
+  process.on("unhandledRejection", (reason) => {
+    if (isTransientDatabaseError(reason)) {
+      log.warn({ err: String((reason as Error)?.message ?? reason) }, "a database call nobody awaited failed with the connection; ignored");
+      return;
+    }
+    log.fatal({ err: reason }, "unhandled promise rejection");
+    process.exit(1);
+  });
 }
