@@ -5,6 +5,7 @@ import { createBaseCheck } from "../lib/code-host/base-check";
 import { codeHostResolver } from "../lib/code-host/hosts";
 import { publishPending } from "../lib/code-host/publish/publish";
 import { createPrismaClient } from "../lib/db/client";
+import { surviveTransientRejections, untilDatabaseAnswers } from "../lib/db/transient-error";
 import { env } from "../lib/env";
 import { taskList } from "../lib/jobs/catalog";
 import { log as rootLog } from "../lib/log";
@@ -29,6 +30,7 @@ const log = rootLog.child({ component: "runner" });
 
 
 async function main() {
+  surviveTransientRejections(log);
   const config = env();
   const db = createPrismaClient(config.DATABASE_URL);
   // Pull-request code runs only in the sandbox; where none can be made, test stages escalate.
@@ -36,18 +38,26 @@ async function main() {
   const sandboxProblem = await sandbox.problem();
   if (sandbox.mode === "off") log.warn("FLOWGATE_SANDBOX=off: pull-request code runs WITHOUT a sandbox, as this runner's user; every test decision says so");
   else if (sandboxProblem) log.error({ reason: sandboxProblem.reason, fix: sandboxProblem.fix }, "cannot run untrusted code safely on this runner: test stages will escalate");
-  const heartbeat = await startRunnerHeartbeat({
-    db,
-    log,
-    concurrency: config.RUNNER_CONCURRENCY,
-    leaseSeconds: config.FLOWGATE_RUNNER_LEASE_SECONDS,
-    sandbox: { mode: sandbox.mode, problem: sandboxProblem ? `${sandboxProblem.reason}. To fix: ${sandboxProblem.fix}` : null },
-  });
+  // Each start-up step that needs the database waits for it while it is away (a restart, a cut
+  // connection): a runner started, or restarted by its supervisor, at that moment would otherwise
+  // exit, and `npm start` stops everything when its runner exits.
+  const waiting = { onWait: (what: string, err: unknown) => log.warn({ err: String((err as Error)?.message ?? err) }, `database unreachable at start-up (${what}); retrying`) };
+  const heartbeat = await untilDatabaseAnswers(
+    () =>
+      startRunnerHeartbeat({
+        db,
+        log,
+        concurrency: config.RUNNER_CONCURRENCY,
+        leaseSeconds: config.FLOWGATE_RUNNER_LEASE_SECONDS,
+        sandbox: { mode: sandbox.mode, problem: sandboxProblem ? `${sandboxProblem.reason}. To fix: ${sandboxProblem.fix}` : null },
+      }),
+    { what: "heartbeat", ...waiting },
+  );
 
   const provider = selectLlmProvider();
   // Workspaces of crashed stages are removed before this runner takes new work.
   const workspaceRoot = workspaceRootFor(config.FLOWGATE_DATA_DIR);
-  await sweepWorkspaces(db, { root: workspaceRoot, log });
+  await untilDatabaseAnswers(() => sweepWorkspaces(db, { root: workspaceRoot, log }), { what: "workspace sweep", ...waiting });
   removeLegacyWorkspaces(config.FLOWGATE_DATA_DIR, log);
   // Checks and comments on GitHub/GitLab pull requests (the outbox), when a host is configured.
   const resolveCodeHost = codeHostResolver(config);
@@ -61,12 +71,12 @@ async function main() {
   };
   log.info({ llm: provider ? `${provider.name} ${provider.model}` : "none (heuristic agents)" }, "agents ready");
 
-  const runner: Runner = await run({
+  const runner: Runner = await untilDatabaseAnswers(() => run({
     events: heartbeat.workerEvents(),
     connectionString: config.DATABASE_URL,
     concurrency: config.RUNNER_CONCURRENCY,
     taskList: taskList({
-      runStage: (payload) => runStageJob({ db, log, agents }, payload),
+      runStage: (payload, attempt) => runStageJob({ db, log, agents }, payload, attempt),
       deliverNotification: (payload, attempt) => deliverNotification(db, payload.notificationId, attempt),
       publishToCodeHost: async (payload) => void (await publishPending(db, resolveCodeHost, payload, log)),
       handleCodeHostDelivery: (payload, attempt) => handleCodeHostDelivery({ db, log, dataDir: config.FLOWGATE_DATA_DIR, resolveHost: resolveCodeHost }, payload, attempt),
@@ -75,7 +85,7 @@ async function main() {
     noHandleSignals: true,
     // Claims are pushed by LISTEN/NOTIFY; polling is only the fallback.
     pollInterval: 1000,
-  });
+  }), { what: "job queue", ...waiting });
   log.info({ runnerId: heartbeat.runnerId, concurrency: config.RUNNER_CONCURRENCY }, "runner started");
 
   const slaCheck = setInterval(() => {
@@ -106,7 +116,9 @@ async function main() {
     clearInterval(slaCheck);
     await runner.stop();
     await heartbeat.stop();
-    await db.$disconnect();
+    // Bounded: after a transaction outlived its connection, Prisma's disconnect waits forever for
+    // the rollback its timer started (see surviveTransientRejections).
+    await Promise.race([db.$disconnect(), new Promise((resolve) => setTimeout(resolve, 5000))]);
     log.info("runner stopped");
     process.exit(0);
   };

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { IntervalVerdict } from "../../lib/canary";
+import { rollbackDecisionSchema, type IntervalVerdict, type RollbackDecision } from "../../lib/canary";
 import type { BaseCheck } from "../../lib/code-host/base-check";
 import { deploymentLink } from "../../lib/app-links";
+import { Prisma } from "../../lib/db/generated/client";
 import { enqueueNotifications } from "../../lib/notifications/notify";
 import type { EscalationReason } from "../../lib/pipeline/escalation-reasons";
 import type { StageOutcome } from "../../lib/pipeline/transitions";
@@ -69,6 +70,8 @@ export function createDeploymentAgent(provider: LlmProvider | null, options: { c
 
       const highRisk = await unapprovedHighRisk(context);
       if (highRisk) return result(context, { kind: "escalate", summary: `Escalated before the canary: ${highRisk.label}`, reasons: [highRisk] }, null, highRisk.detail);
+      // First: a canary an earlier attempt left running is this attempt's to finish, whatever the base did since.
+      await adoptOpenDeployment(context);
       const before = options.checkBase && (await outcomeBeforeDeploying(context, options.checkBase));
       if (before) return result(context, before, null, before.summary);
 
@@ -178,6 +181,32 @@ export function createDeploymentAgent(provider: LlmProvider | null, options: { c
   };
 }
 
+/**
+ * A production deployment an earlier attempt of this stage left open (or rolled back unreported):
+ * that attempt failed mid-canary
+ * (a cut connection, a database restart) and its error was recorded, so the engine retries the
+ * stage as a new attempt, which would start a second canary beside the first, left at its weight
+ * with nobody watching it. This attempt takes the open one over instead (openDeployment then finds
+ * it and resumes it, or rolls it back if it waited longer than the policy allows). Only when this
+ * attempt owns no deployment yet (stageRunId is unique).
+ */
+async function adoptOpenDeployment(context: StageContext) {
+  const { db } = context;
+  if (await db.deployment.findUnique({ where: { stageRunId: context.stageRunId }, select: { id: true } })) return;
+  const open = await db.deployment.findFirst({
+    where: {
+      runId: context.run.id,
+      environment: "production",
+      stageRunId: { not: context.stageRunId },
+      // Still live, or rolled back without its incident report (finishedEarlier completes it): never a second canary after a rollback.
+      OR: [{ status: { in: ["pending", "deploying", "canary"] } }, { status: "rolled_back", incidentReport: { equals: Prisma.DbNull } }],
+    },
+    orderBy: { startedAt: "desc" },
+    select: { id: true },
+  });
+  if (open) await db.deployment.update({ where: { id: open.id }, data: { stageRunId: context.stageRunId }, select: { id: true } });
+}
+
 /** Risk at or above the policy's threshold that no person has approved: a human decides first. */
 async function unapprovedHighRisk(context: StageContext): Promise<EscalationReason | null> {
   const threshold = context.policy.review.humanRiskThreshold;
@@ -193,7 +222,8 @@ async function unapprovedHighRisk(context: StageContext): Promise<EscalationReas
  * untested combination into the default branch): the run is cancelled once the host is bringing
  * the branch up to date (its push is validated by a new run), and fails when the host cannot. A
  * gate-only repository's pull request passes here undeployed: its merge commit is what deploys.
- * Checked only before this attempt's deployment exists: a canary resumed after a crash goes on.
+ * Checked only before this attempt's deployment exists (its own, or one it adopted from an earlier
+ * attempt): a canary resumed after a crash goes on.
  */
 async function outcomeBeforeDeploying(context: StageContext, checkBase: CheckBase): Promise<StageOutcome | null> {
   if (await context.db.deployment.findUnique({ where: { stageRunId: context.stageRunId }, select: { id: true } })) return null;
@@ -232,6 +262,17 @@ async function rollBack(canary: Canary, verdict: IntervalVerdict | null, reason:
     at: canary.clock?.now(),
     deployment: { status: "rolled_back", trafficPercent: 0, finishedAt: new Date(), rollbackReason: reason },
   });
+  return reportRollback(canary, tripped, reason);
+}
+
+/**
+ * The incident report, stored with the notification step, and the notification. Separate from the
+ * rollback step (which commits first, so traffic is back to 0 before anything else): a runner that
+ * dies between the two leaves a rollback with no report, which the retried attempt finishes
+ * (finishedEarlier). Found by the chaos soak (issue #19); enqueueing the notification again is a no-op.
+ */
+async function reportRollback(canary: Canary, tripped: RollbackDecision | null, reason: string): Promise<StageAgentResult> {
+  const { context, handle } = canary;
   const steps = await context.db.deploymentStep.findMany({ where: { deploymentId: handle.id }, orderBy: { id: "asc" } });
   const { run } = context;
   const { report, llm } = await writeIncidentReport(
@@ -294,8 +335,21 @@ async function notifyRollback(canary: Canary, report: IncidentReport, reason: st
   });
 }
 
-/** A retried attempt whose canary had already ended before the crash: report what happened. */
-function finishedEarlier(canary: Canary, status: string): StageAgentResult {
+/**
+ * A retried attempt whose canary had already ended before the crash: report what happened, and
+ * finish a rollback whose runner died before its incident report and notification were written.
+ */
+async function finishedEarlier(canary: Canary, status: string): Promise<StageAgentResult> {
+  if (status === "rolled_back") {
+    const deployment = await canary.context.db.deployment.findUniqueOrThrow({
+      where: { id: canary.handle.id },
+      select: { incidentReport: true, rollbackReason: true, steps: { where: { kind: "rollback" }, orderBy: { id: "desc" }, take: 1, select: { detail: true } } },
+    });
+    if (deployment.incidentReport === null) {
+      const tripped = rollbackDecisionSchema.safeParse(deployment.steps[0]?.detail);
+      return reportRollback(canary, tripped.success ? tripped.data : null, deployment.rollbackReason ?? "the canary was rolled back before the runner restarted");
+    }
+  }
   const outcome: StageOutcome =
     status === "promoted"
       ? { kind: "pass", summary: "The canary had been promoted before the runner restarted" }

@@ -5,10 +5,11 @@ import { policyRulesSchema } from "../../lib/policy/policy-rules";
 import { loadDiffText } from "../../lib/runs/run-diff";
 import { knownSecretsOf, redactKnownSecrets } from "../../lib/secrets/redact-known-secrets";
 import { cleanUntrustedJson, cleanUntrustedText } from "../../lib/text/untrusted-text";
-import type { Stage } from "../../lib/pipeline/stages";
+import { activeRunStatuses, type Stage } from "../../lib/pipeline/stages";
 import { defaultRetryPolicy, type RetryPolicy } from "../../lib/pipeline/transitions";
 import type { StageAgent } from "./stage-agent";
 import { recordStageOutcome } from "./record-stage-outcome";
+import { escalateUnrecordableOutcome, isTransientDatabaseError, UNRECORDABLE_MAX_ATTEMPTS } from "./unrecordable-outcome";
 
 export interface EngineDeps {
   db: Db;
@@ -21,9 +22,11 @@ export interface EngineDeps {
 /**
  * Runs one stage attempt: skips it if it was already recorded (a retried job after a crash),
  * runs the stage's agent, and records the outcome. An agent that throws is an `error` outcome:
- * retried with backoff, then escalated, never advanced.
+ * retried with backoff, then escalated, never advanced. An outcome the database refuses to store
+ * is retried by the queue a bounded number of times (`queueAttempt`), then escalated with the
+ * error (unrecordable-outcome.ts); a lost connection is left to the queue's own retries.
  */
-export async function runStageJob(deps: EngineDeps, job: StageJobPayload) {
+export async function runStageJob(deps: EngineDeps, job: StageJobPayload, queueAttempt: { attempt: number } = { attempt: 1 }) {
   const { db } = deps;
   const log = deps.log.child({ runId: job.runId, stage: job.stage, attempt: job.attempt });
   const agent = deps.agents[job.stage];
@@ -64,12 +67,14 @@ export async function runStageJob(deps: EngineDeps, job: StageJobPayload) {
     log.warn({ err }, "stage agent failed");
     result = { outcome: { kind: "error" as const, summary: message.slice(0, 500) }, decision: null, stageOutput: { error: message.slice(0, 2000) } };
   }
-  const recorded = await recordStageOutcome(db, {
-    job,
-    result: storableResult(result),
-    policy,
-    retry,
-  });
+  let recorded;
+  try {
+    recorded = await recordStageOutcome(db, { job, result: storableResult(result), policy, retry });
+  } catch (err) {
+    if (isTransientDatabaseError(err) || queueAttempt.attempt < UNRECORDABLE_MAX_ATTEMPTS) throw err;
+    log.error({ err, queueAttempt: queueAttempt.attempt }, "the stage's outcome cannot be recorded; escalating the run with the error");
+    recorded = await escalateUnrecordableOutcome(db, { job, error: err, queueAttempts: queueAttempt.attempt, policy, retry });
+  }
   log.info({ outcome: result.outcome.kind, transition: recorded.transition?.type, ms: Math.round(performance.now() - startedAt) }, "stage attempt finished");
 }
 
@@ -94,13 +99,27 @@ function storableResult<T>(result: T): T {
   return cleanUntrustedJson(result, (text) => redactKnownSecrets(cleanUntrustedText(text), secrets));
 }
 
-/** Says in the log why a stage job did not start; off the hot path, so it may read again. */
+/**
+ * Says in the log why a stage job did not start; off the hot path, so it may read again. An
+ * attempt left queued or running on a run that has ended (superseded or closed while its runner
+ * was killed mid-stage: "a running one is cancelled when it reports", and a dead runner never
+ * reports) is cancelled here, by its retried job; otherwise it stayed "running" for good and the
+ * workspace sweep kept its workspace forever (found by the chaos soak, issue #19).
+ */
 async function explainSkippedJob(db: Db, log: Logger, job: StageJobPayload) {
   const stageRun = await db.stageRun.findUnique({
     where: { runId_stage_attempt: { runId: job.runId, stage: job.stage, attempt: job.attempt } },
-    select: { status: true, run: { select: { status: true } } },
+    select: { id: true, status: true, run: { select: { status: true } } },
   });
   if (!stageRun) log.warn("stage job for an unknown stage attempt; ignoring");
   else if (stageRun.status !== "queued" && stageRun.status !== "running") log.info({ status: stageRun.status }, "stage attempt already recorded; not running it again");
-  else log.info({ runStatus: stageRun.run.status }, "run is no longer active; stage attempt skipped");
+  else {
+    const runStatus = stageRun.run.status;
+    // Only while the run has ended and the attempt is still open: a recorder that got there first wins.
+    await db.stageRun.updateMany({
+      where: { id: stageRun.id, status: { in: ["queued", "running"] }, run: { status: { notIn: [...activeRunStatuses] } } },
+      data: { status: "cancelled", finishedAt: new Date(), summary: `cancelled: the run was ${runStatus.replace("_", " ")} while this stage's runner was stopped` },
+    });
+    log.info({ runStatus }, "run is no longer active; stage attempt cancelled");
+  }
 }

@@ -16,7 +16,7 @@ export interface JobAttempt {
  * when claimed.
  */
 export function taskList(handlers: {
-  runStage: (payload: StageJobPayload) => Promise<void>;
+  runStage: (payload: StageJobPayload, attempt: JobAttempt) => Promise<void>;
   // Optional so a process that only runs stages (the engine benchmark) need not deliver; a
   // notification job waits in the queue until a runner that has the handler claims it.
   deliverNotification?: (payload: { notificationId: string }, attempt: JobAttempt) => Promise<void>;
@@ -27,7 +27,8 @@ export function taskList(handlers: {
   publishToCodeHost?: (payload: PublishJobPayload) => Promise<void>;
 }): TaskList {
   const tasks: TaskList = {
-    [STAGE_JOB]: async (payload) => handlers.runStage(stageJobPayloadSchema.parse(payload)),
+    [STAGE_JOB]: async (payload, helpers) =>
+      handlers.runStage(stageJobPayloadSchema.parse(payload), { attempt: helpers.job.attempts, maxAttempts: helpers.job.max_attempts }),
   };
   const { deliverNotification } = handlers;
   if (deliverNotification) {
