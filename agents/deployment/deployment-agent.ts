@@ -70,9 +70,10 @@ export function createDeploymentAgent(provider: LlmProvider | null, options: { c
 
       const highRisk = await unapprovedHighRisk(context);
       if (highRisk) return result(context, { kind: "escalate", summary: `Escalated before the canary: ${highRisk.label}`, reasons: [highRisk] }, null, highRisk.detail);
-      // First: a canary an earlier attempt left running is this attempt's to finish, whatever the base did since.
-      await adoptOpenDeployment(context);
-      const before = options.checkBase && (await outcomeBeforeDeploying(context, options.checkBase));
+      // First: a canary an earlier attempt left running is this attempt's to finish, whatever the
+      // base did since. The base is checked only before this attempt owns a deployment.
+      const ownsDeployment = await adoptOpenDeployment(context);
+      const before = !ownsDeployment && options.checkBase && (await outcomeBeforeDeploying(context, options.checkBase));
       if (before) return result(context, before, null, before.summary);
 
       const settings = deploySettingsOf(repository.settings);
@@ -188,11 +189,11 @@ export function createDeploymentAgent(provider: LlmProvider | null, options: { c
  * stage as a new attempt, which would start a second canary beside the first, left at its weight
  * with nobody watching it. This attempt takes the open one over instead (openDeployment then finds
  * it and resumes it, or rolls it back if it waited longer than the policy allows). Only when this
- * attempt owns no deployment yet (stageRunId is unique).
+ * attempt owns no deployment yet (stageRunId is unique). Says whether this attempt owns one now.
  */
-async function adoptOpenDeployment(context: StageContext) {
+async function adoptOpenDeployment(context: StageContext): Promise<boolean> {
   const { db } = context;
-  if (await db.deployment.findUnique({ where: { stageRunId: context.stageRunId }, select: { id: true } })) return;
+  if (await db.deployment.findUnique({ where: { stageRunId: context.stageRunId }, select: { id: true } })) return true;
   const open = await db.deployment.findFirst({
     where: {
       runId: context.run.id,
@@ -204,7 +205,9 @@ async function adoptOpenDeployment(context: StageContext) {
     orderBy: { startedAt: "desc" },
     select: { id: true },
   });
-  if (open) await db.deployment.update({ where: { id: open.id }, data: { stageRunId: context.stageRunId }, select: { id: true } });
+  if (!open) return false;
+  await db.deployment.update({ where: { id: open.id }, data: { stageRunId: context.stageRunId }, select: { id: true } });
+  return true;
 }
 
 /** Risk at or above the policy's threshold that no person has approved: a human decides first. */
@@ -222,11 +225,10 @@ async function unapprovedHighRisk(context: StageContext): Promise<EscalationReas
  * untested combination into the default branch): the run is cancelled once the host is bringing
  * the branch up to date (its push is validated by a new run), and fails when the host cannot. A
  * gate-only repository's pull request passes here undeployed: its merge commit is what deploys.
- * Checked only before this attempt's deployment exists (its own, or one it adopted from an earlier
+ * Asked only while this attempt owns no deployment (its own, or one adopted from an earlier
  * attempt): a canary resumed after a crash goes on.
  */
 async function outcomeBeforeDeploying(context: StageContext, checkBase: CheckBase): Promise<StageOutcome | null> {
-  if (await context.db.deployment.findUnique({ where: { stageRunId: context.stageRunId }, select: { id: true } })) return null;
   const base = await checkBase(context.run);
   if (base.kind === "gate_only") return { kind: "pass", summary: "Not deployed from the pull request (gate only): people merge it, and its merge commit is deployed by a run of its own" };
   if (base.kind !== "behind") return null;

@@ -9,7 +9,8 @@ import { activeRunStatuses, type Stage } from "../../lib/pipeline/stages";
 import { defaultRetryPolicy, type RetryPolicy } from "../../lib/pipeline/transitions";
 import type { StageAgent } from "./stage-agent";
 import { recordStageOutcome } from "./record-stage-outcome";
-import { escalateUnrecordableOutcome, isTransientDatabaseError, UNRECORDABLE_MAX_ATTEMPTS } from "./unrecordable-outcome";
+import { isTransientDatabaseError } from "../../lib/db/transient-error";
+import { escalateUnrecordableOutcome, UNRECORDABLE_MAX_ATTEMPTS } from "./unrecordable-outcome";
 
 export interface EngineDeps {
   db: Db;

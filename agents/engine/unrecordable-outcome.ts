@@ -5,8 +5,6 @@ import type { RetryPolicy } from "../../lib/pipeline/transitions";
 import { sqlStateOf } from "../../lib/db/transient-error";
 import { recordStageOutcome } from "./record-stage-outcome";
 
-export { isTransientDatabaseError } from "../../lib/db/transient-error";
-
 /**
  * Queue attempts of one stage job whose outcome the database refuses before the run is escalated
  * with the error. A refusal (a value out of range, a constraint) is usually the same every time,

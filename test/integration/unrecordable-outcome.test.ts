@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runStageJob } from "@/agents/engine/run-stage-job";
 import { measuredDecision, type StageAgent } from "@/agents/engine/stage-agent";
-import { isTransientDatabaseError, UNRECORDABLE_MAX_ATTEMPTS } from "@/agents/engine/unrecordable-outcome";
+import { UNRECORDABLE_MAX_ATTEMPTS } from "@/agents/engine/unrecordable-outcome";
+import { isTransientDatabaseError } from "@/lib/db/transient-error";
 import { payloadOf } from "@/lib/audit/chain/event-payload";
 import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
 import { log } from "@/lib/log";
