@@ -5,6 +5,7 @@ import { deploymentLink } from "../../lib/app-links";
 import { Prisma } from "../../lib/db/generated/client";
 import { enqueueNotifications } from "../../lib/notifications/notify";
 import type { EscalationReason } from "../../lib/pipeline/escalation-reasons";
+import { activeRunStatuses } from "../../lib/pipeline/stages";
 import type { StageOutcome } from "../../lib/pipeline/transitions";
 import type { LlmProvider } from "../llm/provider";
 import { measuredDecision, type StageAgent, type StageAgentResult, type StageAssessment, type StageContext } from "../engine/stage-agent";
@@ -76,8 +77,6 @@ export function createDeploymentAgent(provider: LlmProvider | null, options: { c
       const before = !ownsDeployment && options.checkBase && (await outcomeBeforeDeploying(context, options.checkBase));
       if (before) return result(context, before, null, before.summary);
 
-      const settings = deploySettingsOf(repository.settings);
-      const target = createDeployTarget(settings, "production");
       const opened = await openDeployment(context.db, {
         runId: run.id,
         stageRunId: context.stageRunId,
@@ -85,18 +84,11 @@ export function createDeploymentAgent(provider: LlmProvider | null, options: { c
         pullRequestNumber: run.pullRequest.number,
         environment: "production",
         strategy: "canary",
-        target: target.kind,
-        actor: { type: "agent", id: "deployment", label: "deployment agent" },
+        target: productionTarget(context).kind,
+        actor: deploymentActor,
       });
-      const canary: Canary = {
-        context,
-        handle: opened.handle,
-        target,
-        source: createMetricSource(settings, "production"),
-        ctx: await deployContextFor(context, "production"),
-        clockScale: settings.clockScale,
-        provider,
-      };
+      const canary = await canaryOf(context, opened.handle, provider);
+      const settings = deploySettingsOf(repository.settings);
       if (["promoted", "rolled_back", "failed"].includes(opened.status)) return finishedEarlier(canary, opened.status);
 
       const weight = policy.deployment.canaryTrafficPercent;
@@ -112,7 +104,7 @@ export function createDeploymentAgent(provider: LlmProvider | null, options: { c
         await context.db.metricSample.deleteMany({ where: { deploymentId: canary.handle.id, at: { gt: clock.after(done * INTERVAL_SECONDS) } } });
         await recordStep(context.db, canary.handle, { kind: "resume", summary: `Runner restarted: resuming the canary at interval ${done + 1} of ${intervals} from the stored samples`, verdict: "ok", weight, at: clock.now() });
       } else {
-        const deployed = await target.deploy(canary.ctx);
+        const deployed = await canary.target.deploy(canary.ctx);
         await recordStep(context.db, canary.handle, {
           kind: "deploy",
           summary: deployed.summary,
@@ -122,7 +114,7 @@ export function createDeploymentAgent(provider: LlmProvider | null, options: { c
           deployment: deployed.ok ? { status: "deploying" } : { status: "failed", finishedAt: new Date() },
         });
         if (!deployed.ok) return result(context, { kind: "fail", summary: `Production deploy failed: ${deployed.summary}` }, canary.handle.id, deployed.summary);
-        const weighted = await target.setWeight(canary.ctx, weight);
+        const weighted = await canary.target.setWeight(canary.ctx, weight);
         const start = new Date();
         clock = canary.clock = canaryClock(start, canary.clockScale);
         await recordStep(context.db, canary.handle, {
@@ -143,6 +135,8 @@ export function createDeploymentAgent(provider: LlmProvider | null, options: { c
         const to = clock.after((index + 1) * INTERVAL_SECONDS);
         const wait = clock.realMsUntil((index + 1) * INTERVAL_SECONDS);
         if (wait > 0) await sleep(wait);
+        const ended = await runEndedWhileLive(canary);
+        if (ended) return ended;
         const latest = await canary.source.read(canary.ctx, { from, to, stepSeconds: INTERVAL_SECONDS / POINTS_PER_INTERVAL, weight });
         await storeSamples(context.db, canary.handle.id, latest);
         const series = await loadSamples(context.db, canary.handle.id);
@@ -162,7 +156,9 @@ export function createDeploymentAgent(provider: LlmProvider | null, options: { c
       if (last && last.verdict !== "pass") {
         return rollBack(canary, last, `the canary ended without a clean pass (last interval ${last.verdict.replace("_", " ")}: ${last.summary})`);
       }
-      const promoted = await target.promote(canary.ctx);
+      const ended = await runEndedWhileLive(canary);
+      if (ended) return ended;
+      const promoted = await canary.target.promote(canary.ctx);
       if (!promoted.ok) return rollBack(canary, last, `the target could not promote the canary: ${promoted.summary}`);
       await recordStep(context.db, canary.handle, {
         kind: "promote",
@@ -179,7 +175,63 @@ export function createDeploymentAgent(provider: LlmProvider | null, options: { c
         `The canary ran at ${weight}% for ${policy.deployment.canaryDurationMinutes} minutes${clockNote(canary.clockScale)}. Every interval stayed within error rate ≤ ${policy.deployment.maxErrorRatePercent}% and p99 ≤ ${policy.deployment.maxP99LatencyMs} ms, and the statistical comparison with the baseline passed (${last?.summary ?? "no evaluation"}). Promoted to 100%.`,
       );
     },
+
+    /**
+     * The run ended while no runner watched its canary (killed mid-canary, then superseded or
+     * closed; or its attempt failed mid-canary and the queued retry was cancelled with the run): the
+     * canary is rolled back with its report and notification, or a rollback left unreported is
+     * reported. Without this it stayed at its weight for good (issue #19).
+     */
+    async abandon(context, reason) {
+      const open = await context.db.deployment.findFirst({
+        where: { runId: context.run.id, environment: "production", OR: unfinishedDeployment },
+        orderBy: { startedAt: "desc" },
+        select: { id: true, status: true },
+      });
+      if (!open) return;
+      const { run } = context;
+      const handle: DeploymentHandle = { id: open.id, runId: run.id, repositoryId: run.pullRequest.repository.id, pullRequestNumber: run.pullRequest.number, environment: "production", actor: deploymentActor };
+      // No LLM: there is no incident to explain, only a head that will not be merged.
+      const canary = await canaryOf(context, handle, null);
+      canary.clock = await storedClock(canary);
+      context.log.warn({ deploymentId: open.id, status: open.status }, "the run ended while its canary was unattended; rolling it back");
+      if (open.status === "rolled_back") await finishedEarlier(canary, open.status);
+      else await rollBack(canary, null, reason);
+    },
   };
+}
+
+const deploymentActor = { type: "agent", id: "deployment", label: "deployment agent" } as const;
+
+/** A production deployment still live, or rolled back without its incident report (finishedEarlier completes it). */
+const unfinishedDeployment: Prisma.DeploymentWhereInput[] = [{ status: { in: ["pending", "deploying", "canary"] } }, { status: "rolled_back", incidentReport: { equals: Prisma.DbNull } }];
+
+function productionTarget(context: StageContext): DeployTarget {
+  return createDeployTarget(deploySettingsOf(context.run.pullRequest.repository.settings), "production");
+}
+
+async function canaryOf(context: StageContext, handle: DeploymentHandle, provider: LlmProvider | null): Promise<Canary> {
+  const settings = deploySettingsOf(context.run.pullRequest.repository.settings);
+  return {
+    context,
+    handle,
+    target: productionTarget(context),
+    source: createMetricSource(settings, "production"),
+    ctx: await deployContextFor(context, "production"),
+    clockScale: settings.clockScale,
+    provider,
+  };
+}
+
+/**
+ * A run superseded by a new head (or closed) while its canary runs: that head will not be merged,
+ * so it does not stay in production, nor is it promoted. The canary is rolled back (no LLM: there
+ * is no incident to explain); the engine records the attempt as cancelled.
+ */
+async function runEndedWhileLive(canary: Canary): Promise<StageAgentResult | null> {
+  const { status } = await canary.context.db.pipelineRun.findUniqueOrThrow({ where: { id: canary.context.run.id }, select: { status: true } });
+  if ((activeRunStatuses as readonly string[]).includes(status)) return null;
+  return rollBack({ ...canary, provider: null }, null, `the run was ${status.replace("_", " ")} while its canary ran: a head that will not be merged does not stay in production`);
 }
 
 /**
@@ -199,8 +251,8 @@ async function adoptOpenDeployment(context: StageContext): Promise<boolean> {
       runId: context.run.id,
       environment: "production",
       stageRunId: { not: context.stageRunId },
-      // Still live, or rolled back without its incident report (finishedEarlier completes it): never a second canary after a rollback.
-      OR: [{ status: { in: ["pending", "deploying", "canary"] } }, { status: "rolled_back", incidentReport: { equals: Prisma.DbNull } }],
+      // Never a second canary after a rollback.
+      OR: unfinishedDeployment,
     },
     orderBy: { startedAt: "desc" },
     select: { id: true },
@@ -240,15 +292,25 @@ async function outcomeBeforeDeploying(context: StageContext, checkBase: CheckBas
 /** Where a crashed canary stands: its clock, how many intervals were judged, and whether it is too late. */
 async function resumePoint(canary: Canary, intervals: number, policyRealMs: number): Promise<{ ok: true; clock: CanaryClock; done: number } | { ok: false; reason: string }> {
   const steps = await canary.context.db.deploymentStep.findMany({ where: { deploymentId: canary.handle.id }, orderBy: { id: "asc" } });
-  const started = steps.find((s) => s.kind === "set_weight" && s.verdict === "ok");
+  const clock = clockOfSteps(steps, canary.clockScale);
   const lastStep = steps.at(-1);
-  if (!started || !lastStep) return { ok: false, reason: "the runner crashed before the canary's start was recorded" };
-  const clock = canaryClock(started.at, canary.clockScale);
+  if (!clock || !lastStep) return { ok: false, reason: "the runner crashed before the canary's start was recorded" };
   const unattendedMs = Date.now() - clock.realTimeOf(lastStep.at);
   if (unattendedMs > policyRealMs) {
     return { ok: false, reason: `the canary was unattended for ${Math.round(unattendedMs / 1000)} s after a runner crash, longer than the policy's canary duration` };
   }
   return { ok: true, clock, done: Math.min(intervals, steps.filter((s) => s.kind === "evaluation").length) };
+}
+
+/** The canary's clock, from its recorded start (none before the weight was set). */
+function clockOfSteps(steps: { kind: string; verdict: string | null; at: Date }[], scale: number): CanaryClock | undefined {
+  const started = steps.find((s) => s.kind === "set_weight" && s.verdict === "ok");
+  return started && canaryClock(started.at, scale);
+}
+
+async function storedClock(canary: Canary): Promise<CanaryClock | undefined> {
+  const steps = await canary.context.db.deploymentStep.findMany({ where: { deploymentId: canary.handle.id }, orderBy: { id: "asc" }, select: { kind: true, verdict: true, at: true } });
+  return clockOfSteps(steps, canary.clockScale);
 }
 
 async function rollBack(canary: Canary, verdict: IntervalVerdict | null, reason: string): Promise<StageAgentResult> {

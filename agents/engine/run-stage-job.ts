@@ -1,13 +1,13 @@
 import type { Db } from "../../lib/db/client";
 import type { StageJobPayload } from "../../lib/pipeline/stage-job";
 import type { Logger } from "../../lib/log";
-import { policyRulesSchema } from "../../lib/policy/policy-rules";
+import { policyRulesSchema, type PolicyRules } from "../../lib/policy/policy-rules";
 import { loadDiffText } from "../../lib/runs/run-diff";
 import { knownSecretsOf, redactKnownSecrets } from "../../lib/secrets/redact-known-secrets";
 import { cleanUntrustedJson, cleanUntrustedText } from "../../lib/text/untrusted-text";
 import { activeRunStatuses, type Stage } from "../../lib/pipeline/stages";
 import { defaultRetryPolicy, type RetryPolicy } from "../../lib/pipeline/transitions";
-import type { StageAgent } from "./stage-agent";
+import type { StageAgent, StageContext } from "./stage-agent";
 import { recordStageOutcome } from "./record-stage-outcome";
 import { isTransientDatabaseError } from "../../lib/db/transient-error";
 import { escalateUnrecordableOutcome, UNRECORDABLE_MAX_ATTEMPTS } from "./unrecordable-outcome";
@@ -49,20 +49,16 @@ export async function runStageJob(deps: EngineDeps, job: StageJobPayload, queueA
       FROM run, attempt WHERE "StageRun".id = attempt.id AND "StageRun".status IN ('queued', 'running')
     RETURNING "StageRun".id`;
   if (!started) {
-    await explainSkippedJob(db, log, job);
+    await explainSkippedJob(deps, log, job);
     return;
   }
 
-  const run = await db.pipelineRun.findUniqueOrThrow({
-    where: { id: job.runId },
-    include: { policy: true, pullRequest: { include: { repository: true } } },
-  });
-  const policy = policyRulesSchema.parse(run.policy.rules);
+  const { context, policy } = await loadStageContext(deps, log, job, started.id);
   const retry: RetryPolicy = { ...defaultRetryPolicy, maxAttempts: policy.retries.maxAttempts, ...deps.retry };
   let result;
   const startedAt = performance.now();
   try {
-    result = await agent.run({ db, log, policy, attempt: job.attempt, stageRunId: started.id, run: { ...run, diffText: diffTextOf(db, job.runId) } });
+    result = await agent.run(context);
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     log.warn({ err }, "stage agent failed");
@@ -77,6 +73,16 @@ export async function runStageJob(deps: EngineDeps, job: StageJobPayload, queueA
     recorded = await escalateUnrecordableOutcome(db, { job, error: err, queueAttempts: queueAttempt.attempt, policy, retry });
   }
   log.info({ outcome: result.outcome.kind, transition: recorded.transition?.type, ms: Math.round(performance.now() - startedAt) }, "stage attempt finished");
+}
+
+/** What an agent is given: the run with its pull request, repository and policy. */
+async function loadStageContext(deps: EngineDeps, log: Logger, job: StageJobPayload, stageRunId: string): Promise<{ context: StageContext; policy: PolicyRules }> {
+  const run = await deps.db.pipelineRun.findUniqueOrThrow({
+    where: { id: job.runId },
+    include: { policy: true, pullRequest: { include: { repository: true } } },
+  });
+  const policy = policyRulesSchema.parse(run.policy.rules);
+  return { policy, context: { db: deps.db, log, policy, attempt: job.attempt, stageRunId, run: { ...run, diffText: diffTextOf(deps.db, job.runId) } } };
 }
 
 /** Reads the run's diff once, when a stage first asks; a run without one is an agent error. */
@@ -105,22 +111,31 @@ function storableResult<T>(result: T): T {
  * attempt left queued or running on a run that has ended (superseded or closed while its runner
  * was killed mid-stage: "a running one is cancelled when it reports", and a dead runner never
  * reports) is cancelled here, by its retried job; otherwise it stayed "running" for good and the
- * workspace sweep kept its workspace forever (found by the chaos soak, issue #19).
+ * workspace sweep kept its workspace forever. Then the stage's agent undoes what the attempt left
+ * behind (a canary left live at its weight); also when ending the run already cancelled the attempt
+ * (a queued retry of an attempt that failed mid-canary). Both found by the chaos soak (issue #19).
  */
-async function explainSkippedJob(db: Db, log: Logger, job: StageJobPayload) {
+async function explainSkippedJob(deps: EngineDeps, log: Logger, job: StageJobPayload) {
+  const { db } = deps;
   const stageRun = await db.stageRun.findUnique({
     where: { runId_stage_attempt: { runId: job.runId, stage: job.stage, attempt: job.attempt } },
     select: { id: true, status: true, run: { select: { status: true } } },
   });
-  if (!stageRun) log.warn("stage job for an unknown stage attempt; ignoring");
-  else if (stageRun.status !== "queued" && stageRun.status !== "running") log.info({ status: stageRun.status }, "stage attempt already recorded; not running it again");
-  else {
-    const runStatus = stageRun.run.status;
+  if (!stageRun) return void log.warn("stage job for an unknown stage attempt; ignoring");
+  const runStatus = stageRun.run.status;
+  const runEnded = !(activeRunStatuses as readonly string[]).includes(runStatus);
+  if (stageRun.status !== "queued" && stageRun.status !== "running") log.info({ status: stageRun.status }, "stage attempt already recorded; not running it again");
+  else if (runEnded) {
     // Only while the run has ended and the attempt is still open: a recorder that got there first wins.
     await db.stageRun.updateMany({
       where: { id: stageRun.id, status: { in: ["queued", "running"] }, run: { status: { notIn: [...activeRunStatuses] } } },
       data: { status: "cancelled", finishedAt: new Date(), summary: `cancelled: the run was ${runStatus.replace("_", " ")} while this stage's runner was stopped` },
     });
     log.info({ runStatus }, "run is no longer active; stage attempt cancelled");
+  }
+  const agent = deps.agents[job.stage];
+  if (runEnded && agent.abandon) {
+    const { context } = await loadStageContext(deps, log, job, stageRun.id);
+    await agent.abandon(context, `the run was ${runStatus.replace("_", " ")} while this stage's runner was stopped`);
   }
 }

@@ -113,4 +113,11 @@ export interface StageAgentResult {
 export interface StageAgent {
   stage: Stage;
   run(context: StageContext): Promise<StageAgentResult>;
+  /**
+   * The run ended (superseded by a new head, closed) while no runner was running this stage's
+   * attempt: a runner killed mid-stage never reports, so whatever its attempt left in the world
+   * (a live canary) is undone here, by the attempt's retried job. Idempotent: it may be called
+   * again after a crash, and for a run that left nothing behind.
+   */
+  abandon?(context: StageContext, reason: string): Promise<void>;
 }

@@ -28,9 +28,11 @@ const quiet = log.child({ test: "rollback-report-after-crash" });
  * Issue #19: a runner that died after a canary's rollback step committed and before its incident
  * report and notification did left a rollback nobody was told about (the retried job saw
  * "rolled_back" and only said the canary had ended); and a canary whose attempt failed (its error
- * recorded) was left live while the next attempt started a second one.
+ * recorded) was left live while the next attempt started a second one. And a canary whose run ended
+ * (a new head superseded it) while no runner watched it stayed at its weight for good; one whose
+ * runner was alive went on to promote a head that would never be merged.
  */
-describe("a canary whose attempt died or failed half-way", () => {
+describe("a canary whose attempt died or failed half-way, or whose run ended under it", () => {
   let t: TestDatabase;
   let repoDir: string;
   let workspaceRoot: string;
@@ -132,5 +134,104 @@ describe("a canary whose attempt died or failed half-way", () => {
     // Resumed and promoted, or rolled back for having waited longer than the (compressed) canary: ended either way.
     expect(["promoted", "rolled_back"]).toContain(deployments[0].status);
     expect((await t.db.pipelineRun.findUniqueOrThrow({ where: { id: run.id } })).status).toBe(deployments[0].status === "promoted" ? "done" : "rolled_back");
+  }, 120_000);
+
+  /** A new head for the run's pull request: the run is superseded. */
+  async function supersede(runId: string, branch: string) {
+    const { pullRequest } = await t.db.pipelineRun.findUniqueOrThrow({ where: { id: runId }, select: { pullRequest: { select: { number: true } } } });
+    const newer = await submitWithGit(t.db, { repoPath: repoDir, base: "main", head: branch, number: pullRequest.number, author: "dana@demo-shop.dev", actor, note: () => {} });
+    expect(newer.superseded).toEqual([runId]);
+  }
+
+  /** A deployment agent whose process "dies" the moment the canary stores its first samples: the canary is live at its weight. */
+  const dyingAtFirstSamples = (): StageAgent => ({
+    stage: "deployment",
+    run: (ctx) =>
+      createDeploymentAgent(null).run({
+        ...ctx,
+        db: new Proxy(ctx.db, {
+          get: (target, prop, receiver) => {
+            if (prop === "metricSample") throw new Error("SIGKILL");
+            return Reflect.get(target, prop, receiver) as unknown;
+          },
+        }),
+      }),
+  });
+
+  async function expectRolledBackAsAbandoned(runId: string) {
+    const production = await t.db.deployment.findFirstOrThrow({ where: { runId, environment: "production" }, include: { steps: { orderBy: { id: "asc" } } } });
+    expect(production).toMatchObject({ status: "rolled_back", trafficPercent: 0, rollbackReason: expect.stringMatching(/^the run was superseded while/) });
+    expect(production.incidentReport).toMatchObject({ provider: "heuristic", trippedMetric: null });
+    expect(production.steps.map((s) => s.kind).slice(-2)).toEqual(["rollback", "notification"]);
+    expect(production.steps.some((s) => s.kind === "promote")).toBe(false);
+    expect(await t.db.notification.count({ where: { event: "deployment.rolled_back", subjectId: production.id } })).toBe(1);
+    expect(await t.db.auditEvent.count({ where: { action: "deployment.rollback", subjectId: production.id } })).toBe(1);
+    return production;
+  }
+
+  it("left live by a killed runner and then superseded is rolled back by the retried job, with its report and notification", async () => {
+    const run = await atDeployment("feature/order-total-format");
+    const attempt = await t.db.stageRun.update({ where: { runId_stage_attempt: { runId: run.id, stage: "deployment", attempt: 1 } }, data: { status: "running", startedAt: new Date() } });
+    await t.db.pipelineRun.update({ where: { id: run.id }, data: { status: "running", currentStage: "deployment" } });
+    const loaded = await t.db.pipelineRun.findUniqueOrThrow({ where: { id: run.id }, include: { policy: true, pullRequest: { include: { repository: true } } } });
+    const context: StageContext = { db: t.db, log: quiet, policy: policyRulesSchema.parse(loaded.policy.rules), attempt: 1, stageRunId: attempt.id, run: { ...loaded, diffText: async () => (await loadDiffText(t.db, run.id))! } };
+    await expect(dyingAtFirstSamples().run(context)).rejects.toThrow("SIGKILL");
+    expect(await t.db.deployment.findFirstOrThrow({ where: { runId: run.id, environment: "production" } })).toMatchObject({ status: "canary", trafficPercent: 5 });
+
+    await supersede(run.id, "fix/order-total-rounding");
+    // The lease releases the dead runner's job; another runner claims it.
+    await runStageJob({ db: t.db, log: quiet, agents: agents() }, { runId: run.id, stage: "deployment", attempt: 1 });
+    expect(await t.db.stageRun.findUniqueOrThrow({ where: { id: attempt.id } })).toMatchObject({ status: "cancelled" });
+    const production = await expectRolledBackAsAbandoned(run.id);
+
+    // The job run once more (another crash): nothing twice.
+    await runStageJob({ db: t.db, log: quiet, agents: agents() }, { runId: run.id, stage: "deployment", attempt: 1 });
+    expect(await t.db.deploymentStep.count({ where: { deploymentId: production.id } })).toBe(production.steps.length);
+  }, 120_000);
+
+  it("left live by a failed attempt whose retry was cancelled with the run is rolled back by that retry's job", async () => {
+    const run = await atDeployment("feature/order-total-format");
+    await runStageJob({ db: t.db, log: quiet, agents: { ...agents(), deployment: dyingAtFirstSamples() } }, { runId: run.id, stage: "deployment", attempt: 1 });
+    expect(await t.db.stageRun.findUniqueOrThrow({ where: { runId_stage_attempt: { runId: run.id, stage: "deployment", attempt: 2 } } })).toMatchObject({ status: "queued" });
+
+    await supersede(run.id, "fix/order-total-rounding");
+    expect(await t.db.stageRun.findUniqueOrThrow({ where: { runId_stage_attempt: { runId: run.id, stage: "deployment", attempt: 2 } } })).toMatchObject({ status: "cancelled" });
+    await runStageJob({ db: t.db, log: quiet, agents: agents() }, { runId: run.id, stage: "deployment", attempt: 2 });
+    await expectRolledBackAsAbandoned(run.id);
+  }, 120_000);
+
+  it("superseded while its runner watches it is rolled back at the next interval, never promoted", async () => {
+    const run = await atDeployment("feature/order-total-format");
+    let superseded = false;
+    // A new head arrives while the canary stores its first interval's samples.
+    const watched: StageAgent = {
+      stage: "deployment",
+      run: (ctx) =>
+        createDeploymentAgent(null).run({
+          ...ctx,
+          db: new Proxy(ctx.db, {
+            get: (target, prop, receiver) => {
+              const real = Reflect.get(target, prop, receiver) as Record<string, unknown>;
+              if (prop !== "metricSample" || superseded) return real;
+              return new Proxy(real, {
+                get: (samples, method) =>
+                  method === "createMany" && !superseded
+                    ? async (args: unknown) => {
+                        superseded = true;
+                        await supersede(run.id, "fix/order-total-rounding");
+                        return (samples.createMany as (a: unknown) => Promise<unknown>)(args);
+                      }
+                    : Reflect.get(samples, method),
+              });
+            },
+          }),
+        }),
+    };
+    await runStageJob({ db: t.db, log: quiet, agents: { ...agents(), deployment: watched } }, { runId: run.id, stage: "deployment", attempt: 1 });
+    expect(superseded).toBe(true);
+    const production = await expectRolledBackAsAbandoned(run.id);
+    expect(production.rollbackReason).toMatch(/while its canary ran/);
+    expect(await t.db.stageRun.findUniqueOrThrow({ where: { runId_stage_attempt: { runId: run.id, stage: "deployment", attempt: 1 } } })).toMatchObject({ status: "cancelled" });
+    expect((await t.db.pipelineRun.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("superseded");
   }, 120_000);
 });
