@@ -122,7 +122,7 @@ async function main() {
 
   const soakStart = Date.now();
   const memory = startMemorySampler(() => [web, ...runners], soakStart);
-  const workload = startWorkload({ baseUrl: webUrl, repository: "demo-shop", submitter, deciders, submitEveryMs: config.CHAOS_SUBMIT_SECONDS * 1000, supersedeShare: config.CHAOS_SUPERSEDE_SHARE, log: say });
+  const workload = startWorkload({ baseUrl: webUrl, repository: "demo-shop", submitter, deciders, submitEveryMs: config.CHAOS_SUBMIT_SECONDS * 1000, supersedeShare: config.CHAOS_SUPERSEDE_SHARE, canarySupersedeShare: config.CHAOS_CANARY_SUPERSEDE_SHARE, log: say });
   const faults = startFaults({
     durationMs,
     runners,
@@ -200,7 +200,7 @@ async function main() {
   const lines = [
     `chaos soak: ${(soakMs / 60_000).toFixed(1)} min of faults on ${config.DATABASE_URL ? "external" : "embedded"} PostgreSQL, ${runners.length} runners`,
     `faults: ${c.runnerKills} runner SIGKILLs, ${c.webKills} web server SIGKILLs, ${c.dbRestarts} PostgreSQL restarts, ${c.drops + c.stalls + c.halfOpens} connection cuts (${c.drops} drops, ${c.stalls} stalls, ${c.halfOpens} half-open; ${c.connectionsHit} connections hit)`,
-    `load: ${workload.record.submissions.length} pull requests accepted (${workload.record.submissions.filter((s) => s.supersededLater).length} superseded by a new head), ${workload.record.decisions.size} escalations raced, ${workload.record.retries} client retries, ${workload.record.unanswered} calls never answered, ${receiver.received()} rollback notifications received`,
+    `load: ${workload.record.submissions.length} pull requests accepted (${workload.record.submissions.filter((s) => s.supersededLater).length} superseded by a new head, ${workload.record.submissions.filter((s) => s.supersededAtDeployment).length} of them at their deployment stage), ${workload.record.decisions.size} escalations raced, ${workload.record.retries} client retries, ${workload.record.unanswered} calls never answered, ${receiver.received()} rollback notifications received`,
     ...results.map((r) => `${r.violations.length === 0 ? "PASS" : "FAIL"}  ${r.name}: ${r.counted}; violations ${r.violations.length}${r.violations.length ? `\n        ${r.violations.slice(0, 10).join("\n        ")}` : ""}`),
     `violations: ${violations}`,
   ];

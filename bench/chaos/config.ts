@@ -21,6 +21,8 @@ export const chaosEnvSchema = z.object({
   CHAOS_SUBMIT_SECONDS: number(4),
   /** Share of pull requests that get a new head while in flight (a supersede). */
   CHAOS_SUPERSEDE_SHARE: blankAsUnset(z.coerce.number().min(0).max(1).default(0.15)),
+  /** Share of runs seen at their deployment stage that get a new head there (their canary must roll back). */
+  CHAOS_CANARY_SUPERSEDE_SHARE: blankAsUnset(z.coerce.number().min(0).max(1).default(0.25)),
   /** After the faults stop: how long runs may take to settle before the soak calls them stuck. */
   CHAOS_QUIESCE_MINUTES: number(6),
   /** The lease after which a killed runner's jobs go to the others (FLOWGATE_RUNNER_LEASE_SECONDS). */

@@ -1,8 +1,9 @@
 /**
  * The soak's traffic, through the public API as clients send it: pull requests at a steady rate
  * (the demo's twelve branches in turn, so every kind of outcome keeps happening, and now and then
- * a new head for a PR still in flight, which supersedes its run), and escalations decided by API
- * clients of three different people racing each other on the same escalation.
+ * a new head for a PR still in flight, which supersedes its run; and a new head for a PR whose
+ * canary is live, which must roll that canary back), and escalations decided by API clients of
+ * three different people racing each other on the same escalation.
  *
  * Clients retry what failed ambiguously (a connection cut, a 5xx while the web server or the
  * database restarts), as real clients do: intake is idempotent for the same PR and head, and a
@@ -16,6 +17,8 @@ export interface Submission {
   runId: string;
   /** A later submission of the same PR with another head: this run should be superseded. */
   supersededLater: boolean;
+  /** That later head came while this run was at its deployment stage (its canary, likely live). */
+  supersededAtDeployment?: boolean;
 }
 
 export interface DecisionAttempt {
@@ -80,6 +83,8 @@ export function startWorkload(options: {
   deciders: Client[];
   submitEveryMs: number;
   supersedeShare: number;
+  /** Share of runs seen at their deployment stage that get a new head there. */
+  canarySupersedeShare: number;
   log: (line: string) => void;
 }): Workload {
   const record: WorkloadRecord = { submissions: [], unanswered: 0, decisions: new Map(), retries: 0 };
@@ -127,6 +132,30 @@ export function startWorkload(options: {
     }
   })();
 
+  // A new head for a PR whose run is at its deployment stage: its canary (live, or left live by a
+  // killed runner) must be rolled back, never promoted nor left at its weight.
+  const seenAtDeployment = new Set<string>();
+  const canarySuperseder = (async () => {
+    while (submitting) {
+      await sleep(1500);
+      const answer = await call(options.baseUrl, options.submitter, "GET", `/api/v1/runs?repository=${options.repository}&status=active`, undefined, record, Date.now() + 10_000);
+      const cards = ((answer?.json as { cards?: { id: string; currentStage: string | null; pullRequest: { number: number } }[] } | null)?.cards ?? []);
+      for (const card of cards) {
+        if (card.currentStage !== "deployment" || seenAtDeployment.has(card.id)) continue;
+        seenAtDeployment.add(card.id);
+        const first = record.submissions.find((s) => s.runId === card.id);
+        if (!first || first.supersededLater || Math.random() >= options.canarySupersedeShare) continue;
+        const other = demoBranches[(demoBranches.findIndex((b) => b.name === first.branch) + 1) % demoBranches.length].name;
+        track(
+          (async () => {
+            await sleep(Math.random() * 2000);
+            if (await submit(card.pullRequest.number, other)) Object.assign(first, { supersededLater: true, supersededAtDeployment: true });
+          })(),
+        );
+      }
+    }
+  })();
+
   // Each open escalation is decided once by all deciders at the same moment, each deciding the
   // same way (approve or reject, chosen per escalation), so exactly the policy's number of
   // approvals (one, or two for a schema change) can succeed and every other call must get 409.
@@ -160,7 +189,7 @@ export function startWorkload(options: {
     record,
     async stopSubmitting() {
       submitting = false;
-      await submitter;
+      await Promise.all([submitter, canarySuperseder]);
     },
     async stopDeciding() {
       deciding = false;
