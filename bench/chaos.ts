@@ -121,11 +121,13 @@ async function main() {
   say(`web server on ${webUrl} (from ${webRoot}), ${runners.length} runners, database through the proxy on port ${proxy.port}`);
 
   const soakStart = Date.now();
-  const memory = startMemorySampler(() => [web, ...runners], soakStart);
+  // The first runner is the memory witness: never SIGKILLed, it lives through the whole soak.
+  const [witness, ...killableRunners] = runners;
+  const memory = startMemorySampler(() => [web, ...runners], witness, soakStart);
   const workload = startWorkload({ baseUrl: webUrl, repository: "demo-shop", submitter, deciders, submitEveryMs: config.CHAOS_SUBMIT_SECONDS * 1000, supersedeShare: config.CHAOS_SUPERSEDE_SHARE, canarySupersedeShare: config.CHAOS_CANARY_SUPERSEDE_SHARE, log: say });
   const faults = startFaults({
     durationMs,
-    runners,
+    killableRunners,
     web,
     webUrl,
     database,

@@ -11,7 +11,8 @@ const number = (fallback: number) => blankAsUnset(z.coerce.number().positive().d
 export const chaosEnvSchema = z.object({
   /** How long faults are injected; then the soak waits for quiescence and checks. */
   CHAOS_MINUTES: number(10),
-  CHAOS_RUNNERS: blankAsUnset(z.coerce.number().int().min(1).max(8).default(3)),
+  /** The first is the memory witness, never killed; the others take the SIGKILLs. */
+  CHAOS_RUNNERS: blankAsUnset(z.coerce.number().int().min(2).max(8).default(3)),
   /** Targets over the whole soak, spread at random moments (each at least this many). */
   CHAOS_RUNNER_KILLS: number(125),
   CHAOS_WEB_KILLS: number(4),

@@ -41,7 +41,8 @@ async function onTimeline(times: number[], isStopped: () => boolean, act: () => 
 
 export function startFaults(options: {
   durationMs: number;
-  runners: ManagedProcess[];
+  /** The runners SIGKILLed at random (all but the memory witness). */
+  killableRunners: ManagedProcess[];
   web: ManagedProcess;
   webUrl: string;
   database: SoakDatabase;
@@ -61,10 +62,10 @@ export function startFaults(options: {
 
   const runnerKills = onTimeline(moments(options.targets.runnerKills, from, to), isStopped, async () => {
     // All may be down at this moment (killed, restarting): the kill waits for one to be up.
-    let alive = options.runners.filter((r) => r.alive());
+    let alive = options.killableRunners.filter((r) => r.alive());
     for (let waited = 0; alive.length === 0 && waited < 20 && !stopped; waited++) {
       await sleep(500);
-      alive = options.runners.filter((r) => r.alive());
+      alive = options.killableRunners.filter((r) => r.alive());
     }
     const victim = alive[Math.floor(Math.random() * alive.length)];
     if (!victim) return;
