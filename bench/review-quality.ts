@@ -4,7 +4,9 @@
  * run without an LLM would be.
  *
  * Prints, beside a baseline measured in the same run (the line rules alone, as the floor was before
- * the engines), for the authoring half and the held-out half apiece: recall (must-escalate cases that
+ * the engines), twice (from the diff alone, as a review without a readable repository does; and
+ * with the changed files' whole base and head versions, where the corpus has them, as a review of a
+ * registered or code-host repository does), for the authoring half and the held-out half apiece: recall (must-escalate cases that
  * escalated), how many of those escalated for the right reason, the false-escalation rate of benign
  * cases, the same per category and per language, and each miss and false escalation by name.
  *
@@ -56,13 +58,14 @@ export interface QualityFigures {
   falseEscalations: string[];
 }
 
-export async function measureReviewQuality(options: ReviewRulesOptions = {}): Promise<QualityFigures[]> {
+/** With `withSources`, each case with whole files in the corpus is reviewed with them (the rest from the diff). */
+export async function measureReviewQuality(options: ReviewRulesOptions = {}, withSources = false): Promise<QualityFigures[]> {
   const corpus = loadCorpus();
   const figures: QualityFigures[] = [];
   for (const split of ["authoring", "held-out"] as const) {
     const f: QualityFigures = { split, overall: empty(), byCategory: {}, byLanguage: {}, misses: [], falseEscalations: [] };
     for (const corpusCase of corpus.filter((c) => c.split === split)) {
-      const verdict = await judgeCase(corpusCase, options);
+      const verdict = await judgeCase(corpusCase, options, withSources);
       add(f.overall, corpusCase, verdict);
       add((f.byCategory[`${corpusCase.label}/${corpusCase.category}`] ??= empty()), corpusCase, verdict);
       add((f.byLanguage[corpusCase.language] ??= empty()), corpusCase, verdict);
@@ -79,16 +82,29 @@ async function main() {
   const blind = args.includes("--blind");
   const names = blind ? "authoring" : args.includes("--names") ? args[args.indexOf("--names") + 1] : "all";
   const started = performance.now();
-  const figures = await measureReviewQuality();
+  const modes = [
+    { title: "the diff only (no repository to read)", figures: await measureReviewQuality() },
+    { title: "with the repository: whole base and head files where the corpus has them, else the diff", figures: await measureReviewQuality({}, true) },
+  ];
   if (args.includes("--json")) {
-    console.log(JSON.stringify(figures.map(({ split, overall, byCategory, byLanguage }) => ({ split, overall, byCategory, byLanguage }))));
+    const summary = (figures: QualityFigures[]) => figures.map(({ split, overall, byCategory, byLanguage }) => ({ split, overall, byCategory, byLanguage }));
+    console.log(JSON.stringify({ diffOnly: summary(modes[0].figures), withSources: summary(modes[1].figures) }));
     return;
   }
-  const cases = figures.reduce((n, f) => n + f.overall.escalate + f.overall.pass, 0);
-  console.log(`review gate on the labelled corpus: ${cases} real patches, rules floor only (no LLM), default policy; ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const corpus = loadCorpus();
+  const withFiles = corpus.filter((c) => c.sources?.status === "complete").length;
+  console.log(`review gate on the labelled corpus: ${corpus.length} real patches (${withFiles} with their whole files), rules floor only (no LLM), default policy; ${((performance.now() - started) / 1000).toFixed(1)} s`);
   console.log("");
-  console.log("baseline, same run: Flowgate's own line rules without the other engines (what the floor was built on)");
+  console.log("baseline, same run: Flowgate's own line rules without the other engines (what the floor was built on), diff only");
   for (const f of await measureReviewQuality({ engines: [lineRules] })) console.log(line(f.split, f.overall));
+  for (const mode of modes) {
+    console.log("");
+    console.log(`== ${mode.title}`);
+    printFigures(mode.figures, blind, names);
+  }
+}
+
+function printFigures(figures: QualityFigures[], blind: boolean, names: string) {
   for (const f of figures) {
     console.log("");
     console.log(`${f.split} half`);

@@ -7,16 +7,20 @@
  * and the figures of both halves are reported side by side.
  */
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { heuristicReview } from "../../agents/review/heuristic-review";
 import { runReviewRules, type ReviewRulesOptions } from "../../agents/review/rules";
 import { parseUnifiedDiff } from "../../lib/diff/unified-diff";
+import type { FileSource } from "../../agents/review/repository-sources";
+import { applyFileDiff } from "./apply-diff";
 import { evaluateReview } from "../../agents/review/evaluate-review";
 import { defaultPolicyRules } from "../../lib/policy/policy-rules";
 import { ruleIdOf, type RuleCategory, type RulesReport } from "../../lib/review/review-output";
 
 export const CORPUS_DIR = join(import.meta.dirname, "..", "fixtures", "review-corpus", "cases");
+/** The base version of each file a case's diff touches, where it could be had (`<id>/<old path>`). */
+export const SOURCES_DIR = join(import.meta.dirname, "..", "fixtures", "review-corpus", "sources");
 
 export interface CorpusCase {
   id: string;
@@ -26,6 +30,8 @@ export interface CorpusCase {
   source: { repo: string; sha: string | null; debian: string };
   derivation: string;
   summary: string;
+  /** Whether the base files were recovered from the Debian source package (and why not). */
+  sources?: { status: "complete"; files: number } | { status: "unavailable"; reason: string };
   diff: string;
   split: "authoring" | "held-out";
 }
@@ -43,6 +49,23 @@ export function loadCorpus(): CorpusCase[] {
       const meta = JSON.parse(readFileSync(join(CORPUS_DIR, name), "utf8")) as Omit<CorpusCase, "diff" | "split">;
       return { ...meta, diff: readFileSync(join(CORPUS_DIR, name.replace(/\.json$/, ".diff")), "utf8"), split: splitOf(meta.id) };
     });
+}
+
+/**
+ * The changed files' base and head contents, as the review reads them from a repository: the base
+ * from the corpus, the head by applying the case's diff to it. Null for a case without them.
+ */
+export function sourcesOf(corpusCase: CorpusCase): Map<string, FileSource> | null {
+  if (corpusCase.sources?.status !== "complete") return null;
+  const sources = new Map<string, FileSource>();
+  for (const file of parseUnifiedDiff(corpusCase.diff).files) {
+    if (file.binary) continue;
+    const basePath = file.oldPath && join(SOURCES_DIR, corpusCase.id, file.oldPath);
+    const base = basePath && existsSync(basePath) ? readFileSync(basePath, "utf8") : null;
+    if (file.oldPath && base === null) throw new Error(`${corpusCase.id}: sources say complete, but ${file.oldPath} is missing`);
+    sources.set(file.path, { base, head: file.newPath ? applyFileDiff(base, file) : null });
+  }
+  return sources;
 }
 
 /**
@@ -76,10 +99,15 @@ export interface CaseVerdict {
   report: RulesReport;
 }
 
-/** The gate's decision on one case: the rules, the heuristic review and the default policy. */
-export async function judgeCase(corpusCase: CorpusCase, options: ReviewRulesOptions = {}): Promise<CaseVerdict> {
+/**
+ * The gate's decision on one case: the rules, the heuristic review and the default policy. With
+ * `withSources`, the review reads the case's whole files where the corpus has them, as it does for
+ * a registered or code-host repository; otherwise the diff alone, as without one.
+ */
+export async function judgeCase(corpusCase: CorpusCase, options: ReviewRulesOptions = {}, withSources = false): Promise<CaseVerdict> {
   const diff = parseUnifiedDiff(corpusCase.diff);
-  const report = await runReviewRules(diff, options);
+  const sources = withSources ? sourcesOf(corpusCase) : null;
+  const report = await runReviewRules(diff, sources ? { ...options, sources } : options);
   const review = heuristicReview(diff, report, defaultPolicyRules.review);
   const { outcome } = evaluateReview({ review, rules: report, policy: defaultPolicyRules });
   const expected = EXPECTED_CATEGORIES[corpusCase.category] ?? [];
