@@ -363,10 +363,39 @@ function declaredName(content: string): string | null {
 }
 
 /**
+ * For each line of a whole file, the names of the functions and classes it sits in, innermost
+ * last: a declaration opens a scope that lasts until a non-blank line indented no deeper than it.
+ * Indentation stands in for a parse (it is how nearly all code in every language is laid out), one
+ * pass over the file, each scope pushed and popped once. Index 0 is line 1.
+ */
+export function enclosingDeclarations(content: string): string[][] {
+  const scopes: { indent: number; name: string }[] = [];
+  const endScopesFrom = (indent: number) => {
+    while (scopes.length > 0 && scopes[scopes.length - 1].indent >= indent) scopes.pop();
+  };
+  const result: string[][] = [];
+  for (const text of content.split("\n")) {
+    const trimmed = text.trimStart();
+    const indent = text.length - trimmed.length;
+    // A line that closes a bracket continues what is open: `) -> bool:` ends a signature, not its
+    // function; `}` at a scope's indentation ends that scope, after this line.
+    const continues = trimmed === "" || isCommentLine(text) || /^[)\]]/.test(trimmed);
+    const closes = trimmed.startsWith("}");
+    if (!continues && !closes) endScopesFrom(indent);
+    result.push(scopes.map((scope) => scope.name));
+    if (closes) endScopesFrom(indent);
+    const name = continues || text.length > MAX_LINE ? null : declaredName(text);
+    if (name) scopes.push({ indent, name });
+  }
+  return result;
+}
+
+/**
  * An edit to the logic (a condition, a return, a comparison; re-indentation is not an edit) inside a function or class whose name
  * says it makes a security decision: isAllowed, verify_signature, Sanitizer, checkCsrf. What such a
- * function answers is the safeguard, so a change to how it decides is for a person to read. The
- * name comes from the nearest declaration above the edit in the hunk, or the hunk header.
+ * function answers is the safeguard, so a change to how it decides is for a person to read. With
+ * the base file, the names are those of every function and class the edit sits in; from the diff
+ * alone, the nearest declaration above the edit in the hunk, or the hunk header.
  */
 function securityFunctionEdits(view: FileView, edited: Set<number>, cite: Cite) {
   // A file named for security decisions counts too, except for "safe"/"unsafe", which in a file
@@ -377,6 +406,18 @@ function securityFunctionEdits(view: FileView, edited: Set<number>, cite: Cite) 
     if (logic) {
       cite("removed_safeguard", "security-file-logic", "medium", logic.line, `Changes a condition or result in ${fileName.slice(0, 60)}, whose name says it makes security decisions: read how it decides now. (heuristic)`);
     }
+  }
+  const base = view.source?.base;
+  if (base) {
+    const enclosing = enclosingDeclarations(base);
+    for (const l of view.deleted) {
+      if (!edited.has(l.line) || l.content.length > MAX_LINE || isCommentLine(l.content) || !LOGIC.test(withoutStringContents(l.content))) continue;
+      const name = (enclosing[l.line - 1] ?? []).findLast((n) => nameWordsOf(n).some((w) => SECURITY_WORDS.has(w)));
+      if (!name) continue;
+      cite("removed_safeguard", "security-function-logic", "medium", l.line, `Changes a condition or result inside ${name.slice(0, 60)}, whose name says it makes a security decision: read how it decides now. (heuristic)`);
+      return;
+    }
+    return;
   }
   for (const hunk of view.file.hunks) {
     let name: string | null = declaredName(hunk.header);
