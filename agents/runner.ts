@@ -1,4 +1,4 @@
-import { run, type Runner } from "graphile-worker";
+import { run, type Runner, type WorkerEvents } from "graphile-worker";
 import { startChainAnchoring } from "../lib/audit/verify/anchor-chain-head";
 import { handleCodeHostDelivery } from "../lib/code-host/intake/handle-delivery";
 import { createBaseCheck } from "../lib/code-host/base-check";
@@ -15,6 +15,7 @@ import type { Stage } from "../lib/pipeline/stages";
 import { StartupError } from "../lib/startup-error";
 import { runStageJob } from "./engine/run-stage-job";
 import { queueLogger, startRunnerHeartbeat } from "./engine/runner-heartbeat";
+import { superviseQueue } from "./engine/queue-supervisor";
 import { selectLlmProvider } from "./llm/select-provider";
 import { deliverNotification } from "./notifications/deliver";
 import { createDeploymentAgent } from "./deployment/deployment-agent";
@@ -71,21 +72,24 @@ async function main() {
   };
   log.info({ llm: provider ? `${provider.name} ${provider.model}` : "none (heuristic agents)" }, "agents ready");
 
-  const runner: Runner = await untilDatabaseAnswers(() => run({
-    events: heartbeat.workerEvents(),
-    connectionString: config.DATABASE_URL,
-    concurrency: config.RUNNER_CONCURRENCY,
-    taskList: taskList({
-      runStage: (payload, attempt) => runStageJob({ db, log, agents }, payload, attempt),
-      deliverNotification: (payload, attempt) => deliverNotification(db, payload.notificationId, attempt),
-      publishToCodeHost: async (payload) => void (await publishPending(db, resolveCodeHost, payload, log)),
-      handleCodeHostDelivery: (payload, attempt) => handleCodeHostDelivery({ db, log, dataDir: config.FLOWGATE_DATA_DIR, resolveHost: resolveCodeHost }, payload, attempt),
-    }),
-    logger: queueLogger(log),
-    noHandleSignals: true,
-    // Claims are pushed by LISTEN/NOTIFY; polling is only the fallback.
-    pollInterval: 1000,
-  }), { what: "job queue", ...waiting });
+  const startQueue = (events: WorkerEvents): Promise<Runner> =>
+    run({
+      events,
+      connectionString: config.DATABASE_URL,
+      concurrency: config.RUNNER_CONCURRENCY,
+      taskList: taskList({
+        runStage: (payload, attempt) => runStageJob({ db, log, agents }, payload, attempt),
+        deliverNotification: (payload, attempt) => deliverNotification(db, payload.notificationId, attempt),
+        publishToCodeHost: async (payload) => void (await publishPending(db, resolveCodeHost, payload, log)),
+        handleCodeHostDelivery: (payload, attempt) => handleCodeHostDelivery({ db, log, dataDir: config.FLOWGATE_DATA_DIR, resolveHost: resolveCodeHost }, payload, attempt),
+      }),
+      logger: queueLogger(log),
+      noHandleSignals: true,
+      // Claims are pushed by LISTEN/NOTIFY; polling is only the fallback.
+      pollInterval: 1000,
+    });
+  // A worker that stops for good is replaced by starting the queue again (queue-supervisor.ts).
+  const queue = await superviseQueue({ heartbeat, log, start: (events) => untilDatabaseAnswers(() => startQueue(events), { what: "job queue", ...waiting }) });
   log.info({ runnerId: heartbeat.runnerId, concurrency: config.RUNNER_CONCURRENCY }, "runner started");
 
   const slaCheck = setInterval(() => {
@@ -114,7 +118,7 @@ async function main() {
     stopping = true;
     log.info({ signal }, "runner stopping: no new jobs are claimed, in-flight jobs finish or are released");
     clearInterval(slaCheck);
-    await runner.stop();
+    await queue.stop();
     await heartbeat.stop();
     // Bounded: after a transaction outlived its connection, Prisma's disconnect waits forever for
     // the rollback its timer started (see surviveTransientRejections).
@@ -124,7 +128,7 @@ async function main() {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
-  await runner.promise;
+  await queue.promise;
 }
 
 main().catch((err) => {

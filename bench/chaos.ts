@@ -76,9 +76,10 @@ async function main() {
   await ensureDefaultPolicy(db);
   await seedDemoUsers(db);
   const user = (email: string) => db.user.findUniqueOrThrow({ where: { email } });
-  const token = async (email: string, scopes: ("runs:write" | "escalations:read" | "escalations:decide")[]) =>
+  const token = async (email: string, scopes: ("runs:read" | "runs:write" | "escalations:read" | "escalations:decide")[]) =>
     (await createApiToken(db, { userId: (await user(email)).id, input: { name: `chaos ${email}`, scopes }, actor })).token;
-  const submitter = { name: "submitter", token: await token("admin@flowgate.local", ["runs:write"]) };
+  // runs:read too: the canary superseder reads the board for runs at their deployment stage.
+  const submitter = { name: "submitter", token: await token("admin@flowgate.local", ["runs:write", "runs:read"]) };
   const deciders = await Promise.all(
     ["reviewer@flowgate.local", "reviewer2@flowgate.local", "admin@flowgate.local"].map(async (email) => ({ name: email, token: await token(email, ["escalations:read", "escalations:decide"]) })),
   );

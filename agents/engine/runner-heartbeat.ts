@@ -10,9 +10,14 @@ const HEARTBEAT_INTERVAL_MS = 2000;
 
 export interface RunnerHeartbeat {
   runnerId: string;
-  /** Events to pass to graphile-worker's run(): each worker it creates is recorded in the heartbeat. */
+  /**
+   * Events to pass to graphile-worker's run(): each worker it creates is recorded in the heartbeat,
+   * and one that stops for good (below) has its job released.
+   */
   workerEvents(): WorkerEvents;
-  /** The workers of a stopped run() no longer hold jobs; stop advertising them. */
+  /** Resolves with the id of the next queue worker that stops for good. */
+  nextWorkerDeath(): Promise<string>;
+  /** The workers of a stopped run() no longer hold jobs; stop advertising them (not a dead one whose job is still to release). */
   forgetWorkers(): void;
   stop(): Promise<void>;
 }
@@ -20,6 +25,14 @@ export interface RunnerHeartbeat {
 /**
  * A runner's heartbeat row, refreshed every 2 s with its queue worker ids; each refresh also
  * releases the jobs of runners silent for `leaseSeconds` (the lease, see docs/decisions/005).
+ *
+ * And the job of a worker of this runner that stopped for good: graphile-worker stops a worker
+ * ("committing seppuku") when it cannot record its job's end, the database having gone away
+ * between the job and its release. The job stays locked by that worker, which this live runner
+ * still advertised, so no lease ever released it (graphile-worker's own lock timeout is 4 hours):
+ * a run stuck "running", its canary at its weight. Found by the chaos soak's never-killed runner
+ * (issue #19). Released here as soon as the database answers: the job has ended, only its record
+ * did not, and the queue retries it.
  */
 export async function startRunnerHeartbeat(options: {
   db: Db;
@@ -33,6 +46,18 @@ export async function startRunnerHeartbeat(options: {
   const { db, log } = options;
   const runnerId = `${options.idPrefix ?? ""}${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const workerIds: string[] = [];
+  const dead = new Set<string>();
+  let deathListeners: ((workerId: string) => void)[] = [];
+  const releaseDeadWorkers = async () => {
+    if (dead.size === 0) return;
+    const ids = [...dead];
+    await db.$executeRaw`SELECT graphile_worker.force_unlock_workers(${ids}::text[])`;
+    for (const id of ids) {
+      dead.delete(id);
+      workerIds.splice(workerIds.indexOf(id), 1);
+    }
+    log.warn({ workerIds: ids }, "released the job of a queue worker that stopped when it could not record the job's end; the queue retries it");
+  };
   const beat = async () => {
     await db.runnerHeartbeat.upsert({
       where: { id: runnerId },
@@ -40,6 +65,7 @@ export async function startRunnerHeartbeat(options: {
       update: { lastSeenAt: new Date(), workerIds },
     });
     await releaseDeadRunners(db, log, options.leaseSeconds);
+    await releaseDeadWorkers();
   };
   await beat();
   const timer = setInterval(() => {
@@ -54,10 +80,23 @@ export async function startRunnerHeartbeat(options: {
         workerIds.push(worker.workerId);
         void beat().catch(() => {});
       });
+      events.on("worker:fatalError", ({ worker, error }) => {
+        log.error({ workerId: worker.workerId, err: error }, "a queue worker stopped: it could not record its job's end");
+        dead.add(worker.workerId);
+        void beat().catch(() => {});
+        const listeners = deathListeners;
+        deathListeners = [];
+        for (const listener of listeners) listener(worker.workerId);
+      });
       return events;
     },
+    nextWorkerDeath() {
+      return new Promise((resolve) => deathListeners.push(resolve));
+    },
     forgetWorkers() {
+      const keep = workerIds.filter((id) => dead.has(id));
       workerIds.length = 0;
+      workerIds.push(...keep);
     },
     async stop() {
       clearInterval(timer);

@@ -139,7 +139,11 @@ export function startWorkload(options: {
     while (submitting) {
       await sleep(1500);
       const answer = await call(options.baseUrl, options.submitter, "GET", `/api/v1/runs?repository=${options.repository}&status=active`, undefined, record, Date.now() + 10_000);
-      const cards = ((answer?.json as { cards?: { id: string; currentStage: string | null; pullRequest: { number: number } }[] } | null)?.cards ?? []);
+      if (answer && answer.status !== 200) {
+        options.log(`reading the board answered ${answer.status}: no supersedes at the deployment stage (${JSON.stringify(answer.json).slice(0, 200)})`);
+        continue;
+      }
+      const cards = (answer?.json as { cards?: { id: string; currentStage: string | null; pullRequest: { number: number } }[] } | null)?.cards ?? [];
       for (const card of cards) {
         if (card.currentStage !== "deployment" || seenAtDeployment.has(card.id)) continue;
         seenAtDeployment.add(card.id);
