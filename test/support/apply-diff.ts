@@ -1,29 +1,49 @@
-import type { DiffFile } from "../../lib/diff/unified-diff";
+import type { DiffFile, DiffHunk } from "../../lib/diff/unified-diff";
 
 /**
- * A file after one file's diff applies to it: the corpus stores each case's base files (their
- * `a/` side) and derives the head from the diff, so the two can never disagree. Every context and
- * deleted line is checked against the base; a diff that does not apply throws, naming the line.
+ * A file after one file's diff applies to it, as `git apply` applies it: each hunk where its old
+ * lines (context and deleted) are found, at its stated line or the nearest line above or below
+ * (patches taken from a package apply at an offset when earlier patches moved the code). Returns
+ * the head and the file's hunks renumbered to where they applied, which is what `git diff` of the
+ * two versions would say. A hunk whose lines are nowhere in the base throws, naming it.
+ *
+ * The corpus stores each case's base files (their `a/` side) and derives the head from the diff,
+ * so the two can never disagree.
  */
-export function applyFileDiff(base: string | null, file: DiffFile): string {
+export function applyFileDiff(base: string | null, file: DiffFile): { head: string; file: DiffFile } {
   const lines = base === null ? [] : base.replace(/\r\n/g, "\n").split("\n");
   const out: string[] = [];
+  const hunks: DiffHunk[] = [];
   let cursor = 0;
   for (const hunk of file.hunks) {
-    // A hunk that deletes nothing and keeps no context (oldLines 0) inserts after line oldStart.
-    const start = hunk.oldLines === 0 ? hunk.oldStart : hunk.oldStart - 1;
-    if (start < cursor) throw new Error(`${file.path}: hunk at old line ${hunk.oldStart} overlaps the one before`);
+    const old = hunk.lines.filter((l) => l.kind !== "add").map((l) => l.content);
+    const stated = hunk.oldLines === 0 ? hunk.oldStart : hunk.oldStart - 1;
+    const start = nearestMatch(lines, old, stated, cursor);
+    if (start === null) throw new Error(`${file.path}: the hunk at old line ${hunk.oldStart} does not apply`);
     out.push(...lines.slice(cursor, start));
-    cursor = start;
-    for (const line of hunk.lines) {
-      if (line.kind !== "add") {
-        if (lines[cursor] !== line.content) throw new Error(`${file.path}: old line ${cursor + 1} is not what the diff expects`);
-        cursor++;
-      }
+    const newStart = out.length;
+    let oldLine = start;
+    let newLine = newStart;
+    const renumbered = hunk.lines.map((line) => {
+      const numbered = { ...line, oldLine: line.kind === "add" ? null : ++oldLine, newLine: line.kind === "del" ? null : ++newLine };
       if (line.kind !== "del") out.push(line.content);
-    }
+      return numbered;
+    });
+    cursor = start + old.length;
+    hunks.push({ ...hunk, oldStart: old.length === 0 ? start : start + 1, newStart: newLine === newStart ? newStart : newStart + 1, lines: renumbered });
   }
   out.push(...lines.slice(cursor));
   // A created file's last line ends with a newline, as git writes it.
-  return base === null ? `${out.join("\n")}\n` : out.join("\n");
+  const head = base === null ? `${out.join("\n")}\n` : out.join("\n");
+  return { head, file: { ...file, hunks } };
+}
+
+/** The start of `old` in `lines` nearest to `stated`, not before `from`. */
+function nearestMatch(lines: string[], old: string[], stated: number, from: number): number | null {
+  const fits = (at: number) => at >= from && at + old.length <= lines.length && old.every((text, i) => lines[at + i] === text);
+  for (let offset = 0; offset <= lines.length; offset++) {
+    if (fits(stated + offset)) return stated + offset;
+    if (offset > 0 && fits(stated - offset)) return stated - offset;
+  }
+  return null;
 }

@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { heuristicReview } from "../../agents/review/heuristic-review";
 import { runReviewRules, type ReviewRulesOptions } from "../../agents/review/rules";
-import { parseUnifiedDiff } from "../../lib/diff/unified-diff";
+import { parseUnifiedDiff, type ParsedDiff } from "../../lib/diff/unified-diff";
 import type { FileSource } from "../../agents/review/repository-sources";
 import { applyFileDiff } from "./apply-diff";
 import { evaluateReview } from "../../agents/review/evaluate-review";
@@ -52,20 +52,25 @@ export function loadCorpus(): CorpusCase[] {
 }
 
 /**
- * The changed files' base and head contents, as the review reads them from a repository: the base
- * from the corpus, the head by applying the case's diff to it. Null for a case without them.
+ * The case's diff as the review sees it with the repository: the changed files' base and head
+ * contents (the base from the corpus, the head by applying the case's diff to it), and the diff
+ * renumbered to where its hunks apply (a package's patch may apply at an offset; a diff of the two
+ * versions would not). Null for a case without its files.
  */
-export function sourcesOf(corpusCase: CorpusCase): Map<string, FileSource> | null {
+export function withSourcesOf(corpusCase: CorpusCase): { diff: ParsedDiff; sources: Map<string, FileSource> } | null {
   if (corpusCase.sources?.status !== "complete") return null;
+  const parsed = parseUnifiedDiff(corpusCase.diff);
   const sources = new Map<string, FileSource>();
-  for (const file of parseUnifiedDiff(corpusCase.diff).files) {
-    if (file.binary) continue;
+  const files = parsed.files.map((file) => {
+    if (file.binary) return file;
     const basePath = file.oldPath && join(SOURCES_DIR, corpusCase.id, file.oldPath);
     const base = basePath && existsSync(basePath) ? readFileSync(basePath, "utf8") : null;
     if (file.oldPath && base === null) throw new Error(`${corpusCase.id}: sources say complete, but ${file.oldPath} is missing`);
-    sources.set(file.path, { base, head: file.newPath ? applyFileDiff(base, file) : null });
-  }
-  return sources;
+    const applied = applyFileDiff(base, file);
+    sources.set(file.path, { base, head: file.newPath ? applied.head : null });
+    return applied.file;
+  });
+  return { diff: { ...parsed, files }, sources };
 }
 
 /**
@@ -105,9 +110,9 @@ export interface CaseVerdict {
  * a registered or code-host repository; otherwise the diff alone, as without one.
  */
 export async function judgeCase(corpusCase: CorpusCase, options: ReviewRulesOptions = {}, withSources = false): Promise<CaseVerdict> {
-  const diff = parseUnifiedDiff(corpusCase.diff);
-  const sources = withSources ? sourcesOf(corpusCase) : null;
-  const report = await runReviewRules(diff, sources ? { ...options, sources } : options);
+  const whole = withSources ? withSourcesOf(corpusCase) : null;
+  const diff = whole?.diff ?? parseUnifiedDiff(corpusCase.diff);
+  const report = await runReviewRules(diff, whole ? { ...options, sources: whole.sources } : options);
   const review = heuristicReview(diff, report, defaultPolicyRules.review);
   const { outcome } = evaluateReview({ review, rules: report, policy: defaultPolicyRules });
   const expected = EXPECTED_CATEGORIES[corpusCase.category] ?? [];

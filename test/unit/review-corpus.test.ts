@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { measureReviewQuality } from "@/bench/review-quality";
 import { parseUnifiedDiff } from "@/lib/diff/unified-diff";
-import { loadCorpus, sourcesOf } from "../support/review-corpus";
+import { loadCorpus, withSourcesOf } from "../support/review-corpus";
 
 /**
  * The review gate's figures on the labelled corpus of real patches, as bench/review-quality.ts
@@ -10,7 +10,7 @@ import { loadCorpus, sourcesOf } from "../support/review-corpus";
  */
 const PINNED = {
   diffOnly: { authoring: { caught: 66, falseEscalations: 0 }, "held-out": { caught: 48, falseEscalations: 2 } },
-  withSources: { authoring: { caught: 66, falseEscalations: 0 }, "held-out": { caught: 48, falseEscalations: 2 } },
+  withSources: { authoring: { caught: 66, falseEscalations: 0 }, "held-out": { caught: 49, falseEscalations: 4 } },
 };
 
 describe("the labelled review corpus", () => {
@@ -34,8 +34,13 @@ describe("the labelled review corpus", () => {
 
   it("keeps the base files of the cases that have them, and each case's diff applies to them", () => {
     for (const c of corpus.filter((x) => x.sources?.status === "complete")) {
-      const sources = sourcesOf(c)!;
+      const { diff, sources } = withSourcesOf(c)!;
       expect(sources.size, c.id).toBeGreaterThan(0);
+      // Every added line is where the head says it is.
+      for (const file of diff.files.filter((f) => f.newPath && !f.binary)) {
+        const head = sources.get(file.path)!.head!.split("\n");
+        for (const line of file.hunks.flatMap((h) => h.lines).filter((l) => l.kind === "add")) expect(head[line.newLine! - 1], `${c.id} ${file.path}:${line.newLine}`).toBe(line.content);
+      }
     }
   });
 
@@ -46,8 +51,10 @@ describe("the labelled review corpus", () => {
     const figures = await measureReviewQuality({}, withSources);
     for (const f of figures) {
       const pinned = PINNED[mode][f.split];
-      expect(f.overall.caught, `${f.split} must-escalate cases caught; misses: ${f.misses.join("; ")}`).toBeGreaterThanOrEqual(pinned.caught);
-      expect(f.overall.falseEscalations, `${f.split} benign cases escalated: ${f.falseEscalations.join("; ")}`).toBeLessThanOrEqual(pinned.falseEscalations);
+      // Held-out names stay out of the message: whoever reads a failure here may be writing rules.
+      const named = (list: string[]) => (f.split === "authoring" ? `: ${list.join("; ")}` : " (held-out: run bench/review-quality.ts --names held-out to see them)");
+      expect(f.overall.caught, `${f.split} must-escalate cases caught; misses${named(f.misses)}`).toBeGreaterThanOrEqual(pinned.caught);
+      expect(f.overall.falseEscalations, `${f.split} benign cases escalated${named(f.falseEscalations)}`).toBeLessThanOrEqual(pinned.falseEscalations);
     }
   }, 120_000);
 });
