@@ -9,8 +9,8 @@ import { loadCorpus, withSourcesOf } from "../support/review-corpus";
  * escalates more benign ones, in either half fails here; one that does better should raise these.
  */
 const PINNED = {
-  diffOnly: { authoring: { caught: 66, falseEscalations: 0 }, "held-out": { caught: 48, falseEscalations: 2 } },
-  withSources: { authoring: { caught: 66, falseEscalations: 0 }, "held-out": { caught: 49, falseEscalations: 4 } },
+  diffOnly: { authoring: { caught: 67, falseEscalations: 0 }, "held-out": { caught: 48, falseEscalations: 2 } },
+  withSources: { authoring: { caught: 68, falseEscalations: 0 }, "held-out": { caught: 49, falseEscalations: 4 } },
 };
 
 describe("the labelled review corpus", () => {

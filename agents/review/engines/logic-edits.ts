@@ -185,6 +185,7 @@ export function detectLogicEdits(view: FileView, added: AddedFacts): RuleFinding
   };
   const blocks = normalisedChangeBlocks(view.file);
   securityFunctionEdits(view, new Set(blocks.flatMap((b) => b.deleted.map((d) => d.line))), cite);
+  allowlistGrown(view, cite);
   for (const block of blocks) {
     const deleted = block.deleted.filter((l) => l.content.length <= MAX_LINE && !isCommentLine(l.content));
     removedEscapePairs(deleted, added, cite);
@@ -194,6 +195,7 @@ export function detectLogicEdits(view: FileView, added: AddedFacts): RuleFinding
     flippedSwitch(block, cite);
     removedInternalAddress(deleted, added, cite);
   }
+  phoneHomeStubFilled(view, cite);
   return findings;
 }
 
@@ -432,6 +434,70 @@ function securityFunctionEdits(view: FileView, edited: Set<number>, cite: Cite) 
       cite("removed_safeguard", "security-function-logic", "medium", l.oldLine!, `Changes a condition or result inside ${name.slice(0, 60)}, whose name says it makes a security decision: read how it decides now. (heuristic)`);
       return;
     }
+  }
+}
+
+// ---- an allowlist grown ------------------------------------------------------------------------
+
+/** Word parts of a collection's name that say it decides what is let through. */
+const ALLOWLIST_WORDS = new Set(["allowed", "allow", "allows", "allowlist", "whitelist", "whitelisted", "permitted", "permit", "safe", "trusted", "supported", "accepted", "exempt", "exempted", "exemptions"]);
+/** A line that is one entry of a list: a string, a symbol or a name, with its separator. */
+const LIST_ENTRY = /^\s*(?:"[^"\\]{1,100}"|'[^'\\]{1,100}'|:[A-Za-z_]\w{0,60}|[A-Za-z_][\w.]{0,100})\s*[,;]?\s*$/;
+/** A line that opens a collection: it ends with `[`, `{`, `(` or `%w[` (a name and `=`/`:` before it). */
+const OPENS_COLLECTION = /([A-Za-z_][\w.]*)\s*(?:=|:|=>|,\s*default:)?\s*(?:%[wi])?(?:[\w.]*\()?(?:\[|\{|\()\s*$/;
+/** How far above an entry its collection's opening line is looked for. */
+const MAX_LIST_SCAN = 400;
+
+/**
+ * Entries added to a list whose name says it decides what is let through (allowed hosts, safe
+ * attributes, supported image operations passed to a shell tool): each entry widens what input
+ * may do, so a person should see what was let in. The list's name is on the nearest line above
+ * the entry, less indented, that opens a collection: read in the whole head file when the
+ * repository was readable (the name is usually far above the hunk), else in the hunk. A heuristic.
+ */
+function allowlistGrown(view: FileView, cite: Cite) {
+  const head = view.source?.head?.split("\n");
+  for (const hunk of view.file.hunks) {
+    hunk.lines.forEach((l, index) => {
+      if (l.kind !== "add" || l.content.length > 200 || !LIST_ENTRY.test(l.content) || isCommentLine(l.content)) return;
+      const indent = l.content.length - l.content.trimStart().length;
+      const above = head ? head.slice(Math.max(0, l.newLine! - 1 - MAX_LIST_SCAN), l.newLine! - 1) : hunk.lines.slice(0, index).filter((x) => x.kind !== "del").map((x) => x.content);
+      for (let i = above.length - 1; i >= 0; i--) {
+        const text = above[i];
+        if (text.trim() === "" || text.length > MAX_LINE) continue;
+        if (text.length - text.trimStart().length >= indent) continue;
+        const opener = OPENS_COLLECTION.exec(text);
+        if (!opener) return;
+        const name = opener[1];
+        if (!nameWordsOf(name).some((w) => ALLOWLIST_WORDS.has(w))) return;
+        cite("removed_safeguard", "allowlist-grown", "medium", l.newLine!, `Adds ${l.content.trim().replace(/,$/, "").slice(0, 60)} to ${name.slice(0, 60)}, a list whose name says it decides what is let through: each entry widens what input may do. (heuristic)`, true);
+        return;
+      }
+    });
+  }
+}
+
+// ---- phone-home code turned back on ------------------------------------------------------------
+
+/** A body that does nothing: the stub distributors put in place of phone-home code. */
+const STUB_BODY = /^\s*(?:return(?:\s+(?:null|None|nil|false|False|undefined|0|SKIP))?\s*;?|pass)\s*$/;
+
+/**
+ * A stub (`return null`, `pass`) replaced by code in a file or function named for contacting the
+ * vendor (an update notifier, a version check, telemetry): the program calls home again. The
+ * reverse of how distributions switch such code off. A heuristic.
+ */
+function phoneHomeStubFilled(view: FileView, cite: Cite) {
+  const named = PHONE_HOME_SWITCH.test(view.path);
+  for (const hunk of view.file.hunks) {
+    // Read raw, not paired off: the stub's `return null` often comes back inside the new code.
+    const stub = hunk.lines.findIndex((l) => l.kind === "del" && STUB_BODY.test(l.content));
+    if (stub < 0) continue;
+    const logic = hunk.lines.slice(stub).filter((l) => l.kind === "add" && l.content.trim() !== "" && !isCommentLine(l.content));
+    if (logic.length < 3) continue;
+    if (!named && !hunk.lines.slice(0, stub).some((l) => l.kind === "context" && PHONE_HOME_SWITCH.test(l.content)) && !PHONE_HOME_SWITCH.test(hunk.header)) continue;
+    cite("new_integration", "phone-home-enabled", "medium", logic[0].newLine!, "Replaces a do-nothing stub with code in a function or file named for contacting the vendor (update check, telemetry): the program calls out again. (heuristic)", true);
+    return;
   }
 }
 
