@@ -443,8 +443,10 @@ function securityFunctionEdits(view: FileView, edited: Set<number>, cite: Cite) 
 const ALLOWLIST_WORDS = new Set(["allowed", "allow", "allows", "allowlist", "whitelist", "whitelisted", "permitted", "permit", "safe", "trusted", "supported", "accepted", "exempt", "exempted", "exemptions"]);
 /** A line that is one entry of a list: a string, a symbol or a name, with its separator. */
 const LIST_ENTRY = /^\s*(?:"[^"\\]{1,100}"|'[^'\\]{1,100}'|:[A-Za-z_]\w{0,60}|[A-Za-z_][\w.]{0,100})\s*[,;]?\s*$/;
-/** A line that opens a collection: it ends with `[`, `{`, `(` or `%w[` (a name and `=`/`:` before it). */
-const OPENS_COLLECTION = /([A-Za-z_][\w.]*)\s*(?:=|:|=>|,\s*default:)?\s*(?:%[wi])?(?:[\w.]*\()?(?:\[|\{|\()\s*$/;
+/** The names on a line (one linear scan). */
+const NAMES = /[A-Za-z_][\w]*/g;
+/** Lines longer than this do not open a list (`ALLOWED_HOSTS = [` is short). */
+const MAX_OPENER = 300;
 /** How far above an entry its collection's opening line is looked for. */
 const MAX_LIST_SCAN = 400;
 
@@ -457,24 +459,37 @@ const MAX_LIST_SCAN = 400;
  */
 function allowlistGrown(view: FileView, cite: Cite) {
   const head = view.source?.head?.split("\n");
+  // An entry right below another at the same indentation is in the same list, already looked at:
+  // a long run of entries costs one scan, not one each.
+  let previous = { line: -1, indent: -1 };
   for (const hunk of view.file.hunks) {
     hunk.lines.forEach((l, index) => {
       if (l.kind !== "add" || l.content.length > 200 || !LIST_ENTRY.test(l.content) || isCommentLine(l.content)) return;
-      const indent = l.content.length - l.content.trimStart().length;
-      const above = head ? head.slice(Math.max(0, l.newLine! - 1 - MAX_LIST_SCAN), l.newLine! - 1) : hunk.lines.slice(0, index).filter((x) => x.kind !== "del").map((x) => x.content);
-      for (let i = above.length - 1; i >= 0; i--) {
-        const text = above[i];
-        if (text.trim() === "" || text.length > MAX_LINE) continue;
-        if (text.length - text.trimStart().length >= indent) continue;
-        const opener = OPENS_COLLECTION.exec(text);
-        if (!opener) return;
-        const name = opener[1];
-        if (!nameWordsOf(name).some((w) => ALLOWLIST_WORDS.has(w))) return;
+      const indent = indentOf(l.content);
+      const sameList = previous.line === l.newLine! - 1 && previous.indent === indent;
+      previous = { line: l.newLine!, indent };
+      if (sameList) return;
+      // The lines above, nearest first, at most MAX_LIST_SCAN of them: the whole head's, else the hunk's.
+      for (let i = head ? l.newLine! - 2 : index - 1; i >= 0 && i >= (head ? l.newLine! - 1 : index) - MAX_LIST_SCAN; i--) {
+        if (!head && hunk.lines[i].kind === "del") continue;
+        const text = head ? head[i] : hunk.lines[i].content;
+        if (text.length > MAX_LINE || text.trim() === "" || indentOf(text) >= indent) continue;
+        // The nearest line less indented than the entry: it opens the entry's list, or the entry is not in one.
+        const trimmed = text.trimEnd();
+        if (trimmed.length > MAX_OPENER || !"[{(".includes(trimmed.at(-1) ?? "")) return;
+        const name = trimmed.match(NAMES)?.find((n) => nameWordsOf(n).some((w) => ALLOWLIST_WORDS.has(w)));
+        if (!name) return;
         cite("removed_safeguard", "allowlist-grown", "medium", l.newLine!, `Adds ${l.content.trim().replace(/,$/, "").slice(0, 60)} to ${name.slice(0, 60)}, a list whose name says it decides what is let through: each entry widens what input may do. (heuristic)`, true);
         return;
       }
     });
   }
+}
+
+function indentOf(text: string): number {
+  let i = 0;
+  while (i < text.length && (text[i] === " " || text[i] === "\t")) i++;
+  return i;
 }
 
 // ---- phone-home code turned back on ------------------------------------------------------------
