@@ -48,16 +48,22 @@ export async function startRunnerHeartbeat(options: {
   const workerIds: string[] = [];
   const dead = new Set<string>();
   let deathListeners: ((workerId: string) => void)[] = [];
-  const releaseDeadWorkers = async () => {
-    if (dead.size === 0) return;
-    const ids = [...dead];
-    await db.$executeRaw`SELECT graphile_worker.force_unlock_workers(${ids}::text[])`;
-    for (const id of ids) {
-      dead.delete(id);
-      workerIds.splice(workerIds.indexOf(id), 1);
-    }
-    log.warn({ workerIds: ids }, "released the job of a queue worker that stopped when it could not record the job's end; the queue retries it");
-  };
+  // One release at a time: two beats at once (the one a death triggers and the timer's) both took
+  // the same ids, and the second then removed a live worker from the list (found by the soak).
+  let releasing: Promise<void> | null = null;
+  const releaseDeadWorkers = () =>
+    (releasing ??= (async () => {
+      if (dead.size === 0) return;
+      const ids = [...dead];
+      await db.$executeRaw`SELECT graphile_worker.force_unlock_workers(${ids}::text[])`;
+      for (const id of ids) dead.delete(id);
+      const live = workerIds.filter((id) => !ids.includes(id));
+      workerIds.length = 0;
+      workerIds.push(...live);
+      log.warn({ workerIds: ids }, "released the job of a queue worker that stopped when it could not record the job's end; the queue retries it");
+    })().finally(() => {
+      releasing = null;
+    }));
   const beat = async () => {
     await db.runnerHeartbeat.upsert({
       where: { id: runnerId },

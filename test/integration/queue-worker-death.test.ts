@@ -10,26 +10,38 @@ import { createTestDatabase, type TestDatabase } from "../support/database";
 const quiet = log.child({ test: "queue-worker-death" });
 
 /**
- * The queue's own connection pool, whose database can "go away" for it alone: its connections are
+ * The queue's connection pools (a new one for each start, as graphile-worker makes its own from a
+ * connection string), whose database can "go away" for them alone: their connections are
  * terminated and new ones refused (the port of a closed socket), as during a PostgreSQL restart.
  */
-function queuePool(url: string) {
+function queueDatabase(url: string) {
   const parsed = new URL(url);
   const port = Number(parsed.port);
-  // Host and port as options, not a connection string (which would win over them): new clients read the port when they connect.
+  let away = false;
+  const pools: pg.Pool[] = [];
+  // Host and port as options, not a connection string (which would win over them): a pool's
+  // clients read its `options.port` when they connect.
   const options = { host: parsed.hostname, port, user: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password), database: parsed.pathname.slice(1), application_name: "queue-under-test", max: 4 };
-  const pool = new pg.Pool(options);
-  // Idle connections terminated between two runs of the queue (whose own handler comes and goes with it).
-  pool.on("error", () => {});
+  const setPort = (pool: pg.Pool) => ((pool as unknown as { options: { port: number } }).options.port = away ? 1 : port);
   return {
-    pool,
+    newPool() {
+      const pool = new pg.Pool(options);
+      // Idle connections terminated while no run of the queue (whose handler comes and goes with it) listens.
+      pool.on("error", () => {});
+      setPort(pool);
+      pools.push(pool);
+      return pool;
+    },
     async goAway(sql: TestDatabase["sql"]) {
-      options.port = 1;
+      away = true;
+      pools.forEach(setPort);
       await sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'queue-under-test'`);
     },
     comeBack() {
-      options.port = port;
+      away = false;
+      pools.forEach(setPort);
     },
+    end: () => Promise.all(pools.map((pool) => pool.end().catch(() => {}))),
   };
 }
 
@@ -52,20 +64,36 @@ async function until<T>(what: string, probe: () => Promise<T | null | undefined 
  */
 describe("a queue worker that cannot record its job's end", () => {
   let t: TestDatabase;
-  let queueDb: ReturnType<typeof queuePool>;
+  let queueDb: ReturnType<typeof queueDatabase>;
   let heartbeat: RunnerHeartbeat;
   let queue: SupervisedQueue | undefined;
   const attempts: number[] = [];
+  let retriedBy: string | null = null;
+  let slowReleaseDone: Date | null = null;
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    queueDb = queuePool(t.url);
-    heartbeat = await startRunnerHeartbeat({ db: t.db, log: quiet, concurrency: 1, leaseSeconds: 3600 });
+    queueDb = queueDatabase(t.url);
+    // The release is slow (the database just came back): the heartbeat's timer beats again meanwhile.
+    let releases = 0;
+    const slowRelease = new Proxy(t.db, {
+      get: (target, prop, receiver) =>
+        prop === "$executeRaw"
+          ? async (...args: Parameters<typeof target.$executeRaw>) => {
+              if (releases++ > 0) return target.$executeRaw(...args);
+              await new Promise((resolve) => setTimeout(resolve, 5000));
+              const released = await target.$executeRaw(...args);
+              slowReleaseDone = new Date();
+              return released;
+            }
+          : (Reflect.get(target, prop, receiver) as unknown),
+    });
+    heartbeat = await startRunnerHeartbeat({ db: slowRelease, log: quiet, concurrency: 1, leaseSeconds: 3600 });
   });
   afterAll(async () => {
     await queue?.stop();
     await heartbeat?.stop();
-    await queueDb?.pool.end();
+    await queueDb?.end();
     await t?.drop();
   });
 
@@ -73,7 +101,7 @@ describe("a queue worker that cannot record its job's end", () => {
     const start = (events: WorkerEvents): Promise<Runner> =>
       run({
         events,
-        pgPool: queueDb.pool,
+        pgPool: queueDb.newPool(),
         concurrency: 1,
         noHandleSignals: true,
         pollInterval: 200,
@@ -81,6 +109,7 @@ describe("a queue worker that cannot record its job's end", () => {
         taskList: {
           flaky: async (_payload, helpers) => {
             attempts.push(helpers.job.attempts);
+            retriedBy = helpers.job.locked_by;
             if (helpers.job.attempts === 1) {
               // The database goes away for the queue just as the job fails.
               await queueDb.goAway(t.sql);
@@ -103,8 +132,13 @@ describe("a queue worker that cannot record its job's end", () => {
     // Released by the heartbeat, run again by the restarted queue, and done.
     await until("the job to be retried and completed", async () => attempts.length === 2 && (await t.sql(`SELECT 1 FROM graphile_worker.jobs`)).length === 0);
     expect(attempts).toEqual([1, 2]);
-    const [row] = await t.sql<{ workerIds: string[] }>(`SELECT "workerIds" FROM "RunnerHeartbeat" WHERE id = $1`, [heartbeat.runnerId]);
-    expect(row.workerIds).not.toContain(deadWorker);
-    expect(row.workerIds.length).toBeGreaterThanOrEqual(1);
+    // Read after a beat that followed the slow release (which ran beside the timer's beat).
+    const row = await until("a heartbeat after the slow release", async () => {
+      const [found] = await t.sql<{ workerIds: string[]; lastSeenAt: Date }>(`SELECT "workerIds", "lastSeenAt" FROM "RunnerHeartbeat" WHERE id = $1`, [heartbeat.runnerId]);
+      return slowReleaseDone !== null && found.lastSeenAt > slowReleaseDone && found;
+    });
+    // The heartbeat lists the restarted queue's worker (the one that ran the retry), so a lease
+    // would release its jobs should this runner die; and no longer the stopped one.
+    expect(row.workerIds).toEqual([retriedBy]);
   }, 60_000);
 });
