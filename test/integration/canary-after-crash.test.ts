@@ -71,12 +71,15 @@ describe("a canary whose attempt died or failed half-way, or whose run ended und
     return run;
   }
 
-  it("rolled back before its incident report is reported by the retried job: incident report, notification step and one notification", async () => {
-    // Found by the chaos soak: 3 of 60 rollbacks of a 10-minute soak had no report or notification.
-    const run = await atDeployment("feature/order-notes");
-    const attempt = await t.db.stageRun.update({ where: { runId_stage_attempt: { runId: run.id, stage: "deployment", attempt: 1 } }, data: { status: "running", startedAt: new Date() } });
-    const loaded = await t.db.pipelineRun.findUniqueOrThrow({ where: { id: run.id }, include: { policy: true, pullRequest: { include: { repository: true } } } });
-    const context = (diffText: () => Promise<string>): StageContext => ({
+  /**
+   * The deployment stage's first attempt marked running, as a runner marks it when it starts the
+   * stage, and the context the agent is given (with the diff, or a `diffText` of the test's own).
+   */
+  async function runningFirstAttempt(runId: string) {
+    const attempt = await t.db.stageRun.update({ where: { runId_stage_attempt: { runId, stage: "deployment", attempt: 1 } }, data: { status: "running", startedAt: new Date() } });
+    await t.db.pipelineRun.update({ where: { id: runId }, data: { status: "running", currentStage: "deployment" } });
+    const loaded = await t.db.pipelineRun.findUniqueOrThrow({ where: { id: runId }, include: { policy: true, pullRequest: { include: { repository: true } } } });
+    return (diffText = async () => (await loadDiffText(t.db, runId))!): StageContext => ({
       db: t.db,
       log: quiet,
       policy: policyRulesSchema.parse(loaded.policy.rules),
@@ -84,6 +87,12 @@ describe("a canary whose attempt died or failed half-way, or whose run ended und
       stageRunId: attempt.id,
       run: { ...loaded, diffText },
     });
+  }
+
+  it("rolled back before its incident report is reported by the retried job: incident report, notification step and one notification", async () => {
+    // Found by the chaos soak: 3 of 60 rollbacks of a 10-minute soak had no report or notification.
+    const run = await atDeployment("feature/order-notes");
+    const context = await runningFirstAttempt(run.id);
 
     // The runner "dies" right after the rollback step: reading the diff for the report is the next thing it does.
     await expect(createDeploymentAgent(null).run(context(() => Promise.reject(new Error("SIGKILL"))))).rejects.toThrow("SIGKILL");
@@ -91,7 +100,7 @@ describe("a canary whose attempt died or failed half-way, or whose run ended und
     expect(crashed).toMatchObject({ status: "rolled_back", incidentReport: null });
 
     // The job is retried on the same attempt.
-    const retried = await createDeploymentAgent(null).run(context(async () => (await loadDiffText(t.db, run.id))!));
+    const retried = await createDeploymentAgent(null).run(context());
     expect(retried.outcome).toMatchObject({ kind: "rollback", summary: expect.stringMatching(/^Rolled back: .*error rate/) });
     const production = await t.db.deployment.findFirstOrThrow({ where: { runId: run.id, environment: "production" }, include: { steps: { orderBy: { id: "asc" } } } });
     expect(production.incidentReport).toMatchObject({ trippedMetric: { name: "error_rate_percent" } });
@@ -100,29 +109,31 @@ describe("a canary whose attempt died or failed half-way, or whose run ended und
     expect(await t.db.notification.count({ where: { event: "deployment.rolled_back", subjectId: production.id } })).toBe(1);
 
     // A third run of the job (another crash, after the report) reports nothing twice.
-    await createDeploymentAgent(null).run(context(async () => (await loadDiffText(t.db, run.id))!));
+    await createDeploymentAgent(null).run(context());
     expect(await t.db.deploymentStep.count({ where: { deploymentId: production.id, kind: "notification" } })).toBe(1);
     expect(await t.db.notification.count({ where: { event: "deployment.rolled_back", subjectId: production.id } })).toBe(1);
   }, 120_000);
+
+  /** A deployment agent that fails (`error`) the moment the canary stores its first samples: the canary is live at its weight. */
+  const failingAtFirstSamples = (error: string): StageAgent => ({
+    stage: "deployment",
+    run: (ctx) =>
+      createDeploymentAgent(null).run({
+        ...ctx,
+        db: new Proxy(ctx.db, {
+          get: (target, prop, receiver) => {
+            if (prop === "metricSample") throw new Error(error);
+            return Reflect.get(target, prop, receiver) as unknown;
+          },
+        }),
+      }),
+  });
 
   it("failed mid-canary (its error recorded, a new attempt) is taken over by the next attempt, never left live beside a second canary", async () => {
     const run = await atDeployment("feature/order-total-format");
     // The connection is cut while the canary stores its first samples: the agent throws, the engine
     // records the error and schedules attempt 2.
-    const cut: StageAgent = {
-      stage: "deployment",
-      run: (ctx) =>
-        createDeploymentAgent(null).run({
-          ...ctx,
-          db: new Proxy(ctx.db, {
-            get: (target, prop, receiver) => {
-              if (prop === "metricSample") throw new Error("Connection terminated unexpectedly");
-              return Reflect.get(target, prop, receiver) as unknown;
-            },
-          }),
-        }),
-    };
-    await runStageJob({ db: t.db, log: quiet, agents: { ...agents(), deployment: cut } }, { runId: run.id, stage: "deployment", attempt: 1 });
+    await runStageJob({ db: t.db, log: quiet, agents: { ...agents(), deployment: failingAtFirstSamples("Connection terminated unexpectedly") } }, { runId: run.id, stage: "deployment", attempt: 1 });
     expect(await t.db.stageRun.findUniqueOrThrow({ where: { runId_stage_attempt: { runId: run.id, stage: "deployment", attempt: 1 } } })).toMatchObject({ status: "error" });
     expect(await t.db.deployment.findFirstOrThrow({ where: { runId: run.id, environment: "production" } })).toMatchObject({ status: "canary", trafficPercent: 5 });
 
@@ -143,21 +154,6 @@ describe("a canary whose attempt died or failed half-way, or whose run ended und
     expect(newer.superseded).toEqual([runId]);
   }
 
-  /** A deployment agent whose process "dies" the moment the canary stores its first samples: the canary is live at its weight. */
-  const dyingAtFirstSamples = (): StageAgent => ({
-    stage: "deployment",
-    run: (ctx) =>
-      createDeploymentAgent(null).run({
-        ...ctx,
-        db: new Proxy(ctx.db, {
-          get: (target, prop, receiver) => {
-            if (prop === "metricSample") throw new Error("SIGKILL");
-            return Reflect.get(target, prop, receiver) as unknown;
-          },
-        }),
-      }),
-  });
-
   async function expectRolledBackAsAbandoned(runId: string) {
     const production = await t.db.deployment.findFirstOrThrow({ where: { runId, environment: "production" }, include: { steps: { orderBy: { id: "asc" } } } });
     expect(production).toMatchObject({ status: "rolled_back", trafficPercent: 0, rollbackReason: expect.stringMatching(/^the run was superseded while/) });
@@ -171,17 +167,14 @@ describe("a canary whose attempt died or failed half-way, or whose run ended und
 
   it("left live by a killed runner and then superseded is rolled back by the retried job, with its report and notification", async () => {
     const run = await atDeployment("feature/order-total-format");
-    const attempt = await t.db.stageRun.update({ where: { runId_stage_attempt: { runId: run.id, stage: "deployment", attempt: 1 } }, data: { status: "running", startedAt: new Date() } });
-    await t.db.pipelineRun.update({ where: { id: run.id }, data: { status: "running", currentStage: "deployment" } });
-    const loaded = await t.db.pipelineRun.findUniqueOrThrow({ where: { id: run.id }, include: { policy: true, pullRequest: { include: { repository: true } } } });
-    const context: StageContext = { db: t.db, log: quiet, policy: policyRulesSchema.parse(loaded.policy.rules), attempt: 1, stageRunId: attempt.id, run: { ...loaded, diffText: async () => (await loadDiffText(t.db, run.id))! } };
-    await expect(dyingAtFirstSamples().run(context)).rejects.toThrow("SIGKILL");
+    const context = await runningFirstAttempt(run.id);
+    await expect(failingAtFirstSamples("SIGKILL").run(context())).rejects.toThrow("SIGKILL");
     expect(await t.db.deployment.findFirstOrThrow({ where: { runId: run.id, environment: "production" } })).toMatchObject({ status: "canary", trafficPercent: 5 });
 
     await supersede(run.id, "fix/order-total-rounding");
     // The lease releases the dead runner's job; another runner claims it.
     await runStageJob({ db: t.db, log: quiet, agents: agents() }, { runId: run.id, stage: "deployment", attempt: 1 });
-    expect(await t.db.stageRun.findUniqueOrThrow({ where: { id: attempt.id } })).toMatchObject({ status: "cancelled" });
+    expect(await t.db.stageRun.findUniqueOrThrow({ where: { id: context().stageRunId } })).toMatchObject({ status: "cancelled" });
     const production = await expectRolledBackAsAbandoned(run.id);
 
     // The job run once more (another crash): nothing twice.
@@ -191,7 +184,7 @@ describe("a canary whose attempt died or failed half-way, or whose run ended und
 
   it("left live by a failed attempt whose retry was cancelled with the run is rolled back by that retry's job", async () => {
     const run = await atDeployment("feature/order-total-format");
-    await runStageJob({ db: t.db, log: quiet, agents: { ...agents(), deployment: dyingAtFirstSamples() } }, { runId: run.id, stage: "deployment", attempt: 1 });
+    await runStageJob({ db: t.db, log: quiet, agents: { ...agents(), deployment: failingAtFirstSamples("SIGKILL") } }, { runId: run.id, stage: "deployment", attempt: 1 });
     expect(await t.db.stageRun.findUniqueOrThrow({ where: { runId_stage_attempt: { runId: run.id, stage: "deployment", attempt: 2 } } })).toMatchObject({ status: "queued" });
 
     await supersede(run.id, "fix/order-total-rounding");
