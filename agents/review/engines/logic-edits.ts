@@ -447,8 +447,6 @@ const LIST_ENTRY = /^\s*(?:"[^"\\]{1,100}"|'[^'\\]{1,100}'|:[A-Za-z_]\w{0,60}|[A
 const NAMES = /[A-Za-z_][\w]*/g;
 /** Lines longer than this do not open a list (`ALLOWED_HOSTS = [` is short). */
 const MAX_OPENER = 300;
-/** How far above an entry its collection's opening line is looked for. */
-const MAX_LIST_SCAN = 400;
 
 /**
  * Entries added to a list whose name says it decides what is let through (allowed hosts, safe
@@ -459,31 +457,42 @@ const MAX_LIST_SCAN = 400;
  */
 function allowlistGrown(view: FileView, cite: Cite) {
   const head = view.source?.head?.split("\n");
-  // An entry right below another at the same indentation is in the same list, already looked at:
-  // a long run of entries costs one scan, not one each.
-  let previous = { line: -1, indent: -1 };
+  let headParents: Int32Array | undefined;
   for (const hunk of view.file.hunks) {
-    hunk.lines.forEach((l, index) => {
-      if (l.kind !== "add" || l.content.length > 200 || !LIST_ENTRY.test(l.content) || isCommentLine(l.content)) return;
-      const indent = indentOf(l.content);
-      const sameList = previous.line === l.newLine! - 1 && previous.indent === indent;
-      previous = { line: l.newLine!, indent };
-      if (sameList) return;
-      // The lines above, nearest first, at most MAX_LIST_SCAN of them: the whole head's, else the hunk's.
-      for (let i = head ? l.newLine! - 2 : index - 1; i >= 0 && i >= (head ? l.newLine! - 1 : index) - MAX_LIST_SCAN; i--) {
-        if (!head && hunk.lines[i].kind === "del") continue;
-        const text = head ? head[i] : hunk.lines[i].content;
-        if (text.length > MAX_LINE || text.trim() === "" || indentOf(text) >= indent) continue;
-        // The nearest line less indented than the entry: it opens the entry's list, or the entry is not in one.
-        const trimmed = text.trimEnd();
-        if (trimmed.length > MAX_OPENER || !"[{(".includes(trimmed.at(-1) ?? "")) return;
-        const name = trimmed.match(NAMES)?.find((n) => nameWordsOf(n).some((w) => ALLOWLIST_WORDS.has(w)));
-        if (!name) return;
-        cite("removed_safeguard", "allowlist-grown", "medium", l.newLine!, `Adds ${l.content.trim().replace(/,$/, "").slice(0, 60)} to ${name.slice(0, 60)}, a list whose name says it decides what is let through: each entry widens what input may do. (heuristic)`, true);
-        return;
-      }
-    });
+    const newSide = hunk.lines.filter((l) => l.kind !== "del");
+    // Entries with their index on the hunk's new side.
+    const candidates = newSide.flatMap((l, at) => (l.kind === "add" && l.content.length <= 200 && LIST_ENTRY.test(l.content) && !isCommentLine(l.content) ? [{ entry: l, at }] : []));
+    if (candidates.length === 0) continue;
+    // The lines the entries sit among: the whole head's, or the hunk's new side; each line's parent
+    // (the nearest line above it that is less indented) found for all of them in one pass.
+    const lines = head ?? newSide.map((l) => l.content);
+    const parents = head ? (headParents ??= parentLines(head)) : parentLines(lines);
+    for (const { entry, at } of candidates) {
+      const parent = parents[head ? entry.newLine! - 1 : at];
+      if (parent < 0) continue;
+      // The parent opens the entry's list, or the entry is not in one.
+      const opener = lines[parent].trimEnd();
+      if (opener.length > MAX_OPENER || !"[{(".includes(opener.at(-1) ?? "")) continue;
+      const name = opener.match(NAMES)?.find((n) => nameWordsOf(n).some((w) => ALLOWLIST_WORDS.has(w)));
+      if (!name) continue;
+      cite("removed_safeguard", "allowlist-grown", "medium", entry.newLine!, `Adds ${entry.content.trim().replace(/,$/, "").slice(0, 60)} to ${name.slice(0, 60)}, a list whose name says it decides what is let through: each entry widens what input may do. (heuristic)`, true);
+      return;
+    }
   }
+}
+
+/** For each line, the index of the nearest non-blank line above it that is less indented (-1: none); one pass with a stack. */
+function parentLines(lines: string[]): Int32Array {
+  const parents = new Int32Array(lines.length).fill(-1);
+  const stack: { indent: number; index: number }[] = [];
+  lines.forEach((text, index) => {
+    if (text.trim() === "") return;
+    const indent = indentOf(text);
+    while (stack.length > 0 && stack[stack.length - 1].indent >= indent) stack.pop();
+    if (stack.length > 0) parents[index] = stack[stack.length - 1].index;
+    stack.push({ indent, index });
+  });
+  return parents;
 }
 
 function indentOf(text: string): number {
