@@ -155,7 +155,7 @@ async function escalationsDecidedOnce({ sql, record }: InvariantInput): Promise<
   return { name: "every escalation decided at most once (the losers got 409)", counted: `${escalations.length} escalations, ${decided} decided, ${losers} losing calls answered 409`, violations };
 }
 
-/** No canary went longer than its policy's duration without a step, unless that ended in its rollback. */
+/** No live canary went longer than its policy's duration without a step, unless that ended in its rollback. */
 async function canariesAttended({ sql, record }: InvariantInput): Promise<InvariantResult> {
   const ids = [...new Set(record.submissions.map((s) => s.runId))];
   const steps = await rows<{ deployment: string; status: string; rules: unknown; kind: string; verdict: string | null; at: Date }>(
@@ -178,7 +178,11 @@ async function canariesAttended({ sql, record }: InvariantInput): Promise<Invari
     const limitMs = policyRulesSchema.parse(list[0].rules).deployment.canaryDurationMinutes * 60_000;
     const start = list.findIndex((s) => s.kind === "set_weight" && s.verdict === "ok");
     if (start < 0) continue;
-    for (let i = start + 1; i < list.length; i++) {
+    // Live from its weight to its rollback or promotion: a report and notification written later
+    // (a runner killed between the rollback and the report) follow a canary already at 0%, and
+    // are checked by the rollback invariant.
+    const ended = list.findIndex((s, i) => i > start && (s.kind === "rollback" || s.kind === "promote"));
+    for (let i = start + 1; i <= (ended < 0 ? list.length - 1 : ended); i++) {
       const gap = list[i].at.getTime() - list[i - 1].at.getTime();
       if (list[i].kind !== "rollback") longest = Math.max(longest, gap);
       if (gap > limitMs && list[i].kind !== "rollback") violations.push(`deployment ${id}: ${Math.round(gap / 1000)} s (canary clock) without a step before its ${list[i].kind}, policy allows ${limitMs / 1000} s`);
