@@ -5,11 +5,11 @@ import { deploymentLink } from "../../lib/app-links";
 import { Prisma } from "../../lib/db/generated/client";
 import { enqueueNotifications } from "../../lib/notifications/notify";
 import type { EscalationReason } from "../../lib/pipeline/escalation-reasons";
-import { activeRunStatuses } from "../../lib/pipeline/stages";
+import { isActiveRunStatus } from "../../lib/pipeline/stages";
 import type { StageOutcome } from "../../lib/pipeline/transitions";
 import type { LlmProvider } from "../llm/provider";
 import { measuredDecision, type StageAgent, type StageAgentResult, type StageAssessment, type StageContext } from "../engine/stage-agent";
-import { createDeployTarget, createMetricSource, deploySettingsOf, realDurationMs } from "../targets/select";
+import { createDeployTarget, createMetricSource, deploySettingsOf, realDurationMs, type DeploySettings } from "../targets/select";
 import type { DeployContext, DeployTarget, MetricSource } from "../targets/types";
 import { evaluateCanaryInterval } from "../rollout/canary-analysis";
 import { deployContextFor } from "./deploy-context";
@@ -77,6 +77,7 @@ export function createDeploymentAgent(provider: LlmProvider | null, options: { c
       const before = !ownsDeployment && options.checkBase && (await outcomeBeforeDeploying(context, options.checkBase));
       if (before) return result(context, before, null, before.summary);
 
+      const settings = deploySettingsOf(repository.settings);
       const opened = await openDeployment(context.db, {
         runId: run.id,
         stageRunId: context.stageRunId,
@@ -84,11 +85,10 @@ export function createDeploymentAgent(provider: LlmProvider | null, options: { c
         pullRequestNumber: run.pullRequest.number,
         environment: "production",
         strategy: "canary",
-        target: productionTarget(context).kind,
+        target: settings.production.target.kind,
         actor: deploymentActor,
       });
-      const canary = await canaryOf(context, opened.handle, provider);
-      const settings = deploySettingsOf(repository.settings);
+      const canary = await canaryOf(context, settings, opened.handle, provider);
       if (["promoted", "rolled_back", "failed"].includes(opened.status)) return finishedEarlier(canary, opened.status);
 
       const weight = policy.deployment.canaryTrafficPercent;
@@ -192,7 +192,7 @@ export function createDeploymentAgent(provider: LlmProvider | null, options: { c
       const { run } = context;
       const handle: DeploymentHandle = { id: open.id, runId: run.id, repositoryId: run.pullRequest.repository.id, pullRequestNumber: run.pullRequest.number, environment: "production", actor: deploymentActor };
       // No LLM: there is no incident to explain, only a head that will not be merged.
-      const canary = await canaryOf(context, handle, null);
+      const canary = await canaryOf(context, deploySettingsOf(run.pullRequest.repository.settings), handle, null);
       canary.clock = await storedClock(canary);
       context.log.warn({ deploymentId: open.id, status: open.status }, "the run ended while its canary was unattended; rolling it back");
       if (open.status === "rolled_back") await finishedEarlier(canary, open.status);
@@ -206,16 +206,11 @@ const deploymentActor = { type: "agent", id: "deployment", label: "deployment ag
 /** A production deployment still live, or rolled back without its incident report (finishedEarlier completes it). */
 const unfinishedDeployment: Prisma.DeploymentWhereInput[] = [{ status: { in: ["pending", "deploying", "canary"] } }, { status: "rolled_back", incidentReport: { equals: Prisma.DbNull } }];
 
-function productionTarget(context: StageContext): DeployTarget {
-  return createDeployTarget(deploySettingsOf(context.run.pullRequest.repository.settings), "production");
-}
-
-async function canaryOf(context: StageContext, handle: DeploymentHandle, provider: LlmProvider | null): Promise<Canary> {
-  const settings = deploySettingsOf(context.run.pullRequest.repository.settings);
+async function canaryOf(context: StageContext, settings: DeploySettings, handle: DeploymentHandle, provider: LlmProvider | null): Promise<Canary> {
   return {
     context,
     handle,
-    target: productionTarget(context),
+    target: createDeployTarget(settings, "production"),
     source: createMetricSource(settings, "production"),
     ctx: await deployContextFor(context, "production"),
     clockScale: settings.clockScale,
@@ -230,7 +225,7 @@ async function canaryOf(context: StageContext, handle: DeploymentHandle, provide
  */
 async function runEndedWhileLive(canary: Canary): Promise<StageAgentResult | null> {
   const { status } = await canary.context.db.pipelineRun.findUniqueOrThrow({ where: { id: canary.context.run.id }, select: { status: true } });
-  if ((activeRunStatuses as readonly string[]).includes(status)) return null;
+  if (isActiveRunStatus(status)) return null;
   return rollBack({ ...canary, provider: null }, null, `the run was ${status.replace("_", " ")} while its canary ran: a head that will not be merged does not stay in production`);
 }
 

@@ -5,7 +5,7 @@ import { policyRulesSchema, type PolicyRules } from "../../lib/policy/policy-rul
 import { loadDiffText } from "../../lib/runs/run-diff";
 import { knownSecretsOf, redactKnownSecrets } from "../../lib/secrets/redact-known-secrets";
 import { cleanUntrustedJson, cleanUntrustedText } from "../../lib/text/untrusted-text";
-import { activeRunStatuses, type Stage } from "../../lib/pipeline/stages";
+import { activeRunStatuses, isActiveRunStatus, type Stage } from "../../lib/pipeline/stages";
 import { defaultRetryPolicy, type RetryPolicy } from "../../lib/pipeline/transitions";
 import type { StageAgent, StageContext } from "./stage-agent";
 import { recordStageOutcome } from "./record-stage-outcome";
@@ -123,7 +123,7 @@ async function explainSkippedJob(deps: EngineDeps, log: Logger, job: StageJobPay
   });
   if (!stageRun) return void log.warn("stage job for an unknown stage attempt; ignoring");
   const runStatus = stageRun.run.status;
-  const runEnded = !(activeRunStatuses as readonly string[]).includes(runStatus);
+  const runEnded = !isActiveRunStatus(runStatus);
   if (stageRun.status !== "queued" && stageRun.status !== "running") log.info({ status: stageRun.status }, "stage attempt already recorded; not running it again");
   else if (runEnded) {
     // Only while the run has ended and the attempt is still open: a recorder that got there first wins.

@@ -51,9 +51,9 @@ export async function startRunnerHeartbeat(options: {
   // One release at a time: two beats at once (the one a death triggers and the timer's) both took
   // the same ids, and the second then removed a live worker from the list (found by the soak).
   let releasing: Promise<void> | null = null;
-  const releaseDeadWorkers = () =>
-    (releasing ??= (async () => {
-      if (dead.size === 0) return;
+  const releaseDeadWorkers = async () => {
+    if (dead.size === 0 && !releasing) return;
+    await (releasing ??= (async () => {
       const ids = [...dead];
       await db.$executeRaw`SELECT graphile_worker.force_unlock_workers(${ids}::text[])`;
       for (const id of ids) dead.delete(id);
@@ -64,6 +64,7 @@ export async function startRunnerHeartbeat(options: {
     })().finally(() => {
       releasing = null;
     }));
+  };
   const beat = async () => {
     await db.runnerHeartbeat.upsert({
       where: { id: runnerId },

@@ -19,3 +19,8 @@ export const stageLabels: Record<Stage, string> = {
 export const finishedRunStatuses = ["done", "rejected", "changes_requested", "failed", "rolled_back", "superseded", "cancelled"] as const;
 /** Run statuses a newer head SHA supersedes. */
 export const activeRunStatuses = ["queued", "running", "escalated"] as const;
+
+/** Whether a run in this status may still change: not ended, superseded or closed. */
+export function isActiveRunStatus(status: string): boolean {
+  return (activeRunStatuses as readonly string[]).includes(status);
+}
