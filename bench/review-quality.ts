@@ -10,14 +10,22 @@
  * escalated), how many of those escalated for the right reason, the false-escalation rate of benign
  * cases, the same per category and per language, and each miss and false escalation by name.
  *
- *   node --import tsx bench/review-quality.ts [--names authoring|held-out|all] [--blind] [--json]
+ *   node --import tsx bench/review-quality.ts [--names authoring|held-out|all] [--blind] [--json] [--llm]
  *
  * --names limits the list of misses to one half (while writing rules, read only the authoring
  * half's); --blind prints the held-out half as its overall figures alone (no categories, languages
  * or names, which on a few cases each would hint at which ones missed), and implies
  * --names authoring: the mode to write rules in. --json prints the figures as JSON
  * (test/unit/review-corpus.test.ts pins them).
+ *
+ * --llm measures the whole review instead: the floor and, above it, the LLM the environment
+ * configures (ANTHROPIC_API_KEY, as the runner reads it), each case reviewed as the review agent
+ * reviews it (reviewChange), several at once. A case whose model call failed is left out of the
+ * figures and counted apart (the gate would escalate it: it never passes on an error).
  */
+import { selectLlmProvider } from "../agents/llm/select-provider";
+import { llmEnvSchema, parseEnv } from "../lib/env";
+import type { LlmProvider } from "../agents/llm/provider";
 import { lineRules } from "../agents/review/engines";
 import type { ReviewRulesOptions } from "../agents/review/rules";
 import { judgeCase, loadCorpus, type CaseVerdict, type CorpusCase } from "../test/support/review-corpus";
@@ -56,16 +64,52 @@ export interface QualityFigures {
   byLanguage: Record<string, Tally>;
   misses: string[];
   falseEscalations: string[];
+  /** Cases whose review failed (an LLM call that kept failing): not in the figures. */
+  failed: string[];
+  tokens: { input: number; output: number };
 }
 
-/** With `withSources`, each case with whole files in the corpus is reviewed with them (the rest from the diff). */
-export async function measureReviewQuality(options: ReviewRulesOptions = {}, withSources = false): Promise<QualityFigures[]> {
+export interface LlmMeasurement {
+  provider: LlmProvider;
+  /** Cases reviewed at once. */
+  concurrency: number;
+  onCase?: (done: number, total: number, id: string) => void;
+}
+
+/** Each case's verdict (or the error that stopped its review), in corpus order, `concurrency` at a time. */
+async function verdictsOf(cases: CorpusCase[], review: (c: CorpusCase) => Promise<CaseVerdict>, concurrency: number, onCase?: LlmMeasurement["onCase"]) {
+  const verdicts: (CaseVerdict | Error)[] = new Array(cases.length);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    for (let i = next++; i < cases.length; i = next++) {
+      verdicts[i] = await review(cases[i]).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+      onCase?.(++done, cases.length, cases[i].id);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  return verdicts;
+}
+
+/**
+ * With `withSources`, each case with whole files in the corpus is reviewed with them (the rest from
+ * the diff); with `llm`, by the floor and that LLM above it, as a run with an API key is.
+ */
+export async function measureReviewQuality(options: ReviewRulesOptions = {}, withSources = false, llm?: LlmMeasurement): Promise<QualityFigures[]> {
   const corpus = loadCorpus();
   const figures: QualityFigures[] = [];
   for (const split of ["authoring", "held-out"] as const) {
-    const f: QualityFigures = { split, overall: empty(), byCategory: {}, byLanguage: {}, misses: [], falseEscalations: [] };
-    for (const corpusCase of corpus.filter((c) => c.split === split)) {
-      const verdict = await judgeCase(corpusCase, options, withSources);
+    const cases = corpus.filter((c) => c.split === split);
+    const verdicts = await verdictsOf(cases, (c) => judgeCase(c, options, withSources, llm?.provider ?? null), llm?.concurrency ?? 1, llm?.onCase);
+    const f: QualityFigures = { split, overall: empty(), byCategory: {}, byLanguage: {}, misses: [], falseEscalations: [], failed: [], tokens: { input: 0, output: 0 } };
+    for (const [i, corpusCase] of cases.entries()) {
+      const verdict = verdicts[i];
+      if (verdict instanceof Error) {
+        f.failed.push(`${corpusCase.id}: ${verdict.message.slice(0, 200)}`);
+        continue;
+      }
+      f.tokens.input += verdict.usage?.inputTokens ?? 0;
+      f.tokens.output += verdict.usage?.outputTokens ?? 0;
       add(f.overall, corpusCase, verdict);
       add((f.byCategory[`${corpusCase.label}/${corpusCase.category}`] ??= empty()), corpusCase, verdict);
       add((f.byLanguage[corpusCase.language] ??= empty()), corpusCase, verdict);
@@ -77,10 +121,15 @@ export async function measureReviewQuality(options: ReviewRulesOptions = {}, wit
   return figures;
 }
 
+function optionValue(args: string[], name: string): string | undefined {
+  return args.includes(name) ? args[args.indexOf(name) + 1] : undefined;
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const blind = args.includes("--blind");
-  const names = blind ? "authoring" : args.includes("--names") ? args[args.indexOf("--names") + 1] : "all";
+  const names = blind ? "authoring" : (optionValue(args, "--names") ?? "all");
+  if (args.includes("--llm")) return mainWithLlm(blind, names, Number(optionValue(args, "--concurrency") ?? 4));
   const started = performance.now();
   const modes = [
     { title: "the diff only (no repository to read)", figures: await measureReviewQuality() },
@@ -101,6 +150,35 @@ async function main() {
     console.log("");
     console.log(`== ${mode.title}`);
     printFigures(mode.figures, blind, names);
+  }
+}
+
+/** The whole review, floor and LLM, beside the floor alone measured in the same run. */
+async function mainWithLlm(blind: boolean, names: string, concurrency: number) {
+  const provider = selectLlmProvider(parseEnv(llmEnvSchema));
+  if (!provider) {
+    console.error("--llm measures the review with the LLM the runner would use: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for a proxy); the API must be reachable from here.");
+    process.exitCode = 2;
+    return;
+  }
+  const corpus = loadCorpus();
+  console.log(`review gate on the labelled corpus: ${corpus.length} real patches, the rules floor and ${provider.name} ${provider.model} above it, default policy, ${concurrency} cases at once`);
+  for (const withSources of [false, true]) {
+    const floor = await measureReviewQuality({}, withSources);
+    const started = performance.now();
+    const onCase = (done: number, total: number) => process.stderr.write(`\r  reviewed ${done}/${total}   `);
+    const figures = await measureReviewQuality({}, withSources, { provider, concurrency, onCase });
+    process.stderr.write("\n");
+    console.log("");
+    console.log(`== ${withSources ? "with the repository: whole files where the corpus has them" : "the diff only"}; ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    console.log("the rules floor alone, same run:");
+    for (const f of floor) console.log(line(f.split, f.overall));
+    console.log("the floor and the LLM:");
+    printFigures(figures, blind, names);
+    for (const f of figures) {
+      console.log(` ${f.split}: ${f.tokens.input} input and ${f.tokens.output} output tokens; ${f.failed.length} reviews failed (left out; the gate escalates them)`);
+      for (const failure of f.failed) console.log(`   ${failure}`);
+    }
   }
 }
 

@@ -98,6 +98,15 @@ export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
 /** The anchoring variables alone, for the CLI (which needs no session secret). */
 export const auditAnchorEnvSchema = runtimeEnvSchema.pick({ FLOWGATE_AUDIT_ANCHOR_FILE: true, FLOWGATE_AUDIT_ANCHOR_WEBHOOK: true, FLOWGATE_AUDIT_ANCHOR_SECONDS: true });
 
+/** The LLM's variables alone (agents/llm/select-provider.ts), for tools that need no database. */
+export const llmEnvSchema = runtimeEnvSchema.pick({
+  ANTHROPIC_API_KEY: true,
+  ANTHROPIC_BASE_URL: true,
+  FLOWGATE_REVIEW_MODEL: true,
+  FLOWGATE_LLM_TIMEOUT_MS: true,
+  FLOWGATE_LLM_MAX_RETRIES: true,
+});
+
 /** Variables `npm start` reads before it has a database (DATABASE_URL is optional there). */
 export const startEnvSchema = z.object({
   DATABASE_URL: optional(postgresUrl),

@@ -223,3 +223,21 @@ export function addedLines(file: DiffFile): { line: number; content: string }[] 
 export function deletedLines(file: DiffFile): { line: number; content: string }[] {
   return file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === "del").map((l) => ({ line: l.oldLine!, content: l.content })));
 }
+
+/**
+ * One file's diff written back as `git diff` writes it, from its parsed hunks (so the numbers are
+ * the hunks' own, after any renumbering). "\ No newline at end of file" markers are not kept.
+ */
+export function formatDiffFile(file: DiffFile): string {
+  const side = (prefix: string, path: string | null) => (path === null ? "/dev/null" : `${prefix}/${path}`);
+  const out = [`diff --git a/${file.oldPath ?? file.path} b/${file.newPath ?? file.path}`, `--- ${side("a", file.oldPath)}`, `+++ ${side("b", file.newPath)}`];
+  for (const hunk of file.hunks) {
+    const oldLines = hunk.lines.filter((l) => l.kind !== "add").length;
+    const newLines = hunk.lines.filter((l) => l.kind !== "del").length;
+    // The text after the second "@@" (the enclosing function git names) is kept as it was.
+    const trailer = hunk.header.replace(/^@@ [^@]* @@/, "");
+    out.push(`@@ -${hunk.oldStart},${oldLines} +${hunk.newStart},${newLines} @@${trailer}`);
+    for (const line of hunk.lines) out.push(`${line.kind === "add" ? "+" : line.kind === "del" ? "-" : " "}${line.content}`);
+  }
+  return `${out.join("\n")}\n`;
+}

@@ -9,12 +9,12 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { heuristicReview } from "../../agents/review/heuristic-review";
-import { runReviewRules, type ReviewRulesOptions } from "../../agents/review/rules";
+import type { LlmProvider, LlmUsage } from "../../agents/llm/provider";
+import { reviewChange } from "../../agents/review/review-change";
+import type { ReviewRulesOptions } from "../../agents/review/rules";
 import { parseUnifiedDiff, type ParsedDiff } from "../../lib/diff/unified-diff";
 import type { FileSource } from "../../agents/review/repository-sources";
 import { applyFileDiff } from "./apply-diff";
-import { evaluateReview } from "../../agents/review/evaluate-review";
 import { defaultPolicyRules } from "../../lib/policy/policy-rules";
 import { ruleIdOf, type RuleCategory, type RulesReport } from "../../lib/review/review-output";
 
@@ -102,19 +102,27 @@ export interface CaseVerdict {
   /** engine:rule of each finding, for naming misses and false escalations. */
   rules: string[];
   report: RulesReport;
+  /** The LLM's tokens, when one reviewed the case. */
+  usage: LlmUsage | null;
 }
 
 /**
- * The gate's decision on one case: the rules, the heuristic review and the default policy. With
- * `withSources`, the review reads the case's whole files where the corpus has them, as it does for
- * a registered or code-host repository; otherwise the diff alone, as without one.
+ * The gate's decision on one case, made by the review agent's own composition (reviewChange): the
+ * rules, the heuristic floor, the LLM above it when `provider` is given, and the default policy.
+ * With `withSources`, the review reads the case's whole files where the corpus has them, as it
+ * does for a registered or code-host repository; otherwise the diff alone, as without one.
  */
-export async function judgeCase(corpusCase: CorpusCase, options: ReviewRulesOptions = {}, withSources = false): Promise<CaseVerdict> {
+export async function judgeCase(
+  corpusCase: CorpusCase,
+  options: ReviewRulesOptions = {},
+  withSources = false,
+  provider: LlmProvider | null = null,
+): Promise<CaseVerdict> {
   const whole = withSources ? withSourcesOf(corpusCase) : null;
   const diff = whole?.diff ?? parseUnifiedDiff(corpusCase.diff);
-  const report = await runReviewRules(diff, whole ? { ...options, sources: whole.sources } : options);
-  const review = heuristicReview(diff, report, defaultPolicyRules.review);
-  const { outcome } = evaluateReview({ review, rules: report, policy: defaultPolicyRules });
+  // What a pull request would say of itself, and nothing of the case's label or provenance.
+  const pullRequest = { repository: corpusCase.source.repo, number: 1, title: `Change to ${diff.files.map((f) => f.path).join(", ").slice(0, 120)}`, author: "contributor" };
+  const { rules: report, outcome, llm } = await reviewChange({ diff, sources: whole?.sources, pullRequest }, { provider, policy: defaultPolicyRules, rules: options });
   const expected = EXPECTED_CATEGORIES[corpusCase.category] ?? [];
   return {
     escalated: outcome.kind === "escalate",
@@ -122,5 +130,6 @@ export async function judgeCase(corpusCase: CorpusCase, options: ReviewRulesOpti
     reasons: outcome.kind === "escalate" ? outcome.reasons.map((r) => r.code) : [],
     rules: [...new Set(report.findings.map((f) => `${f.category}:${ruleIdOf(f)}`))],
     report,
+    usage: llm?.usage ?? null,
   };
 }

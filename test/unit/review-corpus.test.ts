@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { measureReviewQuality } from "@/bench/review-quality";
-import { parseUnifiedDiff } from "@/lib/diff/unified-diff";
+import { formatDiffFile, parseUnifiedDiff } from "@/lib/diff/unified-diff";
 import { loadCorpus, withSourcesOf } from "../support/review-corpus";
 
 /**
@@ -40,6 +40,17 @@ describe("the labelled review corpus", () => {
       for (const file of diff.files.filter((f) => f.newPath && !f.binary)) {
         const head = sources.get(file.path)!.head!.split("\n");
         for (const line of file.hunks.flatMap((h) => h.lines).filter((l) => l.kind === "add")) expect(head[line.newLine! - 1], `${c.id} ${file.path}:${line.newLine}`).toBe(line.content);
+      }
+    }
+  });
+
+  it("writes each file's diff back as it reads it (the text the LLM review is sent)", () => {
+    for (const c of corpus) {
+      for (const file of (withSourcesOf(c)?.diff ?? parseUnifiedDiff(c.diff)).files.filter((f) => !f.binary)) {
+        const again = parseUnifiedDiff(formatDiffFile(file)).files;
+        expect(again, `${c.id} ${file.path}`).toHaveLength(1);
+        expect(again[0].hunks.map((h) => h.lines), `${c.id} ${file.path}`).toEqual(file.hunks.map((h) => h.lines));
+        expect([again[0].oldPath, again[0].newPath, again[0].status]).toEqual([file.oldPath, file.newPath, file.status]);
       }
     }
   });
