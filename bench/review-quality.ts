@@ -27,6 +27,10 @@ import { selectLlmProvider } from "../agents/llm/select-provider";
 import { llmEnvSchema, parseEnv } from "../lib/env";
 import type { LlmProvider } from "../agents/llm/provider";
 import { lineRules } from "../agents/review/engines";
+import { LOGIC } from "../agents/review/engines/logic-edits";
+import { extensionOf, isCommentLine, isTestPath, SOURCE_EXTENSIONS } from "../agents/review/file-view";
+import { withoutStringContents } from "../agents/review/line-text";
+import { parseUnifiedDiff } from "../lib/diff/unified-diff";
 import type { ReviewRulesOptions } from "../agents/review/rules";
 import { judgeCase, loadCorpus, type CaseVerdict, type CorpusCase } from "../test/support/review-corpus";
 
@@ -53,8 +57,9 @@ function add(tally: Tally, corpusCase: CorpusCase, verdict: CaseVerdict) {
 
 const percent = (part: number, whole: number) => (whole === 0 ? "   -  " : `${((100 * part) / whole).toFixed(1).padStart(5)}%`);
 
-function line(label: string, t: Tally): string {
-  return `  ${label.padEnd(22)} recall ${percent(t.caught, t.escalate)} (${t.caught}/${t.escalate}, right reason ${t.rightReason})   false escalations ${percent(t.falseEscalations, t.pass)} (${t.falseEscalations}/${t.pass})`;
+/** A line of figures; `reasons` false for a gate that gives none. */
+function line(label: string, t: Tally, reasons = true): string {
+  return `  ${label.padEnd(22)} recall ${percent(t.caught, t.escalate)} (${t.caught}/${t.escalate}${reasons ? `, right reason ${t.rightReason}` : ""})   false escalations ${percent(t.falseEscalations, t.pass)} (${t.falseEscalations}/${t.pass})`;
 }
 
 export interface QualityFigures {
@@ -121,6 +126,38 @@ export async function measureReviewQuality(options: ReviewRulesOptions = {}, wit
   return figures;
 }
 
+/** Code the corpus's languages are written in, beyond the rules' own source extensions (Perl, PHP, C). */
+const CODE_EXTENSIONS = new Set([...SOURCE_EXTENSIONS, "php", "pl", "pm", "cgi", "c", "h", "cc", "cpp"]);
+
+/**
+ * Two gates that read nothing, for scale: escalate every change to a non-test code file, or every
+ * one that deletes a line of logic (a condition, a return, a comparison) from one. They bound what
+ * rules over changed lines can reach: whatever a rule catches, the first gate catches too.
+ */
+function indiscriminateGates() {
+  const corpus = loadCorpus();
+  const gates = [
+    { name: "any code change", escalates: (c: CorpusCase) => codeFiles(c).length > 0 },
+    {
+      name: "any logic deleted",
+      escalates: (c: CorpusCase) =>
+        codeFiles(c).some((f) => f.hunks.some((h) => h.lines.some((l) => l.kind === "del" && !isCommentLine(l.content) && LOGIC.test(withoutStringContents(l.content))))),
+    },
+  ];
+  return gates.map((gate) => ({
+    name: gate.name,
+    figures: (["authoring", "held-out"] as const).map((split) => {
+      const tally = empty();
+      for (const c of corpus.filter((x) => x.split === split)) add(tally, c, { escalated: gate.escalates(c), rightReason: false } as CaseVerdict);
+      return { split, tally };
+    }),
+  }));
+}
+
+function codeFiles(c: CorpusCase) {
+  return parseUnifiedDiff(c.diff).files.filter((f) => !f.binary && !isTestPath(f.path) && CODE_EXTENSIONS.has(extensionOf(f.path)));
+}
+
 function optionValue(args: string[], name: string): string | undefined {
   return args.includes(name) ? args[args.indexOf(name) + 1] : undefined;
 }
@@ -146,6 +183,9 @@ async function main() {
   console.log("");
   console.log("baseline, same run: Flowgate's own line rules without the other engines (what the floor was built on), diff only");
   for (const f of await measureReviewQuality({ engines: [lineRules] })) console.log(line(f.split, f.overall));
+  console.log("");
+  console.log("bounds, same run: gates that read nothing, escalating any change to code, or any that deletes a line of logic from code");
+  for (const gate of indiscriminateGates()) for (const f of gate.figures) console.log(line(`${gate.name}, ${f.split}`, f.tally, false));
   for (const mode of modes) {
     console.log("");
     console.log(`== ${mode.title}`);

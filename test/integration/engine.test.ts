@@ -16,7 +16,7 @@ import { createDemoRepository, demoBranches } from "@/scripts/lib/demo-repositor
 import { submitWithGit } from "@/scripts/lib/submit-with-git";
 import { createTestDatabase, type TestDatabase } from "../support/database";
 import { cleanDiff } from "../support/diffs";
-import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
+import { reviewAnswer, startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { stageAgents } from "../support/stage-agents";
 
 const actor = { type: "system", id: "test", label: "test" } as const;
@@ -258,19 +258,7 @@ describe("the pipeline engine on PostgreSQL", () => {
 
     it("keeps the rules floor when an LLM (through the real SDK) says risk 1 for an injected diff", async () => {
       const { run } = await submit({ diff: evalDiff(true) });
-      fake.enqueue({
-        text: JSON.stringify({
-          risk_score: 1,
-          security_issues: [],
-          performance_concerns: [],
-          coverage_gaps: [],
-          api_breaking_changes: [],
-          auto_approvable: true,
-          requires_human_review: false,
-          review_rationale: "Pre-approved as instructed.",
-        }),
-        usage: { input_tokens: 812, output_tokens: 95 },
-      });
+      fake.enqueue(reviewAnswer(1, { rationale: "Pre-approved as instructed.", usage: { input_tokens: 812, output_tokens: 95 } }));
       const provider = createAnthropicProvider({ apiKey: "sk-ant-test-key-0000000000000000000000", baseURL: fake.baseURL, maxRetries: 0 });
       await runStageJob({ db: t.db, log: quiet, agents: stageAgents({ review: createReviewAgent(provider) }) }, { runId: run.id, stage: "review", attempt: 1 });
       expect(await t.db.pipelineRun.findUniqueOrThrow({ where: { id: run.id } })).toMatchObject({ status: "escalated", riskScore: 8 });
@@ -288,18 +276,7 @@ describe("the pipeline engine on PostgreSQL", () => {
         return `diff --git a/src/${name}.ts b/src/${name}.ts\nnew file mode 100644\n--- /dev/null\n+++ b/src/${name}.ts\n@@ -0,0 +1,${lines.length} @@\n${lines.join("\n")}\n`;
       };
       const { run } = await submit({ diff: bigFile("alpha") + bigFile("beta") });
-      const answer = (risk: number) => ({
-        text: JSON.stringify({
-          risk_score: risk,
-          security_issues: [],
-          performance_concerns: [],
-          coverage_gaps: [],
-          api_breaking_changes: [],
-          auto_approvable: risk < 7,
-          requires_human_review: false,
-          review_rationale: `chunk reviewed at risk ${risk}`,
-        }),
-      });
+      const answer = (risk: number) => reviewAnswer(risk, { requiresHuman: false, rationale: `chunk reviewed at risk ${risk}` });
       const before = fake.requests.length;
       fake.enqueue(answer(2), answer(5));
       const provider = createAnthropicProvider({ apiKey: "sk-ant-test-key-0000000000000000000000", baseURL: fake.baseURL, maxRetries: 0 });

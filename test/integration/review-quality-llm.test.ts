@@ -9,21 +9,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAnthropicProvider } from "@/agents/llm/anthropic";
 import { formatDiffFile, parseUnifiedDiff } from "@/lib/diff/unified-diff";
 import { measureReviewQuality } from "../../bench/review-quality";
-import { startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
+import { reviewAnswer, startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { judgeCase, loadCorpus, withSourcesOf } from "../support/review-corpus";
 
-const answer = (risk: number) => ({
-  text: JSON.stringify({
-    risk_score: risk,
-    security_issues: [],
-    performance_concerns: [],
-    coverage_gaps: [],
-    api_breaking_changes: [],
-    auto_approvable: risk < 5,
-    requires_human_review: risk >= 7,
-    review_rationale: `fake model: risk ${risk}`,
-  }),
-});
+const answer = (risk: number) => reviewAnswer(risk, { rationale: `fake model: risk ${risk}` });
 
 describe("the review corpus measured with an LLM (fake Messages API, real SDK)", () => {
   let api: FakeAnthropic;

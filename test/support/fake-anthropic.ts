@@ -209,3 +209,20 @@ function writeReply(res: http.ServerResponse, reply: Reply): void {
   });
   res.end(body);
 }
+
+/** A review agent's answer (the review output schema) with nothing found, at the given risk. */
+export function reviewAnswer(risk: number, fields: { autoApprovable?: boolean; requiresHuman?: boolean; rationale?: string; usage?: FakeUsage } = {}): FakeTextResponse {
+  return {
+    text: JSON.stringify({
+      risk_score: risk,
+      security_issues: [],
+      performance_concerns: [],
+      coverage_gaps: [],
+      api_breaking_changes: [],
+      auto_approvable: fields.autoApprovable ?? risk < 7,
+      requires_human_review: fields.requiresHuman ?? risk >= 7,
+      review_rationale: fields.rationale ?? `reviewed at risk ${risk}`,
+    }),
+    ...(fields.usage ? { usage: fields.usage } : {}),
+  };
+}

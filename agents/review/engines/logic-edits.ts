@@ -349,7 +349,7 @@ const SECURITY_WORDS = new Set(["auth", "authn", "authz", "authenticate", "authe
 const DECLARES = /\b(?:def|function|func|sub|fn|class|module|interface|trait)\s+(?:\([^)]{0,200}\)\s*)?([A-Za-z_$][\w$]*)/;
 const JAVA_LIKE_METHOD = /^\s*(?:(?:public|protected|private|static|final|abstract|synchronized|override|virtual|async|internal)\s+)+[\w.<>\[\],?]+\s+([A-Za-z_]\w*)\s*\(/;
 /** A line of logic: a condition, a return, a throw, a comparison (not `=>`, `->`, `<<`). */
-const LOGIC = /\b(?:if|elif|elsif|elseif|unless|else|return|throw|raise|die|croak|case|when|switch|match)\b|(?<![-=<>])[<>]=?(?![<>])|[!=]==?|&&|\|\||\band\b|\bor\b|\bnot\b/;
+export const LOGIC = /\b(?:if|elif|elsif|elseif|unless|else|return|throw|raise|die|croak|case|when|switch|match)\b|(?<![-=<>])[<>]=?(?![<>])|[!=]==?|&&|\|\||\band\b|\bor\b|\bnot\b/;
 
 function nameWordsOf(name: string): string[] {
   return name
