@@ -25,14 +25,12 @@
  */
 import { selectLlmProvider } from "../agents/llm/select-provider";
 import { llmEnvSchema, parseEnv } from "../lib/env";
-import type { LlmProvider } from "../agents/llm/provider";
 import { lineRules } from "../agents/review/engines";
-import { LOGIC } from "../agents/review/engines/logic-edits";
-import { extensionOf, isCommentLine, isTestPath, SOURCE_EXTENSIONS } from "../agents/review/file-view";
-import { withoutStringContents } from "../agents/review/line-text";
+import { deletedLogicLines } from "../agents/review/engines/logic-edits";
+import { CODE_EXTENSIONS, extensionOf, isTestPath } from "../agents/review/file-view";
 import { parseUnifiedDiff } from "../lib/diff/unified-diff";
-import type { ReviewRulesOptions } from "../agents/review/rules";
-import { judgeCase, loadCorpus, type CaseVerdict, type CorpusCase } from "../test/support/review-corpus";
+import { defaultPolicyRules } from "../lib/policy/policy-rules";
+import { judgeCase, loadCorpus, type CaseVerdict, type CorpusCase, type ReviewHow } from "../test/support/review-corpus";
 
 interface Tally {
   escalate: number;
@@ -74,15 +72,14 @@ export interface QualityFigures {
   tokens: { input: number; output: number };
 }
 
-export interface LlmMeasurement {
-  provider: LlmProvider;
+export interface Progress {
   /** Cases reviewed at once. */
   concurrency: number;
   onCase?: (done: number, total: number, id: string) => void;
 }
 
 /** Each case's verdict (or the error that stopped its review), in corpus order, `concurrency` at a time. */
-async function verdictsOf(cases: CorpusCase[], review: (c: CorpusCase) => Promise<CaseVerdict>, concurrency: number, onCase?: LlmMeasurement["onCase"]) {
+async function verdictsOf(cases: CorpusCase[], review: (c: CorpusCase) => Promise<CaseVerdict>, concurrency: number, onCase?: Progress["onCase"]) {
   const verdicts: (CaseVerdict | Error)[] = new Array(cases.length);
   let next = 0;
   let done = 0;
@@ -98,14 +95,14 @@ async function verdictsOf(cases: CorpusCase[], review: (c: CorpusCase) => Promis
 
 /**
  * With `withSources`, each case with whole files in the corpus is reviewed with them (the rest from
- * the diff); with `llm`, by the floor and that LLM above it, as a run with an API key is.
+ * the diff); with a `provider`, by the floor and that LLM above it, as a run with an API key is.
  */
-export async function measureReviewQuality(options: ReviewRulesOptions = {}, withSources = false, llm?: LlmMeasurement): Promise<QualityFigures[]> {
+export async function measureReviewQuality(how: ReviewHow = {}, progress: Progress = { concurrency: 1 }): Promise<QualityFigures[]> {
   const corpus = loadCorpus();
   const figures: QualityFigures[] = [];
   for (const split of ["authoring", "held-out"] as const) {
     const cases = corpus.filter((c) => c.split === split);
-    const verdicts = await verdictsOf(cases, (c) => judgeCase(c, options, withSources, llm?.provider ?? null), llm?.concurrency ?? 1, llm?.onCase);
+    const verdicts = await verdictsOf(cases, (c) => judgeCase(c, how), progress.concurrency, progress.onCase);
     const f: QualityFigures = { split, overall: empty(), byCategory: {}, byLanguage: {}, misses: [], falseEscalations: [], failed: [], tokens: { input: 0, output: 0 } };
     for (const [i, corpusCase] of cases.entries()) {
       const verdict = verdicts[i];
@@ -126,9 +123,6 @@ export async function measureReviewQuality(options: ReviewRulesOptions = {}, wit
   return figures;
 }
 
-/** Code the corpus's languages are written in, beyond the rules' own source extensions (Perl, PHP, C). */
-const CODE_EXTENSIONS = new Set([...SOURCE_EXTENSIONS, "php", "pl", "pm", "cgi", "c", "h", "cc", "cpp"]);
-
 /**
  * Two gates that read nothing, for scale: escalate every change to a non-test code file, or every
  * one that deletes a line of logic (a condition, a return, a comparison) from one. They bound what
@@ -140,8 +134,7 @@ function indiscriminateGates() {
     { name: "any code change", escalates: (c: CorpusCase) => codeFiles(c).length > 0 },
     {
       name: "any logic deleted",
-      escalates: (c: CorpusCase) =>
-        codeFiles(c).some((f) => f.hunks.some((h) => h.lines.some((l) => l.kind === "del" && !isCommentLine(l.content) && LOGIC.test(withoutStringContents(l.content))))),
+      escalates: (c: CorpusCase) => parseUnifiedDiff(c.diff).files.some((f) => deletedLogicLines(f).length > 0),
     },
   ];
   return gates.map((gate) => ({
@@ -170,7 +163,7 @@ async function main() {
   const started = performance.now();
   const modes = [
     { title: "the diff only (no repository to read)", figures: await measureReviewQuality() },
-    { title: "with the repository: whole base and head files where the corpus has them, else the diff", figures: await measureReviewQuality({}, true) },
+    { title: "with the repository: whole base and head files where the corpus has them, else the diff", figures: await measureReviewQuality({ withSources: true }) },
   ];
   if (args.includes("--json")) {
     const summary = (figures: QualityFigures[]) => figures.map(({ split, overall, byCategory, byLanguage }) => ({ split, overall, byCategory, byLanguage }));
@@ -182,7 +175,7 @@ async function main() {
   console.log(`review gate on the labelled corpus: ${corpus.length} real patches (${withFiles} with their whole files), rules floor only (no LLM), default policy; ${((performance.now() - started) / 1000).toFixed(1)} s`);
   console.log("");
   console.log("baseline, same run: Flowgate's own line rules without the other engines (what the floor was built on), diff only");
-  for (const f of await measureReviewQuality({ engines: [lineRules] })) console.log(line(f.split, f.overall));
+  for (const f of await measureReviewQuality({ rules: { engines: [lineRules] } })) console.log(line(f.split, f.overall));
   console.log("");
   console.log("bounds, same run: gates that read nothing, escalating any change to code, or any that deletes a line of logic from code");
   for (const gate of indiscriminateGates()) for (const f of gate.figures) console.log(line(`${gate.name}, ${f.split}`, f.tally, false));
@@ -191,7 +184,15 @@ async function main() {
     console.log(`== ${mode.title}`);
     printFigures(mode.figures, blind, names);
   }
+  console.log("");
+  console.log("== the strict policy (review.escalateDeletedLogic: any deleted line of logic in code goes to a person), same run");
+  for (const withSources of [false, true]) {
+    for (const f of await measureReviewQuality({ withSources, policy: STRICT_POLICY })) console.log(line(`${withSources ? "with files" : "diff only"}, ${f.split}`, f.overall));
+  }
 }
+
+/** The default policy with the strict floor switched on. */
+export const STRICT_POLICY = { ...defaultPolicyRules, review: { ...defaultPolicyRules.review, escalateDeletedLogic: true } };
 
 /** The whole review, floor and LLM, beside the floor alone measured in the same run. */
 async function mainWithLlm(blind: boolean, names: string, concurrency: number) {
@@ -204,10 +205,10 @@ async function mainWithLlm(blind: boolean, names: string, concurrency: number) {
   const corpus = loadCorpus();
   console.log(`review gate on the labelled corpus: ${corpus.length} real patches, the rules floor and ${provider.name} ${provider.model} above it, default policy, ${concurrency} cases at once`);
   for (const withSources of [false, true]) {
-    const floor = await measureReviewQuality({}, withSources);
+    const floor = await measureReviewQuality({ withSources });
     const started = performance.now();
     const onCase = (done: number, total: number) => process.stderr.write(`\r  reviewed ${done}/${total}   `);
-    const figures = await measureReviewQuality({}, withSources, { provider, concurrency, onCase });
+    const figures = await measureReviewQuality({ withSources, provider }, { concurrency, onCase });
     process.stderr.write("\n");
     console.log("");
     console.log(`== ${withSources ? "with the repository: whole files where the corpus has them" : "the diff only"}; ${((performance.now() - started) / 1000).toFixed(0)} s`);

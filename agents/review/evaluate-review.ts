@@ -42,6 +42,16 @@ export function evaluateReview(input: { review: ReviewOutput; rules: RulesReport
     const files = [...new Set(rules.findings.filter((f) => f.category === "new_integration").map((f) => f.file))];
     reasons.push({ code: "new_integration", label: "new service integration", detail: `New outbound service integration in ${files.join(", ")}.` });
   }
+  const deletedLogic = rules.deletedLogic ?? [];
+  if (deletedLogic.length > 0 && policy.review.escalateDeletedLogic) {
+    const first = deletedLogic[0];
+    reasons.push({
+      code: "deleted_logic",
+      label: "logic deleted",
+      detail: `Deletes a line of logic (a condition, a return, a comparison) at ${first.file}:${first.line}${deletedLogic.length > 1 ? ` and ${deletedLogic.length - 1} more` : ""}; this policy sends every such change to a person.`,
+      value: deletedLogic.length,
+    });
+  }
   // A file one engine failed on or did not reach escalates whatever it is: that engine's rules
   // (secrets, for one) apply to every file.
   const unreviewedSource = rules.unreviewedFiles.filter((f) => f.engine !== undefined || SOURCE_FILE.test(f.file));

@@ -26,6 +26,11 @@ export interface FileView {
 }
 
 export const SOURCE_EXTENSIONS = new Set(["ts", "tsx", "js", "jsx", "mjs", "py", "go", "java", "rb", "rs", "kt", "cs"]);
+/**
+ * Files in a programming language, whether or not the rules read it as source (Perl, PHP and C are
+ * read by some engines only): what the strict policy counts deleted logic in.
+ */
+export const CODE_EXTENSIONS = new Set([...SOURCE_EXTENSIONS, "cjs", "mts", "cts", "php", "pl", "pm", "cgi", "c", "h", "cc", "cpp", "hpp", "swift", "scala", "sh"]);
 export const JS_EXTENSIONS = new Set(["ts", "tsx", "js", "jsx", "mjs", "cjs", "mts", "cts"]);
 const DOC_EXTENSIONS = new Set(["md", "mdx", "rst", "txt", "adoc"]);
 const LOCK_FILES = new Set([

@@ -23,8 +23,9 @@ import type { FileSource } from "./repository-sources";
 import { compareText, dedupe, sortFindings } from "./finding";
 import { explainRiskFloor } from "./risk-floor";
 import { REVIEW_ENGINES, type ReviewEngine } from "./engines";
+import { deletedLogicLines } from "./engines/logic-edits";
 
-export const RULES_VERSION = "rules-2";
+export const RULES_VERSION = "rules-3";
 
 export interface ReviewRulesOptions {
   /** Files with more changed lines than this are listed as not reviewed. */
@@ -46,6 +47,8 @@ export interface ReviewRulesOptions {
   sources?: Map<string, FileSource> | { unavailable: string };
 }
 
+/** Deleted lines of logic listed in the report (the policy needs one; a reader, a few). */
+const MAX_DELETED_LOGIC_LISTED = 10;
 const DEFAULT_MAX_REVIEWABLE_FILE_LINES = 3000;
 const DEFAULT_LARGE_CHANGE_LINES = 800;
 const DEFAULT_BUDGET_MS = 20_000;
@@ -93,6 +96,7 @@ export async function runReviewRules(diff: ParsedDiff, options: ReviewRulesOptio
     apiBreak: sorted.some((f) => f.category === "api_break"),
     schemaChange: sorted.some((f) => f.category === "schema_change"),
     newIntegration: sorted.some((f) => f.category === "new_integration"),
+    deletedLogic: views.flatMap((v) => deletedLogicLines(v.file).map(({ line }) => ({ file: v.oldPath, line }))).slice(0, MAX_DELETED_LOGIC_LISTED),
     unreviewedFiles: unreviewedFiles.sort((a, b) => compareText(a.file, b.file) || compareText(a.engine ?? "", b.engine ?? "")),
     notChecked: options.sources instanceof Map ? [] : wholeFileGaps(engines, views, options.sources?.unavailable ?? "the review had the diff only"),
   };

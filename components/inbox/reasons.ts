@@ -6,6 +6,7 @@ export const reasonNames: Record<EscalationReasonCode, string> = {
   api_break: "API break",
   schema_change: "Schema change",
   new_integration: "New service integration",
+  deleted_logic: "Logic deleted",
   coverage_gap: "Coverage gap",
   tests_not_runnable: "Tests could not run",
   staging_regression: "Staging regression",

@@ -24,6 +24,7 @@ const toggles: { key: keyof PolicyRules["review"]; label: string }[] = [
   { key: "escalateApiBreaks", label: "API-breaking changes go to a human" },
   { key: "escalateSchemaChanges", label: "Schema changes go to a human" },
   { key: "escalateNewIntegrations", label: "New service integrations go to a human" },
+  { key: "escalateDeletedLogic", label: "Strict: any change that deletes a condition, return or comparison from code goes to a human" },
 ];
 
 /** Edits the active policy's thresholds; each save is a new, audited version. */

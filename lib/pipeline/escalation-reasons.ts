@@ -4,6 +4,7 @@ export const escalationReasonCodes = [
   "api_break",
   "schema_change",
   "new_integration",
+  "deleted_logic",
   "unreviewed_files",
   "model_requested_review",
   "coverage_gap",

@@ -11,6 +11,10 @@ export const policyRulesSchema = z.object({
     escalateApiBreaks: z.boolean().default(true),
     escalateSchemaChanges: z.boolean().default(true),
     escalateNewIntegrations: z.boolean().default(true),
+    // The strict floor: any change that deletes a line of logic from code goes to a person. For
+    // repositories reviewed without an LLM that would rather read more than miss a removed check
+    // (bench/review-quality.ts measures what it catches and what it costs).
+    escalateDeletedLogic: z.boolean().default(false),
   }).prefault({}),
   test: z.object({
     changedLineCoverageTarget: z.number().min(0).max(100).default(80),

@@ -81,6 +81,11 @@ export interface RulesReport {
   apiBreak: boolean;
   schemaChange: boolean;
   newIntegration: boolean;
+  /**
+   * Deleted lines of logic in code (not tests), the first few: escalate under a policy with
+   * `review.escalateDeletedLogic` (absent in reports stored before it).
+   */
+  deletedLogic?: { file: string; line: number }[];
   /** Files the rules could not read (binary, generated, too large): listed as not reviewed. */
   unreviewedFiles: UnreviewedFile[];
   /** Checks that did not run at all, and why (no repository for the whole-file engines). */

@@ -15,7 +15,7 @@ import type { ReviewRulesOptions } from "../../agents/review/rules";
 import { parseUnifiedDiff, type ParsedDiff } from "../../lib/diff/unified-diff";
 import type { FileSource } from "../../agents/review/repository-sources";
 import { applyFileDiff } from "./apply-diff";
-import { defaultPolicyRules } from "../../lib/policy/policy-rules";
+import { defaultPolicyRules, type PolicyRules } from "../../lib/policy/policy-rules";
 import { ruleIdOf, type RuleCategory, type RulesReport } from "../../lib/review/review-output";
 
 export const CORPUS_DIR = join(import.meta.dirname, "..", "fixtures", "review-corpus", "cases");
@@ -108,21 +108,25 @@ export interface CaseVerdict {
 
 /**
  * The gate's decision on one case, made by the review agent's own composition (reviewChange): the
- * rules, the heuristic floor, the LLM above it when `provider` is given, and the default policy.
+ * rules, the heuristic floor, the LLM above it when `provider` is given, and the policy (the default one unless given).
  * With `withSources`, the review reads the case's whole files where the corpus has them, as it
  * does for a registered or code-host repository; otherwise the diff alone, as without one.
  */
-export async function judgeCase(
-  corpusCase: CorpusCase,
-  options: ReviewRulesOptions = {},
-  withSources = false,
-  provider: LlmProvider | null = null,
-): Promise<CaseVerdict> {
-  const whole = withSources ? withSourcesOf(corpusCase) : null;
+/** How a case is reviewed: the rules' options, with its whole files or not, with a model or not, under which policy. */
+export interface ReviewHow {
+  rules?: ReviewRulesOptions;
+  withSources?: boolean;
+  provider?: LlmProvider | null;
+  /** The default policy unless given. */
+  policy?: PolicyRules;
+}
+
+export async function judgeCase(corpusCase: CorpusCase, how: ReviewHow = {}): Promise<CaseVerdict> {
+  const whole = how.withSources ? withSourcesOf(corpusCase) : null;
   const diff = whole?.diff ?? parseUnifiedDiff(corpusCase.diff);
   // What a pull request would say of itself, and nothing of the case's label or provenance.
   const pullRequest = { repository: corpusCase.source.repo, number: 1, title: `Change to ${diff.files.map((f) => f.path).join(", ").slice(0, 120)}`, author: "contributor" };
-  const { rules: report, outcome, llm } = await reviewChange({ diff, sources: whole?.sources, pullRequest }, { provider, policy: defaultPolicyRules, rules: options });
+  const { rules: report, outcome, llm } = await reviewChange({ diff, sources: whole?.sources, pullRequest }, { provider: how.provider ?? null, policy: how.policy ?? defaultPolicyRules, rules: how.rules });
   const expected = EXPECTED_CATEGORIES[corpusCase.category] ?? [];
   return {
     escalated: outcome.kind === "escalate",

@@ -9,6 +9,7 @@ import { readRepositorySources } from "@/agents/review/repository-sources";
 import { runReviewRules, type ReviewRulesOptions } from "@/agents/review/rules";
 import { parseUnifiedDiff } from "@/lib/diff/unified-diff";
 import { evaluateReview } from "@/agents/review/evaluate-review";
+import { reviewChange } from "@/agents/review/review-change";
 import { defaultPolicyRules } from "@/lib/policy/policy-rules";
 import { ruleIdOf, type RuleFinding } from "@/lib/review/review-output";
 import { heuristicReview } from "@/agents/review/heuristic-review";
@@ -447,5 +448,30 @@ describe("markup sinks (XSS)", () => {
     ["a comparison with innerHTML", "src/check.js", "  if (el.innerHTML == expected) return;"],
   ])("does not flag %s", async (_kind, path, line) => {
     expect(xss((await review([added(path, [line])], only)).findings)).toEqual([]);
+  });
+});
+
+describe("the strict policy: deleted logic goes to a person", () => {
+  const strict = { ...defaultPolicyRules, review: { ...defaultPolicyRules.review, escalateDeletedLogic: true } };
+  const pullRequest = { repository: "acme/shop", number: 7, title: "Simplify paging", author: "dev" };
+  const pager = fileDiff("src/pager.py", ["def page_of(page):", "    if page < 1:", "        page = 1", "    return page * 20"], ["def page_of(page):", "    return page * 20"]);
+
+  it("passes a deleted condition under the default policy and escalates it under the strict one, naming the line", async () => {
+    const diff = parseUnifiedDiff(pager);
+    const relaxed = await reviewChange({ diff, sources: undefined, pullRequest }, { provider: null, policy: defaultPolicyRules });
+    expect(relaxed.outcome.kind).toBe("pass");
+    expect(relaxed.rules.deletedLogic).toEqual([{ file: "src/pager.py", line: 2 }]);
+    const strictReview = await reviewChange({ diff, sources: undefined, pullRequest }, { provider: null, policy: strict });
+    expect(strictReview.outcome).toMatchObject({ kind: "escalate", reasons: [{ code: "deleted_logic", detail: expect.stringContaining("src/pager.py:2") }] });
+  });
+
+  it("counts only code that is not a test, and not comments or text inside strings", async () => {
+    const diffs = [
+      fileDiff("tests/pager_test.py", ["assert page_of(0) == 20", "x = 1"], ["x = 1"]),
+      fileDiff("docs/paging.md", ["If the page is < 1, page 1 is shown.", "end"], ["end"]),
+      fileDiff("src/messages.py", ['HELP = "use if and return"', "# if page < 1: return", "x = 1"], ["x = 1"]),
+    ];
+    const report = await runReviewRules(parseUnifiedDiff(diffs.join("")));
+    expect(report.deletedLogic).toEqual([]);
   });
 });

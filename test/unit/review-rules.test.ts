@@ -551,7 +551,7 @@ describe("report", () => {
   });
 
   it("exposes its version", async () => {
-    expect(RULES_VERSION).toBe("rules-2");
+    expect(RULES_VERSION).toBe("rules-3");
   });
 
   it.each([

@@ -25,7 +25,7 @@
  */
 import type { DiffFile } from "../../../lib/diff/unified-diff";
 import type { RuleCategory, RuleFinding } from "../../../lib/review/review-output";
-import { isCommentLine, type FileView } from "../file-view";
+import { CODE_EXTENSIONS, extensionOf, isCommentLine, isTestPath, type FileView } from "../file-view";
 import { finding } from "../finding";
 import { followedBy, stringLiteralsOf, withoutStringContents } from "../line-text";
 
@@ -349,7 +349,7 @@ const SECURITY_WORDS = new Set(["auth", "authn", "authz", "authenticate", "authe
 const DECLARES = /\b(?:def|function|func|sub|fn|class|module|interface|trait)\s+(?:\([^)]{0,200}\)\s*)?([A-Za-z_$][\w$]*)/;
 const JAVA_LIKE_METHOD = /^\s*(?:(?:public|protected|private|static|final|abstract|synchronized|override|virtual|async|internal)\s+)+[\w.<>\[\],?]+\s+([A-Za-z_]\w*)\s*\(/;
 /** A line of logic: a condition, a return, a throw, a comparison (not `=>`, `->`, `<<`). */
-export const LOGIC = /\b(?:if|elif|elsif|elseif|unless|else|return|throw|raise|die|croak|case|when|switch|match)\b|(?<![-=<>])[<>]=?(?![<>])|[!=]==?|&&|\|\||\band\b|\bor\b|\bnot\b/;
+const LOGIC = /\b(?:if|elif|elsif|elseif|unless|else|return|throw|raise|die|croak|case|when|switch|match)\b|(?<![-=<>])[<>]=?(?![<>])|[!=]==?|&&|\|\||\band\b|\bor\b|\bnot\b/;
 
 function nameWordsOf(name: string): string[] {
   return name
@@ -599,4 +599,16 @@ function removedInternalAddress(deleted: Line[], added: AddedFacts, cite: Cite) 
       return;
     }
   }
+}
+
+/**
+ * The deleted lines of logic (a condition, a return, a comparison) of a code file that is not a
+ * test, in order: what the strict policy (`review.escalateDeletedLogic`) sends to a person whatever
+ * the rules made of them. Comment lines and text inside strings do not count.
+ */
+export function deletedLogicLines(file: DiffFile): { line: number; content: string }[] {
+  if (file.binary || isTestPath(file.path) || !CODE_EXTENSIONS.has(extensionOf(file.path))) return [];
+  return file.hunks.flatMap((h) =>
+    h.lines.flatMap((l) => (l.kind === "del" && !isCommentLine(l.content) && LOGIC.test(withoutStringContents(l.content)) ? [{ line: l.oldLine!, content: l.content }] : [])),
+  );
 }
