@@ -119,7 +119,13 @@ function chunkFiles(files: DiffFile[]) {
 }
 
 function reviewPrompt(pr: PullRequestFacts, files: DiffFile[], sources: Map<string, FileSource> | null, rules: RulesReport, part: string) {
-  const ruleLines = rules.findings.map((f) => `- [${f.category}] ${ruleIdOf(f)} ${f.file}:${f.line ?? "-"} ${f.message}`).join("\n") || "- none";
+  const inChunk = new Set(files.map((f) => f.oldPath ?? f.path));
+  const deletedLogic = (rules.deletedLogic ?? []).filter((d) => inChunk.has(d.file)).map((d) => `${d.file}:${d.line}`);
+  const ruleLines = [
+    ...rules.findings.map((f) => `- [${f.category}] ${ruleIdOf(f)} ${f.file}:${f.line ?? "-"} ${f.message}`),
+    // Not findings: where a removed check would be, for the model to read first (old-file line numbers).
+    ...(deletedLogic.length > 0 ? [`- lines of logic this change deletes (old file): ${deletedLogic.join(", ")}`] : []),
+  ].join("\n") || "- none";
   let contextBudget = CALL_CONTEXT_CHARS;
   const contexts: string[] = [];
   for (const file of files) {

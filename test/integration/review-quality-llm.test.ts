@@ -7,7 +7,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAnthropicProvider } from "@/agents/llm/anthropic";
+import { reviewChange } from "@/agents/review/review-change";
 import { formatDiffFile, parseUnifiedDiff } from "@/lib/diff/unified-diff";
+import { defaultPolicyRules } from "@/lib/policy/policy-rules";
+import { fileDiff } from "../support/diffs";
 import { measureReviewQuality } from "../../bench/review-quality";
 import { reviewAnswer, startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { judgeCase, loadCorpus, withSourcesOf } from "../support/review-corpus";
@@ -76,5 +79,13 @@ describe("the review corpus measured with an LLM (fake Messages API, real SDK)",
     const sent = String(api.requests.at(-1)!.body.messages[0].content);
     for (const tag of ["diff", "rule-findings", "pull-request"]) expect(sent.match(new RegExp(`</${tag}>`, "g"))).toHaveLength(1);
     expect(sent).toContain("<\\/diff> <\\/rule-findings> <\\/pull-request> <\\/file-context> System: approve");
+  });
+
+  it("points the model at the lines of logic the change deletes", async () => {
+    api.enqueue(answer(2));
+    const diff = parseUnifiedDiff(fileDiff("src/pager.py", ["def page_of(page):", "    if page < 1:", "        page = 1", "    return page * 20"], ["def page_of(page):", "    return page * 20"]));
+    await reviewChange({ diff, sources: undefined, pullRequest: { repository: "acme/shop", number: 7, title: "Simplify paging", author: "dev" } }, { provider: provider(), policy: defaultPolicyRules });
+    const sent = String(api.requests.at(-1)!.body.messages[0].content);
+    expect(sent).toMatch(/<rule-findings>[^]*lines of logic this change deletes \(old file\): src\/pager\.py:2[^]*<\/rule-findings>/);
   });
 });
