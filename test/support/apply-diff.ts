@@ -11,7 +11,10 @@ import type { DiffFile, DiffHunk } from "../../lib/diff/unified-diff";
  * so the two can never disagree.
  */
 export function applyFileDiff(base: string | null, file: DiffFile): { head: string; file: DiffFile } {
-  const lines = base === null ? [] : base.replace(/\r\n/g, "\n").split("\n");
+  // Lines keep their own ends (a CRLF file stays one, as git keeps it, and so does a file that
+  // mixes both); they are compared with the diff's lines without the CR, which the diff parser drops.
+  const raw = base === null ? [] : base.split("\n");
+  const lines = raw.map((line) => line.replace(/\r$/, ""));
   const out: string[] = [];
   const hunks: DiffHunk[] = [];
   let cursor = 0;
@@ -20,19 +23,21 @@ export function applyFileDiff(base: string | null, file: DiffFile): { head: stri
     const stated = hunk.oldLines === 0 ? hunk.oldStart : hunk.oldStart - 1;
     const start = nearestMatch(lines, old, stated, cursor);
     if (start === null) throw new Error(`${file.path}: the hunk at old line ${hunk.oldStart} does not apply`);
-    out.push(...lines.slice(cursor, start));
+    out.push(...raw.slice(cursor, start));
     const newStart = out.length;
     let oldLine = start;
     let newLine = newStart;
     const renumbered = hunk.lines.map((line) => {
       const numbered = { ...line, oldLine: line.kind === "add" ? null : ++oldLine, newLine: line.kind === "del" ? null : ++newLine };
-      if (line.kind !== "del") out.push(line.content);
+      // A kept line as it was; an added one with the line end of the line before it.
+      if (line.kind === "context") out.push(raw[numbered.oldLine! - 1]);
+      if (line.kind === "add") out.push(line.content + (out.at(-1)?.endsWith("\r") ? "\r" : ""));
       return numbered;
     });
     cursor = start + old.length;
     hunks.push({ ...hunk, oldStart: old.length === 0 ? start : start + 1, newStart: newLine === newStart ? newStart : newStart + 1, lines: renumbered });
   }
-  out.push(...lines.slice(cursor));
+  out.push(...raw.slice(cursor));
   // A created file's last line ends with a newline, as git writes it.
   const head = base === null ? `${out.join("\n")}\n` : out.join("\n");
   return { head, file: { ...file, hunks } };

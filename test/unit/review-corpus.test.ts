@@ -43,7 +43,7 @@ describe("the labelled review corpus", () => {
       expect(sources.size, c.id).toBeGreaterThan(0);
       // Every added line is where the head says it is.
       for (const file of diff.files.filter((f) => f.newPath && !f.binary)) {
-        const head = sources.get(file.path)!.head!.split("\n");
+        const head = sources.get(file.path)!.head!.split(/\r?\n/);
         for (const line of file.hunks.flatMap((h) => h.lines).filter((l) => l.kind === "add")) expect(head[line.newLine! - 1], `${c.id} ${file.path}:${line.newLine}`).toBe(line.content);
       }
     }
