@@ -9,13 +9,14 @@ import type { StageAgent } from "@/agents/engine/stage-agent";
 import { payloadOf } from "@/lib/audit/chain/event-payload";
 import { verifyAuditChain } from "@/lib/audit/verify/verify-audit-chain";
 import { ensureDefaultPolicy } from "@/lib/policy/ensure-default-policy";
+import { loadActivePolicyOrThrow, updatePolicy } from "@/lib/policy/update-policy";
 import { log } from "@/lib/log";
 import { registerRepository } from "@/lib/repositories/register-repository";
 import { submitRun, type SubmitRunInput } from "@/lib/runs/submit-run";
 import { createDemoRepository, demoBranches } from "@/scripts/lib/demo-repository";
 import { submitWithGit } from "@/scripts/lib/submit-with-git";
 import { createTestDatabase, type TestDatabase } from "../support/database";
-import { cleanDiff } from "../support/diffs";
+import { cleanDiff, fileDiff } from "../support/diffs";
 import { reviewAnswer, startFakeAnthropic, type FakeAnthropic } from "../support/fake-anthropic";
 import { stageAgents } from "../support/stage-agents";
 
@@ -202,6 +203,23 @@ describe("the pipeline engine on PostgreSQL", () => {
       const decided = await t.db.auditEvent.findFirstOrThrow({ where: { runId: run.id, action: "stage.decided" } });
       expect(decided).toMatchObject({ subjectType: "agent_decision", subjectId: decision.id });
       expect((await jobs()).map((j) => j.key)).toContain(`${run.id}:test:1`);
+    });
+
+    it("runs under the policy it started with: the strict one sends a deleted condition to a person, naming the line", async () => {
+      const pager = fileDiff("src/pager.py", ["def page_of(page):", "    if page < 1:", "        page = 1", "    return page * 20"], ["def page_of(page):", "    return page * 20"]);
+      const relaxed = (await submit({ diff: pager })).run;
+      const defaults = (await loadActivePolicyOrThrow(t.db)).rules;
+      await updatePolicy(t.db, { rules: { ...defaults, review: { ...defaults.review, escalateDeletedLogic: true } }, actor });
+      try {
+        const strict = (await submit({ diff: pager })).run;
+        for (const run of [relaxed, strict]) await runStageJob({ db: t.db, log: quiet, agents: stageAgents(heuristic) }, { runId: run.id, stage: "review", attempt: 1 });
+        expect((await t.db.pipelineRun.findUniqueOrThrow({ where: { id: relaxed.id } })).status).toBe("queued");
+        const escalation = await t.db.escalation.findFirstOrThrow({ where: { runId: strict.id } });
+        expect(escalation).toMatchObject({ status: "open", stage: "review", reasons: ["deleted_logic"] });
+        expect(JSON.stringify(escalation.contextPackage)).toContain("src/pager.py:2");
+      } finally {
+        await updatePolicy(t.db, { rules: defaults, actor });
+      }
     });
 
     it("escalates a risky change with its context package, audited in the same transaction", async () => {
