@@ -20,11 +20,16 @@ const numberFields: NumberField[] = [
   { section: "retries", key: "maxAttempts", label: "Agent attempts before escalating" },
 ];
 
-const toggles: { key: keyof PolicyRules["review"]; label: string }[] = [
+const toggles: { key: keyof PolicyRules["review"]; label: string; hint?: string }[] = [
   { key: "escalateApiBreaks", label: "API-breaking changes go to a human" },
   { key: "escalateSchemaChanges", label: "Schema changes go to a human" },
   { key: "escalateNewIntegrations", label: "New service integrations go to a human" },
-  { key: "escalateDeletedLogic", label: "Strict: any change that deletes a condition, return or comparison from code goes to a human" },
+  {
+    key: "escalateDeletedLogic",
+    label: "Strict: any change that deletes a condition, return or comparison from code goes to a human",
+    // bench/review-quality.ts, held-out half of the corpus of real patches.
+    hint: "Measured on real patches: catches 84% of reversed security fixes (70% without it) and sends about one benign code change in five to a person. For reviews without an LLM.",
+  },
 ];
 
 /** Edits the active policy's thresholds; each save is a new, audited version. */
@@ -78,13 +83,17 @@ export function PolicyEditor() {
       </div>
       <div className="mt-3 flex flex-wrap gap-4 text-sm">
         {toggles.map((toggle) => (
-          <label key={toggle.key} className="flex items-center gap-2">
+          <label key={toggle.key} className="flex items-start gap-2">
             <input
               type="checkbox"
+              className="mt-1"
               checked={Boolean(draft.review[toggle.key])}
               onChange={(e) => setDraft({ ...draft, review: { ...draft.review, [toggle.key]: e.target.checked } })}
             />
-            {toggle.label}
+            <span>
+              {toggle.label}
+              {toggle.hint && <span className="block text-xs text-slate-500">{toggle.hint}</span>}
+            </span>
           </label>
         ))}
       </div>

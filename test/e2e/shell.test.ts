@@ -59,6 +59,18 @@ describe("the app shell in Chromium", () => {
     await expect.poll(() => second.innerText(), { timeout: 15_000 }).toContain("enabled");
     expect(await page.getByTestId("user-access-admin@flowgate.local").getByRole("button", { name: "Disable" }).count()).toBe(0);
     expect(await page.getByTestId("sign-in-settings").innerText()).toMatch(/Local passwords\s+on\s+Single sign-on\s+not configured.*\s+GitHub\s+not configured/s);
+    // The strict review policy: on, saved as a new version, off again (the demo runs keep the default).
+    const strict = page.getByRole("checkbox", { name: /Strict: any change that deletes a condition/ });
+    const version = Number((await page.getByTestId("policy-version").innerText()).replace(/\D/g, ""));
+    expect(await strict.isChecked()).toBe(false);
+    await strict.check();
+    await page.getByRole("button", { name: "Save as new version" }).click();
+    await expect.poll(() => page.getByTestId("policy-version").innerText(), { timeout: 15_000 }).toBe(`version ${version + 1}`);
+    const saved = await (await fetch(`${session.app.url}/api/v1/policy`, { headers: { cookie: (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ") } })).json();
+    expect(saved.policy.rules.review.escalateDeletedLogic).toBe(true);
+    await strict.uncheck();
+    await page.getByRole("button", { name: "Save as new version" }).click();
+    await expect.poll(() => page.getByTestId("policy-version").innerText(), { timeout: 15_000 }).toBe(`version ${version + 2}`);
     await page.getByPlaceholder("ci-pipeline").fill("browser-ci");
     await page.getByRole("checkbox", { name: "runs:read" }).check();
     await page.getByRole("button", { name: "Create token" }).click();
