@@ -126,7 +126,8 @@ export async function measureReviewQuality(how: ReviewHow = {}, progress: Progre
 /**
  * Two gates that read nothing, for scale: escalate every change to a non-test code file, or every
  * one that deletes a line of logic (a condition, a return, a comparison) from one. They bound what
- * rules over changed lines can reach: whatever a rule catches, the first gate catches too.
+ * rules over changed lines can reach: a rule that reads code catches nothing the first gate misses
+ * (rules on configuration and templates can: two held-out cases change no code file).
  */
 function indiscriminateGates() {
   const corpus = loadCorpus();

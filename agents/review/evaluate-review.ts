@@ -2,9 +2,10 @@ import type { ReviewOutput, RulesReport } from "../../lib/review/review-output";
 import type { EscalationReason } from "../../lib/pipeline/escalation-reasons";
 import type { PolicyRules } from "../../lib/policy/policy-rules";
 import type { StageOutcome } from "../../lib/pipeline/transitions";
+import { CODE_EXTENSIONS, extensionOf } from "./file-view";
 
-/** Source files the rules could not read; lockfiles and assets unreviewed are not a reason to stop. */
-const SOURCE_FILE = /\.(ts|tsx|js|jsx|mjs|cjs|py|go|java|rb|rs|kt|cs|php|sql|prisma)$/i;
+/** Code the rules could not read stops the run; lockfiles and assets unreviewed are not a reason to. */
+const isUnreadCode = (path: string) => CODE_EXTENSIONS.has(extensionOf(path)) || /\.(sql|prisma)$/i.test(path);
 
 /**
  * The review policy. The invariants hold whatever the model says: the effective risk is never
@@ -42,19 +43,19 @@ export function evaluateReview(input: { review: ReviewOutput; rules: RulesReport
     const files = [...new Set(rules.findings.filter((f) => f.category === "new_integration").map((f) => f.file))];
     reasons.push({ code: "new_integration", label: "new service integration", detail: `New outbound service integration in ${files.join(", ")}.` });
   }
-  const deletedLogic = rules.deletedLogic ?? [];
-  if (deletedLogic.length > 0 && policy.review.escalateDeletedLogic) {
-    const first = deletedLogic[0];
+  const deletedLogic = rules.deletedLogic;
+  if (deletedLogic && deletedLogic.count > 0 && policy.review.escalateDeletedLogic) {
+    const first = deletedLogic.lines[0];
     reasons.push({
       code: "deleted_logic",
       label: "logic deleted",
-      detail: `Deletes a line of logic (a condition, a return, a comparison) at ${first.file}:${first.line}${deletedLogic.length > 1 ? ` and ${deletedLogic.length - 1} more` : ""}; this policy sends every such change to a person.`,
-      value: deletedLogic.length,
+      detail: `Deletes a line of logic (a condition, a return, a comparison) at ${first.file}:${first.line}${deletedLogic.count > 1 ? ` and ${deletedLogic.count - 1} more` : ""}; this policy sends every such change to a person.`,
+      value: deletedLogic.count,
     });
   }
   // A file one engine failed on or did not reach escalates whatever it is: that engine's rules
   // (secrets, for one) apply to every file.
-  const unreviewedSource = rules.unreviewedFiles.filter((f) => f.engine !== undefined || SOURCE_FILE.test(f.file));
+  const unreviewedSource = rules.unreviewedFiles.filter((f) => f.engine !== undefined || isUnreadCode(f.file));
   if (unreviewedSource.length > 0) {
     reasons.push({
       code: "unreviewed_files",

@@ -60,8 +60,10 @@ export function createReviewAgent(provider: LlmProvider | null): StageAgent {
         { diff, sources: await sourcesFor(context, diff), pullRequest: { repository: pr.repository.name, number: pr.number, title: pr.title, author: pr.author } },
         { provider, policy: context.policy },
       );
+      // What decided: the versions, the model, the policy's review rules, the change and the commits
+      // the whole files were read at.
       const inputHash = createHash("sha256")
-        .update([REVIEW_AGENT_VERSION, RULES_VERSION, PROMPT_VERSION, provider?.model ?? "heuristic", diffText].join("\n"))
+        .update([REVIEW_AGENT_VERSION, RULES_VERSION, PROMPT_VERSION, provider?.model ?? "heuristic", JSON.stringify(context.policy.review), context.run.baseSha, context.run.headSha, diffText].join("\n"))
         .digest("hex");
       return {
         outcome,

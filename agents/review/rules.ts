@@ -47,8 +47,9 @@ export interface ReviewRulesOptions {
   sources?: Map<string, FileSource> | { unavailable: string };
 }
 
-/** Deleted lines of logic listed in the report (the policy needs one; a reader, a few). */
-const MAX_DELETED_LOGIC_LISTED = 10;
+/** Deleted lines of logic listed per file and in all (the policy needs one; a reader, a few). */
+const DELETED_LOGIC_PER_FILE = 5;
+const DELETED_LOGIC_LISTED = 200;
 const DEFAULT_MAX_REVIEWABLE_FILE_LINES = 3000;
 const DEFAULT_LARGE_CHANGE_LINES = 800;
 const DEFAULT_BUDGET_MS = 20_000;
@@ -96,7 +97,7 @@ export async function runReviewRules(diff: ParsedDiff, options: ReviewRulesOptio
     apiBreak: sorted.some((f) => f.category === "api_break"),
     schemaChange: sorted.some((f) => f.category === "schema_change"),
     newIntegration: sorted.some((f) => f.category === "new_integration"),
-    deletedLogic: views.flatMap((v) => deletedLogicLines(v.file).map(({ line }) => ({ file: v.oldPath, line }))).slice(0, MAX_DELETED_LOGIC_LISTED),
+    deletedLogic: deletedLogicOf(diff),
     unreviewedFiles: unreviewedFiles.sort((a, b) => compareText(a.file, b.file) || compareText(a.engine ?? "", b.engine ?? "")),
     notChecked: options.sources instanceof Map ? [] : wholeFileGaps(engines, views, options.sources?.unavailable ?? "the review had the diff only"),
   };
@@ -117,4 +118,16 @@ function describeError(error: unknown): string {
 
 function stamp(engine: ReviewEngine, found: RuleFinding[]): RuleFinding[] {
   return found.map((f) => ({ ...f, engine: engine.name }));
+}
+
+/** Every file's deleted lines of logic, read or not by the engines: the strict policy's input. */
+function deletedLogicOf(diff: ParsedDiff): NonNullable<RulesReport["deletedLogic"]> {
+  let count = 0;
+  const lines: { file: string; line: number }[] = [];
+  for (const file of diff.files) {
+    const deleted = deletedLogicLines(file);
+    count += deleted.length;
+    for (const { line } of deleted.slice(0, DELETED_LOGIC_PER_FILE)) if (lines.length < DELETED_LOGIC_LISTED) lines.push({ file: file.oldPath ?? file.path, line });
+  }
+  return { count, lines };
 }

@@ -28,7 +28,7 @@ const toggles: { key: keyof PolicyRules["review"]; label: string; hint?: string 
     key: "escalateDeletedLogic",
     label: "Strict: any change that deletes a condition, return or comparison from code goes to a human",
     // bench/review-quality.ts, held-out half of the corpus of real patches.
-    hint: "Measured on real patches: catches 84% of reversed security fixes (70% without it) and sends about one benign code change in five to a person. For reviews without an LLM.",
+    hint: "Measured on real patches: catches 84% of reversed security fixes (70% without it) and sends about one benign patch in five to a person. For reviews without an LLM.",
   },
 ];
 

@@ -35,6 +35,11 @@ export interface DiffFile {
   hunks: DiffHunk[];
   additions: number;
   deletions: number;
+  /**
+   * The file modes git's extended headers state (`new file mode 120000` is a symlink, `new mode
+   * 100755` makes a file executable), when they do: a reader of the change should see them.
+   */
+  mode?: { old: string | null; new: string | null };
 }
 
 export interface ParsedDiff {
@@ -184,11 +189,18 @@ export function parseUnifiedDiff(text: string): ParsedDiff {
     if (line.startsWith("new file mode")) {
       file.status = "added";
       file.oldPath = null;
+      file.mode = { old: null, new: line.slice("new file mode ".length).trim() };
       continue;
     }
     if (line.startsWith("deleted file mode")) {
       file.status = "deleted";
       file.newPath = null;
+      file.mode = { old: line.slice("deleted file mode ".length).trim(), new: null };
+      continue;
+    }
+    if (line.startsWith("old mode ") || line.startsWith("new mode ")) {
+      file.mode ??= { old: null, new: null };
+      file.mode[line.startsWith("old") ? "old" : "new"] = line.slice("old mode ".length).trim();
       continue;
     }
     if (line.startsWith("rename from ")) {
@@ -226,11 +238,17 @@ export function deletedLines(file: DiffFile): { line: number; content: string }[
 
 /**
  * One file's diff written back as `git diff` writes it, from its parsed hunks (so the numbers are
- * the hunks' own, after any renumbering). "\ No newline at end of file" markers are not kept.
+ * the hunks' own, after any renumbering), with its mode and rename headers. Index lines and
+ * "\ No newline at end of file" markers are not kept.
  */
 export function formatDiffFile(file: DiffFile): string {
   const side = (prefix: string, path: string | null) => (path === null ? "/dev/null" : `${prefix}/${path}`);
-  const out = [`diff --git a/${file.oldPath ?? file.path} b/${file.newPath ?? file.path}`, `--- ${side("a", file.oldPath)}`, `+++ ${side("b", file.newPath)}`];
+  const out = [`diff --git a/${file.oldPath ?? file.path} b/${file.newPath ?? file.path}`];
+  if (file.status === "added" && file.mode?.new) out.push(`new file mode ${file.mode.new}`);
+  else if (file.status === "deleted" && file.mode?.old) out.push(`deleted file mode ${file.mode.old}`);
+  else if (file.mode) out.push(...(file.mode.old ? [`old mode ${file.mode.old}`] : []), ...(file.mode.new ? [`new mode ${file.mode.new}`] : []));
+  if (file.status === "renamed") out.push(`rename from ${file.oldPath}`, `rename to ${file.newPath}`);
+  out.push(`--- ${side("a", file.oldPath)}`, `+++ ${side("b", file.newPath)}`);
   for (const hunk of file.hunks) {
     const oldLines = hunk.lines.filter((l) => l.kind !== "add").length;
     const newLines = hunk.lines.filter((l) => l.kind !== "del").length;

@@ -82,10 +82,10 @@ export interface RulesReport {
   schemaChange: boolean;
   newIntegration: boolean;
   /**
-   * Deleted lines of logic in code (not tests), the first few: escalate under a policy with
-   * `review.escalateDeletedLogic` (absent in reports stored before it).
+   * Deleted lines of logic in code (not tests): how many, and the first few of each file. They
+   * escalate under a policy with `review.escalateDeletedLogic` (absent in reports stored before it).
    */
-  deletedLogic?: { file: string; line: number }[];
+  deletedLogic?: { count: number; lines: { file: string; line: number }[] };
   /** Files the rules could not read (binary, generated, too large): listed as not reviewed. */
   unreviewedFiles: UnreviewedFile[];
   /** Checks that did not run at all, and why (no repository for the whole-file engines). */

@@ -29,9 +29,10 @@ export function applyFileDiff(base: string | null, file: DiffFile): { head: stri
     let newLine = newStart;
     const renumbered = hunk.lines.map((line) => {
       const numbered = { ...line, oldLine: line.kind === "add" ? null : ++oldLine, newLine: line.kind === "del" ? null : ++newLine };
-      // A kept line as it was; an added one with the line end of the line before it.
+      // A kept line as it was; an added one with the line end of the line before it (or of the
+      // file's first line, for a line added at the top).
       if (line.kind === "context") out.push(raw[numbered.oldLine! - 1]);
-      if (line.kind === "add") out.push(line.content + (out.at(-1)?.endsWith("\r") ? "\r" : ""));
+      if (line.kind === "add") out.push(line.content + ((out.at(-1) ?? raw[0])?.endsWith("\r") ? "\r" : ""));
       return numbered;
     });
     cursor = start + old.length;

@@ -27,7 +27,7 @@ export interface CorpusCase {
   language: string;
   label: "escalate" | "pass";
   category: string;
-  source: { repo: string; sha: string | null; debian: string };
+  source: { repo: string | null; sha: string | null; debian: string };
   derivation: string;
   summary: string;
   /** Whether the base files were recovered from the Debian source package (and why not). */
@@ -106,12 +106,6 @@ export interface CaseVerdict {
   usage: LlmUsage | null;
 }
 
-/**
- * The gate's decision on one case, made by the review agent's own composition (reviewChange): the
- * rules, the heuristic floor, the LLM above it when `provider` is given, and the policy (the default one unless given).
- * With `withSources`, the review reads the case's whole files where the corpus has them, as it
- * does for a registered or code-host repository; otherwise the diff alone, as without one.
- */
 /** How a case is reviewed: the rules' options, with its whole files or not, with a model or not, under which policy. */
 export interface ReviewHow {
   rules?: ReviewRulesOptions;
@@ -121,11 +115,17 @@ export interface ReviewHow {
   policy?: PolicyRules;
 }
 
+/**
+ * The gate's decision on one case, made by the review agent's own composition (reviewChange): the
+ * rules, the heuristic floor, the LLM above it when `provider` is given, and the policy (the
+ * default one unless given). With `withSources`, the review reads the case's whole files where the
+ * corpus has them, as it does for a registered or code-host repository; otherwise the diff alone.
+ */
 export async function judgeCase(corpusCase: CorpusCase, how: ReviewHow = {}): Promise<CaseVerdict> {
   const whole = how.withSources ? withSourcesOf(corpusCase) : null;
   const diff = whole?.diff ?? parseUnifiedDiff(corpusCase.diff);
   // What a pull request would say of itself, and nothing of the case's label or provenance.
-  const pullRequest = { repository: corpusCase.source.repo, number: 1, title: `Change to ${diff.files.map((f) => f.path).join(", ").slice(0, 120)}`, author: "contributor" };
+  const pullRequest = { repository: corpusCase.source.repo ?? corpusCase.source.debian.split(" ")[0], number: 1, title: `Change to ${diff.files.map((f) => f.path).join(", ").slice(0, 120)}`, author: "contributor" };
   const { rules: report, outcome, llm } = await reviewChange({ diff, sources: whole?.sources, pullRequest }, { provider: how.provider ?? null, policy: how.policy ?? defaultPolicyRules, rules: how.rules });
   const expected = EXPECTED_CATEGORIES[corpusCase.category] ?? [];
   return {

@@ -43,7 +43,12 @@ describe("the labelled review corpus", () => {
       expect(sources.size, c.id).toBeGreaterThan(0);
       // Every added line is where the head says it is.
       for (const file of diff.files.filter((f) => f.newPath && !f.binary)) {
-        const head = sources.get(file.path)!.head!.split(/\r?\n/);
+        const whole = sources.get(file.path)!.head!;
+        // A file keeps one kind of line end throughout, unless its base mixed them.
+        const base = sources.get(file.path)!.base;
+        if (base !== null && !/\r\n/.test(base)) expect(whole.includes("\r"), `${c.id} ${file.path}`).toBe(false);
+        if (base !== null && /\r\n/.test(base) && !/[^\r]\n/.test(base)) expect(/[^\r]\n/.test(whole), `${c.id} ${file.path}`).toBe(false);
+        const head = whole.split(/\r?\n/);
         for (const line of file.hunks.flatMap((h) => h.lines).filter((l) => l.kind === "add")) expect(head[line.newLine! - 1], `${c.id} ${file.path}:${line.newLine}`).toBe(line.content);
       }
     }
@@ -55,7 +60,7 @@ describe("the labelled review corpus", () => {
         const again = parseUnifiedDiff(formatDiffFile(file)).files;
         expect(again, `${c.id} ${file.path}`).toHaveLength(1);
         expect(again[0].hunks.map((h) => h.lines), `${c.id} ${file.path}`).toEqual(file.hunks.map((h) => h.lines));
-        expect([again[0].oldPath, again[0].newPath, again[0].status]).toEqual([file.oldPath, file.newPath, file.status]);
+        expect([again[0].oldPath, again[0].newPath, again[0].status, again[0].mode]).toEqual([file.oldPath, file.newPath, file.status, file.mode]);
       }
     }
   });

@@ -460,7 +460,7 @@ describe("the strict policy: deleted logic goes to a person", () => {
     const diff = parseUnifiedDiff(pager);
     const relaxed = await reviewChange({ diff, sources: undefined, pullRequest }, { provider: null, policy: defaultPolicyRules });
     expect(relaxed.outcome.kind).toBe("pass");
-    expect(relaxed.rules.deletedLogic).toEqual([{ file: "src/pager.py", line: 2 }]);
+    expect(relaxed.rules.deletedLogic).toEqual({ count: 1, lines: [{ file: "src/pager.py", line: 2 }] });
     const strictReview = await reviewChange({ diff, sources: undefined, pullRequest }, { provider: null, policy: strict });
     expect(strictReview.outcome).toMatchObject({ kind: "escalate", reasons: [{ code: "deleted_logic", detail: expect.stringContaining("src/pager.py:2") }] });
   });
@@ -472,6 +472,30 @@ describe("the strict policy: deleted logic goes to a person", () => {
       fileDiff("src/messages.py", ['HELP = "use if and return"', "# if page < 1: return", "x = 1"], ["x = 1"]),
     ];
     const report = await runReviewRules(parseUnifiedDiff(diffs.join("")));
-    expect(report.deletedLogic).toEqual([]);
+    expect(report.deletedLogic).toEqual({ count: 0, lines: [] });
+  });
+
+  it("counts deleted lines by the file they were deleted from, read by the rules or not", async () => {
+    const renamedAway = `diff --git a/src/auth.ts b/docs/auth.txt
+similarity index 80%
+rename from src/auth.ts
+rename to docs/auth.txt
+--- a/src/auth.ts
++++ b/docs/auth.txt
+@@ -1,3 +1,2 @@
+ export function load(user) {
+-  if (!user) throw new Error("no user");
+   return user;
+`;
+    const vendored = fileDiff("vendor/zlib/inflate.c", ["int check(int n) {", "  if (n > 32768) return -1;", "  return n;"], ["int check(int n) {", "  return n;"]);
+    const many = fileDiff("src/limits.go", Array.from({ length: 60 }, (_, i) => `\tif v${i} > 10 { return err }`), []);
+    const report = await runReviewRules(parseUnifiedDiff(renamedAway + vendored + many));
+    expect(report.unreviewedFiles.map((u) => u.file)).toContain("vendor/zlib/inflate.c");
+    expect(report.deletedLogic!.count).toBe(62);
+    expect(report.deletedLogic!.lines.slice(0, 2)).toEqual([{ file: "src/auth.ts", line: 2 }, { file: "vendor/zlib/inflate.c", line: 2 }]);
+    // Five lines a file are listed; the count says how many there are.
+    expect(report.deletedLogic!.lines.filter((l) => l.file === "src/limits.go")).toHaveLength(5);
+    const strictOutcome = evaluateReview({ review: heuristicReview(parseUnifiedDiff(renamedAway), report, defaultPolicyRules.review), rules: report, policy: strict }).outcome;
+    expect(strictOutcome).toMatchObject({ kind: "escalate", reasons: expect.arrayContaining([expect.objectContaining({ code: "deleted_logic", value: 62, detail: expect.stringContaining("src/auth.ts:2 and 61 more") })]) });
   });
 });

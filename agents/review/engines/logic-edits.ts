@@ -604,10 +604,13 @@ function removedInternalAddress(deleted: Line[], added: AddedFacts, cite: Cite) 
 /**
  * The deleted lines of logic (a condition, a return, a comparison) of a code file that is not a
  * test, in order: what the strict policy (`review.escalateDeletedLogic`) sends to a person whatever
- * the rules made of them. Comment lines and text inside strings do not count.
+ * the rules made of them. Comment lines and text inside strings do not count. Linear in the file's
+ * diff, so it runs on every file, those the rules do not read (too large, vendored) included.
  */
 export function deletedLogicLines(file: DiffFile): { line: number; content: string }[] {
-  if (file.binary || isTestPath(file.path) || !CODE_EXTENSIONS.has(extensionOf(file.path))) return [];
+  // Deleted lines belong to the old file: a rename to a test or a text file does not make them less deleted.
+  const path = file.oldPath ?? file.path;
+  if (file.binary || isTestPath(path) || !CODE_EXTENSIONS.has(extensionOf(path))) return [];
   return file.hunks.flatMap((h) =>
     h.lines.flatMap((l) => (l.kind === "del" && !isCommentLine(l.content) && LOGIC.test(withoutStringContents(l.content)) ? [{ line: l.oldLine!, content: l.content }] : [])),
   );
