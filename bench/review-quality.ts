@@ -160,7 +160,15 @@ async function main() {
   const args = process.argv.slice(2);
   const blind = args.includes("--blind");
   const names = blind ? "authoring" : (optionValue(args, "--names") ?? "all");
-  if (args.includes("--llm")) return mainWithLlm(blind, names, Number(optionValue(args, "--concurrency") ?? 4));
+  if (args.includes("--llm")) {
+    const concurrency = Number(optionValue(args, "--concurrency") ?? 4);
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      console.error("--concurrency takes a whole number of cases reviewed at once, 1 or more");
+      process.exitCode = 2;
+      return;
+    }
+    return mainWithLlm(blind, names, concurrency);
+  }
   const started = performance.now();
   const modes = [
     { title: "the diff only (no repository to read)", figures: await measureReviewQuality() },
