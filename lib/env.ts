@@ -106,6 +106,7 @@ export const llmEnvSchema = runtimeEnvSchema.pick({
   FLOWGATE_LLM_TIMEOUT_MS: true,
   FLOWGATE_LLM_MAX_RETRIES: true,
 });
+export type LlmEnv = z.infer<typeof llmEnvSchema>;
 
 /** Variables `npm start` reads before it has a database (DATABASE_URL is optional there). */
 export const startEnvSchema = z.object({

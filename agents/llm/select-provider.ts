@@ -1,4 +1,4 @@
-import { env, type RuntimeEnv } from "../../lib/env";
+import { env, type LlmEnv } from "../../lib/env";
 import { createAnthropicProvider, DEFAULT_ANTHROPIC_MODEL } from "./anthropic";
 import type { LlmProvider } from "./provider";
 
@@ -7,7 +7,7 @@ import type { LlmProvider } from "./provider";
  * use their heuristics and say so). Models are chosen here, never in agents or handlers.
  */
 export function selectLlmProvider(
-  config: Pick<RuntimeEnv, "ANTHROPIC_API_KEY" | "ANTHROPIC_BASE_URL" | "FLOWGATE_REVIEW_MODEL" | "FLOWGATE_LLM_TIMEOUT_MS" | "FLOWGATE_LLM_MAX_RETRIES"> = env(),
+  config: LlmEnv = env(),
 ): LlmProvider | null {
   const apiKey = config.ANTHROPIC_API_KEY;
   if (!apiKey) return null;

@@ -1,11 +1,17 @@
-import type { ReviewOutput, RulesReport } from "../../lib/review/review-output";
+import type { ReviewOutput, RulesReport, UnreviewedFile } from "../../lib/review/review-output";
 import type { EscalationReason } from "../../lib/pipeline/escalation-reasons";
 import type { PolicyRules } from "../../lib/policy/policy-rules";
 import type { StageOutcome } from "../../lib/pipeline/transitions";
 import { CODE_EXTENSIONS, extensionOf } from "./file-view";
 
-/** Code the rules could not read stops the run; lockfiles and assets unreviewed are not a reason to. */
-const isUnreadCode = (path: string) => CODE_EXTENSIONS.has(extensionOf(path)) || /\.(sql|prisma)$/i.test(path);
+/**
+ * Whether a file the rules did not review stops the run: code they could not read, or any file an
+ * engine failed on or did not reach (that engine's rules, secrets for one, apply to every file).
+ * Lockfiles and assets left unreviewed are not a reason to stop.
+ */
+export function blocksWhenUnreviewed(file: UnreviewedFile): boolean {
+  return file.engine !== undefined || CODE_EXTENSIONS.has(extensionOf(file.file)) || /\.(sql|prisma)$/i.test(file.file);
+}
 
 /**
  * The review policy. The invariants hold whatever the model says: the effective risk is never
@@ -53,9 +59,7 @@ export function evaluateReview(input: { review: ReviewOutput; rules: RulesReport
       value: deletedLogic.count,
     });
   }
-  // A file one engine failed on or did not reach escalates whatever it is: that engine's rules
-  // (secrets, for one) apply to every file.
-  const unreviewedSource = rules.unreviewedFiles.filter((f) => f.engine !== undefined || isUnreadCode(f.file));
+  const unreviewedSource = rules.unreviewedFiles.filter(blocksWhenUnreviewed);
   if (unreviewedSource.length > 0) {
     reasons.push({
       code: "unreviewed_files",

@@ -5,6 +5,7 @@
 import type { DiffFile, ParsedDiff } from "../../lib/diff/unified-diff";
 import type { Finding, ReviewOutput, RuleCategory, RuleFinding, RulesReport } from "../../lib/review/review-output";
 import { isRoutePath, isSourcePath, isTestPath } from "./file-view";
+import { blocksWhenUnreviewed } from "./evaluate-review";
 import { explainRiskFloor } from "./risk-floor";
 import { RULES_VERSION } from "./rules";
 
@@ -72,7 +73,7 @@ function humanReviewReasons(report: RulesReport, risk: number, threshold: number
   if (report.apiBreak) reasons.push("it breaks an API");
   if (report.schemaChange) reasons.push("it changes the schema");
   if (report.newIntegration) reasons.push("it adds a service integration");
-  const unreadSource = report.unreviewedFiles.filter((u) => u.engine !== undefined || isSourcePath(u.file));
+  const unreadSource = report.unreviewedFiles.filter(blocksWhenUnreviewed);
   const unread = new Set(unreadSource.map((u) => u.file)).size;
   if (unread > 0) reasons.push(`${unread} file(s) could not be fully reviewed`);
   return reasons;

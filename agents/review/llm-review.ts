@@ -105,32 +105,39 @@ export function fileContext(file: DiffFile, source: FileSource | undefined): str
   return out.length > 1 ? out.join("\n") : "";
 }
 
+/** A file and its diff as the model reads it. */
+interface FileText {
+  file: DiffFile;
+  text: string;
+}
+
 /** Files packed into chunks of at most CHUNK_CHARS of diff; a file larger than that is not sent. */
 function chunkFiles(files: DiffFile[]) {
-  const chunks: DiffFile[][] = [];
+  const chunks: FileText[][] = [];
   const tooLarge: string[] = [];
-  let current: DiffFile[] = [];
+  let current: FileText[] = [];
   let size = 0;
   for (const file of files) {
-    const length = formatDiffFile(file).length;
-    if (length > CHUNK_CHARS) {
+    const text = formatDiffFile(file);
+    if (text.length > CHUNK_CHARS) {
       tooLarge.push(file.path);
       continue;
     }
-    if (size + length > CHUNK_CHARS && current.length > 0) {
+    if (size + text.length > CHUNK_CHARS && current.length > 0) {
       chunks.push(current);
       current = [];
       size = 0;
     }
-    current.push(file);
-    size += length;
+    current.push({ file, text });
+    size += text.length;
   }
   if (current.length > 0) chunks.push(current);
   return { chunks, tooLarge };
 }
 
-function reviewPrompt(pr: PullRequestFacts, files: DiffFile[], sources: Map<string, FileSource> | null, rules: RulesReport, part: string) {
+function reviewPrompt(pr: PullRequestFacts, chunk: FileText[], sources: Map<string, FileSource> | null, rules: RulesReport, part: string) {
   const suffix = randomBytes(8).toString("hex");
+  const files = chunk.map((c) => c.file);
   // The findings and deleted lines of this chunk's files: a prompt carries its own files' facts.
   const inChunk = new Set(files.flatMap((f) => [f.path, f.oldPath ?? f.path]));
   const findings = rules.findings.filter((f) => inChunk.has(f.file));
@@ -158,7 +165,7 @@ function reviewPrompt(pr: PullRequestFacts, files: DiffFile[], sources: Map<stri
     fenced("rule-findings", suffix, ruleLines),
     "",
     ...(contexts.length > 0 ? [fenced("file-context", suffix, contexts.join("\n\n")), ""] : []),
-    fenced("diff", suffix, files.map(formatDiffFile).join("\n")),
+    fenced("diff", suffix, chunk.map((c) => c.text).join("\n")),
   ].join("\n");
 }
 
@@ -197,9 +204,9 @@ export async function llmReview(
   const reviews: ReviewOutput[] = [];
   const usage: LlmUsage = { inputTokens: 0, outputTokens: 0 };
   let latencyMs = 0;
-  for (const [index, files] of chunks.entries()) {
+  for (const [index, chunk] of chunks.entries()) {
     const part = chunks.length > 1 ? `This is part ${index + 1} of ${chunks.length} of the diff.` : "";
-    const result = await provider.structured({ system: SYSTEM_PROMPT, prompt: reviewPrompt(input.pullRequest, files, input.sources, input.rules, part), schema: reviewOutputSchema });
+    const result = await provider.structured({ system: SYSTEM_PROMPT, prompt: reviewPrompt(input.pullRequest, chunk, input.sources, input.rules, part), schema: reviewOutputSchema });
     reviews.push(result.output);
     prompts.push(result.requestText);
     responses.push(result.responseText);
